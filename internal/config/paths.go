@@ -1,0 +1,117 @@
+// Package config holds deskdial's settings and where its files live.
+//
+// Settings are one JSON file written atomically (temporary file, fsync,
+// rename, fsync of the directory), so a crash or a full disk never leaves a
+// half-written file: the old settings stay in place. The file carries a schema
+// version and is migrated forward on load.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// EnvHome is the environment variable that overrides where deskdial keeps
+// its files (the --home flag wins over it).
+const EnvHome = "DESKDIAL_HOME"
+
+// Paths says where deskdial keeps its files.
+type Paths struct {
+	Config string // settings, keys, paired devices
+	Data   string // history database, audit log
+}
+
+// ResolvePaths returns the directories to use. home, if not empty, is used for
+// everything (the --home flag); else $DESKDIAL_HOME; else the OS defaults:
+// os.UserConfigDir()/deskdial and the XDG data dir.
+func ResolvePaths(home string) (Paths, error) {
+	if home == "" {
+		home = os.Getenv(EnvHome)
+	}
+	if home != "" {
+		abs, err := filepath.Abs(home)
+		if err != nil {
+			return Paths{}, fmt.Errorf("config: resolve home %q: %w", home, err)
+		}
+		return Paths{Config: abs, Data: abs}, nil
+	}
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return Paths{}, fmt.Errorf("config: find config dir: %w", err)
+	}
+	data, err := userDataDir()
+	if err != nil {
+		return Paths{}, err
+	}
+	return Paths{Config: filepath.Join(cfg, "deskdial"), Data: filepath.Join(data, "deskdial")}, nil
+}
+
+// userDataDir follows the XDG base directory spec where it applies; macOS and
+// Windows keep data next to the config (Application Support, AppData).
+func userDataDir() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return d, nil
+	}
+	if home, err := os.UserHomeDir(); err == nil && isXDG() {
+		return filepath.Join(home, ".local", "share"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("config: find data dir: %w", err)
+	}
+	return d, nil
+}
+
+// Ensure creates both directories with private permissions.
+func (p Paths) Ensure() error {
+	for _, d := range []string{p.Config, p.Data} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("config: create %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// WriteFileAtomic replaces path with data so that readers see either the old
+// or the new content, never a mix, even after a crash or when the disk fills
+// up mid-write (then the old file stays and the error says why).
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// Make the rename itself durable. Not all platforms can sync a
+	// directory (Windows cannot); the data is already safe there.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ErrNotExist is returned by loaders when a file has not been made yet.
+var ErrNotExist = errors.New("config: file does not exist")

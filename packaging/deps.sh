@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing deskdial needs on Debian or
+# Ubuntu: the C headers Fyne's OpenGL/X11 driver compiles against, the X and
+# D-Bus tools the tests drive, and the peers the tests talk to (nats-server,
+# adb, radicale, python3-dbusmock). Only missing packages are installed.
+#
+#   packaging/deps.sh          build + run dependencies
+#   packaging/deps.sh --test   also what `make test` needs
+set -euo pipefail
+
+build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev libxfixes-dev libxkbcommon-dev xdg-utils)
+test=(xvfb xauth libgl1-mesa-dri x11-utils xclip xdotool imagemagick dbus dbus-x11
+	python3 python3-dbus python3-gi python3-dbusmock nats-server adb radicale mksh
+	locales ca-certificates nodejs npm)
+
+want=("${build[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if ! command -v apt-get >/dev/null; then
+		echo "deskdial: please install: ${missing[*]}" >&2
+		exit 1
+	fi
+	sudo=""
+	[[ $(id -u) -ne 0 ]] && sudo="sudo"
+	echo "deskdial: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null || ! go version | grep -qE 'go1\.(2[6-9]|[3-9][0-9])'; then
+	echo "deskdial: Go 1.26 or newer is needed (https://go.dev/dl/); found: $(go version 2>/dev/null || echo none)" >&2
+	exit 1
+fi
+go mod download
