@@ -1,0 +1,189 @@
+package number
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Sentinel errors.
+var (
+	ErrNotANumber = errors.New("number: not a phone number")
+	ErrMMI        = errors.New("number: USSD/MMI code")
+)
+
+// Type is the kind of line a number reaches.
+type Type string
+
+const (
+	TypeFixed      Type = "fixed"
+	TypeMobile     Type = "mobile"
+	TypeFixedOrMob Type = "fixed-or-mobile"
+	TypeTollFree   Type = "toll-free"
+	TypePremium    Type = "premium"
+	TypeSharedCost Type = "shared-cost"
+	TypeVoIP       Type = "voip"
+	TypePersonal   Type = "personal"
+	TypePager      Type = "pager"
+	TypeUAN        Type = "uan"
+	TypeVoicemail  Type = "voicemail"
+	TypeEmergency  Type = "emergency"
+	TypeUnknown    Type = "unknown"
+)
+
+// Number is one normalised phone number.
+type Number struct {
+	E164      string // "+4930123456"
+	Extension string // digits after "ext", "x", ";ext=" (not dialled automatically)
+	Region    string // ISO 3166 region the number belongs to ("DE")
+	Type      Type
+}
+
+// SafeToAutoDial reports whether the number may be dialled without the
+// user confirming on the phone: premium-rate, shared-cost, UAN and emergency
+// numbers are not.
+func (n Number) SafeToAutoDial() bool {
+	switch n.Type {
+	case TypePremium, TypeSharedCost, TypeUAN, TypeEmergency:
+		return false
+	}
+	return true
+}
+
+// Classify fills in Region and Type for a parsed number.
+func classify(pn *phonenumbers.PhoneNumber) (region string, t Type) {
+	region = phonenumbers.GetRegionCodeForNumber(pn)
+	nsn := phonenumbers.GetNationalSignificantNumber(pn)
+	if region != "" && phonenumbers.IsEmergencyNumber(nsn, region) {
+		return region, TypeEmergency
+	}
+	switch phonenumbers.GetNumberType(pn) {
+	case phonenumbers.FIXED_LINE:
+		t = TypeFixed
+	case phonenumbers.MOBILE:
+		t = TypeMobile
+	case phonenumbers.FIXED_LINE_OR_MOBILE:
+		t = TypeFixedOrMob
+	case phonenumbers.TOLL_FREE:
+		t = TypeTollFree
+	case phonenumbers.PREMIUM_RATE:
+		t = TypePremium
+	case phonenumbers.SHARED_COST:
+		t = TypeSharedCost
+	case phonenumbers.VOIP:
+		t = TypeVoIP
+	case phonenumbers.PERSONAL_NUMBER:
+		t = TypePersonal
+	case phonenumbers.PAGER:
+		t = TypePager
+	case phonenumbers.UAN:
+		t = TypeUAN
+	case phonenumbers.VOICEMAIL:
+		t = TypeVoicemail
+	default:
+		t = TypeUnknown
+	}
+	return region, t
+}
+
+// IsMMI reports whether s looks like a USSD/MMI code (it contains * or #),
+// which can change phone settings or wipe a phone and is never dialled
+// silently.
+func IsMMI(s string) bool {
+	s = strings.TrimSpace(s)
+	if u, ok := stripScheme(s); ok {
+		s = u
+	}
+	if dec, err := url.PathUnescape(s); err == nil {
+		s = dec
+	}
+	return strings.ContainsAny(s, "*#")
+}
+
+// stripScheme removes a tel:, callto: or sip: scheme and returns the rest.
+func stripScheme(s string) (string, bool) {
+	low := strings.ToLower(s)
+	for _, p := range []string{"tel:", "callto:", "sip:", "sips:"} {
+		if strings.HasPrefix(low, p) {
+			rest := s[len(p):]
+			rest = strings.TrimPrefix(rest, "//")
+			if p == "sip:" || p == "sips:" {
+				// sip:+4930123@example.com;user=phone — the user part.
+				if i := strings.IndexByte(rest, '@'); i >= 0 {
+					rest = rest[:i]
+				}
+			}
+			return rest, true
+		}
+	}
+	return s, false
+}
+
+// Parse reads one number typed or pasted by a user: "+49 30 123456",
+// "030 123456" (with region "DE"), "tel:+49-30-123456;ext=12" (RFC 3966),
+// "callto:", "sip:" user parts. region is the default region for national
+// numbers. Numbers that are not valid for their region are refused.
+// USSD/MMI codes return ErrMMI.
+func Parse(s, region string) (Number, error) {
+	raw := strings.TrimSpace(s)
+	if raw == "" {
+		return Number{}, fmt.Errorf("%w: empty", ErrNotANumber)
+	}
+	if len(raw) > 256 {
+		return Number{}, fmt.Errorf("%w: too long", ErrNotANumber)
+	}
+	body, isURI := stripScheme(raw)
+	ext := ""
+	if isURI {
+		// RFC 3966: tel:+1-201-555-0123;ext=1234;phone-context=...
+		parts := strings.Split(body, ";")
+		body = parts[0]
+		for _, p := range parts[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			switch strings.ToLower(k) {
+			case "ext":
+				ext = v
+			case "phone-context":
+				// A global context ("+49") supplies the country code for a
+				// local number.
+				if strings.HasPrefix(v, "+") && !strings.HasPrefix(body, "+") {
+					body = v + body
+				}
+			}
+		}
+		if dec, err := url.PathUnescape(body); err == nil {
+			body = dec
+		}
+		if i := strings.IndexByte(body, '?'); i >= 0 {
+			body = body[:i]
+		}
+	}
+	if strings.ContainsAny(body, "*#") {
+		return Number{}, fmt.Errorf("%w: %q", ErrMMI, body)
+	}
+	if region == "" {
+		region = "ZZ"
+	}
+	pn, err := phonenumbers.Parse(body, strings.ToUpper(region))
+	if err != nil {
+		return Number{}, fmt.Errorf("%w: %q: %v", ErrNotANumber, body, err)
+	}
+	if !phonenumbers.IsValidNumber(pn) {
+		// Short emergency numbers are not "valid" numbers but must still be
+		// recognised so that the policy can refuse to auto-dial them.
+		nsn := phonenumbers.GetNationalSignificantNumber(pn)
+		if region != "ZZ" && phonenumbers.IsEmergencyNumber(nsn, strings.ToUpper(region)) {
+			return Number{E164: phonenumbers.Format(pn, phonenumbers.E164), Region: strings.ToUpper(region), Type: TypeEmergency}, nil
+		}
+		return Number{}, fmt.Errorf("%w: %q is not a valid number", ErrNotANumber, body)
+	}
+	n := Number{E164: phonenumbers.Format(pn, phonenumbers.E164), Extension: ext}
+	if n.Extension == "" {
+		n.Extension = pn.GetExtension()
+	}
+	n.Region, n.Type = classify(pn)
+	return n, nil
+}
