@@ -12,7 +12,7 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 	libxinerama-dev libxi-dev libxxf86vm-dev libxfixes-dev libxkbcommon-dev xdg-utils)
 test=(xvfb xauth libgl1-mesa-dri x11-utils xclip xdotool imagemagick dbus dbus-x11
 	python3 python3-dbus python3-gi python3-dbusmock nats-server adb radicale mksh
-	locales ca-certificates nodejs npm)
+	locales ca-certificates)
 
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
