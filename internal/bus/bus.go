@@ -1,0 +1,333 @@
+// Package bus is deskdial's transport: the embedded nats-server, connections
+// to it or to a hosted server, request/reply with deskdial's delivery rules,
+// and phone presence as a NATS micro service. It is the only package that
+// imports nats.go and nats-server; it knows nothing of what the bytes mean
+// (they are sealed by internal/protocol before they get here).
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Sentinel errors.
+var (
+	// ErrOffline means nobody listens on the subject: the phone is not
+	// connected. The server says so at once ("no responders").
+	ErrOffline = errors.New("bus: offline")
+	// ErrTimeout means nobody answered in time: the phone may have vanished
+	// without closing its connection, or the reply was lost.
+	ErrTimeout = errors.New("bus: no answer in time")
+	// ErrCertMismatch means the server's certificate is not the one paired.
+	ErrCertMismatch = errors.New("bus: server certificate does not match the paired fingerprint")
+	// ErrNotReady means the embedded server did not start.
+	ErrNotReady = errors.New("bus: server not ready")
+	// ErrClosed means the connection was closed.
+	ErrClosed = errors.New("bus: connection closed")
+)
+
+// Client ping settings: a client notices a vanished server in a few
+// seconds and starts reconnecting.
+const (
+	ClientPingInterval = 2 * time.Second
+	ClientMaxPingsOut  = 2
+	ReconnectWait      = 500 * time.Millisecond
+	ReconnectJitter    = 500 * time.Millisecond
+)
+
+// Signer proves a device's nkey identity to the server.
+type Signer interface {
+	PublicKey() string
+	Sign(nonce []byte) ([]byte, error)
+}
+
+type connOpts struct {
+	inproc      *Server
+	urls        []string
+	creds       string
+	signer      Signer
+	user, pass  string
+	pin         string
+	inbox       string
+	name        string
+	retryFirst  bool
+	onState     func(connected bool)
+	connTimeout time.Duration
+}
+
+// Option configures Connect.
+type Option func(*connOpts)
+
+// InProcess connects to the embedded server inside this process, without a
+// socket or TLS.
+func InProcess(s *Server) Option { return func(o *connOpts) { o.inproc = s } }
+
+// URLs names the servers to connect to (tried in random order, as nats.go does).
+func URLs(urls ...string) Option { return func(o *connOpts) { o.urls = urls } }
+
+// Creds logs in with a NATS .creds file (hosted servers).
+func Creds(file string) Option { return func(o *connOpts) { o.creds = file } }
+
+// Nkey logs in with the device's nkey.
+func Nkey(s Signer) Option { return func(o *connOpts) { o.signer = s } }
+
+// UserPass logs in with a user name and password (the pairing login).
+func UserPass(user, pass string) Option { return func(o *connOpts) { o.user, o.pass = user, pass } }
+
+// PinCert accepts only a server certificate with this SHA-256 fingerprint.
+func PinCert(fp string) Option { return func(o *connOpts) { o.pin = fp } }
+
+// Inbox sets the reply inbox prefix ("_INBOX_<deviceID>").
+func Inbox(prefix string) Option { return func(o *connOpts) { o.inbox = prefix } }
+
+// Name names the connection in server monitoring.
+func Name(n string) Option { return func(o *connOpts) { o.name = n } }
+
+// KeepTrying makes Connect return at once even if no server is reachable
+// yet, and keep trying in the background (the phone agent).
+func KeepTrying() Option { return func(o *connOpts) { o.retryFirst = true } }
+
+// OnState reports connects and disconnects.
+func OnState(fn func(connected bool)) Option { return func(o *connOpts) { o.onState = fn } }
+
+// ConnectTimeout bounds the first connection attempt.
+func ConnectTimeout(d time.Duration) Option { return func(o *connOpts) { o.connTimeout = d } }
+
+// Conn is one connection to a server.
+type Conn struct {
+	nc *nats.Conn
+}
+
+// Connect opens a connection. It reconnects for ever with a short backoff.
+func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
+	var o connOpts
+	for _, fn := range opts {
+		fn(&o)
+	}
+	no := []nats.Option{
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(ReconnectWait),
+		nats.ReconnectJitter(ReconnectJitter, ReconnectJitter),
+		nats.PingInterval(ClientPingInterval),
+		nats.MaxPingsOutstanding(ClientMaxPingsOut),
+		nats.ReconnectBufSize(-1), // never replay dial requests after a reconnect
+		nats.NoCallbacksAfterClientClose(),
+	}
+	if o.connTimeout > 0 {
+		no = append(no, nats.Timeout(o.connTimeout))
+	}
+	if o.name != "" {
+		no = append(no, nats.Name(o.name))
+	}
+	if o.inbox != "" {
+		no = append(no, nats.CustomInboxPrefix(o.inbox))
+	}
+	if o.inproc != nil {
+		no = append(no, nats.InProcessServer(o.inproc.ns))
+	}
+	if o.creds != "" {
+		no = append(no, nats.UserCredentials(o.creds))
+	}
+	if o.signer != nil {
+		no = append(no, nats.Nkey(o.signer.PublicKey(), o.signer.Sign))
+	}
+	if o.user != "" {
+		no = append(no, nats.UserInfo(o.user, o.pass))
+	}
+	if o.pin != "" {
+		no = append(no, nats.Secure(pinnedTLS(o.pin)))
+	}
+	if o.retryFirst {
+		no = append(no, nats.RetryOnFailedConnect(true))
+	}
+	if fn := o.onState; fn != nil {
+		no = append(no,
+			nats.ConnectHandler(func(*nats.Conn) { fn(true) }),
+			nats.ReconnectHandler(func(*nats.Conn) { fn(true) }),
+			nats.DisconnectErrHandler(func(*nats.Conn, error) { fn(false) }),
+		)
+	}
+	url := nats.DefaultURL
+	if len(o.urls) > 0 {
+		url = joinURLs(o.urls)
+	}
+	type res struct {
+		nc  *nats.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		nc, err := nats.Connect(url, no...)
+		ch <- res{nc, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("bus: connect %s: %w", url, r.err)
+		}
+		if fn := o.onState; fn != nil && r.nc.IsConnected() {
+			fn(true)
+		}
+		return &Conn{nc: r.nc}, nil
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.nc != nil {
+				r.nc.Close()
+			}
+		}()
+		return nil, fmt.Errorf("bus: connect %s: %w", url, ctx.Err())
+	}
+}
+
+func joinURLs(urls []string) string {
+	s := ""
+	for i, u := range urls {
+		if i > 0 {
+			s += ","
+		}
+		s += u
+	}
+	return s
+}
+
+// Close closes the connection.
+func (c *Conn) Close() { c.nc.Close() }
+
+// Connected reports whether the connection is up right now.
+func (c *Conn) Connected() bool { return c.nc.IsConnected() }
+
+// ConnectedURL is the server the connection is attached to, or "".
+func (c *Conn) ConnectedURL() string { return c.nc.ConnectedUrlRedacted() }
+
+// Flush waits until the server has processed everything sent so far, so a
+// subscription is in place before a request that depends on it.
+func (c *Conn) Flush(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+	}
+	if err := c.nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("bus: flush: %w", err)
+	}
+	return nil
+}
+
+// Publish sends data on subject.
+func (c *Conn) Publish(subject string, data []byte) error {
+	if err := c.nc.Publish(subject, data); err != nil {
+		return fmt.Errorf("bus: publish %s: %w", subject, mapErr(err))
+	}
+	return nil
+}
+
+// Request sends one request and waits for its reply for at most timeout.
+// No responders is ErrOffline, returned at once; no reply in time is
+// ErrTimeout.
+func (c *Conn) Request(ctx context.Context, subject string, data []byte, timeout time.Duration) ([]byte, error) {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	m, err := c.nc.RequestWithContext(rctx, subject, data)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = ErrTimeout
+		}
+		return nil, fmt.Errorf("bus: request %s: %w", subject, mapErr(err))
+	}
+	return m.Data, nil
+}
+
+// RequestRetry sends a request and, if it times out, sends the same bytes
+// once more (the receiver drops ids it has seen, so a duplicate is
+// harmless). The two attempts share total. A lost reply during a server
+// reconnect is the case this covers; an offline phone is reported at once.
+func (c *Conn) RequestRetry(ctx context.Context, subject string, data []byte, total time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(total)
+	first := total / 2
+	b, err := c.Request(ctx, subject, data, first)
+	if err == nil || !errors.Is(err, ErrTimeout) {
+		return b, err
+	}
+	rest := time.Until(deadline)
+	if rest <= 0 {
+		return nil, err
+	}
+	return c.Request(ctx, subject, data, rest)
+}
+
+func mapErr(err error) error {
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return fmt.Errorf("%w (%v)", ErrOffline, err)
+	case errors.Is(err, nats.ErrTimeout):
+		return fmt.Errorf("%w (%v)", ErrTimeout, err)
+	case errors.Is(err, nats.ErrConnectionClosed):
+		return fmt.Errorf("%w (%v)", ErrClosed, err)
+	}
+	return err
+}
+
+// Msg is one received message.
+type Msg struct {
+	Subject string
+	Data    []byte
+	respond func([]byte) error
+}
+
+// Respond answers a request.
+func (m Msg) Respond(data []byte) error {
+	if m.respond == nil {
+		return errors.New("bus: message is not a request")
+	}
+	if err := m.respond(data); err != nil {
+		return fmt.Errorf("bus: respond: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Subscription ends with Stop.
+type Subscription struct {
+	once sync.Once
+	stop func() error
+}
+
+// Stop ends the subscription.
+func (s *Subscription) Stop() error {
+	var err error
+	s.once.Do(func() { err = s.stop() })
+	return err
+}
+
+// Subscribe calls fn for each message on subject, one at a time, until ctx
+// ends or the subscription is stopped.
+func (c *Conn) Subscribe(ctx context.Context, subject string, fn func(Msg)) (*Subscription, error) {
+	sub, err := c.nc.Subscribe(subject, func(m *nats.Msg) {
+		msg := Msg{Subject: m.Subject, Data: m.Data}
+		if m.Reply != "" {
+			msg.respond = m.Respond
+		}
+		fn(msg)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe %s: %w", subject, err)
+	}
+	s := &Subscription{stop: sub.Unsubscribe}
+	stopAfter(ctx, s)
+	return s, nil
+}
+
+// stopAfter stops s when ctx ends; the goroutine is owned by ctx.
+func stopAfter(ctx context.Context, s *Subscription) {
+	if ctx.Done() == nil {
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		_ = s.Stop()
+	}()
+}

@@ -1,0 +1,170 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nkeys"
+)
+
+type kp struct{ nkeys.KeyPair }
+
+func (k kp) PublicKey() string { p, _ := k.KeyPair.PublicKey(); return p }
+
+func newUser(t *testing.T) kp {
+	t.Helper()
+	k, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp{k}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type rig struct {
+	srv   *Server
+	acc   Access
+	desk  kp
+	phone kp
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{desk: newUser(t), phone: newUser(t)}
+	r.acc = Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: r.desk.PublicKey(),
+		Phones: []Phone{{ID: "PHONE", Nkey: r.phone.PublicKey()}}}
+	srv, err := StartServer(t.TempDir(), freePort(t), r.acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	r.srv = srv
+	return r
+}
+
+func (r *rig) desktop(t *testing.T) *Conn {
+	t.Helper()
+	c, err := Connect(context.Background(), InProcess(r.srv), Nkey(r.desk), Inbox(InboxPrefix("DESK")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (r *rig) phoneConn(t *testing.T, opts ...Option) (*Conn, error) {
+	base := []Option{URLs(r.srv.LoopbackURL()), PinCert(r.srv.Fingerprint()), Nkey(r.phone), Inbox(InboxPrefix("PHONE")), ConnectTimeout(2 * time.Second)}
+	c, err := Connect(context.Background(), append(base, opts...)...)
+	if err == nil {
+		t.Cleanup(c.Close)
+	}
+	return c, err
+}
+
+func TestRequestOfflineDiscoverRevoke(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	desk := r.desktop(t)
+
+	// Nobody listens: offline at once.
+	if _, err := desk.RequestRetry(ctx, "deskdial.dial.PHONE", []byte("x"), 3*time.Second); !errors.Is(err, ErrOffline) {
+		t.Fatalf("request to absent phone: %v, want ErrOffline", err)
+	}
+
+	ph, err := r.phoneConn(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ph.AddService(ctx, Service{Name: PhoneService, Version: "1.0.0", Subject: "deskdial.dial.PHONE",
+		Metadata: map[string]string{"name": "Pixel"},
+		Handler:  func(m Msg) { _ = m.Respond(append([]byte("ok:"), m.Data...)) }}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ph.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := desk.RequestRetry(ctx, "deskdial.dial.PHONE", []byte("x"), 3*time.Second)
+	if err != nil || string(b) != "ok:x" {
+		t.Fatalf("request: %q %v", b, err)
+	}
+	inst, err := desk.Discover(ctx, PhoneService, DiscoverWindow)
+	if err != nil || len(inst) != 1 || inst[0].Metadata["name"] != "Pixel" {
+		t.Fatalf("discover: %+v %v", inst, err)
+	}
+
+	// Revoking the phone closes its connection at once.
+	acc := r.acc
+	acc.Phones = nil
+	if err := r.srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := desk.Request(ctx, "deskdial.dial.PHONE", []byte("x"), time.Second)
+		if errors.Is(err, ErrOffline) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("revoked phone still answers: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := r.phoneConn(t); err == nil {
+		t.Fatal("revoked phone could log in again")
+	}
+}
+
+func TestWrongPinAndPermissions(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	if _, err := r.phoneConn(t, PinCert(fmt.Sprintf("%064x", 1))); err == nil || !errors.Is(err, ErrCertMismatch) {
+		t.Fatalf("connect with wrong pin: %v, want ErrCertMismatch", err)
+	}
+	// An unknown nkey cannot log in.
+	stranger := newUser(t)
+	if _, err := Connect(ctx, URLs(r.srv.LoopbackURL()), PinCert(r.srv.Fingerprint()), Nkey(stranger), ConnectTimeout(2*time.Second)); err == nil {
+		t.Fatal("unknown nkey logged in")
+	}
+	// The pairing login may publish only the desktop's pairing subject.
+	desk := r.desktop(t)
+	got := make(chan string, 4)
+	for _, s := range []string{"deskdial.pair.DESK", "deskdial.status.DESK"} {
+		if _, err := desk.Subscribe(ctx, s, func(m Msg) { got <- m.Subject; _ = m.Respond([]byte("hi")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := desk.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pair, err := Connect(ctx, URLs(r.srv.LoopbackURL()), PinCert(r.srv.Fingerprint()), UserPass(PairUser, "DESK"), Inbox(PairInboxPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	_ = pair.Publish("deskdial.status.DESK", []byte("forged"))
+	b, err := pair.Request(ctx, "deskdial.pair.DESK", []byte("join"), 2*time.Second)
+	if err != nil || string(b) != "hi" {
+		t.Fatalf("pairing request: %q %v", b, err)
+	}
+	if s := <-got; s != "deskdial.pair.DESK" {
+		t.Fatalf("desktop got %s from the pairing login", s)
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("pairing login reached %s", s)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
