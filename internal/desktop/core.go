@@ -1,0 +1,634 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/config"
+)
+
+// RequestKind is something the core asks the UI to show.
+type RequestKind string
+
+const (
+	ReqDialBox  RequestKind = "dialbox"  // Text: prefill
+	ReqPrompt   RequestKind = "prompt"   // Offer, Title: the fallback prompt window
+	ReqPairing  RequestKind = "pairing"  // open the pairing window
+	ReqSettings RequestKind = "settings" // open the settings window
+	ReqQuit     RequestKind = "quit"
+	ReqNotice   RequestKind = "notice" // Title, Body: feedback the notifier could not show
+)
+
+// Request asks the UI to open a window.
+type Request struct {
+	Kind  RequestKind
+	Text  string
+	Offer *Offer
+	Title string
+	Body  string
+}
+
+// Choice is a dial box search result.
+type Choice struct {
+	Name   string
+	Number string // E.164
+	Source string // "typed", "contact" or "recent"
+}
+
+// Option configures a Core.
+type Option func(*Core)
+
+// WithLocalizer sets how notifications are translated (default: KeyLocalizer).
+func WithLocalizer(l Localizer) Option { return func(c *Core) { c.loc = l } }
+
+// WithClock replaces time.Now (for tests).
+func WithClock(now func() time.Time) Option { return func(c *Core) { c.now = now } }
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
+
+// Core owns the tray app's state. Its methods may be called from any
+// goroutine; they queue work for the loop in Run, which is the only code
+// touching the state.
+type Core struct {
+	remote   Remote
+	hist     History
+	clip     Clip
+	notifier Notifier
+	settings Settings
+	find     Finder
+	loc      Localizer
+	now      func() time.Time
+	log      *slog.Logger
+
+	in       chan func()
+	states   chan State
+	requests chan Request
+	done     chan struct{}
+
+	// Owned by the loop.
+	ctx      context.Context
+	wg       sync.WaitGroup
+	st       State
+	gate     ClipGate
+	promptID uint32 // notification asking about st.Clip
+	prompted *Offer
+	callID   uint32 // notification showing the call
+	handle   CallHandle
+	recordID int64
+	seq      int
+}
+
+// New makes a Core. All ports are required.
+func New(remote Remote, hist History, clip Clip, notifier Notifier, settings Settings, find Finder, opts ...Option) *Core {
+	c := &Core{
+		remote: remote, hist: hist, clip: clip, notifier: notifier, settings: settings, find: find,
+		loc: KeyLocalizer{}, now: time.Now, log: slog.Default(),
+		in:       make(chan func(), 256),
+		states:   make(chan State, 1),
+		requests: make(chan Request, 16),
+		done:     make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.st.Default = settings.Get().DefaultPhone
+	return c
+}
+
+// States delivers state snapshots; only the newest is kept, so a slow reader
+// never sees stale state and never blocks the core.
+func (c *Core) States() <-chan State { return c.states }
+
+// Requests delivers windows the UI should open.
+func (c *Core) Requests() <-chan Request { return c.requests }
+
+// Run processes events until ctx ends, then waits for the calls it started.
+func (c *Core) Run(ctx context.Context) error {
+	c.ctx = ctx
+	defer close(c.done)
+	c.refresh()
+	c.publish()
+	for {
+		select {
+		case <-ctx.Done():
+			c.wg.Wait()
+			return nil
+		case f := <-c.in:
+			f()
+		}
+	}
+}
+
+// post queues f for the loop. It never blocks once Run has returned.
+func (c *Core) post(f func()) {
+	select {
+	case c.in <- f:
+	case <-c.done:
+	}
+}
+
+// Sync waits until everything queued before it has been processed; for
+// tests and for an orderly shutdown.
+func (c *Core) Sync() {
+	ch := make(chan struct{})
+	c.post(func() { close(ch) })
+	select {
+	case <-ch:
+	case <-c.done:
+	}
+}
+
+// go runs f in a goroutine the loop waits for at shutdown.
+func (c *Core) spawn(f func(ctx context.Context)) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f(c.ctx)
+	}()
+}
+
+func (c *Core) publish() {
+	s := c.st
+	select {
+	case <-c.states:
+	default:
+	}
+	c.states <- s
+}
+
+func (c *Core) request(r Request) {
+	select {
+	case c.requests <- r:
+	default:
+		c.log.Warn("desktop: UI request dropped, UI not keeping up", "kind", r.Kind)
+	}
+}
+
+// Do carries out a user action.
+func (c *Core) Do(a Action) { c.post(func() { c.do(a) }) }
+
+// Clipboard handles a clipboard change.
+func (c *Core) Clipboard(ch ClipChange) { c.post(func() { c.clipboard(ch) }) }
+
+// Hotkey handles a press of the global hotkey: dial the number in the
+// selection (PRIMARY) or the clipboard; without one, open the dial box.
+func (c *Core) Hotkey() { c.post(c.hotkey) }
+
+// NoticeEvent handles a notification button (key) or its closing (key "").
+func (c *Core) NoticeEvent(id uint32, key string) { c.post(func() { c.noticeEvent(id, key) }) }
+
+// SetConnection reports the connection to the NATS server.
+func (c *Core) SetConnection(ok bool, err error) {
+	c.post(func() {
+		c.st.Connected = ok
+		c.st.ConnErr = ""
+		if err != nil {
+			c.st.ConnErr = err.Error()
+		}
+		c.publish()
+	})
+}
+
+// SetPhones reports the paired phones and their presence.
+func (c *Core) SetPhones(ps []Phone) {
+	ps = append([]Phone(nil), ps...)
+	c.post(func() {
+		c.st.Phones = ps
+		c.publish()
+	})
+}
+
+// Refresh reloads the phones and the recent calls.
+func (c *Core) Refresh() { c.post(c.refresh) }
+
+// SettingsChanged re-reads the settings the state depends on.
+func (c *Core) SettingsChanged() {
+	c.post(func() {
+		c.st.Default = c.settings.Get().DefaultPhone
+		c.publish()
+	})
+}
+
+func (c *Core) refresh() {
+	c.spawn(func(ctx context.Context) {
+		ps, err := c.remote.Phones(ctx)
+		if err != nil {
+			c.log.Warn("desktop: list phones", "err", err)
+		}
+		rs, rerr := c.hist.Recent(ctx, 5*MaxRecent)
+		if rerr != nil {
+			c.log.Warn("desktop: recent calls", "err", rerr)
+		}
+		c.post(func() {
+			if err == nil {
+				c.st.Phones = ps
+			}
+			if rerr == nil {
+				c.st.Recent = rs
+			}
+			c.publish()
+		})
+	})
+}
+
+func (c *Core) do(a Action) {
+	switch a.Kind {
+	case ActCall:
+		c.dial(a.Number, a.Name, a.Phone)
+	case ActDialText:
+		fs := c.findIn(a.Text)
+		if len(fs) == 0 {
+			c.feedback(NoticeSpec{Title: M("notice.no_number")})
+			return
+		}
+		c.dial(fs[0].E164, a.Name, a.Phone)
+	case ActDismiss:
+		c.promptID, c.prompted = 0, nil
+	case ActHangup:
+		c.hangup()
+	case ActSelectPhone:
+		if err := c.settings.Modify(func(s *config.Settings) { s.DefaultPhone = a.Phone }); err != nil {
+			c.log.Warn("desktop: save default phone", "err", err)
+		}
+		c.st.Default = a.Phone
+		c.publish()
+	case ActTogglePause:
+		c.st.Paused = !c.st.Paused
+		if c.st.Paused {
+			c.st.Clip = nil
+		}
+		c.publish()
+	case ActOpenDial:
+		c.request(Request{Kind: ReqDialBox, Text: a.Text})
+	case ActOpenPairing:
+		c.request(Request{Kind: ReqPairing})
+	case ActOpenSettings:
+		c.request(Request{Kind: ReqSettings})
+	case ActQuit:
+		c.request(Request{Kind: ReqQuit})
+	}
+}
+
+func (c *Core) findIn(text string) []Found {
+	if c.find == nil {
+		return nil
+	}
+	return c.find(text, c.settings.Get().EffectiveRegion())
+}
+
+func (c *Core) clipboard(ch ClipChange) {
+	s := c.settings.Get()
+	sel, _ := c.st.Selected()
+	d := c.gate.Decide(ch, GateContext{
+		Paused:     c.st.Paused,
+		Watch:      s.WatchClipboard,
+		Region:     s.EffectiveRegion(),
+		Find:       c.find,
+		CallAtOnce: sel.ID != "" && sel.Online && s.CallAtOnce[sel.ID],
+	})
+	switch d.Verdict {
+	case Ignore:
+		switch d.Why {
+		case WhyRepeat, WhySelection:
+			return // nothing changed
+		case WhyOwn:
+			return // deskdial's own write keeps the current offer
+		}
+		c.log.Debug("desktop: clipboard ignored", "why", d.Why)
+		c.st.Clip = nil
+		c.publish()
+		return
+	case CallAtOnce:
+		c.st.Clip = d.Offer
+		c.publish()
+		c.dial(d.Offer.Number, "", "")
+		return
+	}
+	c.st.Clip = d.Offer
+	c.publish()
+	if !ok(sel) {
+		c.feedback(NoticeSpec{Title: M("notice.no_phone")})
+		return
+	}
+	c.prompt(*d.Offer, sel)
+}
+
+func ok(p Phone) bool { return p.ID != "" }
+
+func (c *Core) prompt(o Offer, phone Phone) {
+	n := PromptNotice(o, phone).Render(c.loc)
+	n.Replaces = c.promptID
+	id, err := c.notifier.Show(c.ctx, n)
+	if err != nil {
+		if !errors.Is(err, ErrNoActions) {
+			c.log.Warn("desktop: show prompt", "err", err)
+		}
+		c.promptID, c.prompted = 0, &o
+		c.request(Request{Kind: ReqPrompt, Offer: &o, Title: n.Title, Body: n.Body})
+		return
+	}
+	c.promptID, c.prompted = id, &o
+}
+
+func (c *Core) noticeEvent(id uint32, key string) {
+	switch {
+	case id != 0 && id == c.promptID:
+		o := c.prompted
+		c.promptID, c.prompted = 0, nil
+		switch key {
+		case KeyCall, "default":
+			c.dial(o.Number, "", "")
+		case KeyPick:
+			c.request(Request{Kind: ReqDialBox, Text: o.Text})
+		}
+	case id != 0 && id == c.callID:
+		if key == KeyHangup {
+			c.hangup()
+		}
+		if key == "" {
+			c.callID = 0
+		}
+	}
+}
+
+func (c *Core) hotkey() {
+	c.spawn(func(ctx context.Context) {
+		var text string
+		var fs []Found
+		for _, sel := range []Selection{Primary, Clipboard} {
+			t, err := c.clip.Read(ctx, sel)
+			if err != nil {
+				c.log.Debug("desktop: read selection", "sel", sel, "err", err)
+				continue
+			}
+			if f := c.findIn(t); len(f) > 0 {
+				text, fs = t, f
+				break
+			}
+		}
+		c.post(func() {
+			switch len(fs) {
+			case 0:
+				c.request(Request{Kind: ReqDialBox})
+			case 1:
+				c.dial(fs[0].E164, "", "")
+			default:
+				c.request(Request{Kind: ReqDialBox, Text: text})
+			}
+		})
+	})
+}
+
+// feedback shows a notice without buttons, or asks the UI to.
+func (c *Core) feedback(spec NoticeSpec) uint32 {
+	n := spec.Render(c.loc)
+	id, err := c.notifier.Show(c.ctx, n)
+	if err != nil {
+		c.request(Request{Kind: ReqNotice, Title: n.Title, Body: n.Body})
+		return 0
+	}
+	return id
+}
+
+// dial sends a dial request for number to phoneID (or the selected phone).
+func (c *Core) dial(number, name, phoneID string) {
+	number = strings.TrimSpace(number)
+	if number == "" {
+		c.feedback(NoticeSpec{Title: M("notice.no_number")})
+		return
+	}
+	var p Phone
+	var found bool
+	if phoneID != "" {
+		p, found = c.st.Phone(phoneID)
+	} else {
+		p, found = c.st.Selected()
+	}
+	if !found {
+		c.feedback(NoticeSpec{Title: M("notice.no_phone")})
+		return
+	}
+	if name == "" {
+		name = c.nameFor(number)
+	}
+	// A prompt about this number is answered by dialling it.
+	c.promptID, c.prompted = 0, nil
+	c.seq++
+	call := &Call{
+		Seq: c.seq, Number: number, Name: name, Phone: p.ID, PhoneName: p.Name,
+		Started: c.now(), CanHangup: p.CanHangup,
+	}
+	c.st.Call = call
+	c.handle = nil
+	c.callID = 0
+	c.publish()
+	rec := CallRecord{Number: number, Name: name, Phone: p.ID, Started: call.Started}
+	if id, err := c.hist.RecordCall(c.ctx, rec); err != nil {
+		c.log.Warn("desktop: record call", "err", err)
+		c.recordID = 0
+	} else {
+		c.recordID = id
+	}
+	mode := ModeCall
+	if !p.PlacesCalls {
+		mode = ModePrefill
+	}
+	seq := c.seq
+	c.spawn(func(ctx context.Context) {
+		h, err := c.remote.Call(ctx, p.ID, number, mode)
+		if err != nil {
+			u := CallUpdate{Phase: PhaseFailed, Reason: err.Error(), At: c.now()}
+			var re *RefusedError
+			switch {
+			case errors.Is(err, ErrOffline):
+				u = CallUpdate{Phase: PhaseOffline, At: u.At}
+			case errors.As(err, &re):
+				u = CallUpdate{Phase: PhaseRefused, Reason: re.Reason, At: u.At}
+			}
+			c.post(func() { c.update(seq, u) })
+			return
+		}
+		c.post(func() {
+			if seq == c.seq {
+				c.handle = h
+			}
+		})
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case u, more := <-h.Updates():
+				if !more {
+					return
+				}
+				c.post(func() { c.update(seq, u) })
+			}
+		}
+	})
+}
+
+// nameFor finds the contact or recent name of a number.
+func (c *Core) nameFor(number string) string {
+	for _, r := range c.st.Recent {
+		if r.Number == number && r.Name != "" {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+func (c *Core) update(seq int, u CallUpdate) {
+	call := c.st.Call
+	if call == nil || call.Seq != seq || !call.Live() {
+		return // a newer call replaced it, or it is over
+	}
+	if u.At.IsZero() {
+		u.At = c.now()
+	}
+	next := *call
+	next.Phase, next.Reason = u.Phase, u.Reason
+	if u.Phase == PhaseActive && next.ActiveAt.IsZero() {
+		next.ActiveAt = u.At
+	}
+	if !u.Phase.Live() {
+		next.Ended = u.At
+	}
+	c.st.Call = &next
+	if spec, show := CallNotice(next); show {
+		n := spec.Render(c.loc)
+		n.Replaces = c.callID
+		if id, err := c.notifier.Show(c.ctx, n); err == nil {
+			c.callID = id
+		} else if !next.Phase.Live() {
+			// Without notifications, at least say how it ended.
+			c.request(Request{Kind: ReqNotice, Title: n.Title, Body: n.Body})
+		}
+	}
+	if !next.Phase.Live() {
+		c.handle = nil
+		c.finish(next)
+	}
+	c.publish()
+}
+
+// finish writes the outcome to the history and reloads the recent calls.
+func (c *Core) finish(call Call) {
+	if c.recordID != 0 {
+		rec := CallRecord{
+			Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
+			Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
+		}
+		if err := c.hist.UpdateCall(c.ctx, c.recordID, rec); err != nil {
+			c.log.Warn("desktop: update call", "err", err)
+		}
+		c.recordID = 0
+	}
+	c.refresh()
+}
+
+func (c *Core) hangup() {
+	h := c.handle
+	if h == nil {
+		return
+	}
+	c.spawn(func(ctx context.Context) {
+		if err := h.Hangup(ctx); err != nil {
+			c.log.Warn("desktop: hang up", "err", err)
+		}
+	})
+}
+
+// Search returns dial box choices for q: the number typed or pasted (also a
+// tel: URI), then contacts and recent calls whose name or digits match. It
+// may be called from any goroutine.
+func (c *Core) Search(ctx context.Context, q string, limit int) ([]Choice, error) {
+	q = strings.TrimSpace(q)
+	var out []Choice
+	seen := map[string]bool{}
+	add := func(ch Choice) {
+		if ch.Number == "" || seen[ch.Number] || len(out) >= limit {
+			return
+		}
+		seen[ch.Number] = true
+		out = append(out, ch)
+	}
+	if q != "" {
+		for _, f := range c.findIn(q) {
+			add(Choice{Number: f.E164, Source: "typed", Name: c.nameForSearch(ctx, f.E164)})
+		}
+	}
+	var herr error
+	if q != "" {
+		hits, err := c.hist.Search(ctx, q, limit)
+		herr = err
+		for _, h := range hits {
+			add(Choice{Name: h.Name, Number: h.Number, Source: "contact"})
+		}
+	}
+	rs, err := c.hist.Recent(ctx, 5*limit)
+	if err != nil && herr == nil {
+		herr = err
+	}
+	for _, r := range rs {
+		if q == "" || Matches(r.Name, r.Number, q) {
+			add(Choice{Name: r.Name, Number: r.Number, Source: "recent"})
+		}
+	}
+	if herr != nil {
+		return out, fmt.Errorf("search history: %w", herr)
+	}
+	return out, nil
+}
+
+func (c *Core) nameForSearch(ctx context.Context, number string) string {
+	hits, err := c.hist.Search(ctx, number, 1)
+	if err == nil && len(hits) > 0 && hits[0].Number == number {
+		return hits[0].Name
+	}
+	return ""
+}
+
+// Matches reports whether a name or number matches what the user typed: a
+// case-insensitive part of the name, or the typed digits within the number.
+func Matches(name, number, q string) bool {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(name), strings.ToLower(q)) {
+		return true
+	}
+	d, n := digits(q), digits(number)
+	if len(d) < 2 {
+		return false
+	}
+	// A national spelling ("030 1234") matches the E.164 form too.
+	return strings.Contains(n, d) || (d[0] == '0' && len(d) > 2 && strings.Contains(n, strings.TrimLeft(d, "0")))
+}
+
+func keepDigit(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
+}
+
+func digits(s string) string { return strings.Map(keepDigit, s) }
+
+// CopyNumber puts number on the clipboard without prompting about it.
+func (c *Core) CopyNumber(number string) {
+	c.post(func() {
+		c.gate.MarkOwn(number)
+		c.spawn(func(ctx context.Context) {
+			if err := c.clip.Write(ctx, number); err != nil {
+				c.log.Warn("desktop: write clipboard", "err", err)
+			}
+		})
+	})
+}

@@ -1,0 +1,253 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/config"
+)
+
+const signature = "Anna Muster\nTel. +49 30 1234567\nAcme GmbH"
+
+func nextRequest(t *testing.T, c *Core) Request {
+	t.Helper()
+	select {
+	case r := <-c.Requests():
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("no UI request")
+	}
+	return Request{}
+}
+
+func TestCoreCopyPromptCall(t *testing.T) {
+	r := newRig(t, pixel, nokia)
+	r.core.Clipboard(ClipChange{Text: signature})
+	s := r.waitState(t, func(s State) bool { return s.Clip != nil })
+	if s.Clip.Number != "+49301234567" {
+		t.Fatalf("clipboard offer %+v", s.Clip)
+	}
+	r.core.Sync()
+	n := r.notifier.last()
+	if n.Title != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" || len(n.Actions) != 2 {
+		t.Fatalf("prompt notice %+v", n)
+	}
+	// The same copy again (the owner re-asserting it) asks nothing more.
+	r.core.Clipboard(ClipChange{Text: signature})
+	r.core.Sync()
+	if got := len(r.notifier.titles()); got != 1 {
+		t.Fatalf("%d notices after a repeated copy, want 1", got)
+	}
+
+	r.core.NoticeEvent(1, KeyCall)
+	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+49301234567", ModeCall}) {
+		t.Fatalf("dialed %+v", d)
+	}
+	s = r.waitState(t, func(s State) bool { return s.Call != nil })
+	if IconFor(s) != IconCalling {
+		t.Errorf("icon while calling: %s", IconFor(s))
+	}
+
+	h := r.remote.handle(0)
+	t0 := time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)
+	h.ch <- CallUpdate{Phase: PhaseSent, At: t0}
+	h.ch <- CallUpdate{Phase: PhaseDialing, At: t0}
+	h.ch <- CallUpdate{Phase: PhaseActive, At: t0.Add(time.Second)}
+	r.waitState(t, func(s State) bool { return s.Call.Phase == PhaseActive })
+	r.core.Sync()
+	last := r.notifier.last()
+	if last.Title != "call.active{Who=+49 30 1234567}" || len(last.Actions) != 1 || last.Actions[0].Key != KeyHangup {
+		t.Fatalf("active notice %+v", last)
+	}
+	// Call feedback updates one notification in place.
+	if last.Replaces == 0 {
+		t.Error("call notices do not replace each other")
+	}
+	r.core.NoticeEvent(last.Replaces, KeyHangup)
+	waitFor(t, "hang up", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.hangups == 1 })
+
+	h.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(62 * time.Second)}
+	close(h.ch)
+	s = r.waitState(t, func(s State) bool { return s.Call.Phase == PhaseEnded && len(s.Recent) == 1 })
+	if IconFor(s) != IconIdle {
+		t.Errorf("icon after the call: %s", IconFor(s))
+	}
+	if got := r.notifier.last().Title; got != "call.ended{Duration=1:01 Who=+49 30 1234567}" {
+		t.Errorf("ended notice %q", got)
+	}
+	rec := r.hist.record(0)
+	if rec.Phase != PhaseEnded || rec.Number != "+49301234567" || rec.Phone != "P1" {
+		t.Errorf("history %+v", rec)
+	}
+	// Found again under Recent.
+	m := render(BuildMenu(s), "")
+	found := false
+	for _, l := range m {
+		if l == "  menu.recent_number{Number=+49 30 1234567} ->call:+49301234567" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("recent menu lacks the call: %q", m)
+	}
+}
+
+func TestCoreFallbackPromptWindow(t *testing.T) {
+	r := newRig(t, pixel)
+	r.notifier.noBtns = true
+	r.core.Clipboard(ClipChange{Text: signature})
+	req := nextRequest(t, r.core)
+	if req.Kind != ReqPrompt || req.Offer == nil || req.Offer.Number != "+49301234567" ||
+		req.Title != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" {
+		t.Fatalf("request %+v", req)
+	}
+	r.core.Do(Action{Kind: ActCall, Number: req.Offer.Number})
+	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+}
+
+func TestCoreOfflineAndRefused(t *testing.T) {
+	for _, tt := range []struct {
+		err   error
+		title string
+		phase Phase
+	}{
+		{fmt.Errorf("call: %w", ErrOffline), "call.offline{Phone=Pixel}", PhaseOffline},
+		{&RefusedError{Reason: "premium-rate number"}, "call.refused{Phone=Pixel}", PhaseRefused},
+		{errors.New("boom"), "call.failed{Who=+49 30 1234567}", PhaseFailed},
+	} {
+		r := newRig(t, pixel)
+		r.remote.err = tt.err
+		r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
+		s := r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Phase == tt.phase })
+		if IconFor(s) == IconCalling {
+			t.Errorf("%s: still calling", tt.phase)
+		}
+		r.core.Sync()
+		if got := r.notifier.last().Title; got != tt.title {
+			t.Errorf("%s: notice %q, want %q", tt.phase, got, tt.title)
+		}
+	}
+}
+
+func TestCorePrefillPhone(t *testing.T) {
+	r := newRig(t, nokia)
+	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
+	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d.Mode != ModePrefill || d.Phone != "P2" {
+		t.Errorf("dialed %+v, want prefill on P2", d)
+	}
+}
+
+func TestCoreNoPhone(t *testing.T) {
+	r := newRig(t)
+	r.core.Clipboard(ClipChange{Text: signature})
+	r.waitState(t, func(s State) bool { return s.Clip != nil })
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 1 || got[0] != "notice.no_phone" {
+		t.Errorf("notices %q", got)
+	}
+}
+
+func TestCorePausedAndSensitive(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.Clipboard(ClipChange{Text: "pw +49 30 1234567", Sensitive: true})
+	r.core.Do(Action{Kind: ActTogglePause})
+	r.waitState(t, func(s State) bool { return s.Paused })
+	r.core.Clipboard(ClipChange{Text: signature})
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 0 {
+		t.Errorf("notices while paused or for a password: %q", got)
+	}
+}
+
+func TestCoreCallAtOnce(t *testing.T) {
+	r := newRig(t, pixel)
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+		t.Fatal(err)
+	}
+	r.core.Clipboard(ClipChange{Text: signature})
+	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+}
+
+func TestCoreSelectPhoneSaves(t *testing.T) {
+	r := newRig(t, pixel, nokia)
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
+	r.waitState(t, func(s State) bool { p, _ := s.Selected(); return p.ID == "P2" })
+	if got := r.settings.Get().DefaultPhone; got != "P2" {
+		t.Errorf("default phone saved as %q", got)
+	}
+}
+
+func TestCoreHotkey(t *testing.T) {
+	r := newRig(t, pixel)
+	// Nothing selected: the dial box opens.
+	r.core.Hotkey()
+	if req := nextRequest(t, r.core); req.Kind != ReqDialBox || req.Text != "" {
+		t.Fatalf("request %+v", req)
+	}
+	// The selection wins over the clipboard.
+	r.clip.sels[Clipboard] = "+49 89 7654321"
+	r.clip.sels[Primary] = "call me: +49 30 1234567"
+	r.core.Hotkey()
+	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	if got := r.remote.dialed()[0].Target; got != "+49301234567" {
+		t.Errorf("dialed %s", got)
+	}
+	// Several numbers: the dial box picks.
+	r.clip.sels[Primary] = "+49 30 1234567;+49 89 7654321"
+	r.core.Hotkey()
+	if req := nextRequest(t, r.core); req.Kind != ReqDialBox || req.Text != r.clip.sels[Primary] {
+		t.Fatalf("request %+v", req)
+	}
+}
+
+func TestCoreOwnWriteDoesNotPrompt(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.CopyNumber("+49301234567")
+	waitFor(t, "clipboard write", func() bool {
+		v, _ := r.clip.Read(context.Background(), Clipboard)
+		return v == "+49301234567"
+	})
+	r.core.Clipboard(ClipChange{Text: "+49301234567"})
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 0 {
+		t.Errorf("prompted for our own write: %q", got)
+	}
+}
+
+func TestCoreSearch(t *testing.T) {
+	r := newRig(t, pixel)
+	r.hist.contacts = []Contact{{Name: "Anna Muster", Number: "+49301234567"}, {Name: "Bob", Number: "+4989765432"}}
+	r.hist.calls = []CallRecord{{Number: "+4940111222", Name: "Carla"}}
+	tests := []struct {
+		q    string
+		want string
+	}{
+		{"", "Carla +4940111222 recent"},
+		{"ann", "Anna Muster +49301234567 contact"},
+		{"tel:+49-30-1234567", "Anna Muster +49301234567 typed"},
+		{"4011", "Carla +4940111222 recent"},
+		{"+49 171 5551234", " +491715551234 typed"},
+		{"nobody", ""},
+	}
+	for _, tt := range tests {
+		got, err := r.core.Search(context.Background(), tt.q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := ""
+		for i, c := range got {
+			if i > 0 {
+				s += "; "
+			}
+			s += c.Name + " " + c.Number + " " + c.Source
+		}
+		if s != tt.want {
+			t.Errorf("Search(%q) = %q, want %q", tt.q, s, tt.want)
+		}
+	}
+}

@@ -1,0 +1,288 @@
+package desktop
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// lineFinder finds one number per line or ";"-separated part with
+// libphonenumber; enough for the decisions tested here (the app wires in the
+// real number finder).
+func lineFinder(text, region string) []Found {
+	var out []Found
+	seen := map[string]bool{}
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ';' }) {
+		part = strings.TrimSpace(part)
+		s := strings.TrimPrefix(strings.TrimPrefix(part, "Tel. "), "call me: ")
+		s = strings.TrimPrefix(s, "tel:")
+		pn, err := phonenumbers.Parse(s, region)
+		if err != nil || !phonenumbers.IsValidNumber(pn) && !phonenumbers.IsEmergencyNumber(s, region) {
+			continue
+		}
+		e := phonenumbers.Format(pn, phonenumbers.E164)
+		if seen[e] {
+			continue
+		}
+		seen[e] = true
+		safe := !phonenumbers.IsEmergencyNumber(s, region) && phonenumbers.GetNumberType(pn) != phonenumbers.PREMIUM_RATE
+		out = append(out, Found{E164: e, Raw: part, SafeToAutoDial: safe})
+	}
+	return out
+}
+
+type fakeHandle struct {
+	ch      chan CallUpdate
+	mu      sync.Mutex
+	hangups int
+}
+
+func (h *fakeHandle) Updates() <-chan CallUpdate { return h.ch }
+func (h *fakeHandle) Hangup(ctx context.Context) error {
+	h.mu.Lock()
+	h.hangups++
+	h.mu.Unlock()
+	return nil
+}
+
+type dialed struct {
+	Phone, Target string
+	Mode          Mode
+}
+
+type fakeRemote struct {
+	mu      sync.Mutex
+	phones  []Phone
+	calls   []dialed
+	handles []*fakeHandle
+	err     error // returned by Call
+}
+
+func (r *fakeRemote) Phones(ctx context.Context) ([]Phone, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Phone(nil), r.phones...), nil
+}
+
+func (r *fakeRemote) Call(ctx context.Context, phoneID, target string, mode Mode) (CallHandle, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, dialed{phoneID, target, mode})
+	if r.err != nil {
+		return nil, r.err
+	}
+	h := &fakeHandle{ch: make(chan CallUpdate, 16)}
+	r.handles = append(r.handles, h)
+	return h, nil
+}
+
+func (r *fakeRemote) dialed() []dialed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]dialed(nil), r.calls...)
+}
+
+func (r *fakeRemote) handle(i int) *fakeHandle {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.handles[i]
+}
+
+type fakeHistory struct {
+	mu       sync.Mutex
+	contacts []Contact
+	calls    []CallRecord
+}
+
+func (h *fakeHistory) Recent(ctx context.Context, n int) ([]RecentCall, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []RecentCall
+	for i := len(h.calls) - 1; i >= 0 && len(out) < n; i-- {
+		c := h.calls[i]
+		out = append(out, RecentCall{Name: c.Name, Number: c.Number, Phone: c.Phone, At: c.Started})
+	}
+	return out, nil
+}
+
+func (h *fakeHistory) Search(ctx context.Context, q string, limit int) ([]Contact, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Contact
+	for _, c := range h.contacts {
+		if Matches(c.Name, c.Number, q) && len(out) < limit {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (h *fakeHistory) RecordCall(ctx context.Context, r CallRecord) (int64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, r)
+	return int64(len(h.calls)), nil
+}
+
+func (h *fakeHistory) UpdateCall(ctx context.Context, id int64, r CallRecord) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if id < 1 || int(id) > len(h.calls) {
+		return fmt.Errorf("no call %d", id)
+	}
+	h.calls[id-1] = r
+	return nil
+}
+
+func (h *fakeHistory) record(i int) CallRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls[i]
+}
+
+type fakeClip struct {
+	mu   sync.Mutex
+	sels map[Selection]string
+}
+
+func (c *fakeClip) Read(ctx context.Context, sel Selection) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sels[sel], nil
+}
+
+func (c *fakeClip) Write(ctx context.Context, text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sels[Clipboard] = text
+	return nil
+}
+
+type fakeNotifier struct {
+	mu      sync.Mutex
+	shown   []Notice
+	noBtns  bool // behave like a server without the actions capability
+	counter uint32
+}
+
+func (n *fakeNotifier) Show(ctx context.Context, no Notice) (uint32, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.noBtns && len(no.Actions) > 0 {
+		return 0, fmt.Errorf("show: %w", ErrNoActions)
+	}
+	n.shown = append(n.shown, no)
+	if no.Replaces != 0 {
+		return no.Replaces, nil
+	}
+	n.counter++
+	return n.counter, nil
+}
+
+func (n *fakeNotifier) titles() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, s := range n.shown {
+		out = append(out, s.Title)
+	}
+	return out
+}
+
+func (n *fakeNotifier) last() Notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.shown) == 0 {
+		return Notice{}
+	}
+	return n.shown[len(n.shown)-1]
+}
+
+type rig struct {
+	core     *Core
+	remote   *fakeRemote
+	hist     *fakeHistory
+	clip     *fakeClip
+	notifier *fakeNotifier
+	settings *config.Store
+	cancel   context.CancelFunc
+	done     chan error
+	last     State
+}
+
+var (
+	pixel = Phone{ID: "P1", Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
+	nokia = Phone{ID: "P2", Name: "Nokia", Online: false, PlacesCalls: false}
+)
+
+func newRig(t *testing.T, phones ...Phone) *rig {
+	t.Helper()
+	st, err := config.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Modify(func(s *config.Settings) { s.Region = "DE" }); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{
+		remote:   &fakeRemote{phones: phones},
+		hist:     &fakeHistory{},
+		clip:     &fakeClip{sels: map[Selection]string{}},
+		notifier: &fakeNotifier{},
+		settings: st,
+		done:     make(chan error, 1),
+	}
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r.core = New(r.remote, r.hist, r.clip, r.notifier, st, lineFinder,
+		WithClock(func() time.Time { return clock }))
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.core.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-r.done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	r.core.SetConnection(true, nil)
+	r.waitState(t, func(s State) bool { return len(s.Phones) == len(phones) && s.Connected })
+	return r
+}
+
+// waitState polls snapshots until ok holds, with a deadline.
+func (r *rig) waitState(t *testing.T, ok func(State) bool) State {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.core.Sync()
+		select {
+		case s := <-r.core.States():
+			r.last = s
+		default:
+		}
+		if ok(r.last) {
+			return r.last
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("state never reached; last: %+v", r.last)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

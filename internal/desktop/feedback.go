@@ -1,0 +1,125 @@
+package desktop
+
+import (
+	"time"
+)
+
+// Notification action keys.
+const (
+	KeyCall    = "call"
+	KeyDismiss = "dismiss"
+	KeyPick    = "pick" // open the dial box with all numbers of the copy
+	KeyHangup  = "hangup"
+)
+
+// NoticeSpec is a notification before translation.
+type NoticeSpec struct {
+	Title   Msg
+	Body    Msg
+	Actions []ActionSpec
+}
+
+// ActionSpec is a notification button before translation.
+type ActionSpec struct {
+	Key   string
+	Label Msg
+}
+
+// Render translates a NoticeSpec.
+func (n NoticeSpec) Render(l Localizer) Notice {
+	out := Notice{Title: l.T(n.Title)}
+	if n.Body.Key != "" {
+		out.Body = l.T(n.Body)
+	}
+	for _, a := range n.Actions {
+		out.Actions = append(out.Actions, NoticeAction{Key: a.Key, Label: l.T(a.Label)})
+	}
+	return out
+}
+
+// PromptNotice asks whether to call the offered number.
+func PromptNotice(o Offer, phone Phone) NoticeSpec {
+	n := NoticeSpec{
+		Title: M("prompt.title", "Number", FormatNumber(o.Number), "Phone", phone.Name),
+		Actions: []ActionSpec{
+			{KeyCall, M("action.call")},
+			{KeyDismiss, M("action.dismiss")},
+		},
+	}
+	switch {
+	case !phone.Online:
+		n.Body = M("prompt.body_offline", "Phone", phone.Name)
+	case o.More > 0:
+		n.Body = M("prompt.body_more", "More", o.More)
+		n.Actions = append(n.Actions, ActionSpec{KeyPick, M("action.pick")})
+	case !phone.PlacesCalls || !o.SafeToAutoDial:
+		n.Body = M("prompt.body_dialer", "Phone", phone.Name)
+	}
+	return n
+}
+
+// CallNotice is the feedback for a call's current phase; ok is false when
+// the phase needs no notification (the request is still on its way).
+func CallNotice(c Call) (n NoticeSpec, ok bool) {
+	num := FormatNumber(c.Number)
+	who := num
+	if c.Name != "" {
+		who = c.Name + " (" + num + ")"
+	}
+	switch c.Phase {
+	case PhaseSent:
+		n.Title = M("call.sent", "Who", who, "Phone", c.PhoneName)
+	case PhaseDialing:
+		n.Title = M("call.dialing", "Who", who, "Phone", c.PhoneName)
+	case PhaseAlerting:
+		n.Title = M("call.alerting", "Who", who)
+	case PhaseActive:
+		n.Title = M("call.active", "Who", who)
+	case PhaseEnded:
+		if c.ActiveAt.IsZero() {
+			n.Title = M("call.ended_unanswered", "Who", who)
+		} else {
+			n.Title = M("call.ended", "Who", who, "Duration", FormatDuration(c.Ended.Sub(c.ActiveAt)))
+		}
+	case PhaseFailed:
+		n.Title = M("call.failed", "Who", who)
+		n.Body = M("call.reason", "Reason", c.Reason)
+	case PhasePrefilled:
+		n.Title = M("call.prefilled", "Who", who, "Phone", c.PhoneName)
+	case PhaseOffline:
+		n.Title = M("call.offline", "Phone", c.PhoneName)
+		n.Body = M("call.offline_body", "Who", who)
+	case PhaseRefused:
+		n.Title = M("call.refused", "Phone", c.PhoneName)
+		n.Body = M("call.reason", "Reason", c.Reason)
+	default:
+		return n, false
+	}
+	if c.Phase.Live() && c.CanHangup {
+		n.Actions = []ActionSpec{{KeyHangup, M("action.hangup")}}
+	}
+	return n, true
+}
+
+// FormatDuration shows a call length as m:ss or h:mm:ss.
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Round(time.Second) / time.Second)
+	h, m := s/3600, s/60%60
+	s %= 60
+	if h > 0 {
+		return pad(h, 1) + ":" + pad(m, 2) + ":" + pad(s, 2)
+	}
+	return pad(m, 1) + ":" + pad(s, 2)
+}
+
+func pad(n, w int) string {
+	b := []byte{}
+	for n > 0 || len(b) < w {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
