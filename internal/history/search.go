@@ -1,0 +1,235 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Hit is one dialable number found by Search.
+type Hit struct {
+	Name, Org   string
+	Label       string // the contact's label; empty for a number only known from recents
+	E164        string
+	FromRecents bool // a number called before that no contact holds
+	ContactID   int64
+
+	score float64
+}
+
+// frecency ranks numbers the user calls often and lately first: the call
+// count, discounted by a week for each week since the last call.
+const frecencySQL = `CASE WHEN ns.calls IS NULL THEN 0.0 ELSE ns.calls * 1.0 / (1.0 + (?1 - ns.last_at) / 604800000.0) END`
+
+// query is a user's search text turned into an FTS5 expression.
+type query struct {
+	fts    string // FTS5 MATCH expression
+	digits string // the typed digits when the text is a number being typed
+	words  []string
+}
+
+func isNumberish(s string) bool {
+	hasDigit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			hasDigit = true
+		case strings.ContainsRune("+-()./ \u00a0", r):
+		default:
+			return false
+		}
+	}
+	return hasDigit
+}
+
+func parseQuery(q string) query {
+	q = strings.TrimSpace(q)
+	if isNumberish(q) {
+		d := onlyDigits(q)
+		// "0049…" is "+49…" typed with the international prefix.
+		if !strings.HasPrefix(q, "+") && strings.HasPrefix(d, "00") {
+			d = d[2:]
+		}
+		if d == "" {
+			return query{}
+		}
+		return query{fts: `digits : "` + d + `"*`, digits: d}
+	}
+	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	var terms []string
+	for _, w := range words {
+		terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"*`)
+	}
+	return query{fts: strings.Join(terms, " AND "), words: words}
+}
+
+// Search finds dialable numbers as the user types: contacts by name,
+// organisation or digits, and numbers called before that no contact holds.
+// Numbers called often and lately rank first. One Hit per number.
+func (s *Store) Search(ctx context.Context, q string, limit int) ([]Hit, error) {
+	pq := parseQuery(q)
+	if pq.fts == "" || limit <= 0 {
+		return nil, nil
+	}
+	hits, err := s.search(ctx, pq, limit, false)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", q, err)
+	}
+	return hits, nil
+}
+
+func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool) ([]Hit, error) {
+	now := time.Now().UnixMilli()
+	match := pq.fts
+	if namesOnly {
+		match = "{name org} : (" + pq.fts + ")"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
+		FROM contact_fts f
+		JOIN contacts c ON c.id = f.rowid
+		JOIN contact_numbers cn ON cn.contact_id = c.id
+		LEFT JOIN number_stats ns ON ns.e164 = cn.e164
+		WHERE contact_fts MATCH ?2
+		  AND (?3 = '' OR instr(' ' || deskdial_digits(cn.e164), ' ' || ?3) > 0)
+		ORDER BY score DESC, c.name COLLATE NOCASE, c.id, `+labelOrder+`, cn.e164
+		LIMIT ?4`, now, match, pq.digits, limit)
+	if err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.ContactID, &h.Name, &h.Org, &h.Label, &h.E164, &h.score); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if namesOnly {
+		return hits, nil
+	}
+	rmatch := pq.fts
+	if pq.digits == "" {
+		rmatch = "name : (" + pq.fts + ")"
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT ns.name, ns.e164, `+frecencySQL+` AS score
+		FROM recent_fts r
+		JOIN number_stats ns ON ns.id = r.rowid
+		WHERE recent_fts MATCH ?2
+		  AND NOT EXISTS (SELECT 1 FROM contact_numbers WHERE e164 = ns.e164)
+		ORDER BY score DESC
+		LIMIT ?3`, now, rmatch, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h := Hit{FromRecents: true}
+		if err := rows.Scan(&h.Name, &h.E164, &h.score); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, nil
+}
+
+// Resolution is the outcome of ResolveName: the number to call, or, with
+// ErrAmbiguous, the candidates to ask the user about.
+type Resolution struct {
+	ContactID  int64
+	Name, Org  string
+	Number     LabeledNumber // set when the name resolved
+	Candidates []Hit         // set with ErrAmbiguous: one per number to choose from
+}
+
+// resolveLimit bounds how many numbers a name can match; more than that is
+// listed as ambiguous anyway, and the user types more.
+const resolveLimit = 50
+
+// ResolveName finds the number to call for a contact's name. One contact
+// with one number resolves; with several numbers, its only mobile number
+// resolves, else the numbers come back with ErrAmbiguous; several contacts
+// come back with ErrAmbiguous, listing them; no contact is ErrNoMatch.
+// A contact whose full name equals q wins over others that merely start
+// with it ("Anna" over "Anna Schmidt"), and whole words over prefixes.
+func (s *Store) ResolveName(ctx context.Context, q string) (Resolution, error) {
+	pq := parseQuery(q)
+	if pq.fts == "" || pq.digits != "" {
+		return Resolution{}, fmt.Errorf("resolve %q: %w", q, ErrNoMatch)
+	}
+	hits, err := s.search(ctx, pq, resolveLimit, true)
+	if err != nil {
+		return Resolution{}, fmt.Errorf("resolve %q: %w", q, err)
+	}
+	if len(hits) == 0 {
+		return Resolution{}, fmt.Errorf("resolve %q: %w", q, ErrNoMatch)
+	}
+	// Tiers: 0 exact full name, 1 every typed word is a whole word of
+	// the name, 2 prefixes only. The best non-empty tier counts.
+	want := foldName(strings.Join(pq.words, " "))
+	tier := func(h Hit) int {
+		nameWords := strings.FieldsFunc(foldName(h.Name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if strings.Join(nameWords, " ") == want {
+			return 0
+		}
+		set := map[string]bool{}
+		for _, w := range nameWords {
+			set[w] = true
+		}
+		for _, w := range pq.words {
+			if !set[strings.ToLower(w)] {
+				return 2
+			}
+		}
+		return 1
+	}
+	best := 3
+	for _, h := range hits {
+		if t := tier(h); t < best {
+			best = t
+		}
+	}
+	var cands []Hit
+	people := map[int64]bool{}
+	for _, h := range hits {
+		if tier(h) == best {
+			cands = append(cands, h)
+			people[h.ContactID] = true
+		}
+	}
+	if len(people) > 1 {
+		return Resolution{Candidates: cands}, fmt.Errorf("resolve %q: %w: %d contacts", q, ErrAmbiguous, len(people))
+	}
+	res := Resolution{ContactID: cands[0].ContactID, Name: cands[0].Name, Org: cands[0].Org}
+	if len(cands) == 1 {
+		res.Number = LabeledNumber{Label: cands[0].Label, E164: cands[0].E164}
+		return res, nil
+	}
+	var mobiles []Hit
+	for _, h := range cands {
+		if h.Label == LabelMobile {
+			mobiles = append(mobiles, h)
+		}
+	}
+	if len(mobiles) == 1 {
+		res.Number = LabeledNumber{Label: LabelMobile, E164: mobiles[0].E164}
+		return res, nil
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return labelRank(cands[i].Label) < labelRank(cands[j].Label) })
+	res.Candidates = cands
+	return res, fmt.Errorf("resolve %q: %w: %s has %d numbers", q, ErrAmbiguous, res.Name, len(cands))
+}
