@@ -1,6 +1,7 @@
 package device
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,6 +151,13 @@ func (r *Registry) read() (map[ID]Peer, error) {
 	for _, p := range f.Peers {
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrBadRegistry, r.path, err)
+		}
+		if len(p.Caps) > 0 {
+			// The file is indented for people; hand out compact JSON.
+			var c bytes.Buffer
+			if err := json.Compact(&c, p.Caps); err == nil {
+				p.Caps = c.Bytes()
+			}
 		}
 		peers[p.ID] = p
 	}
