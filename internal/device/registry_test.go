@@ -15,21 +15,21 @@ import (
 	"github.com/nats-io/nkeys"
 )
 
+// makePeer makes a peer with fresh keys; t may be nil in the crash child.
 func makePeer(t testing.TB, name string, role Role) Peer {
-	t.Helper()
 	u, err := nkeys.CreateUser()
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	c, err := nkeys.CreateCurveKeys()
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	up, _ := u.PublicKey()
 	cp, _ := c.PublicKey()
 	id, err := IDFromKey(up)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return Peer{ID: id, Name: name, Role: role, SignPub: up, CurvePub: cp, AddedAt: time.Unix(1700000000, 0).UTC()}
 }
@@ -267,22 +267,29 @@ func TestRegistryConcurrentReload(t *testing.T) {
 
 const crashEnv = "DESKDIAL_TEST_REGISTRY_CRASH_DIR"
 
-// TestRegistryCrashChild is the child of TestRegistrySurvivesCrash: it adds
-// peers as fast as it can until it is killed.
-func TestRegistryCrashChild(t *testing.T) {
-	dir := os.Getenv(crashEnv)
-	if dir == "" {
-		t.Skip("runs only as the child process of TestRegistrySurvivesCrash")
+// TestMain turns the test binary into the crash child when crashEnv is
+// set: it adds peers as fast as it can until TestRegistrySurvivesCrash
+// kills it.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashEnv); dir != "" {
+		crashChild(dir)
+		return
 	}
+	os.Exit(m.Run())
+}
+
+func crashChild(dir string) {
 	r, err := OpenRegistry(dir)
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	for i := 0; ; i++ {
-		p := makePeer(t, "Phone "+strconv.Itoa(i), RolePhone)
+		p := makePeer(nil, "Phone "+strconv.Itoa(i), RolePhone)
 		p.Caps = []byte(`{"pad":"` + strings.Repeat("x", 4000) + `"}`) // make each write take a while
 		if err := r.Add(p); err != nil {
-			t.Fatal(err)
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
 	}
 }
@@ -290,9 +297,6 @@ func TestRegistryCrashChild(t *testing.T) {
 // A process killed while it writes the registry leaves a registry that
 // opens, with every peer complete: the write is temp file + fsync + rename.
 func TestRegistrySurvivesCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes")
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +304,7 @@ func TestRegistrySurvivesCrash(t *testing.T) {
 	dir := t.TempDir()
 	last := 0
 	for round := 0; round < 5; round++ {
-		cmd := exec.Command(exe, "-test.run=^TestRegistryCrashChild$", "-test.count=1")
+		cmd := exec.Command(exe)
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
