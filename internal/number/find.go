@@ -1,0 +1,78 @@
+package number
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Match is one phone number found in a text.
+type Match struct {
+	Start, End int    // byte offsets into the text given
+	Raw        string // text[Start:End]
+	Number            // E164, Extension, Region, Type; SafeToAutoDial()
+}
+
+// DefaultScanLimit is how much of a text Find looks at unless told
+// otherwise: a clipboard can hold megabytes, and a number worth offering is
+// near the start.
+const DefaultScanLimit = 64 << 10
+
+type options struct {
+	limit int
+}
+
+// Option changes how Find works.
+type Option func(*options)
+
+// WithScanLimit makes Find look at only the first n bytes of the text (cut
+// back to a rune boundary). n <= 0 scans the whole text.
+func WithScanLimit(n int) Option {
+	return func(o *options) { o.limit = n }
+}
+
+// maxTries bounds the number of failed candidates per call, as
+// libphonenumber does, so that no text costs more than a fixed number of
+// parses.
+const maxTries = 65535
+
+// Find returns the phone numbers in text, in order of appearance. region
+// (ISO 3166, e.g. "DE") is how national numbers without a country code are
+// read. A number is reported when libphonenumber would find it at its VALID
+// leniency (including the national-prefix check) and it is not better read
+// as something else: a date or time, a card number, an IBAN, a UUID, an IP
+// address, a version, coordinates, a price, an ID after a label such as
+// "Order no.", or a conference passcode after a pause.
+func Find(text, region string, opts ...Option) []Match {
+	o := options{limit: DefaultScanLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.limit > 0 && len(text) > o.limit {
+		cut := o.limit
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	m := newMatcher(text, strings.ToUpper(strings.TrimSpace(region)))
+	return m.run()
+}
+
+// FindUnique is Find keeping only the first appearance of each E.164
+// number.
+func FindUnique(text, region string, opts ...Option) []Match {
+	all := Find(text, region, opts...)
+	if len(all) < 2 {
+		return all
+	}
+	seen := make(map[string]bool, len(all))
+	out := all[:0]
+	for _, m := range all {
+		if seen[m.E164] {
+			continue
+		}
+		seen[m.E164] = true
+		out = append(out, m)
+	}
+	return out
+}

@@ -1,0 +1,480 @@
+package number
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// matcher holds the state of one Find call.
+type matcher struct {
+	text      string
+	region    string
+	minLen    int // shortest valid national number in region
+	out       []Match
+	tries     int
+	lastMatch int // end of the last match, -1 before the first
+	memo      map[string]parsed
+}
+
+// parsed is the memoised outcome of parsing one normalised digit string.
+type parsed struct {
+	ok  bool
+	num Number
+}
+
+// cand is one candidate: [start, end) with the extension suffix, if any, in
+// [core, end).
+type cand struct {
+	start, core, end int
+	ext              string
+}
+
+func newMatcher(text, region string) *matcher {
+	return &matcher{text: text, region: region, minLen: regionMinLen(region), tries: maxTries, lastMatch: -1}
+}
+
+func (m *matcher) run() []Match {
+	from, floor := 0, 0
+	for m.tries > 0 {
+		s, e := scanCandidate(m.text, from, floor)
+		if s < 0 {
+			break
+		}
+		c := cand{start: s, core: e, end: e}
+		// "(530) 583-6985 x302/x2303": a second extension starts a second
+		// number.
+		if k := secondNumberStart(m.text[s:e]); k >= 0 {
+			c.core, c.end = s+k, s+k
+		} else {
+			c.end, c.ext = m.extSuffix(e)
+		}
+		hit := m.extract(c)
+		if hit > 0 {
+			from, floor = hit, hit
+			continue
+		}
+		from, floor = c.end, c.end
+		if from <= s {
+			from, floor = e, e
+		}
+		m.tries--
+	}
+	return m.out
+}
+
+// secondNumberStart finds SECOND_NUMBER_START ([\\/] *x) in s.
+func secondNumberStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '/' && s[i] != '\\' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && (s[j] == 'x' || s[j] == 'X') {
+			return i
+		}
+	}
+	return -1
+}
+
+var extRE = regexp.MustCompile(`(?i)^(?:` + phonenumbers.EXTN_PATTERNS_FOR_MATCHING + `)`)
+
+// extSuffix matches an extension ("ext. 12", ";ext=12", " x 12") right
+// after a candidate's last digit and returns the new end and its digits.
+func (m *matcher) extSuffix(e int) (int, string) {
+	t := m.text[e:]
+	// Cheap test before the regexp: after separators, an extension label
+	// must start with one of these.
+	i := 0
+	for i < len(t) && i < 8 && (t[i] == ' ' || t[i] == '\t' || t[i] == ',') {
+		i++
+	}
+	if i >= len(t) {
+		return e, ""
+	}
+	switch c := t[i]; c {
+	case ';', 'e', 'E', 'x', 'X', '#', '~', 'i', 'I', 'a', 'A':
+	default:
+		if c < 0x80 {
+			return e, ""
+		}
+	}
+	if len(t) > 80 {
+		t = t[:80]
+	}
+	loc := extRE.FindStringSubmatchIndex(t)
+	if loc == nil {
+		return e, ""
+	}
+	for g := 2; g+1 < len(loc); g += 2 {
+		if loc[g] >= 0 {
+			ext := asciiDigits(t[loc[g]:loc[g+1]])
+			end := loc[1]
+			// A "#" after the extension digits is part of the label; keep
+			// it in the raw text only when it is there.
+			return e + end, ext
+		}
+	}
+	return e, ""
+}
+
+// asciiDigits keeps the digits of s, as ASCII.
+func asciiDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, w := decodeAt(s, i)
+		if v := digitValue(r); v >= 0 {
+			b.WriteByte(byte('0' + v))
+		}
+		i += w
+	}
+	return b.String()
+}
+
+// extract tries one candidate and returns the end of the last match it
+// produced, or 0.
+func (m *matcher) extract(c cand) int {
+	if m.rejectCandidate(c) {
+		return 0
+	}
+	if spans := m.dateSpans(c); len(spans) > 0 {
+		return m.extractAround(c, spans)
+	}
+	if end := m.verify(c.start, c.end, c); end > 0 {
+		return end
+	}
+	return m.innerMatch(c)
+}
+
+// extractAround tries the parts of a candidate left between dates and
+// timestamps.
+func (m *matcher) extractAround(c cand, spans [][2]int) int {
+	hit := 0
+	pos := c.start
+	spans = append(spans, [2]int{c.end, c.end})
+	for _, sp := range spans {
+		a, b := trimPunct(m.text, pos, sp[0])
+		pos = sp[1]
+		if b-a < 3 {
+			continue
+		}
+		sub := cand{start: a, core: min(b, c.core), end: b}
+		if b == c.end {
+			sub.ext = c.ext
+		}
+		if end := m.verify(a, b, sub); end > 0 {
+			hit = end
+		}
+	}
+	return hit
+}
+
+// trimPunct narrows [a, b) to start and end at a digit, keeping a leading
+// plus or opening bracket.
+func trimPunct(s string, a, b int) (int, int) {
+	for a < b {
+		r, w := decodeAt(s, a)
+		if isDigit(r) || isLead(r) {
+			break
+		}
+		a += w
+	}
+	for b > a {
+		r, w := decodeBefore(s, b)
+		if isDigit(r) {
+			break
+		}
+		b -= w
+	}
+	return a, b
+}
+
+// Inner-match patterns, in libphonenumber's order: a piece of a candidate
+// that failed as a whole may still be a number.
+var innerMatches = []*regexp.Regexp{
+	regexp.MustCompile(`/+(.*)`),
+	regexp.MustCompile(`(\([^(]*)`),
+	regexp.MustCompile(`(?:\p{Z}-|-\p{Z})\p{Z}*(.+)`),
+	regexp.MustCompile(`[\x{2012}-\x{2015}\x{FF0D}]\p{Z}*(.+)`),
+	regexp.MustCompile(`\.+\p{Z}*([^.]+)`),
+	regexp.MustCompile(`\p{Z}+(\P{Z}+)`),
+}
+
+// innerMatch is libphonenumber's extractInnerMatch: it returns at the first
+// piece that verifies.
+func (m *matcher) innerMatch(c cand) int {
+	s := m.text[c.start:c.end]
+	if len(s) < 4 {
+		return 0
+	}
+	for _, re := range innerMatches {
+		locs := re.FindAllStringSubmatchIndex(s, -1)
+		for k, loc := range locs {
+			if m.tries <= 0 {
+				return 0
+			}
+			if k == 0 {
+				a, b := trimEnd(m.text, c.start, c.start+loc[0])
+				if b-a >= 3 {
+					if end := m.verifyPiece(a, b, c); end > 0 {
+						return end
+					}
+				}
+				m.tries--
+			}
+			if loc[2] < 0 {
+				continue
+			}
+			a, b := trimEnd(m.text, c.start+loc[2], c.start+loc[3])
+			if b-a >= 3 {
+				if end := m.verifyPiece(a, b, c); end > 0 {
+					return end
+				}
+			}
+			m.tries--
+		}
+	}
+	return 0
+}
+
+// trimEnd removes trailing characters that are neither digits nor letters
+// nor '#' (libphonenumber's UNWANTED_END_CHAR_PATTERN, which as ported is
+// a Java class intersection that Go never matches).
+func trimEnd(s string, a, b int) (int, int) {
+	for b > a {
+		r, w := decodeBefore(s, b)
+		if isDigit(r) || r == '#' || isLetter(r) {
+			break
+		}
+		b -= w
+	}
+	return a, b
+}
+
+// verifyPiece checks an inner piece: besides the usual checks, a piece cut
+// out of a run of digits joined by dashes ("2024-0301234567") is not a
+// number of its own.
+func (m *matcher) verifyPiece(a, b int, c cand) int {
+	if r, w := decodeBefore(m.text, a); w > 0 && isDash(r) {
+		if r2, _ := decodeBefore(m.text, a-w); isDigit(r2) {
+			return 0
+		}
+	}
+	if r, w := decodeAt(m.text, b); w > 0 && isDash(r) {
+		if r2, _ := decodeAt(m.text, b+w); isDigit(r2) {
+			return 0
+		}
+	}
+	sub := cand{start: a, core: min(b, c.core), end: b}
+	if b == c.end {
+		sub.ext = c.ext
+	}
+	return m.verify(a, b, sub)
+}
+
+func isDash(r rune) bool {
+	return r == '-' || (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFF0D
+}
+
+// verify is libphonenumber's parseAndVerify at VALID leniency for the text
+// [a, b); on success it records the match and returns b.
+func (m *matcher) verify(a, b int, c cand) int {
+	raw := m.text[a:b]
+	if !matchingBrackets(raw) || pubPages(raw) {
+		return 0
+	}
+	first, _ := decodeAt(m.text, a)
+	if !isLead(first) {
+		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+			return 0
+		}
+	}
+	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+		return 0
+	}
+	n, ok := m.parse(a, b, c)
+	if !ok {
+		return 0
+	}
+	m.out = append(m.out, Match{Start: a, End: b, Raw: raw, Number: n})
+	m.lastMatch = b
+	return b
+}
+
+// parse normalises [a, b) to "+digits" or national digits, and parses and
+// validates it with phonenumbers (memoised per call).
+func (m *matcher) parse(a, b int, c cand) (Number, bool) {
+	plus := m.forcedIntl(c.start)
+	var digits [40]byte
+	nd := 0
+	ext := ""
+	core := min(b, c.core)
+	seenDigit := false
+	for i := a; i < core; {
+		r, w := decodeAt(m.text, i)
+		i += w
+		if v := digitValue(r); v >= 0 {
+			if nd == len(digits) {
+				return Number{}, false
+			}
+			digits[nd] = byte('0' + v)
+			nd++
+			seenDigit = true
+			continue
+		}
+		switch {
+		case isPlus(r) && !seenDigit:
+			plus = true
+		case (r == 'x' || r == 'X' || r == 0xFF58 || r == 0xFF38) && seenDigit:
+			// A single x starts an extension; "xx" is a carrier-code
+			// placeholder that only phonenumbers' full parser handles.
+			if nr, _ := decodeAt(m.text, i); nr == 'x' || nr == 'X' {
+				return m.parseFull(a, b)
+			}
+			ext = asciiDigits(m.text[i:core])
+			i = core
+		}
+	}
+	if b == c.end && c.ext != "" {
+		ext = c.ext
+	}
+	if nd < 3 {
+		return Number{}, false
+	}
+	if plus {
+		if nd < 7 || nd > 20 {
+			return Number{}, false
+		}
+	} else if nd < m.minLen || nd > 22 {
+		return Number{}, false
+	}
+	key := string(digits[:nd])
+	if plus {
+		key = "+" + key
+	}
+	p := m.lookup(key)
+	if !p.ok && !plus && nd > 8 {
+		// "0049 30 1234567" read in a region whose international prefix is
+		// not 00 (or "011 ..." outside North America): people write the
+		// prefix they know.
+		switch {
+		case strings.HasPrefix(key, "00") && !strings.HasPrefix(key, "000"):
+			p = m.lookup("+" + key[2:])
+		case strings.HasPrefix(key, "011"):
+			p = m.lookup("+" + key[3:])
+		}
+	}
+	if !p.ok {
+		return Number{}, false
+	}
+	n := p.num
+	n.Extension = ext
+	return n, true
+}
+
+// lookup parses one normalised string at VALID leniency.
+func (m *matcher) lookup(key string) parsed {
+	if p, ok := m.memo[key]; ok {
+		return p
+	}
+	var p parsed
+	if m.region != "" || strings.HasPrefix(key, "+") {
+		region := m.region
+		if region == "" {
+			region = "ZZ"
+		}
+		pn, err := phonenumbers.ParseAndKeepRawInput(key, region)
+		if err == nil && phonenumbers.VALID.Verify(pn, key) {
+			p.ok = true
+			p.num.E164 = phonenumbers.Format(pn, phonenumbers.E164)
+			p.num.Region, p.num.Type = classify(pn)
+		}
+	}
+	if m.memo == nil {
+		m.memo = make(map[string]parsed)
+	}
+	m.memo[key] = p
+	return p
+}
+
+// parseFull hands the raw text to phonenumbers for the rare forms the
+// digit normaliser does not cover.
+func (m *matcher) parseFull(a, b int) (Number, bool) {
+	raw := strings.Map(func(r rune) rune {
+		if r != ' ' && isPunct(r) && r != 'x' && r != 'X' && r != '(' && r != ')' {
+			return ' '
+		}
+		return r
+	}, m.text[a:b])
+	region := m.region
+	if region == "" {
+		region = "ZZ"
+	}
+	pn, err := phonenumbers.ParseAndKeepRawInput(raw, region)
+	if err != nil || !phonenumbers.VALID.Verify(pn, raw) {
+		return Number{}, false
+	}
+	n := Number{E164: phonenumbers.Format(pn, phonenumbers.E164), Extension: pn.GetExtension()}
+	n.Region, n.Type = classify(pn)
+	return n, true
+}
+
+// regionMinLen is the shortest national significant number that can be
+// valid in region, from the metadata's possible lengths. Shorter
+// candidates without a country code are dropped before parsing.
+func regionMinLen(region string) int {
+	if v, ok := minLenCache.Load(region); ok {
+		return v.(int)
+	}
+	cc := phonenumbers.GetCountryCodeForRegion(region)
+	n := 7
+	if cc != 0 {
+		for l := 2; l <= 17; l++ {
+			pn := &phonenumbers.PhoneNumber{}
+			pn.CountryCode = proto32(int32(cc))
+			nn := uint64(1)
+			for k := 1; k < l; k++ {
+				nn *= 10
+			}
+			pn.NationalNumber = &nn
+			if phonenumbers.IsPossibleNumberWithReason(pn) == phonenumbers.IS_POSSIBLE {
+				n = l
+				break
+			}
+		}
+	}
+	n = min(n, 7) // "00 683 4002": international forms can be shorter
+	minLenCache.Store(region, n)
+	return n
+}
+
+var minLenCache sync.Map
+
+func proto32(v int32) *int32 { return &v }
+
+// matchingBrackets is libphonenumber's MATCHING_BRACKETS check:
+// [(]?(?:X+[)])?X+(?:[(]X+[)]){0,3}X* where X is anything but a bracket.
+func matchingBrackets(s string) bool {
+	if !strings.ContainsAny(s, "()[]（）［］") {
+		return true
+	}
+	return bracketsRE.MatchString(s)
+}
+
+var bracketsRE = regexp.MustCompile(`^[(\[（［]?(?:[^(\[（［)\]）］]+[)\]）］])?[^(\[（［)\]）］]+(?:[(\[（［][^(\[（［)\]）］]+[)\]）］]){0,3}[^(\[（［)\]）］]*$`)
+
+// pubPages is libphonenumber's PUB_PAGES check for publication pages
+// ("211-227 (2003)").
+func pubPages(s string) bool {
+	if !strings.Contains(s, "(") {
+		return false
+	}
+	return pubPagesRE.MatchString(s)
+}
+
+var pubPagesRE = regexp.MustCompile(`\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}`)
