@@ -1,0 +1,286 @@
+package ofono
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
+)
+
+const number = "+4930123456"
+
+// rig is a private "system" bus with Debian's dbusmock oFono template on it.
+type rig struct {
+	addr string
+	mock *dbustest.Mock
+	conn *dbus.Conn // the test's own view of the bus
+	d    *Dialer
+}
+
+func newRig(t *testing.T, opts ...Option) *rig {
+	t.Helper()
+	addr := dbustest.Bus(t)
+	r := &rig{addr: addr, conn: dbustest.Conn(t, addr)}
+	r.mock = dbustest.StartMock(t, addr, service, "--template", "ofono")
+	r.d = New(append([]Option{WithBusAddress(addr)}, opts...)...)
+	t.Cleanup(func() { r.d.Close() })
+	return r
+}
+
+// setState moves the mock call the way ofonod does: property, then signal.
+func (r *rig) setState(t *testing.T, path dbus.ObjectPath, state string) {
+	t.Helper()
+	dbustest.SetProp(t, r.conn, service, path, ifCall, "State", state)
+	dbustest.Emit(t, r.conn, service, path, ifCall, "PropertyChanged", "sv", "State", state)
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// next waits for the next event; the channel closing early is a failure.
+func next(t *testing.T, c context.Context, ch <-chan dialer.Event) dialer.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("watch channel closed early")
+		}
+		return ev
+	case <-c.Done():
+		t.Fatal("no call state arrived")
+	}
+	return dialer.Event{}
+}
+
+func closed(t *testing.T, c context.Context, ch <-chan dialer.Event) {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if ok {
+			t.Fatalf("event after the final state: %+v", ev)
+		}
+	case <-c.Done():
+		t.Fatal("watch channel not closed after the final state")
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
+	if got := New().Capabilities(); got != want {
+		t.Fatalf("Capabilities = %+v, want %+v", got, want)
+	}
+}
+
+func TestCallLifecycleHangupFromDesktop(t *testing.T) {
+	r := newRig(t)
+	c := ctx(t)
+	if err := r.d.Check(c); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	call, err := r.d.Dial(c, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if call.ID != "id-1" || call.Handle != "/ril_0/voicecall01" {
+		t.Fatalf("Dial = %+v", call)
+	}
+	// The template's Dial is logged on the mock's main object.
+	got := dbustest.MethodCalls(t, r.conn, service, "/", "Dial")
+	if len(got) != 1 || got[0][0] != number || got[0][1] != "" {
+		t.Fatalf("oFono received Dial %v, want [[%s \"\"]]", got, number)
+	}
+
+	ch, err := r.d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	path := dbus.ObjectPath(call.Handle)
+	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+		t.Fatalf("first state %q, want dialing", ev.State)
+	}
+	r.setState(t, path, "alerting")
+	if ev := next(t, c, ch); ev.State != dialer.StateAlerting {
+		t.Fatalf("state %q, want alerting", ev.State)
+	}
+	r.setState(t, path, "active")
+	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+		t.Fatalf("state %q, want active", ev.State)
+	}
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	ev := next(t, c, ch)
+	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
+		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
+	}
+	closed(t, c, ch)
+	var calls []struct {
+		Path  dbus.ObjectPath
+		Props map[string]dbus.Variant
+	}
+	if err := r.conn.Object(service, "/ril_0").Call(ifVoiceCalls+".GetCalls", 0).Store(&calls); err != nil || len(calls) != 0 {
+		t.Fatalf("calls left on the modem: %v %v", calls, err)
+	}
+	// Hanging up a call that is over is not an error.
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("second Hangup: %v", err)
+	}
+}
+
+func TestRemoteHangupCarriesReason(t *testing.T) {
+	r := newRig(t)
+	c := ctx(t)
+	call, err := r.d.Dial(c, dialer.Request{ID: "id-2", Number: number, Mode: dialer.ModeCall})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	path := dbus.ObjectPath(call.Handle)
+	// States change before Watch starts: nothing may be lost.
+	r.setState(t, path, "alerting")
+	r.setState(t, path, "active")
+	ch, err := r.d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	for _, want := range []dialer.State{dialer.StateDialing, dialer.StateAlerting, dialer.StateActive} {
+		if ev := next(t, c, ch); ev.State != want {
+			t.Fatalf("state %q, want %q", ev.State, want)
+		}
+	}
+	dbustest.Emit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
+	r.setState(t, path, "disconnected")
+	ev := next(t, c, ch)
+	if ev.State != dialer.StateEnded || ev.Reason != "the other side hung up" || ev.Duration <= 0 {
+		t.Fatalf("got %+v, want ended by the other side with a duration", ev)
+	}
+	closed(t, c, ch)
+}
+
+func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
+	r := newRig(t)
+	c := ctx(t)
+	call, err := r.d.Dial(c, dialer.Request{ID: "id-3", Number: number, Mode: dialer.ModeCall})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	r.setState(t, dbus.ObjectPath(call.Handle), "active")
+	// A fresh dialer (the agent restarted) watching the same call.
+	d2 := New(WithBusAddress(r.addr))
+	defer d2.Close()
+	ch, err := d2.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+		t.Fatalf("state %q, want active", ev.State)
+	}
+	if err := d2.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateEnded {
+		t.Fatalf("state %q, want ended", ev.State)
+	}
+}
+
+func TestServiceMissing(t *testing.T) {
+	addr := dbustest.Bus(t)
+	d := New(WithBusAddress(addr))
+	defer d.Close()
+	c := ctx(t)
+	err := d.Check(c)
+	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "oFono is not running") {
+		t.Fatalf("Check = %v, want unavailable: not running", err)
+	}
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Dial = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestModemOffOrOffline(t *testing.T) {
+	for _, prop := range []string{"Powered", "Online"} {
+		t.Run(prop, func(t *testing.T) {
+			r := newRig(t)
+			c := ctx(t)
+			if err := r.conn.Object(service, "/ril_0").Call("org.ofono.Modem.SetProperty", 0, prop, dbus.MakeVariant(false)).Err; err != nil {
+				t.Fatal(err)
+			}
+			err := r.d.Check(c)
+			want := map[string]string{"Powered": "powered off", "Online": "offline"}[prop]
+			if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Check = %v, want unavailable: %s", err, want)
+			}
+			if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+				t.Fatalf("Dial = %v, want ErrUnavailable", err)
+			}
+			if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
+				t.Fatalf("a switched-off modem got %d Dial calls", n)
+			}
+		})
+	}
+}
+
+func TestChosenModem(t *testing.T) {
+	r := newRig(t, WithModem("/ril_9"))
+	c := ctx(t)
+	err := r.d.Check(c)
+	if !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), "/ril_0") {
+		t.Fatalf("Check = %v, want not found listing /ril_0", err)
+	}
+	ok := New(WithBusAddress(r.addr), WithModem("/ril_0"))
+	defer ok.Close()
+	if err := ok.Check(c); err != nil {
+		t.Fatalf("Check with /ril_0: %v", err)
+	}
+}
+
+func TestCrashMidCall(t *testing.T) {
+	r := newRig(t)
+	c := ctx(t)
+	call, err := r.d.Dial(c, dialer.Request{ID: "id-4", Number: number, Mode: dialer.ModeCall})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	ch, err := r.d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+		t.Fatalf("state %q, want dialing", ev.State)
+	}
+	r.mock.Kill()
+	ev := next(t, c, ch)
+	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "oFono stopped") {
+		t.Fatalf("after the crash: %+v, want failed: oFono stopped", ev)
+	}
+	closed(t, c, ch)
+	// The dialer stays usable and says what is wrong.
+	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Check after crash = %v", err)
+	}
+}
+
+func TestRefusesBadInput(t *testing.T) {
+	r := newRig(t)
+	c := ctx(t)
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+49 30; reboot", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
+		t.Fatal("Dial of an expired request succeeded")
+	}
+	if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
+		t.Fatalf("oFono got %d Dial calls for refused requests", n)
+	}
+}
