@@ -1,0 +1,520 @@
+// Package agent is the phone side of deskdial: it receives sealed dial
+// instructions, checks them against the policy (who sent it, for whom, how
+// old, seen before, how many, what number) and only then hands a clean
+// E.164 number to a dialer backend; it streams the call's states back to the
+// desktop and keeps an audit log of every request and decision.
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/number"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// Refusal codes this agent sends beyond protocol's (a desktop shows Reason
+// for codes it does not know).
+const (
+	CodeForged      = "forged"       // a box that does not open with the key it names
+	CodeContactName = "contact_name" // a name, and the backend cannot look names up
+	CodeUnknownCall = "unknown_call" // hang-up for a call that is not running
+)
+
+// Publisher sends status messages (a *bus.Conn).
+type Publisher interface {
+	Publish(subject string, data []byte) error
+}
+
+// Config is what an agent needs. Identity, Registry and Dialer are required.
+type Config struct {
+	Identity      *device.Identity
+	Registry      *device.Registry
+	RegistryDir   string // where Registry keeps peers.json; changes by other processes are picked up
+	Dialer        dialer.Dialer
+	Name          string      // this phone's display name
+	Region        string      // for national numbers ("030 ...")
+	AllowMMI      bool        // let USSD/MMI codes through, prefill only
+	RatePerMinute int         // dial requests per desktop per minute; 0: 10
+	Prefix        string      // subject prefix; "": "deskdial"
+	AuditPath     string      // the audit log; "": no log (tests only)
+	Version       string      // deskdial version, for presence
+	OnEntry       func(Entry) // told every decision (the CLI prints them)
+}
+
+// Agent handles dial instructions for one phone. Safe for concurrent use.
+type Agent struct {
+	cfg  Config
+	box  *protocol.Box
+	now  func() time.Time
+	aud  *auditLog
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	seen map[string]seenEntry      // dial ids until they expire
+	rate map[device.ID][]time.Time // accepted-for-processing times per desktop
+	live map[string]liveCall       // dial id -> running call
+
+	regMu    sync.Mutex
+	regStamp string
+}
+
+type seenEntry struct {
+	expires time.Time
+	digest  [32]byte
+	reply   protocol.Reply
+	from    device.ID
+}
+
+type liveCall struct {
+	call   dialer.Call
+	from   device.ID
+	cancel context.CancelFunc
+}
+
+// Option configures New.
+type Option func(*Agent)
+
+// WithClock sets the agent's clock (tests of expiry use it).
+func WithClock(now func() time.Time) Option { return func(a *Agent) { a.now = now } }
+
+// New makes an agent.
+func New(cfg Config, opts ...Option) (*Agent, error) {
+	if cfg.Identity == nil || cfg.Registry == nil || cfg.Dialer == nil {
+		return nil, errors.New("agent: identity, registry and dialer are required")
+	}
+	if cfg.RatePerMinute <= 0 {
+		cfg.RatePerMinute = 10
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = "deskdial"
+	}
+	a := &Agent{
+		cfg:  cfg,
+		box:  protocol.NewBox(cfg.Identity),
+		now:  time.Now,
+		seen: map[string]seenEntry{},
+		rate: map[device.ID][]time.Time{},
+		live: map[string]liveCall{},
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	if cfg.AuditPath != "" {
+		l, err := openAudit(cfg.AuditPath)
+		if err != nil {
+			return nil, err
+		}
+		a.aud = l
+	}
+	return a, nil
+}
+
+// Presence is what desktops see when they list phones.
+func (a *Agent) Presence() protocol.Presence {
+	c := a.cfg.Dialer.Capabilities()
+	return protocol.Presence{
+		ID: a.cfg.Identity.ID.String(), Name: a.cfg.Name, Backend: a.cfg.Dialer.Name(),
+		PlacesCalls: c.PlacesCalls, ReportsStates: c.ReportsStates, CanHangup: c.CanHangup,
+		Version: a.cfg.Version,
+	}
+}
+
+// Serve answers dial instructions arriving on conn until ctx ends: it
+// registers the phone as the deskdial-phone micro service on its own dial
+// subject, with its presence in the service metadata. Serve may run on
+// several connections at once (desktops on different servers).
+func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
+	svc, err := conn.AddService(ctx, bus.Service{
+		Name:     protocol.ServiceName,
+		Version:  "1.0.0",
+		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
+		Metadata: a.Presence().Metadata(),
+		Handler: func(m bus.Msg) {
+			if out := a.Handle(ctx, m.Data, conn); out != nil {
+				_ = m.Respond(out)
+			}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("agent: serve: %w", err)
+	}
+	<-ctx.Done()
+	return svc.Stop()
+}
+
+// Close waits for the calls being followed to end (their contexts end with
+// Serve's) and closes the audit log.
+func (a *Agent) Close() error {
+	a.wg.Wait()
+	if a.aud != nil {
+		return a.aud.close()
+	}
+	return nil
+}
+
+// refusal is a decision not to dial, with a code and a reason for people.
+type refusal struct{ code, reason string }
+
+func refuse(code, format string, args ...any) *refusal {
+	return &refusal{code, fmt.Sprintf(format, args...)}
+}
+
+// Handle processes one sealed message and returns the sealed reply, or nil
+// when there is nobody to answer (the bytes do not name a sender key). Call
+// states of an accepted call go out through pub until ctx ends.
+func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
+	kind, sender, plain, err := a.box.Open(data)
+	if err != nil {
+		// Answer a box that does not open to the key it names, so a real
+		// desktop whose message was damaged learns why; the answer is sealed,
+		// so it tells an impostor nothing.
+		_, pk, perr := protocol.Peek(data)
+		if perr != nil {
+			a.audit(Entry{Kind: "dial", Decision: "refused", Code: protocol.CodeMalformed, Reason: "not a deskdial message"})
+			return nil
+		}
+		code, why := protocol.CodeMalformed, "malformed message"
+		if errors.Is(err, protocol.ErrForged) {
+			code, why = CodeForged, "the message was tampered with or not sealed by a paired desktop"
+		}
+		a.audit(Entry{Kind: "dial", Decision: "refused", Code: code, Reason: why})
+		return a.seal(protocol.Reply{V: protocol.Version, Accepted: false, Code: code, Reason: why}, pk)
+	}
+	a.reloadRegistry()
+	peer, known := a.cfg.Registry.ByCurveKey(sender)
+	switch kind {
+	case protocol.KindDial:
+		return a.handleDial(ctx, plain, sender, peer, known, pub)
+	case protocol.KindHangup:
+		return a.handleHangup(ctx, plain, sender, peer, known)
+	}
+	a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeMalformed, Reason: "unexpected message kind"})
+	return a.seal(protocol.Reply{V: protocol.Version, Code: protocol.CodeMalformed, Reason: "unexpected message kind " + kind.String()}, sender)
+}
+
+func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) []byte {
+	e := Entry{Kind: "dial"}
+	if known {
+		e.From, e.FromName = peer.ID.String(), peer.Name
+	}
+	req, err := protocol.DecodeDial(plain)
+	if err != nil {
+		e.Decision, e.Code, e.Reason = "refused", protocol.CodeMalformed, "malformed dial request"
+		a.audit(e)
+		return a.seal(protocol.Reply{V: protocol.Version, Code: protocol.CodeMalformed, Reason: e.Reason}, sender)
+	}
+	e.ID, e.Target, e.Mode = req.ID, req.Target, string(req.Mode)
+	reply, dialNum, mode, dup := a.decide(req, peer, known)
+	if dup {
+		e.Decision = "duplicate"
+		e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
+		a.audit(e)
+		return a.seal(reply, sender)
+	}
+	if reply.Code == "" {
+		reply = a.dial(ctx, req, peer, dialNum, mode, pub)
+	}
+	a.remember(req, plain, peer.ID, reply)
+	e.Decision = "accepted"
+	if !reply.Accepted {
+		e.Decision = "refused"
+	}
+	e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
+	a.audit(e)
+	return a.seal(reply, sender)
+}
+
+// decide applies the policy. It returns a reply with Code set for a
+// refusal, or an empty code with the number and mode to dial; dup is true
+// for a retry of a request already handled (its earlier reply is returned).
+func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (protocol.Reply, string, dialer.Mode, bool) {
+	r := protocol.Reply{V: protocol.Version, ID: req.ID}
+	no := func(x *refusal) (protocol.Reply, string, dialer.Mode, bool) {
+		r.Code, r.Reason = x.code, x.reason
+		return r, "", "", false
+	}
+	if !known || peer.Role != device.RoleDesktop {
+		return no(refuse(protocol.CodeUnknownSender, "this phone is not paired with the sending desktop"))
+	}
+	if req.From != peer.ID.String() {
+		return no(refuse(CodeForged, "the request names a sender other than the desktop that sealed it"))
+	}
+	if req.To != a.cfg.Identity.ID.String() {
+		return no(refuse(protocol.CodeWrongRecipient, "the request is for another phone"))
+	}
+	now := a.now()
+	if err := req.CheckTime(now); err != nil {
+		if errors.Is(err, protocol.ErrNotYetValid) {
+			return no(refuse(protocol.CodeNotYetValid, "the request was issued %s in this phone's future; the clocks differ too much",
+				time.UnixMilli(req.IssuedAt).Sub(now).Round(time.Second)))
+		}
+		return no(refuse(protocol.CodeExpired, "the request expired %s ago, nothing was dialled (check both clocks if this repeats)",
+			now.Sub(req.Expires()).Round(time.Millisecond)))
+	}
+	digest := sha256.Sum256([]byte(req.From + "\x00" + req.Target + "\x00" + string(req.Mode) + "\x00" +
+		strconv.FormatInt(req.IssuedAt, 10) + "\x00" + strconv.FormatInt(req.ExpiresAt, 10)))
+	a.mu.Lock()
+	a.pruneLocked(now)
+	if s, ok := a.seen[req.ID]; ok {
+		a.mu.Unlock()
+		if s.digest == digest && s.from == peer.ID {
+			return s.reply, "", "", true // the sender's retry: same answer, no second dial
+		}
+		return no(refuse(protocol.CodeReplayed, "a request with this id was already handled"))
+	}
+	// Rate limit per desktop over a sliding minute.
+	win := a.rate[peer.ID][:0:0]
+	for _, t := range a.rate[peer.ID] {
+		if now.Sub(t) < time.Minute {
+			win = append(win, t)
+		}
+	}
+	if len(win) >= a.cfg.RatePerMinute {
+		a.rate[peer.ID] = win
+		a.mu.Unlock()
+		return no(refuse(protocol.CodeRateLimited, "more than %d requests a minute from this desktop", a.cfg.RatePerMinute))
+	}
+	a.rate[peer.ID] = append(win, now)
+	a.mu.Unlock()
+
+	mode := dialer.ModeCall
+	switch req.Mode {
+	case protocol.ModeCall:
+	case protocol.ModePrefill:
+		mode = dialer.ModePrefill
+	default:
+		return no(refuse(protocol.CodeMalformed, "unknown mode %q", req.Mode))
+	}
+	if number.IsMMI(req.Target) {
+		if !a.cfg.AllowMMI {
+			return no(refuse(protocol.CodeMMI, "USSD/MMI codes (* and #) are not dialled; allow them in the phone's settings to have them filled in"))
+		}
+		code := strings.TrimSpace(req.Target)
+		if low := strings.ToLower(code); strings.HasPrefix(low, "tel:") {
+			code = code[4:]
+		}
+		return r, code, dialer.ModePrefill, false // prefill only: the user presses call
+	}
+	n, err := number.Parse(req.Target, a.cfg.Region)
+	if err != nil {
+		if looksLikeName(req.Target) {
+			return no(refuse(CodeContactName, "%q looks like a contact name; the %s backend cannot look names up, send a number", req.Target, a.cfg.Dialer.Name()))
+		}
+		return no(refuse(protocol.CodeNotANumber, "%q is not a phone number", req.Target))
+	}
+	if mode == dialer.ModeCall && !n.SafeToAutoDial() {
+		switch n.Type {
+		case number.TypeEmergency:
+			return no(refuse(protocol.CodeEmergency, "emergency number, not dialled automatically; send with --prefill and call from the phone"))
+		case number.TypePremium:
+			return no(refuse(protocol.CodePremium, "premium-rate number, not dialled automatically; send with --prefill to confirm on the phone"))
+		default:
+			return no(refuse(protocol.CodePremium, "%s number, not dialled automatically; send with --prefill to confirm on the phone", n.Type))
+		}
+	}
+	return r, n.E164, mode, false
+}
+
+// looksLikeName: a target with letters and few digits is a contact name.
+func looksLikeName(s string) bool {
+	letters, digits := 0, 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.IsDigit(r):
+			digits++
+		}
+	}
+	return letters > 0 && digits < 3
+}
+
+// dial hands the number to the backend, checking expiry right before, and
+// starts streaming the call's states.
+func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.Peer, num string, mode dialer.Mode, pub Publisher) protocol.Reply {
+	r := protocol.Reply{V: protocol.Version, ID: req.ID}
+	exp := time.UnixMilli(req.ExpiresAt)
+	// The message may have sat in a socket buffer while this process was
+	// stopped; never dial once the desktop has given up.
+	if now := a.now(); !now.Before(exp) {
+		r.Code, r.Reason = protocol.CodeExpired, fmt.Sprintf("the request expired %s ago before it could be dialled", now.Sub(exp).Round(time.Millisecond))
+		return r
+	}
+	dctx, cancel := context.WithDeadline(ctx, exp)
+	call, err := a.cfg.Dialer.Dial(dctx, dialer.Request{ID: req.ID, Number: num, Mode: mode, Expires: exp})
+	cancel()
+	if err != nil {
+		r.Code = protocol.CodeDialerFailed
+		if errors.Is(err, dialer.ErrUnavailable) {
+			r.Code = protocol.CodeDialerUnavailable
+		}
+		r.Reason = err.Error()
+		return r
+	}
+	r.Accepted, r.Number = true, num
+	a.watch(ctx, req.ID, peer, call, pub)
+	return r
+}
+
+// watch streams the call's states, sealed, to the desktop's status subject.
+// The goroutine belongs to ctx (Serve's); Close waits for it.
+func (a *Agent) watch(ctx context.Context, id string, peer device.Peer, call dialer.Call, pub Publisher) {
+	wctx, cancel := context.WithCancel(ctx)
+	ch, err := a.cfg.Dialer.Watch(wctx, call)
+	if err != nil {
+		cancel()
+		a.sendStatus(pub, peer, protocol.Status{ID: id, State: string(dialer.StateFailed), Reason: err.Error()})
+		return
+	}
+	a.mu.Lock()
+	a.live[id] = liveCall{call: call, from: peer.ID, cancel: cancel}
+	a.mu.Unlock()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer cancel()
+		defer func() {
+			a.mu.Lock()
+			delete(a.live, id)
+			a.mu.Unlock()
+		}()
+		seq := 0
+		for ev := range ch {
+			a.sendStatus(pub, peer, protocol.Status{ID: id, Seq: seq, State: string(ev.State),
+				At: ev.At.UnixMilli(), DurationMS: ev.Duration.Milliseconds(), Reason: ev.Reason})
+			seq++
+		}
+	}()
+}
+
+func (a *Agent) sendStatus(pub Publisher, peer device.Peer, st protocol.Status) {
+	if pub == nil {
+		return
+	}
+	st.V = protocol.Version
+	st.From = a.cfg.Identity.ID.String()
+	if st.At == 0 {
+		st.At = a.now().UnixMilli()
+	}
+	b, err := a.box.Seal(protocol.KindStatus, st, peer.CurvePub)
+	if err != nil {
+		return
+	}
+	_ = pub.Publish(protocol.SubjectStatus(a.cfg.Prefix, peer.ID), b)
+}
+
+func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool) []byte {
+	e := Entry{Kind: "hangup"}
+	h, err := protocol.DecodeHangup(plain)
+	r := protocol.Reply{V: protocol.Version}
+	fail := func(code, why string) []byte {
+		r.Code, r.Reason = code, why
+		e.Decision, e.Code, e.Reason = "refused", code, why
+		a.audit(e)
+		return a.seal(r, sender)
+	}
+	if err != nil {
+		return fail(protocol.CodeMalformed, "malformed hang-up request")
+	}
+	r.ID, e.ID = h.ID, h.CallID
+	if !known || peer.Role != device.RoleDesktop {
+		return fail(protocol.CodeUnknownSender, "this phone is not paired with the sending desktop")
+	}
+	e.From, e.FromName = peer.ID.String(), peer.Name
+	if h.From != peer.ID.String() {
+		return fail(CodeForged, "the request names a sender other than the desktop that sealed it")
+	}
+	if h.To != a.cfg.Identity.ID.String() {
+		return fail(protocol.CodeWrongRecipient, "the request is for another phone")
+	}
+	if err := h.CheckTime(a.now()); err != nil {
+		return fail(protocol.RefusalCode(err), "the hang-up request is out of its time window")
+	}
+	a.mu.Lock()
+	lc, ok := a.live[h.CallID]
+	a.mu.Unlock()
+	if !ok || lc.from != peer.ID {
+		return fail(CodeUnknownCall, "no call with this id is running")
+	}
+	if err := a.cfg.Dialer.Hangup(ctx, lc.call); err != nil {
+		return fail(protocol.CodeDialerFailed, err.Error())
+	}
+	r.Accepted = true
+	e.Decision = "accepted"
+	a.audit(e)
+	return a.seal(r, sender)
+}
+
+func (a *Agent) remember(req protocol.DialRequest, plain []byte, from device.ID, reply protocol.Reply) {
+	digest := sha256.Sum256([]byte(req.From + "\x00" + req.Target + "\x00" + string(req.Mode) + "\x00" +
+		strconv.FormatInt(req.IssuedAt, 10) + "\x00" + strconv.FormatInt(req.ExpiresAt, 10)))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seen[req.ID] = seenEntry{expires: time.UnixMilli(req.ExpiresAt), digest: digest, reply: reply, from: from}
+}
+
+// pruneLocked forgets ids whose requests expired: an expired request is
+// refused as expired anyway, so the replay cache needs nothing older.
+func (a *Agent) pruneLocked(now time.Time) {
+	for id, s := range a.seen {
+		if now.After(s.expires) {
+			delete(a.seen, id)
+		}
+	}
+}
+
+func (a *Agent) seal(r protocol.Reply, peerCurve string) []byte {
+	b, err := a.box.Seal(protocol.KindReply, r, peerCurve)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (a *Agent) audit(e Entry) {
+	if a.aud == nil {
+		if a.cfg.OnEntry != nil {
+			a.cfg.OnEntry(e)
+		}
+		return
+	}
+	e.Time = a.now().UTC()
+	_ = a.aud.write(e)
+	if a.cfg.OnEntry != nil {
+		a.cfg.OnEntry(e)
+	}
+}
+
+// reloadRegistry picks up pairings and unpairings made by another process
+// (`deskdial unpair` while the agent runs) before a request is judged; a
+// stat per request keeps it cheap.
+func (a *Agent) reloadRegistry() {
+	if a.cfg.RegistryDir == "" {
+		return
+	}
+	fi, err := os.Stat(filepath.Join(a.cfg.RegistryDir, device.PeersFile))
+	stamp := ""
+	if err == nil {
+		stamp = fmt.Sprint(fi.ModTime().UnixNano(), fi.Size())
+	}
+	a.regMu.Lock()
+	defer a.regMu.Unlock()
+	if stamp == a.regStamp {
+		return
+	}
+	if err := a.cfg.Registry.Reload(); err == nil {
+		a.regStamp = stamp
+	}
+}

@@ -1,0 +1,264 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// Sentinel errors of the phone side.
+var (
+	// ErrPairRefused means the desktop refused the pairing request.
+	ErrPairRefused = errors.New("agent: pairing refused by the desktop")
+	// ErrNotPaired means the phone has no desktop to serve.
+	ErrNotPaired = errors.New("agent: not paired with any desktop")
+)
+
+// Caps is what a phone tells the desktop about itself when pairing.
+type Caps struct {
+	Backend string `json:"backend"`
+	dialer.Capabilities
+}
+
+// PairOptions are the optional parts of Pair.
+type PairOptions struct {
+	Creds  string // .creds file for a hosted server
+	Prefix string // subject prefix; "": "deskdial"
+}
+
+// Pair answers a desktop's offer: it logs in with the pairing-only user
+// (or the hosted credentials), sends its keys sealed to the desktop with a
+// proof that it knows the offer's secret, checks the desktop's proof in
+// the answer and stores the desktop.
+func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device.Registry, name string, caps Caps, po PairOptions) (device.Peer, error) {
+	if err := o.CheckExpiry(time.Now()); err != nil {
+		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	prefix := po.Prefix
+	if prefix == "" {
+		prefix = "deskdial"
+	}
+	join, err := pairing.MakeJoin(o, id, name, caps)
+	if err != nil {
+		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	box := protocol.NewBox(id)
+	sealed, err := box.Seal(protocol.KindPairJoin, join, o.CurvePub)
+	if err != nil {
+		return device.Peer{}, fmt.Errorf("pair: seal: %w", err)
+	}
+	opts := []bus.Option{bus.URLs(o.Servers...), bus.Name("deskdial pairing"), bus.ConnectTimeout(5 * time.Second)}
+	if o.CertFP != "" {
+		opts = append(opts, bus.PinCert(o.CertFP), bus.UserPass(bus.PairUser, o.DesktopID.String()), bus.Inbox(bus.PairInboxPrefix))
+	} else {
+		opts = append(opts, bus.Inbox(bus.InboxPrefix(id.ID.String())))
+		if po.Creds != "" {
+			opts = append(opts, bus.Creds(po.Creds))
+		}
+	}
+	conn, err := bus.Connect(ctx, opts...)
+	if err != nil {
+		return device.Peer{}, fmt.Errorf("pair: reach %s: %w", o.Name, err)
+	}
+	defer conn.Close()
+	raw, err := conn.RequestRetry(ctx, protocol.SubjectPair(prefix, o.DesktopID), sealed, 6*time.Second)
+	if err != nil {
+		if errors.Is(err, bus.ErrOffline) {
+			return device.Peer{}, fmt.Errorf("pair: %s is not waiting for a phone (is `deskdial pair` or the pairing window still open?): %w", o.Name, err)
+		}
+		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	kind, sender, plain, err := box.Open(raw)
+	if err != nil || sender != o.CurvePub {
+		return device.Peer{}, fmt.Errorf("pair: %w: the answer was not sealed by %s", ErrPairRefused, o.Name)
+	}
+	switch kind {
+	case protocol.KindReply:
+		rep, err := protocol.DecodeReply(plain)
+		if err != nil {
+			return device.Peer{}, fmt.Errorf("pair: %w: unreadable answer", ErrPairRefused)
+		}
+		return device.Peer{}, fmt.Errorf("pair: %w: %s", ErrPairRefused, rep.Reason)
+	case protocol.KindPairAccept:
+	default:
+		return device.Peer{}, fmt.Errorf("pair: %w: unexpected answer %s", ErrPairRefused, kind)
+	}
+	acc, err := pairing.DecodeAccept(plain)
+	if err != nil {
+		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	if err := pairing.VerifyAccept(o, acc); err != nil {
+		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	peer := o.Peer(time.Now())
+	// Keep every address of the offer, the one that worked first.
+	servers := []string{}
+	if acc.Server != "" {
+		servers = append(servers, acc.Server)
+	}
+	if u := conn.ConnectedURL(); u != "" {
+		for _, s := range o.Servers {
+			if sameHost(s, u) {
+				servers = append(servers, s)
+			}
+		}
+	}
+	servers = append(servers, o.Servers...)
+	peer.Server = strings.Join(dedupe(servers), ",")
+	if err := reg.Add(peer); err != nil {
+		return device.Peer{}, fmt.Errorf("pair: store %s: %w", o.Name, err)
+	}
+	return peer, nil
+}
+
+func sameHost(a, b string) bool {
+	strip := func(s string) string {
+		if i := strings.Index(s, "://"); i >= 0 {
+			s = s[i+3:]
+		}
+		if i := strings.LastIndexByte(s, '@'); i >= 0 {
+			s = s[i+1:]
+		}
+		return s
+	}
+	return strip(a) == strip(b)
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Runner keeps the agent connected to the server of every paired desktop,
+// following pairings and unpairings made while it runs.
+type Runner struct {
+	Agent    *Agent
+	Identity *device.Identity
+	Registry *device.Registry
+	Creds    string                               // for hosted servers
+	OnState  func(desktop string, connected bool) // optional
+	Poll     time.Duration                        // how often to look for registry changes; 0: 1 s
+}
+
+type link struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Run serves until ctx ends. It fails at once if no desktop is paired.
+func (r *Runner) Run(ctx context.Context) error {
+	poll := r.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	links := map[string]*link{}
+	var wg sync.WaitGroup
+	defer func() {
+		for _, l := range links {
+			l.cancel()
+		}
+		wg.Wait()
+	}()
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	first := true
+	for {
+		_ = r.Registry.Reload()
+		want := map[string][]device.Peer{}
+		for _, p := range r.Registry.List() {
+			if p.Role == device.RoleDesktop && p.Server != "" {
+				k := p.Server + "|" + p.CertFP
+				want[k] = append(want[k], p)
+			}
+		}
+		if first && len(want) == 0 {
+			return fmt.Errorf("%w: pair first with `deskdial phone --pair OFFER`", ErrNotPaired)
+		}
+		first = false
+		for k, l := range links {
+			if _, ok := want[k]; !ok {
+				l.cancel() // unpaired: leave that server at once
+				<-l.done
+				delete(links, k)
+			}
+		}
+		keys := make([]string, 0, len(want))
+		for k := range want {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if links[k] != nil {
+				continue
+			}
+			lctx, cancel := context.WithCancel(ctx)
+			l := &link{cancel: cancel, done: make(chan struct{})}
+			links[k] = l
+			wg.Add(1)
+			go func(peers []device.Peer) {
+				defer wg.Done()
+				defer close(l.done)
+				r.serveOne(lctx, peers)
+			}(want[k])
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// serveOne keeps one connection to a desktop's server and serves on it.
+func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) {
+	p := peers[0]
+	names := make([]string, 0, len(peers))
+	for _, q := range peers {
+		names = append(names, q.Name)
+	}
+	label := strings.Join(names, ", ")
+	opts := []bus.Option{
+		bus.URLs(strings.Split(p.Server, ",")...), bus.KeepTrying(),
+		bus.Inbox(bus.InboxPrefix(r.Identity.ID.String())),
+		bus.Name("deskdial phone " + r.Agent.cfg.Name),
+	}
+	if p.CertFP != "" {
+		opts = append(opts, bus.PinCert(p.CertFP), bus.Nkey(signer{r.Identity}))
+	} else if r.Creds != "" {
+		opts = append(opts, bus.Creds(r.Creds))
+	}
+	if r.OnState != nil {
+		opts = append(opts, bus.OnState(func(up bool) { r.OnState(label, up) }))
+	}
+	conn, err := bus.Connect(ctx, opts...)
+	if err != nil {
+		if r.OnState != nil {
+			r.OnState(label+": "+err.Error(), false)
+		}
+		return
+	}
+	defer conn.Close()
+	_ = r.Agent.Serve(ctx, conn)
+}
+
+type signer struct{ id *device.Identity }
+
+func (s signer) PublicKey() string                 { return s.id.SignPub }
+func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }

@@ -1,0 +1,558 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/number"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// DefaultTimeout is how long Call waits for the phone's answer, retry
+// included.
+const DefaultTimeout = 3 * time.Second
+
+// reconnectGrace is how long a Client that just started the embedded
+// server waits for phones to come back before calling them offline: they
+// retry every 0.5-1 s.
+const reconnectGrace = 3 * time.Second
+
+// Client talks to phones for this desktop.
+type Client struct {
+	d      *Desktop
+	conn   *bus.Conn
+	box    *protocol.Box
+	svc    *Service // the service this client started, if any
+	stop   context.CancelFunc
+	svcErr chan error
+	grace  time.Time // until then, an offline phone may still be reconnecting
+	shared bool      // connected to a running instance (not started here)
+
+	mu    sync.Mutex
+	calls map[string]chan protocol.Status
+	sub   *bus.Subscription
+}
+
+type clientOpts struct {
+	start bool
+	svc   []ServiceOption
+}
+
+// ClientOption configures Open.
+type ClientOption func(*clientOpts)
+
+// StartService starts the desktop service in this process for as long as
+// the Client is open when no deskdial instance runs (the embedded server,
+// or the pairing responder for a hosted server).
+func StartService(opts ...ServiceOption) ClientOption {
+	return func(o *clientOpts) { o.start, o.svc = true, opts }
+}
+
+// Open connects to the running deskdial instance (found through the run
+// file) or to the hosted server; with StartService it starts the service
+// itself when no instance runs.
+func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error) {
+	var o clientOpts
+	for _, fn := range opts {
+		fn(&o)
+	}
+	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]chan protocol.Status{}}
+	id := d.Identity.ID.String()
+	ri, rerr := readRunFile(d.Paths.Config)
+	running := rerr == nil && (ri.URL != "" || ri.Hosted != "")
+	switch {
+	case d.Server != "" && (running || !o.start):
+		copts := []bus.Option{bus.URLs(d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(5 * time.Second)}
+		if d.Creds != "" {
+			copts = append(copts, bus.Creds(d.Creds))
+		}
+		conn, err := bus.Connect(ctx, copts...)
+		if err != nil {
+			return nil, fmt.Errorf("remote: connect to %s: %w", d.Server, err)
+		}
+		c.conn, c.shared = conn, running
+	case d.Server == "" && running && ri.URL != "":
+		conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(Signer(d.Identity)),
+			bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(3*time.Second))
+		if err == nil {
+			c.conn, c.shared = conn, true
+			break
+		}
+		if !o.start {
+			return nil, fmt.Errorf("remote: connect to the running deskdial (pid %d): %w", ri.PID, err)
+		}
+		fallthrough
+	default:
+		if !o.start {
+			return nil, ErrNoInstance
+		}
+		if err := c.startService(ctx, o.svc); err != nil {
+			return nil, err
+		}
+	}
+	sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(d.prefix(), d.Identity.ID), c.onStatus)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.sub = sub
+	if err := c.conn.Flush(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Client) startService(ctx context.Context, opts []ServiceOption) error {
+	svc := NewService(c.d, append([]ServiceOption{NoRunFile()}, opts...)...)
+	sctx, stop := context.WithCancel(context.Background())
+	c.svc, c.stop, c.svcErr = svc, stop, make(chan error, 1)
+	go func() { c.svcErr <- svc.Run(sctx) }()
+	if err := svc.Ready(ctx); err != nil {
+		stop()
+		<-c.svcErr
+		c.svc = nil
+		return err
+	}
+	id := c.d.Identity.ID.String()
+	var err error
+	if c.d.Server != "" {
+		copts := []bus.Option{bus.URLs(c.d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli")}
+		if c.d.Creds != "" {
+			copts = append(copts, bus.Creds(c.d.Creds))
+		}
+		c.conn, err = bus.Connect(ctx, copts...)
+	} else {
+		c.conn, err = bus.Connect(ctx, bus.InProcess(svc.srv), bus.Nkey(Signer(c.d.Identity)), bus.Inbox(bus.InboxPrefix(id)))
+		c.grace = time.Now().Add(reconnectGrace)
+	}
+	if err != nil {
+		stop()
+		<-c.svcErr
+		return fmt.Errorf("remote: connect: %w", err)
+	}
+	return nil
+}
+
+// Service is the service this client started, or nil when it uses a
+// running instance or a hosted server.
+func (c *Client) Service() *Service { return c.svc }
+
+// Close ends the connection and a service this client started.
+func (c *Client) Close() {
+	if c.sub != nil {
+		_ = c.sub.Stop()
+	}
+	if c.conn != nil {
+		c.conn.Close()
+	}
+	if c.stop != nil {
+		c.stop()
+		<-c.svcErr
+		c.stop = nil
+	}
+}
+
+func (c *Client) onStatus(m bus.Msg) {
+	kind, sender, plain, err := c.box.Open(m.Data)
+	if err != nil || kind != protocol.KindStatus {
+		return
+	}
+	st, err := protocol.DecodeStatus(plain)
+	if err != nil {
+		return
+	}
+	peer, ok := c.d.Registry.ByCurveKey(sender)
+	if !ok || st.From != peer.ID.String() {
+		return
+	}
+	c.mu.Lock()
+	ch := c.calls[st.ID]
+	c.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- st:
+	default: // a reader that stopped listening must not block the connection
+	}
+}
+
+// RefusedError is a refusal by the phone, with its reason.
+type RefusedError struct {
+	Phone device.Peer
+	Reply protocol.Reply
+}
+
+func (e *RefusedError) Error() string {
+	why := e.Reply.Reason
+	if why == "" {
+		why = e.Reply.Code
+	}
+	return fmt.Sprintf("refused by %s: %s", e.Phone.Name, why)
+}
+
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// CallHandle follows one accepted call.
+type CallHandle struct {
+	ID      string
+	Phone   device.Peer
+	Reply   protocol.Reply         // the phone's acceptance
+	Updates <-chan protocol.Status // call states, in order; closed after a final state or Close
+	c       *Client
+	done    chan struct{}
+	once    sync.Once
+}
+
+// Close stops following the call.
+func (h *CallHandle) Close() {
+	h.once.Do(func() {
+		close(h.done)
+		h.c.mu.Lock()
+		delete(h.c.calls, h.ID)
+		h.c.mu.Unlock()
+	})
+}
+
+// CallOption configures Call.
+type CallOption func(*callOpts)
+
+type callOpts struct {
+	timeout time.Duration
+	region  string
+}
+
+// Timeout sets how long to wait for the phone's answer (DefaultTimeout).
+// The request expires then, so the phone never dials after the desktop
+// gave up.
+func Timeout(d time.Duration) CallOption { return func(o *callOpts) { o.timeout = d } }
+
+// Region reads national numbers ("030 ...") in region.
+func Region(r string) CallOption { return func(o *callOpts) { o.region = r } }
+
+// NormalizeTarget turns a number, a tel: URI or a national number into
+// E.164 when it is one; anything else (a contact name, an MMI code) is
+// sent as typed, and the phone decides.
+func NormalizeTarget(target, region string) string {
+	t := strings.TrimSpace(target)
+	if number.IsMMI(t) {
+		return t
+	}
+	if n, err := number.Parse(t, region); err == nil {
+		return n.E164
+	}
+	return t
+}
+
+// Call asks phone to dial target. It returns once the phone accepted; a
+// refusal is a *RefusedError, an absent phone ErrOffline, no answer
+// ErrTimeout.
+func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode protocol.Mode, opts ...CallOption) (*CallHandle, error) {
+	o := callOpts{timeout: DefaultTimeout, region: c.d.Settings.EffectiveRegion()}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	peer, ok := c.d.Registry.Get(phone)
+	if !ok || peer.Role != device.RolePhone {
+		return nil, fmt.Errorf("call %s: %w", phone.Short(), ErrNotPhone)
+	}
+	req := protocol.NewDial(c.d.Identity.ID, phone, NormalizeTarget(target, o.region), mode, time.Now(), o.timeout)
+	return c.send(ctx, peer, req, o.timeout)
+}
+
+// SendDial seals and sends a prepared request as is (tests and tools that
+// need to control every field use it).
+func (c *Client) SendDial(ctx context.Context, peer device.Peer, req protocol.DialRequest, timeout time.Duration) (*CallHandle, error) {
+	return c.send(ctx, peer, req, timeout)
+}
+
+func (c *Client) send(ctx context.Context, peer device.Peer, req protocol.DialRequest, timeout time.Duration) (*CallHandle, error) {
+	sealed, err := c.box.Seal(protocol.KindDial, req, peer.CurvePub)
+	if err != nil {
+		return nil, fmt.Errorf("call: seal request: %w", err)
+	}
+	return c.SendRaw(ctx, peer, req.ID, sealed, timeout)
+}
+
+// SendRaw sends sealed bytes as dial request id and reads the answer.
+func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, sealed []byte, timeout time.Duration) (*CallHandle, error) {
+	ch := make(chan protocol.Status, 16)
+	c.mu.Lock()
+	c.calls[id] = ch
+	c.mu.Unlock()
+	h := &CallHandle{ID: id, Phone: peer, c: c, done: make(chan struct{})}
+	subj := protocol.SubjectDial(c.d.prefix(), peer.ID)
+	var (
+		raw []byte
+		err error
+	)
+	for {
+		raw, err = c.conn.RequestRetry(ctx, subj, sealed, timeout)
+		// A phone reconnecting to a server this process just started is
+		// not offline yet; poll until it is back or the grace is over.
+		if errors.Is(err, bus.ErrOffline) && time.Now().Before(c.grace) {
+			select {
+			case <-time.After(100 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+			}
+		}
+		break
+	}
+	if err != nil {
+		h.Close()
+		switch {
+		case errors.Is(err, bus.ErrOffline):
+			return nil, fmt.Errorf("%s is offline: %w", peer.Name, ErrOffline)
+		case errors.Is(err, bus.ErrTimeout):
+			return nil, fmt.Errorf("no answer from %s within %s: %w", peer.Name, timeout.Round(time.Millisecond), ErrTimeout)
+		}
+		return nil, fmt.Errorf("call %s: %w", peer.Name, err)
+	}
+	rep, err := c.openReply(peer, raw)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	if rep.ID != id && rep.ID != "" {
+		h.Close()
+		return nil, fmt.Errorf("call %s: %w: answer to another request", peer.Name, ErrBadReply)
+	}
+	if !rep.Accepted {
+		h.Close()
+		return nil, &RefusedError{Phone: peer, Reply: rep}
+	}
+	h.Reply = rep
+	out := make(chan protocol.Status)
+	h.Updates = out
+	go h.forward(ch, out) // owned by the handle: ends with a final state or Close
+	return h, nil
+}
+
+// forward delivers states in order, dropping duplicates, until a final one.
+func (h *CallHandle) forward(in <-chan protocol.Status, out chan<- protocol.Status) {
+	defer close(out)
+	defer h.Close()
+	next := 0
+	held := map[int]protocol.Status{}
+	for {
+		select {
+		case st := <-in:
+			if st.Seq < next {
+				continue
+			}
+			held[st.Seq] = st
+			for {
+				s, ok := held[next]
+				if !ok {
+					break
+				}
+				delete(held, next)
+				next++
+				select {
+				case out <- s:
+				case <-h.done:
+					return
+				}
+				if s.Final() {
+					return
+				}
+			}
+		case <-h.done:
+			return
+		}
+	}
+}
+
+func (c *Client) openReply(peer device.Peer, raw []byte) (protocol.Reply, error) {
+	kind, sender, plain, err := c.box.Open(raw)
+	if err != nil {
+		return protocol.Reply{}, fmt.Errorf("call %s: %w: %v", peer.Name, ErrBadReply, err)
+	}
+	if sender != peer.CurvePub || kind != protocol.KindReply {
+		return protocol.Reply{}, fmt.Errorf("call %s: %w: not sealed by the phone", peer.Name, ErrBadReply)
+	}
+	rep, err := protocol.DecodeReply(plain)
+	if err != nil {
+		return protocol.Reply{}, fmt.Errorf("call %s: %w: %v", peer.Name, ErrBadReply, err)
+	}
+	return rep, nil
+}
+
+// Hangup asks the phone to end call id.
+func (c *Client) Hangup(ctx context.Context, phone device.ID, callID string) error {
+	peer, ok := c.d.Registry.Get(phone)
+	if !ok || peer.Role != device.RolePhone {
+		return fmt.Errorf("hang up %s: %w", phone.Short(), ErrNotPhone)
+	}
+	now := time.Now()
+	h := protocol.Hangup{V: protocol.Version, ID: protocol.NewMsgID(), CallID: callID, IssuedAt: now.UnixMilli(),
+		ExpiresAt: now.Add(DefaultTimeout).UnixMilli(), From: c.d.Identity.ID.String(), To: phone.String()}
+	sealed, err := c.box.Seal(protocol.KindHangup, h, peer.CurvePub)
+	if err != nil {
+		return fmt.Errorf("hang up: seal: %w", err)
+	}
+	raw, err := c.conn.RequestRetry(ctx, protocol.SubjectDial(c.d.prefix(), phone), sealed, DefaultTimeout)
+	if err != nil {
+		if errors.Is(err, bus.ErrOffline) {
+			return fmt.Errorf("%s is offline: %w", peer.Name, ErrOffline)
+		}
+		if errors.Is(err, bus.ErrTimeout) {
+			return fmt.Errorf("no answer from %s: %w", peer.Name, ErrTimeout)
+		}
+		return fmt.Errorf("hang up: %w", err)
+	}
+	rep, err := c.openReply(peer, raw)
+	if err != nil {
+		return err
+	}
+	if !rep.Accepted {
+		return &RefusedError{Phone: peer, Reply: rep}
+	}
+	return nil
+}
+
+// PhoneInfo is a paired phone and whether it is online now.
+type PhoneInfo struct {
+	Peer     device.Peer
+	Online   bool
+	Presence protocol.Presence // valid when Online
+}
+
+// Phones lists the paired phones with their presence. A client that just
+// started the server waits for phones to reconnect (up to a few seconds).
+func (c *Client) Phones(ctx context.Context) ([]PhoneInfo, error) {
+	for {
+		infos, err := c.phonesOnce(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all := true
+		for _, p := range infos {
+			all = all && p.Online
+		}
+		if all || !time.Now().Before(c.grace) {
+			return infos, nil
+		}
+	}
+}
+
+func (c *Client) phonesOnce(ctx context.Context) ([]PhoneInfo, error) {
+	_ = c.d.Registry.Reload()
+	inst, err := c.conn.Discover(ctx, protocol.ServiceName, bus.DiscoverWindow)
+	if err != nil {
+		return nil, fmt.Errorf("list phones: %w", err)
+	}
+	online := map[string]protocol.Presence{}
+	for _, in := range inst {
+		if p, err := protocol.PresenceFromMetadata(in.Metadata); err == nil {
+			online[p.ID] = p
+		}
+	}
+	var out []PhoneInfo
+	for _, p := range c.d.Registry.List() {
+		if p.Role != device.RolePhone {
+			continue
+		}
+		pr, ok := online[p.ID.String()]
+		out = append(out, PhoneInfo{Peer: p, Online: ok, Presence: pr})
+	}
+	return out, nil
+}
+
+// Offer makes a pairing offer answered by the service: this client's own,
+// or the running instance's (handed over through the offers file).
+func (c *Client) Offer(ctx context.Context) (pairing.Offer, error) {
+	if c.svc != nil {
+		return c.svc.NewOffer()
+	}
+	if !c.shared {
+		return pairing.Offer{}, fmt.Errorf("make offer: %w: start `deskdial serve` so a phone can pair", ErrNoInstance)
+	}
+	ri, err := readRunFile(c.d.Paths.Config)
+	if err != nil {
+		return pairing.Offer{}, fmt.Errorf("make offer: %w", err)
+	}
+	var urls []string
+	fp := ri.CertFP
+	if ri.Hosted != "" {
+		urls = []string{ri.Hosted}
+	} else {
+		urls = ri.URLs
+	}
+	o, err := pairing.NewOffer(c.d.Identity, c.d.Name, urls, fp, time.Now())
+	if err != nil {
+		return o, err
+	}
+	if err := addOffer(c.d.Paths.Config, o); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// CancelOffer withdraws an offer made with Offer.
+func (c *Client) CancelOffer(o pairing.Offer) {
+	if c.svc != nil {
+		c.svc.CancelOffer(o)
+		return
+	}
+	_ = dropOffer(c.d.Paths.Config, o.OfferID())
+}
+
+// WaitPaired waits until a phone not in before appears in the registry.
+func (c *Client) WaitPaired(ctx context.Context, before []device.Peer) (device.Peer, error) {
+	had := map[device.ID]bool{}
+	for _, p := range before {
+		had[p.ID] = true
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if err := c.d.Registry.Reload(); err == nil {
+			for _, p := range c.d.Registry.List() {
+				if p.Role == device.RolePhone && !had[p.ID] {
+					return p, nil
+				}
+			}
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return device.Peer{}, ctx.Err()
+		}
+	}
+}
+
+// Unpair forgets a paired device and, for a phone, revokes its access to
+// the embedded server at once.
+func (c *Client) Unpair(ctx context.Context, id device.ID) error {
+	peer, ok := c.d.Registry.Get(id)
+	if !ok {
+		return fmt.Errorf("unpair %s: %w", id.Short(), device.ErrNoPeer)
+	}
+	if err := c.d.Registry.Remove(id); err != nil {
+		return fmt.Errorf("unpair %s: %w", peer.Name, err)
+	}
+	c.box.Forget(peer.CurvePub)
+	if c.svc != nil {
+		return c.svc.Reload()
+	}
+	if c.shared {
+		b, err := c.conn.Request(ctx, c.d.ctlSubject("reload"), nil, DefaultTimeout)
+		if err != nil {
+			return fmt.Errorf("unpair %s: tell the running deskdial: %w", peer.Name, err)
+		}
+		if string(b) != "ok" {
+			return fmt.Errorf("unpair %s: the running deskdial says: %s", peer.Name, b)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,308 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// PairEvent reports a phone that joined through an offer.
+type PairEvent struct {
+	Phone   device.Peer
+	OfferID string
+}
+
+// StatusEvent is one call state from a paired phone.
+type StatusEvent struct {
+	Phone  device.Peer
+	Status protocol.Status
+}
+
+// Service is the running desktop: the embedded server (or a connection to
+// the hosted one), the pairing responder and the status fan-out.
+type Service struct {
+	d        *Desktop
+	box      *protocol.Box
+	pending  *pairing.Pending
+	onPair   []func(PairEvent)
+	onStatus []func(StatusEvent)
+	noRun    bool
+
+	ready chan struct{}
+	mu    sync.Mutex
+	srv   *bus.Server
+	conn  *bus.Conn
+	known map[string]bool // offer IDs already handed to pending
+	err   error
+}
+
+// ServiceOption configures NewService.
+type ServiceOption func(*Service)
+
+// OnPair calls fn for every phone that pairs.
+func OnPair(fn func(PairEvent)) ServiceOption {
+	return func(s *Service) { s.onPair = append(s.onPair, fn) }
+}
+
+// OnStatus calls fn for every call state a paired phone reports.
+func OnStatus(fn func(StatusEvent)) ServiceOption {
+	return func(s *Service) { s.onStatus = append(s.onStatus, fn) }
+}
+
+// NoRunFile keeps the service from announcing itself in the run file: for
+// a service that lives only as long as one command.
+func NoRunFile() ServiceOption { return func(s *Service) { s.noRun = true } }
+
+// NewService prepares the service; Run starts it.
+func NewService(d *Desktop, opts ...ServiceOption) *Service {
+	s := &Service{d: d, box: protocol.NewBox(d.Identity), pending: pairing.NewPending(), ready: make(chan struct{}), known: map[string]bool{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Run serves until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	err := s.run(ctx)
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+		if err == nil {
+			s.err = context.Canceled
+		}
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.ready:
+	default:
+		close(s.ready)
+	}
+	return err
+}
+
+func (s *Service) run(ctx context.Context) error {
+	d := s.d
+	id := d.Identity.ID.String()
+	var (
+		conn *bus.Conn
+		err  error
+		ri   = RunInfo{PID: os.Getpid(), Started: time.Now().UTC()}
+	)
+	if d.Server != "" {
+		opts := []bus.Option{bus.URLs(d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial desktop " + d.Name), bus.ConnectTimeout(5 * time.Second)}
+		if d.Creds != "" {
+			opts = append(opts, bus.Creds(d.Creds))
+		}
+		conn, err = bus.Connect(ctx, opts...)
+		if err != nil {
+			return fmt.Errorf("remote: connect to %s: %w", d.Server, err)
+		}
+		ri.Hosted = d.Server
+	} else {
+		srv, err := bus.StartServer(d.Paths.Config, d.Settings.Listen, d.access())
+		if err != nil {
+			return fmt.Errorf("remote: start the embedded server (is another deskdial running?): %w", err)
+		}
+		defer srv.Shutdown()
+		s.mu.Lock()
+		s.srv = srv
+		s.mu.Unlock()
+		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(Signer(d.Identity)), bus.Inbox(bus.InboxPrefix(id)))
+		if err != nil {
+			return fmt.Errorf("remote: connect to the embedded server: %w", err)
+		}
+		ri.URL, ri.URLs, ri.CertFP = srv.LoopbackURL(), srv.URLs(), srv.Fingerprint()
+	}
+	defer conn.Close()
+	s.mu.Lock()
+	s.conn = conn
+	s.mu.Unlock()
+
+	if _, err := conn.Subscribe(ctx, protocol.SubjectPair(d.prefix(), d.Identity.ID), s.handleJoin); err != nil {
+		return err
+	}
+	if _, err := conn.Subscribe(ctx, d.ctlSubject("reload"), func(m bus.Msg) {
+		msg := []byte("ok")
+		if err := s.Reload(); err != nil {
+			msg = []byte(err.Error())
+		}
+		_ = m.Respond(msg)
+	}); err != nil {
+		return err
+	}
+	if len(s.onStatus) > 0 {
+		if _, err := conn.Subscribe(ctx, protocol.SubjectStatus(d.prefix(), d.Identity.ID), s.handleStatus); err != nil {
+			return err
+		}
+	}
+	if err := conn.Flush(ctx); err != nil {
+		return err
+	}
+	if !s.noRun {
+		if err := writeRunFile(d.Paths.Config, ri); err != nil {
+			return err
+		}
+		defer removeRunFile(d.Paths.Config)
+	}
+	close(s.ready)
+	<-ctx.Done()
+	return nil
+}
+
+// Ready waits until the service serves, and returns its error if it could
+// not start.
+func (s *Service) Ready(ctx context.Context) error {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Servers are the addresses phones can use, best first, and the pinned
+// certificate fingerprint ("" for a hosted server).
+func (s *Service) Servers() ([]string, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return []string{s.d.Server}, ""
+	}
+	return s.srv.URLs(), s.srv.Fingerprint()
+}
+
+// NewOffer makes a pairing offer this service will answer.
+func (s *Service) NewOffer() (pairing.Offer, error) {
+	urls, fp := s.Servers()
+	o, err := pairing.NewOffer(s.d.Identity, s.d.Name, urls, fp, time.Now())
+	if err != nil {
+		return o, err
+	}
+	s.AddOffer(o)
+	return o, nil
+}
+
+// AddOffer makes o answerable.
+func (s *Service) AddOffer(o pairing.Offer) {
+	s.mu.Lock()
+	s.known[o.OfferID()] = true
+	s.mu.Unlock()
+	s.pending.Add(o)
+}
+
+// CancelOffer withdraws o.
+func (s *Service) CancelOffer(o pairing.Offer) {
+	s.pending.Cancel(o)
+	_ = dropOffer(s.d.Paths.Config, o.OfferID())
+}
+
+// Reload re-reads the paired devices and updates who may use the server:
+// a phone unpaired in another process loses access at once.
+func (s *Service) Reload() error {
+	if err := s.d.Registry.Reload(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	srv := s.srv
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.SetAccess(s.d.access())
+}
+
+// loadOffers picks up offers made by `deskdial pair` in other processes.
+func (s *Service) loadOffers() {
+	offers, err := readOffers(s.d.Paths.Config, time.Now())
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range offers {
+		if !s.known[o.OfferID()] {
+			s.known[o.OfferID()] = true
+			s.pending.Add(o)
+		}
+	}
+}
+
+// handleJoin answers a phone's pairing request. A refusal is sealed back as
+// a protocol.Reply so the phone can say why.
+func (s *Service) handleJoin(m bus.Msg) {
+	kind, sender, plain, err := s.box.Open(m.Data)
+	if err != nil || kind != protocol.KindPairJoin {
+		return // not a join we can answer to anyone in particular
+	}
+	refuse := func(code string, err error) {
+		if b, serr := s.box.Seal(protocol.KindReply, protocol.Refuse("pair", code, err.Error()), sender); serr == nil {
+			_ = m.Respond(b)
+		}
+	}
+	j, err := pairing.DecodeJoin(plain)
+	if err != nil {
+		refuse(protocol.CodeMalformed, err)
+		return
+	}
+	s.loadOffers()
+	peer, offer, err := s.pending.Verify(j, sender, time.Now())
+	if err != nil {
+		code := "pair_refused"
+		switch {
+		case errors.Is(err, pairing.ErrExpired):
+			code = protocol.CodeExpired
+		case errors.Is(err, pairing.ErrReused):
+			code = protocol.CodeReplayed
+		}
+		refuse(code, err)
+		return
+	}
+	_ = dropOffer(s.d.Paths.Config, offer.OfferID())
+	if err := s.d.Registry.Add(peer); err != nil {
+		refuse("pair_failed", fmt.Errorf("store the phone: %w", err))
+		return
+	}
+	s.box.Forget(peer.CurvePub)
+	if err := s.Reload(); err != nil {
+		refuse("pair_failed", fmt.Errorf("give the phone access: %w", err))
+		return
+	}
+	acc := pairing.MakeAccept(offer, s.d.Identity, s.d.Name, j)
+	b, err := s.box.Seal(protocol.KindPairAccept, acc, sender)
+	if err != nil {
+		return
+	}
+	_ = m.Respond(b)
+	for _, fn := range s.onPair {
+		fn(PairEvent{Phone: peer, OfferID: offer.OfferID()})
+	}
+}
+
+func (s *Service) handleStatus(m bus.Msg) {
+	kind, sender, plain, err := s.box.Open(m.Data)
+	if err != nil || kind != protocol.KindStatus {
+		return
+	}
+	peer, ok := s.d.Registry.ByCurveKey(sender)
+	if !ok || peer.Role != device.RolePhone {
+		return
+	}
+	st, err := protocol.DecodeStatus(plain)
+	if err != nil || st.From != peer.ID.String() {
+		return
+	}
+	for _, fn := range s.onStatus {
+		fn(StatusEvent{Phone: peer, Status: st})
+	}
+}
