@@ -158,7 +158,7 @@ func encodeCurve(raw [32]byte) string {
 func decodeCurve(s string) ([32]byte, error) {
 	var k [32]byte
 	raw, err := nkeys.Decode(nkeys.PrefixByteCurve, []byte(s))
-	if err != nil || len(raw) != 32 {
+	if err != nil || len(raw) != 32 || raw[31]&0x80 != 0 {
 		return k, fmt.Errorf("%w: %q is not a curve key", ErrBadKey, s)
 	}
 	copy(k[:], raw)
@@ -297,6 +297,10 @@ func parseHeader(data []byte) (Kind, [32]byte, error) {
 		return 0, sender, fmt.Errorf("%w: envelope version %d, this build speaks %d", ErrMalformed, data[2], Version)
 	case !Kind(data[3]).valid():
 		return 0, sender, fmt.Errorf("%w: unknown kind %d", ErrMalformed, data[3])
+	case data[35]&0x80 != 0:
+		// X25519 ignores the top bit, so two spellings would name the
+		// same key; allow only the canonical one.
+		return 0, sender, fmt.Errorf("%w: sender key not in canonical form", ErrMalformed)
 	}
 	copy(sender[:], data[4:36])
 	return Kind(data[3]), sender, nil
