@@ -332,6 +332,7 @@ func (w *watcher) run(ctx context.Context, conn *dbus.Conn, sub *dbusx.Sub, path
 		case <-ctx.Done():
 			return
 		case <-w.nudge:
+			w.local = true
 			if !w.poll(ctx, conn, path, "hung up from the desktop") {
 				return
 			}
@@ -367,7 +368,7 @@ func (w *watcher) run(ctx context.Context, conn *dbus.Conn, sub *dbusx.Sub, path
 			if p, _ := sig.Body[0].(dbus.ObjectPath); p != path {
 				continue
 			}
-			w.Emit(ctx, dialer.StateEnded, w.reason)
+			w.Emit(ctx, dialer.StateEnded, w.endReason(dialer.StateEnded))
 			return
 		}
 	}
@@ -377,13 +378,17 @@ type watcher struct {
 	dbusx.Emitter
 	nudge  <-chan struct{}
 	reason string
+	local  bool // we asked for the hang-up
 }
 
 func (w *watcher) endReason(st dialer.State) string {
-	if st == dialer.StateEnded {
-		return w.reason
+	switch {
+	case st != dialer.StateEnded:
+		return ""
+	case w.local && (w.reason == "" || w.reason == disconnectReason("local")):
+		return "hung up from the desktop"
 	}
-	return ""
+	return w.reason
 }
 
 // disconnectReason words oFono's VoiceCall.DisconnectReason for a user.
@@ -409,6 +414,9 @@ func (d *Dialer) Hangup(ctx context.Context, c dialer.Call) error {
 	if err != nil {
 		return err
 	}
+	// Tell our watchers first, so the end the service reports is
+	// attributed to the desktop whichever arrives first.
+	d.nudges.Nudge(path)
 	err = conn.Object(service, path).CallWithContext(ctx, ifCall+".Hangup", 0).Err
 	switch {
 	case err == nil, dbusx.ObjectGone(err):

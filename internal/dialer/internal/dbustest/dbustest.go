@@ -159,3 +159,48 @@ func SetProp(t testing.TB, conn *dbus.Conn, name string, path dbus.ObjectPath, i
 		t.Fatalf("set %s.%s: %v", iface, prop, err)
 	}
 }
+
+// Recorder collects the MethodCalled signals every dbusmock object emits, so
+// a test can see calls on objects that no longer exist.
+type Recorder struct {
+	mu    sync.Mutex
+	calls []string // "PATH METHOD"
+}
+
+// Record starts recording on conn until the test ends.
+func Record(t testing.TB, conn *dbus.Conn) *Recorder {
+	t.Helper()
+	if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus.Mock"), dbus.WithMatchMember("MethodCalled")); err != nil {
+		t.Fatalf("match MethodCalled: %v", err)
+	}
+	ch := make(chan *dbus.Signal, 64)
+	conn.Signal(ch)
+	r := &Recorder{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sig := range ch {
+			if sig.Name != "org.freedesktop.DBus.Mock.MethodCalled" || len(sig.Body) == 0 {
+				continue
+			}
+			m, _ := sig.Body[0].(string)
+			r.mu.Lock()
+			r.calls = append(r.calls, string(sig.Path)+" "+m)
+			r.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { conn.RemoveSignal(ch); close(ch); <-done })
+	return r
+}
+
+// Has reports whether method was called on the object at path.
+func (r *Recorder) Has(path dbus.ObjectPath, method string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.calls {
+		if c == string(path)+" "+method {
+			return true
+		}
+	}
+	return false
+}

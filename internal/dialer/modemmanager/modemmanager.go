@@ -1,0 +1,492 @@
+// Package modemmanager is the ModemManager backend: Linux phones such as
+// postmarketOS, Mobian and PureOS devices, where GNOME Calls and Plasma
+// Dialer also go through ModemManager.
+//
+// It uses the published org.freedesktop.ModemManager1 D-Bus API on the
+// system bus: the ObjectManager at /org/freedesktop/ModemManager1 to find a
+// modem with the Modem.Voice interface, Voice.CreateCall({"number": ...})
+// and Call.Start() to place the call, Call.StateChanged and the State
+// property to follow it, Call.Hangup() to end it, and Voice.DeleteCall() to
+// tidy up once it is over.
+package modemmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
+	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
+)
+
+const (
+	service   = "org.freedesktop.ModemManager1"
+	root      = dbus.ObjectPath("/org/freedesktop/ModemManager1")
+	ifModem   = "org.freedesktop.ModemManager1.Modem"
+	ifVoice   = "org.freedesktop.ModemManager1.Modem.Voice"
+	ifCall    = "org.freedesktop.ModemManager1.Call"
+	ifObjMgr  = "org.freedesktop.DBus.ObjectManager"
+	ifProps   = "org.freedesktop.DBus.Properties"
+	errPrefix = "org.freedesktop.ModemManager1.Error."
+)
+
+// MMCallState, from ModemManager-enums.h.
+const (
+	callUnknown    int32 = 0
+	callDialing    int32 = 1
+	callRingingOut int32 = 2
+	callRingingIn  int32 = 3
+	callActive     int32 = 4
+	callHeld       int32 = 5
+	callWaiting    int32 = 6
+	callTerminated int32 = 7
+)
+
+// MMCallStateReason, from ModemManager-enums.h.
+const (
+	reasonTerminated       = 4
+	reasonRefusedOrBusy    = 5
+	reasonError            = 6
+	reasonAudioSetupFailed = 7
+	reasonTransferred      = 8
+	reasonDeflected        = 9
+)
+
+// MMModemState, from ModemManager-enums.h.
+const (
+	modemFailed     int32 = -1
+	modemLocked     int32 = 2
+	modemDisabled   int32 = 3
+	modemDisabling  int32 = 4
+	modemEnabled    int32 = 6
+	modemSearching  int32 = 7
+	modemRegistered int32 = 8
+)
+
+// ErrNoModem means ModemManager runs but has no modem that can place a call.
+var ErrNoModem = errors.New("modemmanager: no usable modem")
+
+// Option configures a Dialer.
+type Option func(*Dialer)
+
+// WithModem selects the modem by object path
+// ("/org/freedesktop/ModemManager1/Modem/0") or by its index ("0", as in
+// `mmcli -m 0`), instead of the first registered modem with voice support.
+func WithModem(m string) Option { return func(d *Dialer) { d.modem = m } }
+
+// WithBusAddress connects to the bus at addr instead of the system bus.
+func WithBusAddress(addr string) Option { return func(d *Dialer) { d.addr = addr } }
+
+// Dialer places calls through ModemManager.
+type Dialer struct {
+	modem string
+	addr  string
+
+	mu      sync.Mutex
+	conn    *dbus.Conn
+	owners  map[dbus.ObjectPath]dbus.ObjectPath // call -> modem, for DeleteCall
+	pending dbusx.Pending
+	nudges  dbusx.Nudges
+}
+
+// New returns a ModemManager dialer. It connects to the bus on first use.
+func New(opts ...Option) *Dialer {
+	d := &Dialer{owners: map[dbus.ObjectPath]dbus.ObjectPath{}}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+func (d *Dialer) Name() string { return "modemmanager" }
+
+func (d *Dialer) Capabilities() dialer.Capabilities {
+	return dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
+}
+
+// Close drops the bus connection.
+func (d *Dialer) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pending.CloseAll()
+	if d.conn == nil {
+		return nil
+	}
+	err := d.conn.Close()
+	d.conn = nil
+	return err
+}
+
+func (d *Dialer) bus() (*dbus.Conn, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn != nil && d.conn.Connected() {
+		return d.conn, nil
+	}
+	conn, err := dbusx.Connect(d.addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: connect to the system bus: %v", dialer.ErrUnavailable, err)
+	}
+	err = dbusx.AddMatches(conn,
+		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("StateChanged")},
+		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoice), dbus.WithMatchMember("CallDeleted")},
+		dbusx.NameOwnerMatch(service),
+	)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("%w: %v", dialer.ErrUnavailable, err)
+	}
+	d.conn = conn
+	return conn, nil
+}
+
+type modem struct {
+	path  dbus.ObjectPath
+	ifs   map[string]map[string]dbus.Variant
+	index string
+}
+
+func (m modem) state() int32 {
+	v, _ := m.ifs[ifModem]["State"].Value().(int32)
+	return v
+}
+
+// failedReasons words MMModemStateFailedReason.
+var failedReasons = map[uint32]string{
+	2: "no SIM card",
+	3: "the SIM card is unusable (blocked?)",
+	4: "unknown modem capabilities",
+	5: "the eSIM has no profile",
+}
+
+// unusable says why m cannot place a voice call now, or "".
+func (m modem) unusable() string {
+	if _, ok := m.ifs[ifVoice]; !ok {
+		return fmt.Sprintf("modem %s has no voice support", m.index)
+	}
+	switch st := m.state(); {
+	case st == modemFailed:
+		r, _ := m.ifs[ifModem]["StateFailedReason"].Value().(uint32)
+		why := failedReasons[r]
+		if why == "" {
+			why = "unknown failure"
+		}
+		return fmt.Sprintf("modem %s failed: %s", m.index, why)
+	case st == modemLocked:
+		return fmt.Sprintf("modem %s is locked: enter the SIM PIN (mmcli -i any --pin=PIN)", m.index)
+	case st == modemDisabled || st == modemDisabling:
+		return fmt.Sprintf("modem %s is disabled (enable it: mmcli -m %s -e)", m.index, m.index)
+	case st == modemEnabled || st == modemSearching:
+		return fmt.Sprintf("modem %s is not registered on a mobile network yet", m.index)
+	case st < modemEnabled:
+		return fmt.Sprintf("modem %s is still starting up (state %d)", m.index, st)
+	}
+	return ""
+}
+
+func (d *Dialer) wants(m modem) bool {
+	switch {
+	case d.modem == "":
+		return true
+	case strings.HasPrefix(d.modem, "/"):
+		return string(m.path) == d.modem
+	}
+	return m.index == d.modem
+}
+
+func (d *Dialer) findModem(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
+	var objs map[dbus.ObjectPath]map[string]map[string]dbus.Variant
+	err := conn.Object(service, root).CallWithContext(ctx, ifObjMgr+".GetManagedObjects", 0).Store(&objs)
+	switch {
+	case dbusx.ServiceMissing(err):
+		return "", fmt.Errorf("%w: ModemManager is not running (nobody owns %s on the system bus; start ModemManager.service)", dialer.ErrUnavailable, service)
+	case dbusx.AccessDenied(err):
+		return "", fmt.Errorf("%w: the system bus policy does not let this user talk to ModemManager: %s", dialer.ErrUnavailable, dbusx.ErrorText(err))
+	case err != nil:
+		return "", fmt.Errorf("%w: list ModemManager modems: %v", dialer.ErrUnavailable, err)
+	}
+	var modems []modem
+	for p, ifs := range objs {
+		if _, ok := ifs[ifModem]; !ok {
+			continue
+		}
+		idx := string(p)
+		if i := strings.LastIndexByte(idx, '/'); i >= 0 {
+			idx = idx[i+1:]
+		}
+		modems = append(modems, modem{path: p, ifs: ifs, index: idx})
+	}
+	// Map order is random; the lowest index is what `mmcli -m any` means
+	// to most users.
+	sortModems(modems)
+	var reasons, have []string
+	for _, m := range modems {
+		have = append(have, m.index)
+		if !d.wants(m) {
+			continue
+		}
+		why := m.unusable()
+		if why == "" {
+			return m.path, nil
+		}
+		reasons = append(reasons, why)
+	}
+	switch {
+	case d.modem != "" && len(reasons) == 0:
+		if len(have) == 0 {
+			have = []string{"none"}
+		}
+		return "", fmt.Errorf("%w: %w: modem %s not found (ModemManager has: %s)", dialer.ErrUnavailable, ErrNoModem, d.modem, strings.Join(have, ", "))
+	case len(reasons) == 0:
+		return "", fmt.Errorf("%w: %w: ModemManager reports no modems", dialer.ErrUnavailable, ErrNoModem)
+	}
+	return "", fmt.Errorf("%w: %w: %s", dialer.ErrUnavailable, ErrNoModem, strings.Join(reasons, "; "))
+}
+
+func sortModems(ms []modem) {
+	less := func(a, b modem) bool {
+		if len(a.index) != len(b.index) {
+			return len(a.index) < len(b.index)
+		}
+		return a.index < b.index
+	}
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && less(ms[j], ms[j-1]); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}
+
+// Check reports whether ModemManager runs and a modem can place a call.
+func (d *Dialer) Check(ctx context.Context) error {
+	conn, err := d.bus()
+	if err != nil {
+		return err
+	}
+	_, err = d.findModem(ctx, conn)
+	return err
+}
+
+// Dial creates and starts the call. ModemManager cannot prefill a dialer,
+// so ModePrefill is refused rather than turned into a call.
+func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
+	if err := telnum.Check(req.Number); err != nil {
+		return dialer.Call{}, fmt.Errorf("modemmanager dial: %w", err)
+	}
+	if req.Mode == dialer.ModePrefill {
+		return dialer.Call{}, fmt.Errorf("modemmanager dial: prefill: %w", dialer.ErrUnsupported)
+	}
+	conn, err := d.bus()
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	mpath, err := d.findModem(ctx, conn)
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	if !req.Expires.IsZero() && time.Now().After(req.Expires) {
+		return dialer.Call{}, fmt.Errorf("modemmanager dial %s: request expired", req.ID)
+	}
+	var cpath dbus.ObjectPath
+	props := map[string]dbus.Variant{"number": dbus.MakeVariant(req.Number)}
+	if err := conn.Object(service, mpath).CallWithContext(ctx, ifVoice+".CreateCall", 0, props).Store(&cpath); err != nil {
+		return dialer.Call{}, fmt.Errorf("modemmanager create call: %s", dbusx.ErrorText(err))
+	}
+	// Subscribe before Start so Watch sees every state from the start.
+	sub := dbusx.Subscribe(conn)
+	if err := conn.Object(service, cpath).CallWithContext(ctx, ifCall+".Start", 0).Err; err != nil {
+		sub.Close()
+		d.deleteCall(conn, mpath, cpath)
+		return dialer.Call{}, fmt.Errorf("modemmanager start call: %s", dbusx.ErrorText(err))
+	}
+	d.mu.Lock()
+	d.owners[cpath] = mpath
+	d.mu.Unlock()
+	d.pending.Put(cpath, sub)
+	return dialer.Call{ID: req.ID, Handle: string(cpath)}, nil
+}
+
+// deleteCall frees the call object, as ModemManager clients are expected to
+// once a call is over; failure only leaves a stale entry in `mmcli -m N --voice-list-calls`.
+func (d *Dialer) deleteCall(conn *dbus.Conn, mpath, cpath dbus.ObjectPath) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = conn.Object(service, mpath).CallWithContext(ctx, ifVoice+".DeleteCall", 0, cpath).Err
+}
+
+// Watch follows the call until it ends, fails, or ctx ends.
+func (d *Dialer) Watch(ctx context.Context, c dialer.Call) (<-chan dialer.Event, error) {
+	path := dbus.ObjectPath(c.Handle)
+	if !path.IsValid() {
+		return nil, fmt.Errorf("modemmanager watch: bad call handle %q", c.Handle)
+	}
+	sub := d.pending.Take(path)
+	fromDial := sub != nil
+	if !fromDial {
+		conn, err := d.bus()
+		if err != nil {
+			return nil, err
+		}
+		sub = dbusx.Subscribe(conn)
+	}
+	out := make(chan dialer.Event)
+	nudge, stop := d.nudges.Listen(path)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		defer stop()
+		w := watcher{Emitter: dbusx.Emitter{Out: out}, nudge: nudge}
+		w.run(ctx, sub.Conn(), sub, path, fromDial)
+		if w.Last() == dialer.StateEnded || w.Last() == dialer.StateFailed {
+			d.mu.Lock()
+			mpath, ok := d.owners[path]
+			delete(d.owners, path)
+			d.mu.Unlock()
+			if ok && !w.gone {
+				d.deleteCall(sub.Conn(), mpath, path)
+			}
+		}
+	}()
+	return out, nil
+}
+
+type watcher struct {
+	dbusx.Emitter
+	nudge <-chan struct{}
+	gone  bool // the call object no longer exists
+	local bool // we asked for the hang-up
+}
+
+// apply maps a ModemManager call state (and reason) to ours and sends it;
+// it returns false once the watch is over.
+func (w *watcher) apply(ctx context.Context, st int32, reason uint32) bool {
+	switch st {
+	case callUnknown, callDialing:
+		return w.Emit(ctx, dialer.StateDialing, "")
+	case callRingingOut, callWaiting:
+		return w.Emit(ctx, dialer.StateAlerting, "")
+	case callActive:
+		return w.Emit(ctx, dialer.StateActive, "")
+	case callTerminated:
+		wasActive := w.Last() == dialer.StateActive
+		switch reason {
+		case reasonRefusedOrBusy:
+			return w.Emit(ctx, dialer.StateEnded, "the other side is busy or refused the call")
+		case reasonError:
+			if wasActive {
+				return w.Emit(ctx, dialer.StateEnded, "the network dropped the call")
+			}
+			return w.Emit(ctx, dialer.StateFailed, "wrong number or network error")
+		case reasonAudioSetupFailed:
+			return w.Emit(ctx, dialer.StateFailed, "the phone could not set up call audio")
+		case reasonTransferred:
+			return w.Emit(ctx, dialer.StateEnded, "transferred")
+		case reasonDeflected:
+			return w.Emit(ctx, dialer.StateEnded, "deflected")
+		}
+		if w.local {
+			return w.Emit(ctx, dialer.StateEnded, "hung up from the desktop")
+		}
+		return w.Emit(ctx, dialer.StateEnded, "")
+	}
+	// RINGING_IN and HELD do not change what the desktop shows.
+	return true
+}
+
+func (w *watcher) poll(ctx context.Context, conn *dbus.Conn, path dbus.ObjectPath, goneReason string) bool {
+	var all map[string]dbus.Variant
+	err := conn.Object(service, path).CallWithContext(ctx, ifProps+".GetAll", 0, ifCall).Store(&all)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case dbusx.ObjectGone(err):
+		w.gone = true
+		w.Emit(ctx, dialer.StateEnded, goneReason)
+		return false
+	case dbusx.ServiceMissing(err):
+		w.Emit(ctx, dialer.StateFailed, "ModemManager stopped during the call")
+		return false
+	case err != nil:
+		w.Emit(ctx, dialer.StateFailed, "read call state from ModemManager: "+dbusx.ErrorText(err))
+		return false
+	}
+	st, _ := all["State"].Value().(int32)
+	reason, _ := all["StateReason"].Value().(int32)
+	return w.apply(ctx, st, uint32(reason))
+}
+
+func (w *watcher) run(ctx context.Context, conn *dbus.Conn, sub *dbusx.Sub, path dbus.ObjectPath, fromDial bool) {
+	if fromDial {
+		if !w.Emit(ctx, dialer.StateDialing, "") {
+			return
+		}
+	} else if !w.poll(ctx, conn, path, "the call is already over") {
+		return
+	}
+	for {
+		var sig *dbus.Signal
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.nudge:
+			w.local = true
+			if !w.poll(ctx, conn, path, "hung up from the desktop") {
+				return
+			}
+			continue
+		case sig, ok = <-sub.C():
+		}
+		if !ok {
+			w.Emit(ctx, dialer.StateFailed, "lost the connection to the system bus")
+			return
+		}
+		switch {
+		case dbusx.OwnerLost(sig, service):
+			w.Emit(ctx, dialer.StateFailed, "ModemManager stopped during the call")
+			return
+		case sig.Path == path && sig.Name == ifCall+".StateChanged" && len(sig.Body) == 3:
+			st, _ := sig.Body[1].(int32)
+			reason, _ := sig.Body[2].(uint32)
+			if !w.apply(ctx, st, reason) {
+				return
+			}
+		case sig.Name == ifVoice+".CallDeleted" && len(sig.Body) == 1:
+			if p, _ := sig.Body[0].(dbus.ObjectPath); p == path {
+				w.gone = true
+				w.Emit(ctx, dialer.StateEnded, "")
+				return
+			}
+		}
+	}
+}
+
+// Hangup ends the call. A call that is already over counts as hung up.
+func (d *Dialer) Hangup(ctx context.Context, c dialer.Call) error {
+	path := dbus.ObjectPath(c.Handle)
+	if !path.IsValid() {
+		return fmt.Errorf("modemmanager hangup: bad call handle %q", c.Handle)
+	}
+	conn, err := d.bus()
+	if err != nil {
+		return err
+	}
+	// Tell our watchers first, so the end the service reports is
+	// attributed to the desktop whichever arrives first.
+	d.nudges.Nudge(path)
+	err = conn.Object(service, path).CallWithContext(ctx, ifCall+".Hangup", 0).Err
+	switch {
+	case err == nil, dbusx.ObjectGone(err), dbusx.ErrorName(err) == errPrefix+"Core.WrongState":
+		d.nudges.Nudge(path)
+		return nil
+	case dbusx.ServiceMissing(err):
+		return fmt.Errorf("%w: ModemManager is not running", dialer.ErrUnavailable)
+	}
+	return fmt.Errorf("modemmanager hangup: %s", dbusx.ErrorText(err))
+}

@@ -1,0 +1,325 @@
+package modemmanager
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
+)
+
+const (
+	number = "+4930123456"
+	modem0 = dbus.ObjectPath("/org/freedesktop/ModemManager1/Modem/0")
+)
+
+type rig struct {
+	addr string
+	mock *dbustest.Mock
+	conn *dbus.Conn
+	d    *Dialer
+}
+
+// newRig starts the ModemManager mock (testdata/modemmanager.py, written
+// after the published interfaces) on a private "system" bus.
+func newRig(t *testing.T, params string, opts ...Option) *rig {
+	t.Helper()
+	tmpl, err := filepath.Abs("testdata/modemmanager.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := dbustest.Bus(t)
+	args := []string{"--template", tmpl}
+	if params != "" {
+		args = append(args, "-p", params)
+	}
+	r := &rig{addr: addr, conn: dbustest.Conn(t, addr)}
+	r.mock = dbustest.StartMock(t, addr, service, args...)
+	r.d = New(append([]Option{WithBusAddress(addr)}, opts...)...)
+	t.Cleanup(func() { r.d.Close() })
+	return r
+}
+
+// network moves the call the way the modem would.
+func (r *rig) network(t *testing.T, path dbus.ObjectPath, state int32, reason uint32) {
+	t.Helper()
+	if err := r.conn.Object(service, root).Call("org.freedesktop.DBus.Mock.SetCallState", 0, path, state, reason).Err; err != nil {
+		t.Fatalf("SetCallState: %v", err)
+	}
+}
+
+func (r *rig) calls(t *testing.T) []dbus.ObjectPath {
+	t.Helper()
+	var calls []dbus.ObjectPath
+	if err := r.conn.Object(service, modem0).Call(ifVoice+".ListCalls", 0).Store(&calls); err != nil {
+		t.Fatalf("ListCalls: %v", err)
+	}
+	return calls
+}
+
+func testCtx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func next(t *testing.T, c context.Context, ch <-chan dialer.Event) dialer.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("watch channel closed early")
+		}
+		return ev
+	case <-c.Done():
+		t.Fatal("no call state arrived")
+	}
+	return dialer.Event{}
+}
+
+func closed(t *testing.T, c context.Context, ch <-chan dialer.Event) {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if ok {
+			t.Fatalf("event after the final state: %+v", ev)
+		}
+	case <-c.Done():
+		t.Fatal("watch channel not closed after the final state")
+	}
+}
+
+// eventually polls cond until it holds or the test context ends.
+func eventually(t *testing.T, c context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-c.Done():
+			t.Fatalf("never happened: %s", what)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
+	if got := New().Capabilities(); got != want {
+		t.Fatalf("Capabilities = %+v, want %+v", got, want)
+	}
+}
+
+func TestCallLifecycleHangupFromDesktop(t *testing.T) {
+	r := newRig(t, "")
+	rec := dbustest.Record(t, r.conn)
+	c := testCtx(t)
+	if err := r.d.Check(c); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	call, err := r.d.Dial(c, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	path := dbus.ObjectPath(call.Handle)
+	created := dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")
+	if len(created) != 1 {
+		t.Fatalf("CreateCall calls: %v", created)
+	}
+	if props, _ := created[0][0].(map[string]dbus.Variant); props["number"].Value() != number || len(props) != 1 {
+		t.Fatalf("CreateCall got %v, want {number: %s}", created[0][0], number)
+	}
+	var got string
+	if err := r.conn.Object(service, path).Call(ifProps+".Get", 0, ifCall, "Number").Store(&got); err != nil || got != number {
+		t.Fatalf("call Number = %q, %v", got, err)
+	}
+	if n := len(dbustest.MethodCalls(t, r.conn, service, path, "Start")); n != 1 {
+		t.Fatalf("Start called %d times, want 1", n)
+	}
+
+	ch, err := r.d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+		t.Fatalf("state %q, want dialing", ev.State)
+	}
+	r.network(t, path, callRingingOut, 0)
+	if ev := next(t, c, ch); ev.State != dialer.StateAlerting {
+		t.Fatalf("state %q, want alerting", ev.State)
+	}
+	r.network(t, path, callActive, 3)
+	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+		t.Fatalf("state %q, want active", ev.State)
+	}
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	ev := next(t, c, ch)
+	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
+		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
+	}
+	closed(t, c, ch)
+	eventually(t, c, "Hangup reaches ModemManager", func() bool { return rec.Has(path, "Hangup") })
+	// The finished call is deleted, as ModemManager clients should.
+	eventually(t, c, "call deleted", func() bool { return len(r.calls(t)) == 0 })
+}
+
+func TestBusyAndNetworkError(t *testing.T) {
+	for _, tc := range []struct {
+		reason uint32
+		state  dialer.State
+		text   string
+	}{
+		{reasonRefusedOrBusy, dialer.StateEnded, "busy or refused"},
+		{reasonError, dialer.StateFailed, "wrong number or network error"},
+	} {
+		r := newRig(t, "")
+		c := testCtx(t)
+		call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+		if err != nil {
+			t.Fatalf("Dial: %v", err)
+		}
+		path := dbus.ObjectPath(call.Handle)
+		// The network answers before Watch starts: nothing may be lost.
+		r.network(t, path, callRingingOut, 0)
+		r.network(t, path, callTerminated, tc.reason)
+		ch, err := r.d.Watch(c, call)
+		if err != nil {
+			t.Fatalf("Watch: %v", err)
+		}
+		for _, want := range []dialer.State{dialer.StateDialing, dialer.StateAlerting} {
+			if ev := next(t, c, ch); ev.State != want {
+				t.Fatalf("state %q, want %q", ev.State, want)
+			}
+		}
+		ev := next(t, c, ch)
+		if ev.State != tc.state || !strings.Contains(ev.Reason, tc.text) || ev.Duration != 0 {
+			t.Fatalf("reason %d: got %+v, want %s: %s", tc.reason, ev, tc.state, tc.text)
+		}
+		closed(t, c, ch)
+	}
+}
+
+func TestWatchByAnotherDialer(t *testing.T) {
+	r := newRig(t, "")
+	c := testCtx(t)
+	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	r.network(t, dbus.ObjectPath(call.Handle), callActive, 3)
+	d2 := New(WithBusAddress(r.addr), WithModem("0"))
+	defer d2.Close()
+	ch, err := d2.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+		t.Fatalf("state %q, want active", ev.State)
+	}
+	r.network(t, dbus.ObjectPath(call.Handle), callTerminated, reasonTerminated)
+	if ev := next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration <= 0 {
+		t.Fatalf("got %+v, want ended with a duration", ev)
+	}
+}
+
+func TestServiceMissing(t *testing.T) {
+	addr := dbustest.Bus(t)
+	d := New(WithBusAddress(addr))
+	defer d.Close()
+	c := testCtx(t)
+	err := d.Check(c)
+	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "ModemManager is not running") {
+		t.Fatalf("Check = %v, want unavailable: not running", err)
+	}
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Dial = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestModemNotReady(t *testing.T) {
+	for _, tc := range []struct{ params, want string }{
+		{`{"ModemState": 3}`, "disabled (enable it: mmcli -m 0 -e)"},
+		{`{"ModemState": 2}`, "enter the SIM PIN"},
+		{`{"ModemState": -1, "StateFailedReason": 2}`, "no SIM card"},
+		{`{"ModemState": 7}`, "not registered"},
+	} {
+		r := newRig(t, tc.params)
+		c := testCtx(t)
+		err := r.d.Check(c)
+		if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%s: Check = %v, want unavailable: %s", tc.params, err, tc.want)
+		}
+		if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+			t.Fatalf("Dial = %v, want ErrUnavailable", err)
+		}
+		if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
+			t.Fatalf("a modem that is not ready got %d CreateCall calls", n)
+		}
+	}
+}
+
+func TestChosenModem(t *testing.T) {
+	r := newRig(t, "", WithModem("3"))
+	c := testCtx(t)
+	if err := r.d.Check(c); !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), "has: 0") {
+		t.Fatalf("Check = %v, want modem 3 not found, listing 0", err)
+	}
+	for _, m := range []string{"0", string(modem0)} {
+		d := New(WithBusAddress(r.addr), WithModem(m))
+		if err := d.Check(c); err != nil {
+			t.Fatalf("Check with modem %s: %v", m, err)
+		}
+		d.Close()
+	}
+}
+
+func TestCrashMidCall(t *testing.T) {
+	r := newRig(t, "")
+	c := testCtx(t)
+	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	ch, err := r.d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+		t.Fatalf("state %q, want dialing", ev.State)
+	}
+	r.mock.Kill()
+	ev := next(t, c, ch)
+	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "ModemManager stopped") {
+		t.Fatalf("after the crash: %+v, want failed: ModemManager stopped", ev)
+	}
+	closed(t, c, ch)
+	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Check after crash = %v", err)
+	}
+	if err := r.d.Hangup(c, call); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Hangup after crash = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestRefusesBadInput(t *testing.T) {
+	r := newRig(t, "")
+	c := testCtx(t)
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+4930$(reboot)", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
+		t.Fatal("Dial of an expired request succeeded")
+	}
+	if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
+		t.Fatalf("ModemManager got %d CreateCall calls for refused requests", n)
+	}
+}
