@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/deskdial/deskdial/internal/desktop"
+)
+
+// Controller is what the windows need from the desktop core.
+type Controller interface {
+	Do(a desktop.Action)
+	Search(ctx context.Context, q string, limit int) ([]desktop.Choice, error)
+}
+
+// searchLimit is how many matches the dial box lists.
+const searchLimit = 12
+
+// DialBox is the window with one field to find and call a number.
+type DialBox struct {
+	Window  fyne.Window
+	Entry   *widget.Entry
+	Results *widget.List
+	Phone   *widget.Select
+	Call    *widget.Button
+	Status  *widget.Label
+
+	ctl      Controller
+	mu       sync.Mutex // guards choices, written on the UI goroutine only but read by List callbacks
+	choices  []desktop.Choice
+	forQuery string // the text the choices were found for
+	selected int
+	phones   []desktop.Phone
+	cancel   context.CancelFunc
+	gen      int
+	searched chan struct{} // tests: signalled after each applied search
+}
+
+// NewDialBox builds the dial box in a new window (not shown).
+func NewDialBox(a fyne.App, ctl Controller) *DialBox {
+	d := &DialBox{ctl: ctl, Window: a.NewWindow(tr("dial.title")), searched: make(chan struct{}, 16)}
+	d.Entry = widget.NewEntry()
+	d.Entry.SetPlaceHolder(tr("dial.placeholder"))
+	d.Entry.OnChanged = d.search
+	d.Entry.OnSubmitted = func(string) { d.submit() }
+	d.Results = widget.NewList(
+		func() int { d.mu.Lock(); defer d.mu.Unlock(); return len(d.choices) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if i < len(d.choices) {
+				o.(*widget.Label).SetText(choiceLabel(d.choices[i]))
+			}
+		},
+	)
+	d.Results.OnSelected = func(i widget.ListItemID) {
+		d.mu.Lock()
+		d.selected = i
+		d.mu.Unlock()
+	}
+	d.Phone = widget.NewSelect(nil, nil)
+	d.Phone.PlaceHolder = tr("dial.no_phone")
+	d.Call = widget.NewButton(tr("dial.call"), d.submit)
+	d.Call.Importance = widget.HighImportance
+	d.Status = widget.NewLabel("")
+	bottom := container.NewBorder(nil, nil, widget.NewLabel(tr("dial.phone")), d.Call, d.Phone)
+	d.Window.SetContent(container.NewBorder(d.Entry, container.NewVBox(d.Status, bottom), nil, nil, d.Results))
+	d.Window.Resize(fyne.NewSize(420, 360))
+	d.Window.SetCloseIntercept(d.Window.Hide)
+	return d
+}
+
+func choiceLabel(c desktop.Choice) string {
+	src := tr("dial.source_" + c.Source)
+	if c.Name == "" {
+		return desktop.FormatNumber(c.Number) + "  · " + src
+	}
+	return c.Name + " — " + desktop.FormatNumber(c.Number) + "  · " + src
+}
+
+// SetPhones updates the phone selector, keeping the choice if still paired.
+func (d *DialBox) SetPhones(s desktop.State) {
+	d.phones = s.Phones
+	var names []string
+	for _, p := range s.Phones {
+		names = append(names, p.Name)
+	}
+	prev := d.Phone.Selected
+	d.Phone.Options = names
+	if sel, ok := s.Selected(); ok && (prev == "" || !contains(names, prev)) {
+		d.Phone.SetSelected(sel.Name)
+	}
+	d.Phone.Refresh()
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Open shows the dial box with text in the field (may be empty).
+func (d *DialBox) Open(text string) {
+	d.Entry.SetText(text)
+	if text == "" {
+		d.search("")
+	}
+	d.Window.Show()
+	d.Window.RequestFocus()
+	d.Window.Canvas().Focus(d.Entry)
+}
+
+// search runs as the user types; only the newest search's results are shown.
+func (d *DialBox) search(q string) {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.gen++
+	gen := d.gen
+	go func() {
+		res, err := d.ctl.Search(ctx, q, searchLimit)
+		if ctx.Err() != nil {
+			return
+		}
+		fyne.Do(func() {
+			if gen != d.gen {
+				return
+			}
+			d.mu.Lock()
+			d.choices = res
+			d.forQuery = q
+			d.selected = 0
+			d.mu.Unlock()
+			d.Results.Refresh()
+			if len(res) > 0 {
+				d.Results.Select(0)
+			}
+			switch {
+			case err != nil:
+				d.Status.SetText(err.Error())
+			case len(res) == 0 && q != "":
+				d.Status.SetText(tr("dial.no_match"))
+			default:
+				d.Status.SetText("")
+			}
+			select {
+			case d.searched <- struct{}{}:
+			default:
+			}
+		})
+	}()
+}
+
+// submit calls the selected match, or the text as typed.
+func (d *DialBox) submit() {
+	phone := ""
+	for _, p := range d.phones {
+		if p.Name == d.Phone.Selected {
+			phone = p.ID
+		}
+	}
+	d.mu.Lock()
+	var c *desktop.Choice
+	if d.selected >= 0 && d.selected < len(d.choices) {
+		cc := d.choices[d.selected]
+		c = &cc
+	}
+	stale := d.forQuery != d.Entry.Text
+	d.mu.Unlock()
+	if stale {
+		// Enter pressed before the search for the current text came back
+		// (a fast paste): never call a match for older text. The search is
+		// local, so asking once more here is quick.
+		c = nil
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		res, _ := d.ctl.Search(ctx, d.Entry.Text, 1)
+		cancel()
+		if len(res) > 0 {
+			c = &res[0]
+		}
+	}
+	switch {
+	case c != nil:
+		d.ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: c.Number, Name: c.Name, Phone: phone})
+	case d.Entry.Text != "":
+		d.ctl.Do(desktop.Action{Kind: desktop.ActDialText, Text: d.Entry.Text, Phone: phone})
+	default:
+		return
+	}
+	d.Window.Hide()
+}

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/deskdial/deskdial/internal/desktop"
+)
+
+// PromptWindow asks "Call ... on ...?" where the desktop has no
+// notifications with buttons.
+//
+// Fyne has no always-on-top window flag; the window asks for focus when it
+// opens instead, which window managers show above other windows.
+type PromptWindow struct {
+	Window  fyne.Window
+	Title   *widget.Label
+	Body    *widget.Label
+	Call    *widget.Button
+	Dismiss *widget.Button
+	offer   *desktop.Offer
+}
+
+// NewPromptWindow builds the prompt window (not shown).
+func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
+	p := &PromptWindow{Window: a.NewWindow(tr("prompt.window_title"))}
+	p.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.Body = widget.NewLabel("")
+	p.Body.Wrapping = fyne.TextWrapWord
+	p.Call = widget.NewButton(tr("action.call"), func() {
+		if p.offer != nil {
+			ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: p.offer.Number})
+		}
+		p.Window.Hide()
+	})
+	p.Call.Importance = widget.HighImportance
+	p.Dismiss = widget.NewButton(tr("action.dismiss"), func() {
+		ctl.Do(desktop.Action{Kind: desktop.ActDismiss})
+		p.Window.Hide()
+	})
+	p.Window.SetContent(container.NewVBox(p.Title, p.Body, container.NewHBox(p.Dismiss, p.Call)))
+	p.Window.SetFixedSize(true)
+	p.Window.SetCloseIntercept(p.Dismiss.OnTapped)
+	return p
+}
+
+// Show asks about offer, or just tells (offer nil: a notice).
+func (p *PromptWindow) Show(r desktop.Request) {
+	p.offer = r.Offer
+	p.Title.SetText(r.Title)
+	p.Body.SetText(r.Body)
+	if r.Body == "" {
+		p.Body.Hide()
+	} else {
+		p.Body.Show()
+	}
+	if r.Offer == nil {
+		p.Call.Hide()
+	} else {
+		p.Call.Show()
+	}
+	p.Window.Show()
+	p.Window.RequestFocus()
+}

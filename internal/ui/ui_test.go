@@ -1,0 +1,386 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/desktop"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("LANG", "en_US.UTF-8")
+	os.Unsetenv("LC_ALL")
+	os.Unsetenv("LC_MESSAGES")
+	os.Exit(m.Run())
+}
+
+type fakeCtl struct {
+	mu       sync.Mutex
+	actions  []desktop.Action
+	contacts []desktop.Choice
+}
+
+func (f *fakeCtl) Do(a desktop.Action) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actions = append(f.actions, a)
+}
+
+func (f *fakeCtl) Search(ctx context.Context, q string, limit int) ([]desktop.Choice, error) {
+	var out []desktop.Choice
+	if strings.HasPrefix(q, "tel:") || strings.HasPrefix(q, "+") {
+		out = append(out, desktop.Choice{Number: "+" + digitsOf(q), Source: "typed"})
+	}
+	for _, c := range f.contacts {
+		if desktop.Matches(c.Name, c.Number, q) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func (f *fakeCtl) last() desktop.Action {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.actions) == 0 {
+		return desktop.Action{}
+	}
+	return f.actions[len(f.actions)-1]
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+var (
+	pixel = desktop.Phone{ID: "P1", Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
+	nokia = desktop.Phone{ID: "P2", Name: "Nokia"}
+	state = desktop.State{
+		Connected: true, Phones: []desktop.Phone{pixel, nokia},
+		Clip:   &desktop.Offer{Number: "+49301234567"},
+		Recent: []desktop.RecentCall{{Name: "Anna Muster", Number: "+49301234567"}, {Number: "+4989765432"}},
+	}
+)
+
+func labels(m *fyne.Menu) []string {
+	var out []string
+	for _, it := range m.Items {
+		if it.IsSeparator {
+			out = append(out, "---")
+			continue
+		}
+		out = append(out, it.Label)
+		if it.ChildMenu != nil {
+			for _, c := range it.ChildMenu.Items {
+				out = append(out, "  "+c.Label)
+			}
+		}
+	}
+	return out
+}
+
+func TestTrayMenuFromState(t *testing.T) {
+	test.NewTempApp(t)
+	for _, tt := range []struct {
+		lang string
+		want string
+	}{
+		{"en", `Connected · 1 of 2 phones online
+Call +49 30 1234567 on Pixel
+---
+Recent
+  Anna Muster · +49 30 1234567
+  +49 89 765432
+Phones
+  Pixel — online, calls
+  Nokia — offline, opens dialer
+Dial…
+Pause watching clipboard
+---
+Pair a phone…
+Settings…
+---
+Quit`},
+		{"zh-Hans", `已连接 · 1/2 部手机在线
+用 Pixel 拨打 +49 30 1234567
+---
+最近通话
+  Anna Muster · +49 30 1234567
+  +49 89 765432
+手机
+  Pixel — 在线，直接拨打
+  Nokia — 离线，打开拨号盘
+拨号…
+暂停监视剪贴板
+---
+配对手机…
+设置…
+---
+退出`},
+	} {
+		if err := SetLanguage(tt.lang); err != nil {
+			t.Fatal(err)
+		}
+		ctl := &fakeCtl{}
+		m := TrayMenu(desktop.BuildMenu(state), ctl.Do)
+		if got := strings.Join(labels(m), "\n"); got != tt.want {
+			t.Errorf("%s menu:\n%s\nwant:\n%s", tt.lang, got, tt.want)
+		}
+		// Clicking a recent contact calls it; the quit item is ours.
+		m.Items[3].ChildMenu.Items[0].Action()
+		if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+49301234567" {
+			t.Errorf("recent click: %+v", a)
+		}
+		if !m.Items[len(m.Items)-1].IsQuit {
+			t.Error("last item is not marked as Quit")
+		}
+		if !m.Items[4].ChildMenu.Items[0].Checked {
+			t.Error("selected phone not checked")
+		}
+	}
+	if err := SetLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUIAppliesState(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	u := New(a, ctl, nil, SettingsDeps{}, nil)
+	u.Apply(state)
+	if got := u.Menu().Items[0].Label; got != "Connected · 1 of 2 phones online" {
+		t.Errorf("status line %q", got)
+	}
+	if u.icon != desktop.IconIdle {
+		t.Errorf("icon %s", u.icon)
+	}
+}
+
+func TestDialBox(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{contacts: []desktop.Choice{
+		{Name: "Anna Muster", Number: "+49301234567", Source: "contact"},
+		{Name: "Bob", Number: "+4989765432", Source: "recent"},
+	}}
+	d := NewDialBox(a, ctl)
+	d.SetPhones(state)
+	if d.Phone.Selected != "Pixel" {
+		t.Errorf("phone selector on %q", d.Phone.Selected)
+	}
+	d.Open("")
+	test.Type(d.Entry, "bo")
+	waitFor(t, "search results", func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.forQuery == "bo" && len(d.choices) == 1
+	})
+	d.Phone.SetSelected("Nokia")
+	d.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+4989765432" || a.Name != "Bob" || a.Phone != "P2" {
+		t.Errorf("Enter called %+v", a)
+	}
+
+	// A pasted tel: URI, with Enter before the search came back.
+	d.Open("")
+	d.Entry.SetText("tel:+49-30-1234567")
+	d.submit()
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+49301234567" {
+		t.Errorf("pasted tel: called %+v", a)
+	}
+
+	// Nothing matches: the text goes to the core as typed.
+	d.Open("")
+	d.Entry.SetText("nobody")
+	waitFor(t, "no match", func() bool { return d.Status.Text == "No match" })
+	d.submit()
+	if a := ctl.last(); a.Kind != desktop.ActDialText || a.Text != "nobody" {
+		t.Errorf("no-match Enter: %+v", a)
+	}
+}
+
+func TestSettingsValidation(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	dir := t.TempDir()
+	st, err := config.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved []config.Settings
+	w := NewSettingsWindow(a, SettingsDeps{
+		Store: st,
+		CheckHotkey: func(s string) error {
+			if !strings.Contains(s, "+") {
+				return errors.New("hotkey: needs a modifier, like Ctrl+Alt+D")
+			}
+			return nil
+		},
+		Saved: func(s config.Settings) { saved = append(saved, s) },
+	})
+	w.SetPhones([]desktop.Phone{pixel})
+
+	w.Region.SetText("Germany")
+	w.Save.OnTapped()
+	if l := w.Errors["region"]; !l.Visible() || !strings.Contains(l.Text, "two-letter") {
+		t.Errorf("region error %q visible=%v", l.Text, l.Visible())
+	}
+	if st.Get().Region != "" || len(saved) != 0 {
+		t.Error("an invalid region was saved")
+	}
+
+	w.Region.SetText("de")
+	w.Hotkey.SetText("D")
+	w.Save.OnTapped()
+	if l := w.Errors["hotkey"]; !l.Visible() || !strings.Contains(l.Text, "modifier") {
+		t.Errorf("hotkey error %q", l.Text)
+	}
+	if w.Errors["region"].Visible() {
+		t.Error("old region error still shown")
+	}
+
+	w.Hotkey.SetText("Ctrl+Alt+K")
+	w.Server.SetSelected(w.Server.Options[1])
+	w.URL.SetText("http://example.com")
+	w.Save.OnTapped()
+	if l := w.Errors["server"]; !l.Visible() || !strings.Contains(l.Text, "scheme") {
+		t.Errorf("server error %q", l.Text)
+	}
+
+	w.URL.SetText("tls://nats.example.com:4222")
+	w.PerPhone["P1"].SetSelected("Call at once")
+	w.Watch.SetChecked(false)
+	w.Language.SetSelectedIndex(2)
+	w.Save.OnTapped()
+	got := st.Get()
+	if got.Region != "DE" || got.Hotkey != "Ctrl+Alt+K" || got.Server != "tls://nats.example.com:4222" ||
+		!got.CallAtOnce["P1"] || got.WatchClipboard || got.Language != "zh-Hans" {
+		t.Errorf("saved %+v", got)
+	}
+	if w.Status.Text != "Saved" || len(saved) != 1 {
+		t.Errorf("status %q, saved %d", w.Status.Text, len(saved))
+	}
+	// Saved atomically to disk: a fresh store reads the same.
+	st2, err := config.Open(dir)
+	if err != nil || st2.Get().Region != "DE" {
+		t.Errorf("on disk: %v %+v", err, st2)
+	}
+}
+
+type fakePairing struct {
+	mu      sync.Mutex
+	offers  int
+	renamed map[string]string
+	removed []string
+}
+
+func (p *fakePairing) NewOffer(ctx context.Context) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.offers++
+	return "deskdial://pair?v=1&k=ABCDEF&s=tls://192.0.2.1:4248", nil
+}
+
+func (p *fakePairing) Rename(ctx context.Context, id, name string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.renamed[id] = name
+	return nil
+}
+
+func (p *fakePairing) Remove(ctx context.Context, id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.removed = append(p.removed, id)
+	return nil
+}
+
+func TestPairingWindow(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	p := &fakePairing{renamed: map[string]string{}}
+	refreshed := 0
+	w := NewPairingWindow(a, p, func() { refreshed++ })
+	w.SetPhones(nil)
+	w.MakeOffer()
+	waitFor(t, "offer", func() bool { return w.OfferText() != "" })
+	if w.Offer.Text != w.OfferText() || w.QR.Resource == nil || len(w.QR.Resource.Content()) < 100 {
+		t.Fatalf("offer %q, QR %v", w.Offer.Text, w.QR.Resource)
+	}
+	// The offer text cannot be edited by accident.
+	test.Type(w.Offer, "x")
+	if w.Offer.Text != w.OfferText() {
+		t.Errorf("offer edited to %q", w.Offer.Text)
+	}
+	w.Copy.OnTapped()
+	if got := a.Clipboard().Content(); got != w.OfferText() {
+		t.Errorf("clipboard %q", got)
+	}
+
+	// Live list: a phone joins, comes online.
+	w.SetPhones([]desktop.Phone{{ID: "P1", Name: "Pixel"}})
+	if got := w.Rows["P1"].Label.Text; got != "Pixel — offline, opens dialer" {
+		t.Errorf("row %q", got)
+	}
+	w.SetPhones([]desktop.Phone{pixel})
+	if got := w.Rows["P1"].Label.Text; got != "Pixel — online, calls" {
+		t.Errorf("row %q", got)
+	}
+
+	w.Rename("P1", "  ")
+	if w.Status.Text != "A name cannot be empty" {
+		t.Errorf("empty name: %q", w.Status.Text)
+	}
+	w.Rename("P1", "Work phone")
+	waitFor(t, "rename", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.renamed["P1"] == "Work phone" })
+	w.Remove("P1")
+	waitFor(t, "remove", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.removed) == 1 })
+	waitFor(t, "refresh", func() bool { return refreshed == 2 })
+}
+
+func TestPromptWindow(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	p := NewPromptWindow(a, ctl)
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"},
+		Title: "Call +49 30 1234567 on Pixel?"})
+	if !p.Call.Visible() || p.Title.Text != "Call +49 30 1234567 on Pixel?" {
+		t.Fatal("prompt not shown")
+	}
+	test.Tap(p.Call)
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+49301234567" {
+		t.Errorf("Call tapped: %+v", a)
+	}
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"}, Title: "x"})
+	test.Tap(p.Dismiss)
+	if a := ctl.last(); a.Kind != desktop.ActDismiss {
+		t.Errorf("Dismiss tapped: %+v", a)
+	}
+}
