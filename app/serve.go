@@ -3,9 +3,72 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/remote"
 )
 
-// cmdServe is being built; the owner of this file replaces it.
+// openDesktop loads this desktop's settings, identity and paired devices.
+func openDesktop(e *env) (*remote.Desktop, error) {
+	p, err := e.paths()
+	if err != nil {
+		return nil, err
+	}
+	st, err := config.Open(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	return remote.OpenDesktop(p, st.Get(), e.server, e.creds)
+}
+
+// cmdServe runs the desktop side without the tray: the embedded server (or
+// the connection to a hosted one), pairing and call states. Other
+// deskdial commands in other terminals use it.
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	return errors.New("serve: not available in this build yet")
+	fs := newFlags(e, "serve")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("serve takes no arguments")
+	}
+	d, err := openDesktop(e)
+	if err != nil {
+		return err
+	}
+	svc := remote.NewService(d,
+		remote.OnPair(func(ev remote.PairEvent) {
+			fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", ev.Phone.Name, ev.Phone.ID.Short())
+		}),
+		remote.OnStatus(func(ev remote.StatusEvent) {
+			fmt.Fprintf(e.stdout, "%s: %s\n", ev.Phone.Name, statusText(ev.Status))
+		}))
+	errc := make(chan error, 1)
+	go func() { errc <- svc.Run(ctx) }()
+	if err := svc.Ready(ctx); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	urls, fp := svc.Servers()
+	fmt.Fprintf(e.stdout, "deskdial %s (%s) is serving on %s\n", d.Name, d.Identity.ID.Short(), strings.Join(urls, ", "))
+	if fp != "" {
+		fmt.Fprintf(e.stdout, "certificate SHA-256 %s\n", fp)
+	}
+	fmt.Fprintf(e.stdout, "pair a phone with `deskdial pair` in another terminal; stop with Ctrl-C\n")
+	return <-errc
+}
+
+// formatDuration prints a call length as m:ss (h:mm:ss past an hour).
+func formatDuration(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

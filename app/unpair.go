@@ -3,9 +3,51 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/remote"
 )
 
-// cmdUnpair is being built; the owner of this file replaces it.
+// cmdUnpair forgets a paired device. On a desktop the phone also loses its
+// access to the running embedded server at once; on a phone the running
+// agent leaves that desktop's server within a second.
 func cmdUnpair(ctx context.Context, e *env, args []string) error {
-	return errors.New("unpair: not available in this build yet")
+	fs := newFlags(e, "unpair")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("unpair needs one DEVICE: a name, ID or unique prefix (see deskdial phones)")
+	}
+	d, err := openDesktop(e)
+	if err != nil {
+		return err
+	}
+	p, err := d.Registry.Find(pos[0])
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("no paired device %q", pos[0]))
+	}
+	if p.Role == device.RolePhone {
+		c, err := remote.Open(ctx, d)
+		switch {
+		case errors.Is(err, remote.ErrNoInstance):
+			// No server runs: the registry is all there is to change.
+			if err := d.Registry.Remove(p.ID); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			defer c.Close()
+			if err := c.Unpair(ctx, p.ID); err != nil {
+				return err
+			}
+		}
+	} else if err := d.Registry.Remove(p.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Unpaired %s (%s)\n", p.Name, p.ID.Short())
+	return nil
 }

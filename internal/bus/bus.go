@@ -170,9 +170,6 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("bus: connect %s: %w", url, r.err)
 		}
-		if fn := o.onState; fn != nil && r.nc.IsConnected() {
-			fn(true)
-		}
 		return &Conn{nc: r.nc}, nil
 	case <-ctx.Done():
 		go func() {

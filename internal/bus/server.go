@@ -59,6 +59,10 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 			p + ".dial.*",
 			p + ".ctl." + a.DesktopID + ".>",
 			"$SRV.PING." + PhoneService, "$SRV.INFO." + PhoneService,
+			// Answers to pairing requests. Not left to allow_responses: a
+			// pairing reloads the permissions right before the answer,
+			// and a reload forgets the pending responses.
+			PairInboxPrefix + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			p + ".status." + a.DesktopID,
@@ -66,7 +70,6 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 			p + ".ctl." + a.DesktopID + ".>",
 			InboxPrefix(a.DesktopID) + ".>",
 		}},
-		Response: resp, // answers to pairing requests
 	}}
 	nk := []*server.NkeyUser{desk}
 	for _, ph := range a.Phones {

@@ -185,6 +185,19 @@ func (c *Client) onStatus(m bus.Msg) {
 	}
 }
 
+// PhoneError is a message for people that wraps one of the sentinels.
+type PhoneError struct {
+	msg string
+	err error
+}
+
+func (e *PhoneError) Error() string { return e.msg }
+func (e *PhoneError) Unwrap() error { return e.err }
+
+func phoneErr(sentinel error, format string, args ...any) error {
+	return &PhoneError{msg: fmt.Sprintf(format, args...), err: sentinel}
+}
+
 // RefusedError is a refusal by the phone, with its reason.
 type RefusedError struct {
 	Phone device.Peer
@@ -311,9 +324,9 @@ func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, seale
 		h.Close()
 		switch {
 		case errors.Is(err, bus.ErrOffline):
-			return nil, fmt.Errorf("%s is offline: %w", peer.Name, ErrOffline)
+			return nil, phoneErr(ErrOffline, "%s is offline", peer.Name)
 		case errors.Is(err, bus.ErrTimeout):
-			return nil, fmt.Errorf("no answer from %s within %s: %w", peer.Name, timeout.Round(time.Millisecond), ErrTimeout)
+			return nil, phoneErr(ErrTimeout, "no answer from %s within %s", peer.Name, timeout.Round(time.Millisecond))
 		}
 		return nil, fmt.Errorf("call %s: %w", peer.Name, err)
 	}
@@ -403,10 +416,10 @@ func (c *Client) Hangup(ctx context.Context, phone device.ID, callID string) err
 	raw, err := c.conn.RequestRetry(ctx, protocol.SubjectDial(c.d.prefix(), phone), sealed, DefaultTimeout)
 	if err != nil {
 		if errors.Is(err, bus.ErrOffline) {
-			return fmt.Errorf("%s is offline: %w", peer.Name, ErrOffline)
+			return phoneErr(ErrOffline, "%s is offline", peer.Name)
 		}
 		if errors.Is(err, bus.ErrTimeout) {
-			return fmt.Errorf("no answer from %s: %w", peer.Name, ErrTimeout)
+			return phoneErr(ErrTimeout, "no answer from %s", peer.Name)
 		}
 		return fmt.Errorf("hang up: %w", err)
 	}
