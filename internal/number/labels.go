@@ -48,7 +48,8 @@ var labelWords = func() map[string]label {
 		nif nie cif rcs hrb hra registergericht handelsregister idnr steuer-id stnr ust-idnr mwst
 		rechnungsnr bestellnr auftragsnr lieferschein sendungsnummer référence commande n°commande
 		pedido nfe nf-e chave rastreio rastreamento cnh titulo título eleitor nis pis ctps
-		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid`)
+		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run
+		batch-id trace span`)
 	return m
 }()
 
@@ -63,7 +64,8 @@ var cjkLabels = []struct {
 	{"联系", labelPhone}, {"連絡", labelPhone}, {"热线", labelPhone}, {"TEL", labelPhone}, {"☎", labelPhone}, {"📞", labelPhone}, {"📱", labelPhone},
 	{"订单", labelID}, {"訂單", labelID}, {"单号", labelID}, {"單號", labelID}, {"发票", labelID}, {"發票", labelID},
 	{"身份证", labelID}, {"税号", labelID}, {"注文", labelID}, {"請求", labelID}, {"伝票", labelID}, {"会員", labelID},
-	{"会员", labelID}, {"账号", labelID}, {"帳號", labelID}, {"账户", labelID}, {"口座", labelID}, {"番号", labelID},
+	{"会员", labelID}, {"账号", labelID}, {"帳號", labelID}, {"账户", labelID}, {"口座", labelID}, {"注文番号", labelID}, {"問い合わせ番号", labelID}, {"受付番号", labelID}, {"管理番号", labelID},
+	{"整理番号", labelID}, {"予約番号", labelID}, {"顧客番号", labelID}, {"契約番号", labelID}, {"証券番号", labelID}, {"会員番号", labelID},
 	{"编号", labelID}, {"編號", labelID}, {"郵便", labelID}, {"邮编", labelID}, {"邮政", labelID}, {"〒", labelID},
 	{"快递", labelID}, {"运单", labelID}, {"会议号", labelID}, {"会議ID", labelID}, {"密码", labelID}, {"パスコード", labelID},
 	{"金额", labelID}, {"价格", labelID}, {"金額", labelID}, {"価格", labelID}, {"日期", labelID}, {"日付", labelID},
@@ -109,10 +111,14 @@ func (m *matcher) idLabel(i int) bool {
 		if e == 0 {
 			return false
 		}
+		// A word is a run of letters in one script kind (Latin or not):
+		// "ミーティングID" is read as "ID", then "ミーティング".
 		b := e
+		last, _ := decodeBefore(win, e)
+		latin := isLatinLetter(last)
 		for b > 0 {
 			r, w := decodeBefore(win, b)
-			if !(isLetter(r) || r == '☎' || r == '📞' || r == '📱' || r == '〒') {
+			if !(isLetter(r) || r == '☎' || r == '📞' || r == '📱' || r == '〒') || isLatinLetter(r) != latin {
 				break
 			}
 			b -= w

@@ -139,7 +139,15 @@ func asciiDigits(s string) string {
 // extract tries one candidate and returns the end of the last match it
 // produced, or 0.
 func (m *matcher) extract(c cand) int {
+	if reject, cut := m.amountAfter(c); reject {
+		return 0
+	} else if cut > 0 {
+		c = cand{start: c.start, core: cut, end: cut}
+	}
 	if m.rejectCandidate(c) {
+		if v := m.vanity(c); v > 0 {
+			return v
+		}
 		return 0
 	}
 	if spans := m.dateSpans(c); len(spans) > 0 {
@@ -478,3 +486,57 @@ func pubPages(s string) bool {
 }
 
 var pubPagesRE = regexp.MustCompile(`\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}`)
+
+// vanity reads a North American vanity number ("1-800-FLOWERS",
+// "1 800 GO FEDEX"): digits followed by at least three capital letters
+// that complete a ten-digit national number. libphonenumber's matcher
+// stops at the first letter and finds nothing.
+func (m *matcher) vanity(c cand) int {
+	t := m.text
+	j := c.core
+	if j < len(t) && (t[j] == '-' || t[j] == ' ') {
+		j++
+	}
+	k, letters := j, 0
+	for k < len(t) {
+		ch := t[k]
+		switch {
+		case ch >= 'A' && ch <= 'Z':
+			letters++
+			k++
+			continue
+		case (ch == '-' || ch == ' ') && k+1 < len(t) && t[k+1] >= 'A' && t[k+1] <= 'Z' && letters > 0:
+			k++
+			continue
+		}
+		break
+	}
+	if letters < 3 || k == j {
+		return 0
+	}
+	if r, w := decodeAt(t, k); w > 0 && isLatinLetter(r) {
+		return 0
+	}
+	gs, _ := groupsOf(t, c.start, c.core)
+	nd := 0
+	for _, g := range gs {
+		nd += g.n
+	}
+	if nd+letters != 10 && nd+letters != 11 {
+		return 0
+	}
+	raw := t[c.start:k]
+	region := m.region
+	if region == "" {
+		region = "US"
+	}
+	pn, err := phonenumbers.ParseAndKeepRawInput(raw, region)
+	if err != nil || pn.GetCountryCode() != 1 || !phonenumbers.IsValidNumber(pn) {
+		return 0
+	}
+	n := Number{E164: phonenumbers.Format(pn, phonenumbers.E164)}
+	n.Region, n.Type = classify(pn)
+	m.out = append(m.out, Match{Start: c.start, End: k, Raw: raw, Number: n})
+	m.lastMatch = k
+	return k
+}

@@ -130,6 +130,8 @@ func (m *matcher) rejectCandidate(c cand) bool {
 		switch {
 		case isLatinLetter(next) || isInvalidPunct(next):
 			return true
+		case next == '@' && m.sipUser(c.start):
+			// sip:+4930123456@example.org: the user part of a SIP URI.
 		case next == '@' || next == '_' || next == '°' || next == 'º' || next == '′' || next == '″' || next == '\'':
 			return true
 		case next == '-' || next == '/' || next == '.':
@@ -139,7 +141,10 @@ func (m *matcher) rejectCandidate(c cand) bool {
 			}
 		}
 	}
-	if m.priceContext(c) {
+	if m.unitAfter(c.end) {
+		return true
+	}
+	if m.priceBefore(c) {
 		return true
 	}
 	if !plus && m.idLabel(c.start) {
@@ -430,10 +435,9 @@ func (m *matcher) isThousands(c cand, gs []group, seps []string) bool {
 
 func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// priceContext reports a currency sign or code before the candidate, or
-// after it and its decimals ("$ 1 800 555 0199" is rare; "USD 4155550100"
-// is an amount).
-func (m *matcher) priceContext(c cand) bool {
+// priceBefore reports a currency sign or code right before the candidate
+// ("USD 4155550100", "R$ 1.234").
+func (m *matcher) priceBefore(c cand) bool {
 	t := m.text
 	i := c.start
 	for k := 0; k < 2; k++ {
@@ -443,16 +447,22 @@ func (m *matcher) priceContext(c cand) bool {
 		}
 		i -= w
 	}
-	if r, w := decodeBefore(t, i); w > 0 {
-		if isInvalidPunct(r) {
-			return true
-		}
-		if isLetter(r) && isCurrencyWord(lastWord(t[max(0, i-12):i])) {
-			if pr, _ := decodeBefore(t, i); !isSpace(pr) || true {
-				return true
-			}
-		}
+	r, w := decodeBefore(t, i)
+	if w == 0 {
+		return false
 	}
+	if isInvalidPunct(r) {
+		return true
+	}
+	return isLetter(r) && isCurrencyWord(lastWord(t[max(0, i-12):i]))
+}
+
+// amountAfter reports a currency after the candidate and its decimals
+// ("6502530000 USD", "1 234,56 €"). When the amount is only the last group
+// of the candidate ("0900 1234567 (1,99 €/Anruf)"), it returns where the
+// rest of the candidate ends instead of rejecting it all.
+func (m *matcher) amountAfter(c cand) (reject bool, cut int) {
+	t := m.text
 	j := c.end
 	if j+1 < len(t) && (t[j] == '.' || t[j] == ',') && isASCIIDigit(t[j+1]) {
 		j += 2
@@ -469,12 +479,10 @@ func (m *matcher) priceContext(c cand) bool {
 	}
 	r, w := decodeAt(t, j)
 	if w == 0 {
-		return false
+		return false, 0
 	}
-	if isInvalidPunct(r) || r == '円' || r == '元' || r == '圆' {
-		return true
-	}
-	if isLetter(r) {
+	money := isInvalidPunct(r) || r == '円' || r == '元' || r == '圆'
+	if !money && isLetter(r) {
 		e := j
 		for e < len(t) && e-j < 12 {
 			r2, w2 := decodeAt(t, e)
@@ -483,9 +491,16 @@ func (m *matcher) priceContext(c cand) bool {
 			}
 			e += w2
 		}
-		return isCurrencyWord(strings.ToLower(t[j:e]))
+		money = isCurrencyWord(strings.ToLower(t[j:e]))
 	}
-	return false
+	if !money {
+		return false, 0
+	}
+	gs, seps := groupsOf(t, c.start, c.core)
+	if n := len(gs); n >= 2 && strings.ContainsAny(seps[n-2], " ([（\u00a0") {
+		return false, gs[n-2].b
+	}
+	return true, 0
 }
 
 func isCurrencyWord(w string) bool {
@@ -616,4 +631,43 @@ func compactDate(t string, g group) bool {
 		return false
 	}
 	return true
+}
+
+// sipUser reports whether the candidate at i follows "sip:" or "sips:".
+func (m *matcher) sipUser(i int) bool {
+	t := m.text
+	lo := max(0, i-5)
+	pre := strings.ToLower(t[lo:i])
+	return strings.HasSuffix(pre, "sip:") || strings.HasSuffix(pre, "sips:")
+}
+
+// unitAfter reports a unit of measure after the digits ("0301234567 kWh",
+// "1234567 km"): a quantity, not a phone number.
+func (m *matcher) unitAfter(j int) bool {
+	t := m.text
+	r, w := decodeAt(t, j)
+	if !isSpace(r) {
+		return false
+	}
+	j += w
+	e := j
+	for e < len(t) && e-j < 8 {
+		r2, w2 := decodeAt(t, e)
+		if !isLetter(r2) && r2 != '²' && r2 != '³' {
+			break
+		}
+		e += w2
+	}
+	if e == j {
+		return false
+	}
+	if r2, _ := decodeAt(t, e); isDigit(r2) {
+		return false
+	}
+	switch strings.ToLower(t[j:e]) {
+	case "kwh", "mwh", "kw", "km", "kg", "mb", "gb", "kb", "tb", "ms", "pcs", "stk", "stück", "units", "mi", "lbs",
+		"bytes", "m²", "m³", "qm", "ft", "sq", "km²", "mah", "rpm", "hz", "khz", "mhz", "ghz", "mm", "cm", "ml", "kcal":
+		return true
+	}
+	return false
 }

@@ -1,0 +1,185 @@
+package number
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Ratchet for the labelled corpus: raise it when the matcher gets better,
+// never lower it.
+const (
+	minF1        = 0.99
+	minPrecision = 0.99
+	minRecall    = 0.99
+)
+
+// snippet is one labelled text from testdata/corpus.
+type snippet struct {
+	file     string
+	line     int
+	region   string
+	category string
+	text     string
+	want     []string // E.164
+}
+
+// loadCorpus reads testdata/corpus/*.txt. A snippet starts with a header
+// line "=== REGION CATEGORY... | +E164 +E164" ("-" when it holds no
+// number); lines starting with '#' before the first header are comments.
+func loadCorpus(t testing.TB) []snippet {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	var out []snippet
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		var cur *snippet
+		var body []string
+		flush := func() {
+			if cur != nil {
+				cur.text = strings.Join(body, "\n")
+				out = append(out, *cur)
+			}
+			cur, body = nil, nil
+		}
+		n := 0
+		for sc.Scan() {
+			n++
+			line := sc.Text()
+			if strings.HasPrefix(line, "=== ") {
+				flush()
+				head, labels, ok := strings.Cut(line[4:], "|")
+				fields := strings.Fields(head)
+				if !ok || len(fields) < 2 {
+					t.Fatalf("%s:%d: bad header %q", f, n, line)
+				}
+				cur = &snippet{file: filepath.Base(f), line: n, region: fields[0], category: strings.Join(fields[1:], " ")}
+				for _, l := range strings.Fields(labels) {
+					if l == "-" {
+						continue
+					}
+					if !strings.HasPrefix(l, "+") {
+						t.Fatalf("%s:%d: label %q is not E.164", f, n, l)
+					}
+					cur.want = append(cur.want, l)
+				}
+				continue
+			}
+			if cur == nil {
+				continue // comments before the first snippet
+			}
+			body = append(body, line)
+		}
+		flush()
+		fh.Close()
+	}
+	return out
+}
+
+type score struct{ tp, fp, fn int }
+
+func (s score) precision() float64 { return ratio(s.tp, s.tp+s.fp) }
+func (s score) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
+func (s score) f1() float64 {
+	p, r := s.precision(), s.recall()
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
+}
+func (s score) String() string {
+	return fmt.Sprintf("P %.3f R %.3f F1 %.3f (tp %d fp %d fn %d)", s.precision(), s.recall(), s.f1(), s.tp, s.fp, s.fn)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+func (s *score) add(want, got []string) (missed, extra []string) {
+	w := map[string]bool{}
+	for _, x := range want {
+		w[x] = true
+	}
+	g := map[string]bool{}
+	for _, x := range got {
+		g[x] = true
+	}
+	for x := range g {
+		if w[x] {
+			s.tp++
+		} else {
+			s.fp++
+			extra = append(extra, x)
+		}
+	}
+	for x := range w {
+		if !g[x] {
+			s.fn++
+			missed = append(missed, x)
+		}
+	}
+	return missed, extra
+}
+
+// TestCorpus scores Find on the labelled corpus: each snippet's set of
+// E.164 numbers against its labels.
+func TestCorpus(t *testing.T) {
+	corpus := loadCorpus(t)
+	locales := map[string]bool{}
+	var total score
+	byRegion := map[string]*score{}
+	byCat := map[string]*score{}
+	for _, sn := range corpus {
+		locales[sn.region] = true
+		var got []string
+		for _, m := range FindUnique(sn.text, sn.region) {
+			got = append(got, m.E164)
+		}
+		missed, extra := total.add(sn.want, got)
+		for _, k := range []struct {
+			m   map[string]*score
+			key string
+		}{{byRegion, sn.region}, {byCat, strings.Fields(sn.category)[0]}} {
+			if k.m[k.key] == nil {
+				k.m[k.key] = &score{}
+			}
+			k.m[k.key].add(sn.want, got)
+		}
+		if len(missed)+len(extra) > 0 {
+			t.Logf("%s:%d %s %s: missed %v, extra %v", sn.file, sn.line, sn.region, sn.category, missed, extra)
+		}
+	}
+	if len(corpus) < 300 || len(locales) < 8 {
+		t.Errorf("corpus has %d snippets in %d locales, want >= 300 in >= 8", len(corpus), len(locales))
+	}
+	report := func(title string, m map[string]*score) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t.Logf("%s %-12s %v", title, k, *m[k])
+		}
+	}
+	report("region", byRegion)
+	report("category", byCat)
+	t.Logf("corpus: %d snippets, %d locales: %v", len(corpus), len(locales), total)
+	if total.f1() < minF1 || total.precision() < minPrecision || total.recall() < minRecall {
+		t.Errorf("corpus score %v is below the ratchet (F1 %.3f, P %.3f, R %.3f)", total, minF1, minPrecision, minRecall)
+	}
+}
