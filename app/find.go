@@ -2,10 +2,110 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
-// cmdFind is being built; the owner of this file replaces it.
+// findRecord is one line of `deskdial find --json`.
+type findRecord struct {
+	File           string `json:"file"`
+	Start          int    `json:"start"`
+	End            int    `json:"end"`
+	Raw            string `json:"raw"`
+	E164           string `json:"e164"`
+	Extension      string `json:"extension,omitempty"`
+	Region         string `json:"region"`
+	Type           string `json:"type"`
+	SafeToAutoDial bool   `json:"safe_to_autodial"`
+}
+
+// cmdFind prints the phone numbers found in files (or stdin), one E.164 per
+// line in order of first appearance, without repeats. With --json each line
+// is a JSON object with offsets, raw text, type and extension.
 func cmdFind(ctx context.Context, e *env, args []string) error {
-	return errors.New("find: not available in this build yet")
+	fs := newFlags(e, "find")
+	region := fs.String("region", "", "region for national numbers, e.g. DE (default: from settings, else the OS locale)")
+	asJSON := fs.Bool("json", false, "print one JSON object per number with offsets, raw text, type and extension")
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	reg := strings.ToUpper(strings.TrimSpace(*region))
+	if reg == "" {
+		if reg, err = defaultRegion(e); err != nil {
+			return err
+		}
+	}
+	if !number.KnownRegion(reg) {
+		return usageErr("find: unknown region %q (use an ISO 3166 code such as US, DE, JP)", reg)
+	}
+	type input struct {
+		name string
+		read func() ([]byte, error)
+	}
+	var inputs []input
+	if len(files) == 0 {
+		inputs = append(inputs, input{"-", func() ([]byte, error) { return io.ReadAll(e.stdin) }})
+	}
+	for _, f := range files {
+		inputs = append(inputs, input{f, func() ([]byte, error) {
+			if f == "-" {
+				return io.ReadAll(e.stdin)
+			}
+			return os.ReadFile(f)
+		}})
+	}
+	seen := map[string]bool{}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	var errs []error
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := in.read()
+		if err != nil {
+			// Keep going: the other files' numbers are still printed.
+			errs = append(errs, fmt.Errorf("find: read %s: %w", in.name, err))
+			continue
+		}
+		for _, m := range number.Find(string(b), reg, number.WithScanLimit(0)) {
+			if seen[m.E164] {
+				continue
+			}
+			seen[m.E164] = true
+			if !*asJSON {
+				fmt.Fprintln(e.stdout, m.E164)
+				continue
+			}
+			rec := findRecord{File: in.name, Start: m.Start, End: m.End, Raw: m.Raw, E164: m.E164,
+				Extension: m.Extension, Region: m.Region, Type: string(m.Type), SafeToAutoDial: m.SafeToAutoDial()}
+			if err := enc.Encode(rec); err != nil {
+				return fmt.Errorf("find: write: %w", err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// defaultRegion is the region from the settings, else the OS locale, else US.
+// find never creates deskdial's directories: a missing settings file just
+// means the defaults.
+func defaultRegion(e *env) (string, error) {
+	p, err := config.ResolvePaths(e.home)
+	if err != nil {
+		return "", fmt.Errorf("find: %w", err)
+	}
+	st, err := config.Open(p.Config)
+	if err != nil {
+		return "", fmt.Errorf("find: %w", err)
+	}
+	return st.Get().EffectiveRegion(), nil
 }

@@ -3,6 +3,8 @@ package number
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Match is one phone number found in a text.
@@ -75,4 +77,10 @@ func FindUnique(text, region string, opts ...Option) []Match {
 		out = append(out, m)
 	}
 	return out
+}
+
+// KnownRegion reports whether region (ISO 3166, any case) is one that
+// national numbers can be read in.
+func KnownRegion(region string) bool {
+	return phonenumbers.GetSupportedRegions()[strings.ToUpper(region)]
 }

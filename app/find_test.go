@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runFind(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	home := t.TempDir()
+	code := run(context.Background(), append([]string{"--home", home, "find"}, args...), strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestFindPrintsUniqueNumbersInOrder(t *testing.T) {
+	text := "Tel. 030 1234567, Fax +49 30 1234568\nagain: +49 (0)30 1234567\nOrder no. 0301234569, 17.05.2024"
+	out, errs, code := runFind(t, text, "--region", "DE")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "+49301234567\n+49301234568\n"; out != want {
+		t.Errorf("stdout = %q, want %q", out, want)
+	}
+}
+
+func TestFindJSONAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "sig.txt")
+	if err := os.WriteFile(f, []byte("Call (650) 253-0000 ext. 12 or 1-900-555-0199"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runFind(t, "", "--json", "--region", "US", f)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines: %q", len(lines), out)
+	}
+	var first, second findRecord
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	if first.E164 != "+16502530000" || first.Extension != "12" || first.Raw != "(650) 253-0000 ext. 12" || first.File != f || first.Start != 5 {
+		t.Errorf("first = %+v", first)
+	}
+	if second.Type != "premium" || second.SafeToAutoDial {
+		t.Errorf("premium number = %+v, want type premium and not safe to auto-dial", second)
+	}
+}
+
+func TestFindBadInput(t *testing.T) {
+	if _, errs, code := runFind(t, "", "--region", "QQ"); code != exitUsage || !strings.Contains(errs, "unknown region") {
+		t.Errorf("unknown region: exit %d, stderr %q", code, errs)
+	}
+	// A missing file is reported, and the numbers of the other inputs are
+	// still printed.
+	dir := t.TempDir()
+	good := filepath.Join(dir, "ok.txt")
+	os.WriteFile(good, []byte("+44 20 7946 0958"), 0o600)
+	out, errs, code := runFind(t, "", "--region", "GB", filepath.Join(dir, "missing.txt"), good)
+	if code != exitError || !strings.Contains(errs, "missing.txt") || out != "+442079460958\n" {
+		t.Errorf("missing file: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestFindRegionFromSettings(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "settings.json"), []byte(`{"version":2,"region":"FR"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"--home", home, "find"}, strings.NewReader("Portable : 06 12 34 56 78"), &out, &errb)
+	if code != 0 || out.String() != "+33612345678\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
