@@ -204,6 +204,12 @@ func (c *Core) SetPhones(ps []Phone) {
 	})
 }
 
+// Tell shows the user a notice without buttons (or a window where there
+// are no notifications).
+func (c *Core) Tell(title, body Msg) {
+	c.post(func() { c.feedback(NoticeSpec{Title: title, Body: body}) })
+}
+
 // Refresh reloads the phones and the recent calls.
 func (c *Core) Refresh() { c.post(c.refresh) }
 
@@ -523,6 +529,9 @@ func (c *Core) finish(call Call) {
 		rec := CallRecord{
 			Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
 			Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
+		}
+		if !call.ActiveAt.IsZero() {
+			rec.Talk = call.Ended.Sub(call.ActiveAt)
 		}
 		if err := c.hist.UpdateCall(c.ctx, c.recordID, rec); err != nil {
 			c.log.Warn("desktop: update call", "err", err)

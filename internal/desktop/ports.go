@@ -130,6 +130,7 @@ type CallRecord struct {
 	Phase   Phase
 	Reason  string
 	Ended   time.Time
+	Talk    time.Duration // connected time; 0 if never answered
 }
 
 // History stores calls and contacts.
