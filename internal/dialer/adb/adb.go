@@ -154,7 +154,7 @@ func ParseDevices(out string) []Device {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimRight(line, "\r")
 		serial, state, ok := strings.Cut(line, "\t")
-		if !ok || serial == "" || strings.ContainsAny(serial, " \t") {
+		if !ok || serial == "" || strings.IndexFunc(serial, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 			continue
 		}
 		// "no permissions (user in plugdev group; ...)" keeps its words.

@@ -277,8 +277,10 @@ func TestPrefill(t *testing.T) {
 
 func TestPhoneRefusesIntent(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
+	s.mu.Lock()
 	s.amOutput = "Starting: Intent { act=android.intent.action.CALL dat=tel:xxxxxxxxxxx }\n" +
 		"Error: Activity not started, unable to resolve Intent { act=android.intent.action.CALL }\n"
+	s.mu.Unlock()
 	d := newDialer(t, s)
 	_, err := d.Dial(testCtx(t), dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err == nil || !strings.Contains(err.Error(), "unable to resolve Intent") {
