@@ -182,6 +182,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -206,7 +207,13 @@ func grab(spec Spec, fire func()) (grabber, error) {
 		return nil, fmt.Errorf("grab %s: no X display (DISPLAY unset): %w", spec, ErrUnsupported)
 	}
 	keysym, _ := spec.keysym()
+	// Retried for about a second: an X server resets itself when its last
+	// client leaves (Xvfb without -noreset) and refuses connections meanwhile.
 	dpy := C.hk_open()
+	for i := 0; dpy == nil && i < 10; i++ {
+		time.Sleep(time.Duration(i+1) * 20 * time.Millisecond)
+		dpy = C.hk_open()
+	}
 	if dpy == nil {
 		return nil, fmt.Errorf("grab %s: open X display %q: %w", spec, os.Getenv("DISPLAY"), ErrUnsupported)
 	}

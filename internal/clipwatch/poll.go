@@ -1,0 +1,80 @@
+package clipwatch
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// poller is the fallback where the desktop gives no change events: it
+// reads the clipboard every interval and reports when the text differs
+// from what it saw last. A re-copy of identical text cannot be told apart
+// this way and goes unreported.
+type poller struct {
+	name     string
+	interval time.Duration
+	sels     []Selection
+	readFn   func(ctx context.Context, sel Selection) (string, bool, error)
+	writeFn  func(ctx context.Context, text string) error
+
+	mu   sync.Mutex
+	last map[Selection]string
+}
+
+func (p *poller) mechanism() string { return p.name }
+
+func (p *poller) read(ctx context.Context, sel Selection) (string, bool, error) {
+	return p.readFn(ctx, sel)
+}
+
+func (p *poller) write(ctx context.Context, text string) error {
+	if err := p.writeFn(ctx, text); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.last[Clipboard] = text // our own write is not a change
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *poller) run(ctx context.Context, changed func(Selection, time.Time)) error {
+	p.mu.Lock()
+	if p.last == nil {
+		p.last = map[Selection]string{}
+	}
+	p.mu.Unlock()
+	// What is on the clipboard at start was copied before deskdial ran.
+	for _, sel := range p.sels {
+		if text, sensitive, err := p.readFn(ctx, sel); err == nil && !sensitive {
+			p.mu.Lock()
+			p.last[sel] = text
+			p.mu.Unlock()
+		}
+	}
+	t := time.NewTicker(p.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		for _, sel := range p.sels {
+			text, sensitive, err := p.readFn(ctx, sel)
+			if err != nil {
+				continue
+			}
+			key := text
+			if sensitive {
+				key = "\x00sensitive"
+			}
+			p.mu.Lock()
+			same := p.last[sel] == key
+			p.last[sel] = key
+			p.mu.Unlock()
+			if !same && key != "" {
+				changed(sel, time.Now())
+			}
+		}
+	}
+}
