@@ -73,7 +73,15 @@ const (
 	CodeBusy              = "busy"
 	CodeDialerUnavailable = "dialer_unavailable"
 	CodeDialerFailed      = "dialer_failed"
+	CodeForged            = "forged"       // from names another device than the key that sealed it
+	CodeContactName       = "contact_name" // a name, and this phone cannot look names up
+	CodeUnknownCall       = "unknown_call" // hangup for a call that is not running
+	CodePairRefused       = "pair_refused" // a pairing join was refused (reason says why)
+	CodePairFailed        = "pair_failed"  // the desktop could not store the phone
 )
+
+// UnknownID is the id of a refusal to a message whose id could not be read.
+const UnknownID = "unknown"
 
 // Call states (Status.State).
 const (
