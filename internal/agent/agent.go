@@ -33,6 +33,10 @@ const (
 	CodeUnknownCall = "unknown_call" // hang-up for a call that is not running
 )
 
+// UnknownID is the reply id for a message whose id could not be read (a box
+// that does not open).
+const UnknownID = "unknown"
+
 // Publisher sends status messages (a *bus.Conn).
 type Publisher interface {
 	Publish(subject string, data []byte) error
@@ -190,7 +194,7 @@ func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
 			code, why = CodeForged, "the message was tampered with or not sealed by a paired desktop"
 		}
 		a.audit(Entry{Kind: "dial", Decision: "refused", Code: code, Reason: why})
-		return a.seal(protocol.Reply{V: protocol.Version, Accepted: false, Code: code, Reason: why}, pk)
+		return a.seal(protocol.Refuse(UnknownID, code, why), pk)
 	}
 	a.reloadRegistry()
 	peer, known := a.cfg.Registry.ByCurveKey(sender)
@@ -201,7 +205,7 @@ func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
 		return a.handleHangup(ctx, plain, sender, peer, known)
 	}
 	a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeMalformed, Reason: "unexpected message kind"})
-	return a.seal(protocol.Reply{V: protocol.Version, Code: protocol.CodeMalformed, Reason: "unexpected message kind " + kind.String()}, sender)
+	return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, "unexpected message kind "+kind.String()), sender)
 }
 
 func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) []byte {
@@ -213,7 +217,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	if err != nil {
 		e.Decision, e.Code, e.Reason = "refused", protocol.CodeMalformed, "malformed dial request"
 		a.audit(e)
-		return a.seal(protocol.Reply{V: protocol.Version, Code: protocol.CodeMalformed, Reason: e.Reason}, sender)
+		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender)
 	}
 	e.ID, e.Target, e.Mode = req.ID, req.Target, string(req.Mode)
 	reply, dialNum, mode, dup := a.decide(req, peer, known)
@@ -418,7 +422,7 @@ func (a *Agent) sendStatus(pub Publisher, peer device.Peer, st protocol.Status) 
 func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool) []byte {
 	e := Entry{Kind: "hangup"}
 	h, err := protocol.DecodeHangup(plain)
-	r := protocol.Reply{V: protocol.Version}
+	r := protocol.Reply{V: protocol.Version, ID: UnknownID}
 	fail := func(code, why string) []byte {
 		r.Code, r.Reason = code, why
 		e.Decision, e.Code, e.Reason = "refused", code, why

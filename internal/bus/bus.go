@@ -117,6 +117,9 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		nats.MaxPingsOutstanding(ClientMaxPingsOut),
 		nats.ReconnectBufSize(-1), // never replay dial requests after a reconnect
 		nats.NoCallbacksAfterClientClose(),
+		// nats.go prints asynchronous errors to stderr by default; they
+		// reach the caller through OnState and failed requests instead.
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}),
 	}
 	if o.connTimeout > 0 {
 		no = append(no, nats.Timeout(o.connTimeout))

@@ -35,8 +35,9 @@ type Client struct {
 	grace  time.Time // until then, an offline phone may still be reconnecting
 	shared bool      // connected to a running instance (not started here)
 
-	mu    sync.Mutex
-	calls map[string]chan protocol.Status
+	mu     sync.Mutex
+	calls  map[string]chan protocol.Status
+	online map[device.ID]bool // seen online by this client: no reconnect grace for them
 	sub   *bus.Subscription
 }
 
@@ -63,7 +64,7 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 	for _, fn := range opts {
 		fn(&o)
 	}
-	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]chan protocol.Status{}}
+	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]chan protocol.Status{}, online: map[device.ID]bool{}}
 	id := d.Identity.ID.String()
 	ri, rerr := readRunFile(d.Paths.Config)
 	running := rerr == nil && (ri.URL != "" || ri.Hosted != "")
@@ -198,6 +199,18 @@ func phoneErr(sentinel error, format string, args ...any) error {
 	return &PhoneError{msg: fmt.Sprintf(format, args...), err: sentinel}
 }
 
+func (c *Client) markOnline(id device.ID) {
+	c.mu.Lock()
+	c.online[id] = true
+	c.mu.Unlock()
+}
+
+func (c *Client) seenOnline(id device.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.online[id]
+}
+
 // RefusedError is a refusal by the phone, with its reason.
 type RefusedError struct {
 	Phone device.Peer
@@ -311,7 +324,7 @@ func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, seale
 		raw, err = c.conn.RequestRetry(ctx, subj, sealed, timeout)
 		// A phone reconnecting to a server this process just started is
 		// not offline yet; poll until it is back or the grace is over.
-		if errors.Is(err, bus.ErrOffline) && time.Now().Before(c.grace) {
+		if errors.Is(err, bus.ErrOffline) && time.Now().Before(c.grace) && !c.seenOnline(peer.ID) {
 			select {
 			case <-time.After(100 * time.Millisecond):
 				continue
@@ -319,6 +332,9 @@ func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, seale
 			}
 		}
 		break
+	}
+	if err == nil {
+		c.markOnline(peer.ID)
 	}
 	if err != nil {
 		h.Close()
@@ -335,7 +351,9 @@ func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, seale
 		h.Close()
 		return nil, err
 	}
-	if rep.ID != id && rep.ID != "" {
+	// A box that did not open is answered with an unknown id: the phone
+	// could not read ours.
+	if rep.ID != id && (rep.Accepted || rep.ID != "unknown") {
 		h.Close()
 		return nil, fmt.Errorf("call %s: %w: answer to another request", peer.Name, ErrBadReply)
 	}
@@ -476,6 +494,9 @@ func (c *Client) phonesOnce(ctx context.Context) ([]PhoneInfo, error) {
 			continue
 		}
 		pr, ok := online[p.ID.String()]
+		if ok {
+			c.markOnline(p.ID)
+		}
 		out = append(out, PhoneInfo{Peer: p, Online: ok, Presence: pr})
 	}
 	return out, nil

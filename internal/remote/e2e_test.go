@@ -1,0 +1,415 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer/logdial"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// world is one desktop and one phone agent, each with its own home, over a
+// real server: the desktop's embedded one, or an external nats-server.
+type world struct {
+	t       *testing.T
+	desk    *Desktop
+	client  *Client
+	phone   *device.Identity
+	preg    *device.Registry
+	phome   string
+	logPath string
+	agent   *agent.Agent
+	stop    func() // stops the phone agent
+}
+
+type worldOpts struct {
+	server string // external server URL; "" for the embedded one
+	rate   int
+}
+
+func newDesktop(t *testing.T, server string) *Desktop {
+	t.Helper()
+	home := t.TempDir()
+	st := config.Default()
+	st.Listen = "127.0.0.1:0"
+	st.Region = "DE"
+	d, err := OpenDesktop(config.Paths{Config: home, Data: home}, st, server, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func newWorld(t *testing.T, o worldOpts) *world {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	w := &world{t: t, desk: newDesktop(t, o.server), phome: t.TempDir()}
+	w.desk.Name = "Laptop"
+	c, err := Open(ctx, w.desk, StartService())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w.client = c
+	if w.phone, err = device.LoadOrCreate(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	if w.preg, err = device.OpenRegistry(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	w.logPath = filepath.Join(w.phome, "dialled.log")
+	d := logdial.New(w.logPath)
+	w.pairWith(ctx, c)
+	w.agent, err = agent.New(agent.Config{Identity: w.phone, Registry: w.preg, RegistryDir: w.phome, Dialer: d,
+		Name: "Pixel", Region: "DE", RatePerMinute: o.rate, AuditPath: filepath.Join(w.phome, agent.AuditFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &agent.Runner{Agent: w.agent, Identity: w.phone, Registry: w.preg, Poll: 50 * time.Millisecond}
+	rctx, rcancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(rctx) }()
+	w.stop = func() { rcancel(); <-done }
+	t.Cleanup(func() { w.stop(); w.agent.Close() })
+	w.waitOnline(c, true)
+	return w
+}
+
+func (w *world) pairWith(ctx context.Context, c *Client) {
+	w.t.Helper()
+	o, err := c.Offer(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	caps := agent.Caps{Backend: "log"}
+	caps.PlacesCalls = true
+	if _, err := agent.Pair(ctx, o, w.phone, w.preg, "Pixel", caps, agent.PairOptions{}); err != nil {
+		w.t.Fatal(err)
+	}
+	// The offer is one-time: a second phone (or a replay) is refused.
+	other, _ := device.LoadOrCreate(w.t.TempDir())
+	oreg, _ := device.OpenRegistry(w.t.TempDir())
+	if _, err := agent.Pair(ctx, o, other, oreg, "Thief", caps, agent.PairOptions{}); !errors.Is(err, agent.ErrPairRefused) {
+		w.t.Fatalf("reused offer: %v, want ErrPairRefused", err)
+	}
+}
+
+func (w *world) waitOnline(c *Client, want bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := c.Phones(context.Background())
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, p := range list {
+			if p.Peer.ID == w.phone.ID && p.Online == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("phone online=%v never seen: %+v", want, list)
+		}
+	}
+}
+
+func (w *world) dialled() []string {
+	b, err := os.ReadFile(w.logPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+func (w *world) peer() device.Peer {
+	p, ok := w.desk.Registry.Get(w.phone.ID)
+	if !ok {
+		w.t.Fatal("phone not in the desktop's registry")
+	}
+	return p
+}
+
+func wantRefused(t *testing.T, err error, code, reasonPart string) {
+	t.Helper()
+	var re *RefusedError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a refusal %s", err, code)
+	}
+	if re.Reply.Code != code || !strings.Contains(re.Error(), reasonPart) {
+		t.Fatalf("refusal %q (%s), want code %s with %q", re.Error(), re.Reply.Code, code, reasonPart)
+	}
+}
+
+func TestCallAndStates(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	h, err := w.client.Call(ctx, w.phone.ID, "030 1234567", protocol.ModeCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if !h.Reply.Accepted || h.Reply.Number != "+49301234567" {
+		t.Fatalf("reply %+v", h.Reply)
+	}
+	var states []string
+	for st := range h.Updates {
+		states = append(states, st.State)
+	}
+	if strings.Join(states, ",") != "ended" {
+		t.Fatalf("states %v, want the log backend's single ended", states)
+	}
+	if got := w.dialled(); len(got) != 1 || got[0] != "+49301234567" {
+		t.Fatalf("dialled %v", got)
+	}
+	list, err := w.client.Phones(ctx)
+	if err != nil || len(list) != 1 || !list[0].Online || list[0].Presence.Name != "Pixel" || !list[0].Presence.PlacesCalls {
+		t.Fatalf("phones %+v %v", list, err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	peer := w.peer()
+	me := w.desk.Identity.ID
+	box := protocol.NewBox(w.desk.Identity)
+
+	t.Run("mmi", func(t *testing.T) {
+		_, err := w.client.Call(ctx, w.phone.ID, "*#06#", protocol.ModeCall)
+		wantRefused(t, err, protocol.CodeMMI, "USSD/MMI")
+	})
+	t.Run("premium in call mode", func(t *testing.T) {
+		_, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", protocol.ModeCall)
+		wantRefused(t, err, protocol.CodePremium, "premium-rate number, not dialled automatically")
+	})
+	t.Run("emergency in call mode", func(t *testing.T) {
+		_, err := w.client.Call(ctx, w.phone.ID, "110", protocol.ModeCall)
+		wantRefused(t, err, protocol.CodeEmergency, "emergency number")
+	})
+	t.Run("contact name", func(t *testing.T) {
+		_, err := w.client.Call(ctx, w.phone.ID, "Alice Example", protocol.ModeCall)
+		wantRefused(t, err, agent.CodeContactName, "cannot look names up")
+	})
+	t.Run("tampered box", func(t *testing.T) {
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now(), 3*time.Second)
+		b, err := box.Seal(protocol.KindDial, req, peer.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)-3] ^= 0x40
+		_, err = w.client.SendRaw(ctx, peer, req.ID, b, 3*time.Second)
+		wantRefused(t, err, agent.CodeForged, "tampered")
+	})
+	t.Run("wrong recipient", func(t *testing.T) {
+		other, _ := device.LoadOrCreate(t.TempDir())
+		req := protocol.NewDial(me, other.ID, "+49301234567", protocol.ModeCall, time.Now(), 3*time.Second)
+		_, err := w.client.SendDial(ctx, peer, req, 3*time.Second)
+		wantRefused(t, err, protocol.CodeWrongRecipient, "another phone")
+	})
+	t.Run("expired", func(t *testing.T) {
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now().Add(-10*time.Second), 5*time.Second)
+		_, err := w.client.SendDial(ctx, peer, req, 3*time.Second)
+		wantRefused(t, err, protocol.CodeExpired, "expired")
+	})
+	t.Run("replayed", func(t *testing.T) {
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now(), 10*time.Second)
+		b, err := box.Seal(protocol.KindDial, req, peer.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := w.client.SendRaw(ctx, peer, req.ID, b, 3*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Close()
+		// The same bytes again (a retry, or a relay replaying them): the
+		// earlier answer, and no second dial.
+		h, err = w.client.SendRaw(ctx, peer, req.ID, b, 3*time.Second)
+		if err != nil || !h.Reply.Accepted {
+			t.Fatalf("resend: %v", err)
+		}
+		h.Close()
+		// The id reused for another number: refused.
+		req.Target = "+49301111111"
+		_, err = w.client.SendDial(ctx, peer, req, 3*time.Second)
+		wantRefused(t, err, protocol.CodeReplayed, "already handled")
+		if got := w.dialled(); len(got) != 1 {
+			t.Fatalf("dialled %v, want exactly one dial", got)
+		}
+	})
+	if got := w.dialled(); len(got) != 1 {
+		t.Fatalf("refused requests dialled: %v", got)
+	}
+	// Prefill mode lets a premium number through to the phone's dialer,
+	// where the user decides.
+	h, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", protocol.ModePrefill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	// Every decision is in the phone's private audit log.
+	fi, err := os.Stat(filepath.Join(w.phome, agent.AuditFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("audit log: %v %v", fi, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(w.phome, agent.AuditFile))
+	for _, code := range []string{"mmi", "premium", "emergency", "forged", "wrong_recipient", "expired", "replayed", "duplicate"} {
+		if !strings.Contains(string(b), code) {
+			t.Errorf("audit log lacks %s:\n%s", code, b)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	w := newWorld(t, worldOpts{rate: 2})
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		h, err := w.client.Call(ctx, w.phone.ID, "+4930123456"+strconv.Itoa(i), protocol.ModeCall)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Close()
+	}
+	_, err := w.client.Call(ctx, w.phone.ID, "+49301234569", protocol.ModeCall)
+	wantRefused(t, err, protocol.CodeRateLimited, "more than 2 requests a minute")
+	if got := w.dialled(); len(got) != 2 {
+		t.Fatalf("dialled %v", got)
+	}
+}
+
+func TestOfflineAndUnpair(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	// A phone whose agent stopped is reported offline at once, not after
+	// the timeout.
+	w.stop()
+	start := time.Now()
+	_, err := w.client.Call(ctx, w.phone.ID, "+49301234567", protocol.ModeCall, Timeout(20*time.Second))
+	if !errors.Is(err, ErrOffline) || err.Error() != "Pixel is offline" {
+		t.Fatalf("call to a stopped phone: %v, want offline", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("offline took %s, as long as the timeout", took)
+	}
+	// Unpairing on the desktop revokes the phone's server login at once.
+	urls, fp := w.client.Service().Servers()
+	login := func() error {
+		c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(Signer(w.phone)), bus.ConnectTimeout(2*time.Second))
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := login(); err != nil {
+		t.Fatalf("paired phone cannot log in: %v", err)
+	}
+	if err := w.client.Unpair(ctx, w.phone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(); err == nil {
+		t.Fatal("unpaired phone can still log in")
+	}
+	if _, err := w.client.Call(ctx, w.phone.ID, "+49301234567", protocol.ModeCall); !errors.Is(err, ErrNotPhone) {
+		t.Fatalf("call to unpaired phone: %v", err)
+	}
+	if got := w.dialled(); len(got) != 0 {
+		t.Fatalf("dialled %v", got)
+	}
+}
+
+// externalNATS starts Debian's nats-server on a free loopback port, as a
+// stand-in for a hosted server.
+func externalNATS(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("nats-server is not installed (packaging/deps.sh installs it)")
+		}
+		t.Skip("nats-server not installed")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	host, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "-a", host, "-p", port)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nats-server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return "nats://" + addr
+}
+
+func TestHostedServerAndUnpairedDesktop(t *testing.T) {
+	url := externalNATS(t)
+	w := newWorld(t, worldOpts{server: url})
+	ctx := context.Background()
+	h, err := w.client.Call(ctx, w.phone.ID, "+49 30 7654321", protocol.ModeCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if got := w.dialled(); len(got) != 1 || got[0] != "+49307654321" {
+		t.Fatalf("dialled %v", got)
+	}
+	// A second desktop on the same server pairs too; then the phone
+	// unpairs the first. The first still lists the phone, and its calls
+	// are refused with the reason.
+	d2 := newDesktop(t, url)
+	c2, err := Open(ctx, d2, StartService())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	o, err := c2.Offer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Pair(ctx, o, w.phone, w.preg, "Pixel", agent.Caps{Backend: "log"}, agent.PairOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.preg.Remove(w.desk.Identity.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.client.Call(ctx, w.phone.ID, "+49 30 7654321", protocol.ModeCall)
+	wantRefused(t, err, protocol.CodeUnknownSender, "not paired with the sending desktop")
+	h, err = c2.Call(ctx, w.phone.ID, "+49 30 7654322", protocol.ModeCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if got := w.dialled(); len(got) != 2 || got[1] != "+49307654322" {
+		t.Fatalf("dialled %v", got)
+	}
+}
