@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/deskdial/deskdial/internal/config"
@@ -86,6 +87,8 @@ func commands() []command {
 		{"find", "find [--region CC] [--json] [FILE...]    print the phone numbers found in text", cmdFind},
 		{"contacts", "contacts import FILE.vcf | list | sync    manage contacts", cmdContacts},
 		{"version", "version                                  print the version", cmdVersion},
+		{"completion", "completion bash|zsh|fish                 print a shell completion script", cmdCompletion},
+		{"man", "man                                      print the manual page (roff)", cmdMan},
 	}
 }
 
@@ -119,7 +122,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return exitUsage
 	}
-	rest := fs.Args()
+	rest := linkAsCall(fs.Args())
 	var err error
 	if len(rest) == 0 {
 		err = runTray(ctx, e, nil)
@@ -149,6 +152,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stderr, "deskdial: %v\n", err)
 	return code
+}
+
+// linkAsCall turns a lone tel:, callto: or sip: link into "call LINK": the
+// desktop entry's Exec=deskdial %u and the OS URL handlers start deskdial
+// with just the link.
+func linkAsCall(args []string) []string {
+	if len(args) == 1 {
+		l := strings.ToLower(args[0])
+		for _, scheme := range []string{"tel:", "callto:", "sip:"} {
+			if strings.HasPrefix(l, scheme) {
+				return []string{"call", args[0]}
+			}
+		}
+	}
+	return args
 }
 
 // newFlags makes a flag set for a subcommand whose errors go to e.stderr.
