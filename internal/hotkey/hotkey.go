@@ -81,12 +81,18 @@ func (h *Hotkey) fire() {
 // Spec is the combination this Hotkey grabbed.
 func (h *Hotkey) Spec() Spec { return h.spec }
 
-// Events delivers one value per key press.
+// Events delivers one value per key press. It is closed once the grab is
+// released (Close, or the end of Register's context).
 func (h *Hotkey) Events() <-chan struct{} { return h.events }
 
 // Close releases the grab. It does not wait for a key press, and may be
 // called more than once.
 func (h *Hotkey) Close() error {
-	h.once.Do(func() { h.err = h.impl.release() })
+	h.once.Do(func() {
+		h.err = h.impl.release()
+		// release returned only after the goroutine that calls fire
+		// stopped, so nothing sends on events any more.
+		close(h.events)
+	})
 	return h.err
 }

@@ -11,7 +11,7 @@ import (
 
 // needX skips only outside CI when there is no display; under CI a
 // missing display is a failure.
-func needX(t *testing.T) {
+func needX(t testing.TB) {
 	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		if os.Getenv("CI") == "" {
@@ -54,7 +54,10 @@ func presses(h *Hotkey) int64 {
 func waitEvent(t *testing.T, h *Hotkey) {
 	t.Helper()
 	select {
-	case <-h.Events():
+	case _, ok := <-h.Events():
+		if !ok {
+			t.Fatalf("%s: events closed", h.Spec())
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not fire within 10 s", h.Spec())
 	}
@@ -204,6 +207,9 @@ func TestCloseDoesNotWaitForAKey(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := <-h.Events(); ok {
+		t.Fatal("Events not closed after Close")
+	}
 }
 
 func TestContextEndsGrab(t *testing.T) {
@@ -219,6 +225,8 @@ func TestContextEndsGrab(t *testing.T) {
 	case <-h.impl.done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("grab outlived its context")
+	}
+	for range h.Events() { // closed once the grab is gone
 	}
 	h2, err := Register(context.Background(), s)
 	if err != nil {
