@@ -468,7 +468,7 @@ func (c *Client) Phones(ctx context.Context) ([]PhoneInfo, error) {
 		}
 		all := true
 		for _, p := range infos {
-			all = all && p.Online
+			all = all && (p.Online || c.seenOnline(p.Peer.ID))
 		}
 		if all || !time.Now().Before(c.grace) {
 			return infos, nil
