@@ -580,6 +580,7 @@ func (x *x11) shutdown() {
 	x.closed = true
 	x.rmu.Unlock()
 	x.wakeR.Close()
+	x.wakeW.Close() // a Write racing with the end gets an error: ErrClosed
 	x.omu.Lock()
 	x.haveOurs = false
 	x.omu.Unlock()

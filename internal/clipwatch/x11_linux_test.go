@@ -313,3 +313,30 @@ func BenchmarkCopyToEvent(b *testing.B) {
 		}
 	}
 }
+
+// TestPollingFallback runs the fallback used where XFixes is missing
+// (and, with another reader, on macOS and Windows) against real copies.
+func TestPollingFallback(t *testing.T) {
+	needX(t)
+	xclip(t, "clipboard", "already there before the watcher")
+	w := start(t, WithPolling(), WithPollInterval(50*time.Millisecond), WithSelections(Clipboard))
+	if w.Mechanism() != "x11-poll" {
+		t.Fatalf("mechanism %q", w.Mechanism())
+	}
+	xclip(t, "clipboard", "+33 1 23 45 67 89")
+	if c := next(t, w); c.Text != "+33 1 23 45 67 89" {
+		t.Fatalf("polled change %+v", c)
+	}
+	vault := start(t, func(o *options) {
+		o.extraTarget, o.extraValue = "x-kde-passwordManagerHint", "secret"
+	}, WithSelections())
+	if err := vault.Write(context.Background(), "pin 1234"); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, w); !c.Sensitive || c.Text != "" {
+		t.Fatalf("polled secret came as %+v", c)
+	}
+	if err := w.Write(context.Background(), "x"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("Write while polling over X: %v", err)
+	}
+}
