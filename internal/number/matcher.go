@@ -390,9 +390,21 @@ func (m *matcher) lookup(key string) parsed {
 	if p, ok := m.memo[key]; ok {
 		return p
 	}
+	p, fallback := fastLookup(key, m.region)
+	if fallback {
+		p = slowLookup(key, m.region)
+	}
+	if m.memo == nil {
+		m.memo = make(map[string]parsed)
+	}
+	m.memo[key] = p
+	return p
+}
+
+// slowLookup parses key with phonenumbers itself.
+func slowLookup(key, region string) parsed {
 	var p parsed
-	if m.region != "" || strings.HasPrefix(key, "+") {
-		region := m.region
+	if region != "" || strings.HasPrefix(key, "+") {
 		if region == "" {
 			region = "ZZ"
 		}
@@ -403,10 +415,6 @@ func (m *matcher) lookup(key string) parsed {
 			p.num.Region, p.num.Type = classify(pn)
 		}
 	}
-	if m.memo == nil {
-		m.memo = make(map[string]parsed)
-	}
-	m.memo[key] = p
 	return p
 }
 

@@ -53,40 +53,48 @@ func (n Number) SafeToAutoDial() bool {
 	return true
 }
 
-// Classify fills in Region and Type for a parsed number.
+// maxEmergencyLen is the longest number checked against the emergency
+// lists. Some regions (BR, CL, NI) match those lists by prefix, which
+// would call every long number starting with "190" an emergency number.
+const maxEmergencyLen = 6
+
+// classify fills in Region and Type for a parsed number.
 func classify(pn *phonenumbers.PhoneNumber) (region string, t Type) {
 	region = phonenumbers.GetRegionCodeForNumber(pn)
 	nsn := phonenumbers.GetNationalSignificantNumber(pn)
-	if region != "" && phonenumbers.IsEmergencyNumber(nsn, region) {
+	if region != "" && len(nsn) <= maxEmergencyLen && phonenumbers.IsEmergencyNumber(nsn, region) {
 		return region, TypeEmergency
 	}
-	switch phonenumbers.GetNumberType(pn) {
+	return region, typeOf(phonenumbers.GetNumberType(pn))
+}
+
+// typeOf maps phonenumbers' number types to deskdial's.
+func typeOf(pt phonenumbers.PhoneNumberType) Type {
+	switch pt {
 	case phonenumbers.FIXED_LINE:
-		t = TypeFixed
+		return TypeFixed
 	case phonenumbers.MOBILE:
-		t = TypeMobile
+		return TypeMobile
 	case phonenumbers.FIXED_LINE_OR_MOBILE:
-		t = TypeFixedOrMob
+		return TypeFixedOrMob
 	case phonenumbers.TOLL_FREE:
-		t = TypeTollFree
+		return TypeTollFree
 	case phonenumbers.PREMIUM_RATE:
-		t = TypePremium
+		return TypePremium
 	case phonenumbers.SHARED_COST:
-		t = TypeSharedCost
+		return TypeSharedCost
 	case phonenumbers.VOIP:
-		t = TypeVoIP
+		return TypeVoIP
 	case phonenumbers.PERSONAL_NUMBER:
-		t = TypePersonal
+		return TypePersonal
 	case phonenumbers.PAGER:
-		t = TypePager
+		return TypePager
 	case phonenumbers.UAN:
-		t = TypeUAN
+		return TypeUAN
 	case phonenumbers.VOICEMAIL:
-		t = TypeVoicemail
-	default:
-		t = TypeUnknown
+		return TypeVoicemail
 	}
-	return region, t
+	return TypeUnknown
 }
 
 // IsMMI reports whether s looks like a USSD/MMI code (it contains * or #),
