@@ -31,8 +31,11 @@ type Options struct {
 	OpenCommand []string       // url: command to run, the URI appended; empty: the platform opener
 }
 
-// Help lists the backends for --help.
-const Help = `ofono[:MODEM]          Linux phone with oFono (Ubuntu Touch, Sailfish), or a phone paired over Bluetooth hands-free
+// Help lists the backends on one line, for flag help and usage errors.
+const Help = "ofono[:MODEM] | modemmanager[:MODEM] | adb[:SERIAL] | url (opens the dialer only) | log:FILE (dials nothing; writes numbers to FILE)"
+
+// Usage describes each backend, one per line.
+const Usage = `ofono[:MODEM]          Linux phone with oFono (Ubuntu Touch, Sailfish), or a phone paired over Bluetooth hands-free
   modemmanager[:MODEM]   Linux phone with ModemManager (postmarketOS, Mobian, PureOS)
   adb[:SERIAL]           Android phone next to this computer, over USB or Wi-Fi debugging
   url                    open the dialer with the number filled in (tel: link); the user places the call
@@ -95,5 +98,5 @@ func Open(spec string, opts Options) (dialer.Dialer, error) {
 		}
 		return urlopen.New(o...), nil
 	}
-	return nil, fmt.Errorf("%w %q; available:\n  %s", ErrUnknown, spec, Help)
+	return nil, fmt.Errorf("%w %q (available: %s)", ErrUnknown, spec, Help)
 }
