@@ -165,8 +165,13 @@ func TestTakenByAnotherProcess(t *testing.T) {
 	}
 }
 
-// TestMain doubles as the holder process for TestTakenByAnotherProcess:
-// it grabs the key, says "ok" and holds it until stdin closes.
+// TestMain gives this package's tests an X server of their own when a
+// display is available (or CI is set): `make test` runs every package
+// under one Xvfb at the same time, and other packages' key presses and
+// grabs would otherwise reach ours (and ours theirs).
+//
+// It doubles as the holder process for TestTakenByAnotherProcess: it
+// grabs the key, says "ok" and holds it until stdin closes.
 func TestMain(m *testing.M) {
 	if spec := os.Getenv("DESKDIAL_HOTKEY_HOLDER"); spec != "" {
 		s, err := Parse(spec)
@@ -184,7 +189,16 @@ func TestMain(m *testing.M) {
 		h.Close()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	stop, err := privateXvfb()
+	if err != nil {
+		os.Stderr.WriteString("hotkey tests: " + err.Error() + "\n")
+		if os.Getenv("CI") != "" {
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
 }
 
 func TestCloseDoesNotWaitForAKey(t *testing.T) {
