@@ -54,3 +54,117 @@ bench:
 
 clean:
 	rm -rf $(BIN)
+
+# ---- releases, packages and desktop integration -------------------------
+# make release VERSION=v1.2.3 builds into $(DIST); install-desktop puts the
+# app, its .desktop entry (tel:/callto: handler), icon, man page and shell
+# completions into the per-user XDG directories.
+DIST            ?= dist
+PREFIX          ?= $(HOME)/.local
+BINDIR          ?= $(PREFIX)/bin
+XDG_DATA_HOME   ?= $(HOME)/.local/share
+XDG_CONFIG_HOME ?= $(HOME)/.config
+# -trimpath keeps build machine paths out of released binaries.
+TRIMPATH        ?= -trimpath
+CC_LINUX_ARM64  ?= aarch64-linux-gnu-gcc
+FYNE            ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+APP_ID          := $(shell sed -n 's/^ID *= *"\(.*\)"/\1/p' FyneApp.toml)
+APP_VERSION     := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+# The core the phone agent is made of: pure Go, so it must build for Android.
+ANDROID_PKGS    ?= ./internal/number/... ./internal/protocol/... ./internal/device/... \
+                   ./internal/pairing/... ./internal/agent/... ./internal/bus/... ./internal/dialer/...
+
+.PHONY: release release-linux-amd64 release-linux-arm64 release-agent-linux-arm64 check-android \
+	install-desktop install-desktop-entry uninstall-desktop install-phone-service package
+
+release: release-linux-amd64 release-linux-arm64
+	cd $(DIST) && sha256sum deskdial-* > SHA256SUMS-$(VERSION)
+
+release-linux-amd64:
+	@mkdir -p $(DIST)
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	  -o $(DIST)/deskdial-$(VERSION)-linux-amd64 ./app
+
+# The tray app needs cgo (OpenGL, X11) on arm64 too, so it is built only where
+# an aarch64 cross compiler and arm64 X11/GL libraries are installed; else
+# the phone agent is built alone, which needs no cgo. CC_LINUX_ARM64=none
+# forces the agent-only build.
+release-linux-arm64:
+	@if command -v $(CC_LINUX_ARM64) >/dev/null 2>&1; then \
+	  mkdir -p $(DIST); \
+	  echo "CC=$(CC_LINUX_ARM64) CGO_ENABLED=1 GOOS=linux GOARCH=arm64 $(GO) build ... ./app"; \
+	  CC=$(CC_LINUX_ARM64) CGO_ENABLED=1 GOOS=linux GOARCH=arm64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	    -o $(DIST)/deskdial-$(VERSION)-linux-arm64 ./app; \
+	else \
+	  echo "no $(CC_LINUX_ARM64): building the arm64 phone agent only"; \
+	  $(MAKE) --no-print-directory release-agent-linux-arm64; \
+	fi
+
+release-agent-linux-arm64:
+	@mkdir -p $(DIST)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	  -o $(DIST)/deskdial-phone-$(VERSION)-linux-arm64 ./app
+
+check-android:
+	@for p in $(ANDROID_PKGS); do d=$${p%/...}; [ -d "$$d" ] || { echo "check-android: $$d is gone; update ANDROID_PKGS" >&2; exit 1; }; done
+	CGO_ENABLED=0 GOOS=android GOARCH=arm64 $(GO) build $(ANDROID_PKGS)
+
+# The .desktop entry, icon and URL scheme registration only; the entry starts
+# $(BINDIR)/deskdial.
+install-desktop-entry:
+	install -d "$(XDG_DATA_HOME)/applications" "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps"
+	sed 's|^Exec=deskdial|Exec=$(BINDIR)/deskdial|' packaging/linux/deskdial.desktop \
+	  > "$(XDG_DATA_HOME)/applications/deskdial.desktop"
+	install -m 644 assets/icon.png "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps/deskdial.png"
+	-update-desktop-database -q "$(XDG_DATA_HOME)/applications" 2>/dev/null
+	XDG_DATA_HOME="$(XDG_DATA_HOME)" XDG_CONFIG_HOME="$(XDG_CONFIG_HOME)" \
+	  xdg-mime default deskdial.desktop x-scheme-handler/tel x-scheme-handler/callto
+
+install-desktop: build
+	install -D -m 755 $(BIN)/deskdial "$(BINDIR)/deskdial"
+	install -d "$(XDG_DATA_HOME)/man/man1" "$(XDG_DATA_HOME)/bash-completion/completions" \
+	  "$(XDG_CONFIG_HOME)/fish/completions"
+	$(BIN)/deskdial man > "$(XDG_DATA_HOME)/man/man1/deskdial.1"
+	$(BIN)/deskdial completion bash > "$(XDG_DATA_HOME)/bash-completion/completions/deskdial"
+	$(BIN)/deskdial completion fish > "$(XDG_CONFIG_HOME)/fish/completions/deskdial.fish"
+	$(MAKE) --no-print-directory install-desktop-entry
+	@echo "deskdial: installed to $(BINDIR); tel: and callto: links now open deskdial"
+
+uninstall-desktop:
+	rm -f "$(BINDIR)/deskdial" "$(XDG_DATA_HOME)/applications/deskdial.desktop" \
+	  "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps/deskdial.png" "$(XDG_DATA_HOME)/man/man1/deskdial.1" \
+	  "$(XDG_DATA_HOME)/bash-completion/completions/deskdial" "$(XDG_CONFIG_HOME)/fish/completions/deskdial.fish" \
+	  "$(XDG_CONFIG_HOME)/autostart/deskdial.desktop"
+	-update-desktop-database -q "$(XDG_DATA_HOME)/applications" 2>/dev/null
+
+# The phone agent as a systemd user service; expects $(BINDIR)/deskdial
+# (make install-desktop, or a release binary copied there).
+install-phone-service:
+	@test -x "$(BINDIR)/deskdial" || { echo "install-phone-service: put deskdial in $(BINDIR) first" >&2; exit 1; }
+	install -d "$(XDG_CONFIG_HOME)/systemd/user"
+	sed 's|%h/.local/bin/deskdial|$(BINDIR)/deskdial|' packaging/systemd/deskdial-phone.service \
+	  > "$(XDG_CONFIG_HOME)/systemd/user/deskdial-phone.service"
+	systemctl --user daemon-reload
+	systemctl --user enable --now deskdial-phone.service
+
+# A Linux tarball made by fyne package (fyne.io/tools), with deskdial's own
+# .desktop entry swapped in: fyne.io/tools v1.7.4 cannot write a URL-scheme
+# handler entry (see FyneApp.toml). It reads app ID, version and icon from
+# FyneApp.toml by hand because fyne package looks for that file next to the
+# Go sources (app/), while it lives at the top of the tree.
+package: build
+	@mkdir -p $(DIST)
+	rm -rf $(DIST)/pkg && mkdir -p $(DIST)/pkg
+	cd $(DIST)/pkg && $(FYNE) package --os linux --src $(CURDIR)/app --exe $(CURDIR)/$(BIN)/deskdial \
+	  --name deskdial --app-id $(APP_ID) --app-version $(APP_VERSION) --icon $(CURDIR)/assets/icon.png --release
+	cd $(DIST)/pkg && tar -xJf deskdial.tar.xz && rm deskdial.tar.xz
+	d=$$(find $(DIST)/pkg -name '*.desktop' -path '*/applications/*'); \
+	  cp packaging/linux/deskdial.desktop "$$(dirname $$d)/deskdial.desktop" && \
+	  { [ "$$d" = "$$(dirname $$d)/deskdial.desktop" ] || rm "$$d"; }
+	share=$$(dirname $$(find $(DIST)/pkg -type d -name applications)); \
+	  install -d $$share/man/man1 $$share/icons/hicolor/256x256/apps && \
+	  $(BIN)/deskdial man > $$share/man/man1/deskdial.1 && \
+	  install -m 644 assets/icon.png $$share/icons/hicolor/256x256/apps/deskdial.png
+	tar -C $(DIST)/pkg -cJf $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz .
+	rm -rf $(DIST)/pkg
+	@echo "deskdial: $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz"
