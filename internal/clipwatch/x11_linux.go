@@ -21,7 +21,7 @@ package clipwatch
 static pthread_mutex_t cw_mu = PTHREAD_MUTEX_INITIALIZER;
 static Display *cw_dpys[CW_MAX];
 static XErrorHandler cw_prev;
-static int cw_installed;
+static __thread int cw_depth;
 
 static int cw_handler(Display *d, XErrorEvent *e) {
 	pthread_mutex_lock(&cw_mu);
@@ -30,7 +30,25 @@ static int cw_handler(Display *d, XErrorEvent *e) {
 	}
 	XErrorHandler prev = cw_prev;
 	pthread_mutex_unlock(&cw_mu);
-	return prev ? prev(d, e) : 0;
+	// Handlers of other X users in the process can end up chained to
+	// each other; a second visit means a loop, so stop there.
+	if (cw_depth || !prev) return 0;
+	cw_depth = 1;
+	int r = prev(d, e);
+	cw_depth = 0;
+	return r;
+}
+
+// cw_trap (re)installs our handler before requests that may fail. It is
+// not enough to install it once: GLFW 3.3, which Fyne uses, sets the
+// handler back to Xlib's default (which exits) after its own calls.
+static void cw_trap(void) {
+	XErrorHandler cur = XSetErrorHandler(cw_handler);
+	if (cur != cw_handler) {
+		pthread_mutex_lock(&cw_mu);
+		cw_prev = cur;
+		pthread_mutex_unlock(&cw_mu);
+	}
 }
 
 typedef struct {
@@ -51,8 +69,8 @@ static cw_conn *cw_open(int want_xfixes, int *no_xfixes) {
 	for (int i = 0; i < CW_MAX; i++) if (!cw_dpys[i]) { slot = i; break; }
 	if (slot < 0) { pthread_mutex_unlock(&cw_mu); XCloseDisplay(d); return NULL; }
 	cw_dpys[slot] = d;
-	if (!cw_installed) { cw_prev = XSetErrorHandler(cw_handler); cw_installed = 1; }
 	pthread_mutex_unlock(&cw_mu);
+	cw_trap();
 
 	cw_conn *c = calloc(1, sizeof *c);
 	c->d = d;
@@ -122,6 +140,7 @@ static int cw_ascii(const char *s, size_t n) {
 
 // cw_serve answers another program's request for our selection.
 static void cw_serve(cw_conn *c, cw_owned *o, XSelectionRequestEvent *r) {
+	cw_trap();
 	XSelectionEvent ev;
 	memset(&ev, 0, sizeof ev);
 	ev.type = SelectionNotify;
@@ -161,7 +180,9 @@ static void cw_serve(cw_conn *c, cw_owned *o, XSelectionRequestEvent *r) {
 		ev.property = prop;
 	}
 	XSendEvent(c->d, r->requestor, False, NoEventMask, (XEvent *)&ev);
-	XFlush(c->d);
+	// Synced, not just flushed: a BadWindow from a requestor that left
+	// must reach our handler while it is still installed.
+	XSync(c->d, False);
 }
 
 // cw_servertime gets a real server timestamp (ICCCM asks owners not to
@@ -176,6 +197,7 @@ static Time cw_servertime(cw_conn *c) {
 
 // cw_own takes the clipboard with data (copied). 0: ok, 1: refused.
 static int cw_own(cw_conn *c, cw_owned *o, const char *data, size_t len) {
+	cw_trap();
 	char *copy = malloc(len ? len : 1);
 	memcpy(copy, data, len);
 	free(o->data);
@@ -345,6 +367,7 @@ static int cw_read(cw_conn *c, int selno, size_t cap, int timeout_ms,
                    unsigned char **out, size_t *outlen, int *secret, int *more) {
 	Atom sel = cw_sel(c, selno);
 	*out = NULL; *outlen = 0; *secret = 0; *more = 0;
+	cw_trap();
 	if (XGetSelectionOwner(c->d, sel) == None) return CW_R_EMPTY;
 	long long deadline = cw_now_ms() + timeout_ms;
 	unsigned char *data; size_t len; Atom type; int m;

@@ -20,7 +20,7 @@ static pthread_mutex_t hk_mu = PTHREAD_MUTEX_INITIALIZER;
 static Display *hk_dpys[HK_MAX];
 static int hk_errs[HK_MAX];
 static XErrorHandler hk_prev;
-static int hk_installed;
+static __thread int hk_depth;
 
 static int hk_handler(Display *d, XErrorEvent *e) {
 	pthread_mutex_lock(&hk_mu);
@@ -33,7 +33,25 @@ static int hk_handler(Display *d, XErrorEvent *e) {
 	}
 	XErrorHandler prev = hk_prev;
 	pthread_mutex_unlock(&hk_mu);
-	return prev ? prev(d, e) : 0;
+	// Handlers of other X users in the process can end up chained to
+	// each other; a second visit means a loop, so stop there.
+	if (hk_depth || !prev) return 0;
+	hk_depth = 1;
+	int r = prev(d, e);
+	hk_depth = 0;
+	return r;
+}
+
+// hk_trap (re)installs our handler before any request that may fail.
+// It is not enough to install it once: GLFW 3.3, which Fyne uses, sets
+// the handler back to Xlib's default (which exits) after its own calls.
+static void hk_trap(void) {
+	XErrorHandler cur = XSetErrorHandler(hk_handler);
+	if (cur != hk_handler) {
+		pthread_mutex_lock(&hk_mu);
+		hk_prev = cur;
+		pthread_mutex_unlock(&hk_mu);
+	}
 }
 
 static int hk_slot(Display *d) {
@@ -58,8 +76,8 @@ static Display *hk_open(void) {
 	int i = hk_slot(NULL);
 	if (i < 0) { pthread_mutex_unlock(&hk_mu); XCloseDisplay(d); return NULL; }
 	hk_dpys[i] = d; hk_errs[i] = 0;
-	if (!hk_installed) { hk_prev = XSetErrorHandler(hk_handler); hk_installed = 1; }
 	pthread_mutex_unlock(&hk_mu);
+	hk_trap();
 	return d;
 }
 
@@ -109,6 +127,7 @@ static int hk_grab(Display *d, const char *name, unsigned want,
 	if (want & 8) m |= super;
 	unsigned variants[4] = {0, LockMask, num, LockMask | num};
 	Window root = DefaultRootWindow(d);
+	hk_trap();
 	XSync(d, False);
 	hk_take_error(d);
 	for (int i = 0; i < 4; i++)
@@ -167,6 +186,7 @@ static int hk_drain(Display *d, int kc, unsigned mods, unsigned clean, int *down
 }
 
 static void hk_ungrab(Display *d, int kc, unsigned mods) {
+	hk_trap();
 	unsigned num = hk_modmask(d, XK_Num_Lock, Mod2Mask);
 	unsigned variants[4] = {0, LockMask, num, LockMask | num};
 	Window root = DefaultRootWindow(d);
@@ -314,3 +334,8 @@ func (g *x11Grab) release() error {
 }
 
 func (g *x11Grab) done() <-chan struct{} { return g.stopped }
+
+// resetErrorHandler puts Xlib's default error handler (which exits the
+// process) back, as GLFW 3.3 does after its own calls; tests use it to
+// show a taken key is still reported, not fatal.
+func resetErrorHandler() { C.XSetErrorHandler(nil) }
