@@ -481,3 +481,20 @@ func FuzzCommand(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDial measures a whole adb Dial: `adb devices` plus the shell
+// command, two runs of the real client against the fake server.
+func BenchmarkDial(b *testing.B) {
+	if _, err := exec.LookPath("adb"); err != nil {
+		b.Skip("adb not installed")
+	}
+	s := newFakeServer(b, fakeDevice{serial, "device"})
+	d := New(WithServerPort(s.port()))
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: dialer.ModeCall}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -21,7 +21,7 @@ import (
 // the same connection. The device side answers am, dumpsys and input the
 // way an Android phone does.
 type fakeServer struct {
-	t  *testing.T
+	t  testing.TB
 	ln net.Listener
 
 	mu        sync.Mutex
@@ -38,7 +38,7 @@ type fakeDevice struct{ serial, state string }
 // kills and restarts a server that reports another one.
 const adbVersion = 41
 
-func newFakeServer(t *testing.T, devices ...fakeDevice) *fakeServer {
+func newFakeServer(t testing.TB, devices ...fakeDevice) *fakeServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

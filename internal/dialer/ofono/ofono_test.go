@@ -284,3 +284,25 @@ func TestRefusesBadInput(t *testing.T) {
 		t.Fatalf("oFono got %d Dial calls for refused requests", n)
 	}
 }
+
+// BenchmarkDial measures Dial (GetModems + VoiceCallManager.Dial) against
+// the dbusmock oFono template on a private bus.
+func BenchmarkDial(b *testing.B) {
+	addr := dbustest.Bus(b)
+	dbustest.StartMock(b, addr, service, "--template", "ofono")
+	d := New(WithBusAddress(addr))
+	defer d.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		call, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: dialer.ModeCall})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := d.Hangup(ctx, call); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
