@@ -39,9 +39,11 @@ static int cw_handler(Display *d, XErrorEvent *e) {
 	return r;
 }
 
-// cw_trap (re)installs our handler before requests that may fail. It is
-// not enough to install it once: GLFW 3.3, which Fyne uses, sets the
-// handler back to Xlib's default (which exits) after its own calls.
+// cw_trap (re)installs our handler before requests that may fail.
+// Installing it once is not enough: GLFW (under Fyne) swaps in its own
+// handler around its calls on the main thread and then restores the one
+// it found, so a call of ours overlapping one of GLFW's can leave an older
+// handler, or Xlib's default that exits, in place.
 static void cw_trap(void) {
 	XErrorHandler cur = XSetErrorHandler(cw_handler);
 	if (cur != cw_handler) {

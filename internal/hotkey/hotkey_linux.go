@@ -43,8 +43,10 @@ static int hk_handler(Display *d, XErrorEvent *e) {
 }
 
 // hk_trap (re)installs our handler before any request that may fail.
-// It is not enough to install it once: GLFW 3.3, which Fyne uses, sets
-// the handler back to Xlib's default (which exits) after its own calls.
+// Installing it once is not enough: GLFW (under Fyne) swaps in its own
+// handler around its calls on the main thread and then restores the one
+// it found, so a call of ours overlapping one of GLFW's can leave an older
+// handler, or Xlib's default that exits, in place.
 static void hk_trap(void) {
 	XErrorHandler cur = XSetErrorHandler(hk_handler);
 	if (cur != hk_handler) {
@@ -336,6 +338,6 @@ func (g *x11Grab) release() error {
 func (g *x11Grab) done() <-chan struct{} { return g.stopped }
 
 // resetErrorHandler puts Xlib's default error handler (which exits the
-// process) back, as GLFW 3.3 does after its own calls; tests use it to
-// show a taken key is still reported, not fatal.
+// process) back, as an overlapping GLFW call can; tests use it to show a
+// taken key is still reported, not fatal.
 func resetErrorHandler() { C.XSetErrorHandler(nil) }

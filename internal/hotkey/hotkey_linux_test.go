@@ -121,8 +121,8 @@ func TestTakenByAnotherConnection(t *testing.T) {
 	needX(t)
 	first := register(t, "Ctrl+Alt+D")
 	s, _ := Parse("ctrl+alt+d")
-	// Another X user in the process (GLFW under Fyne) put the default,
-	// process-ending handler back in the meantime.
+	// Another X user in the process (GLFW under Fyne, see hk_trap) left
+	// Xlib's default, process-ending handler installed in the meantime.
 	resetErrorHandler()
 	// Register opens a connection of its own, so to the X server this is
 	// another client, as another program would be.
