@@ -115,7 +115,7 @@ install-desktop-entry:
 	install -d "$(XDG_DATA_HOME)/applications" "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps"
 	sed 's|^Exec=deskdial|Exec=$(BINDIR)/deskdial|' packaging/linux/deskdial.desktop \
 	  > "$(XDG_DATA_HOME)/applications/deskdial.desktop"
-	install -m 644 assets/icon.png "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps/deskdial.png"
+	install -m 644 assets/icons/app.png "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps/deskdial.png"
 	-update-desktop-database -q "$(XDG_DATA_HOME)/applications" 2>/dev/null
 	XDG_DATA_HOME="$(XDG_DATA_HOME)" XDG_CONFIG_HOME="$(XDG_CONFIG_HOME)" \
 	  xdg-mime default deskdial.desktop x-scheme-handler/tel x-scheme-handler/callto
@@ -156,7 +156,7 @@ package: build
 	@mkdir -p $(DIST)
 	rm -rf $(DIST)/pkg && mkdir -p $(DIST)/pkg
 	cd $(DIST)/pkg && $(FYNE) package --os linux --src $(CURDIR)/app --exe $(CURDIR)/$(BIN)/deskdial \
-	  --name deskdial --app-id $(APP_ID) --app-version $(APP_VERSION) --icon $(CURDIR)/assets/icon.png --release
+	  --name deskdial --app-id $(APP_ID) --app-version $(APP_VERSION) --icon $(CURDIR)/assets/icons/app.png --release
 	cd $(DIST)/pkg && tar -xJf deskdial.tar.xz && rm deskdial.tar.xz
 	d=$$(find $(DIST)/pkg -name '*.desktop' -path '*/applications/*'); \
 	  cp packaging/linux/deskdial.desktop "$$(dirname $$d)/deskdial.desktop" && \
@@ -164,7 +164,7 @@ package: build
 	share=$$(dirname $$(find $(DIST)/pkg -type d -name applications)); \
 	  install -d $$share/man/man1 $$share/icons/hicolor/256x256/apps && \
 	  $(BIN)/deskdial man > $$share/man/man1/deskdial.1 && \
-	  install -m 644 assets/icon.png $$share/icons/hicolor/256x256/apps/deskdial.png
+	  install -m 644 assets/icons/app.png $$share/icons/hicolor/256x256/apps/deskdial.png
 	tar -C $(DIST)/pkg -cJf $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz .
 	rm -rf $(DIST)/pkg
 	@echo "deskdial: $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz"

@@ -13,6 +13,9 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 test=(xvfb xauth libgl1-mesa-dri x11-utils xclip xdotool imagemagick dbus dbus-x11
 	python3 python3-dbus python3-gi python3-dbusmock nats-server adb radicale mksh
 	locales ca-certificates)
+# desktop integration checks: .desktop validation, the user unit, the man
+# page, shell completions, GLib launching the autostart entry
+test+=(desktop-file-utils systemd groff-base zsh fish gir1.2-glib-2.0)
 
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
