@@ -229,8 +229,8 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 	}
 	var callPath dbus.ObjectPath
 	if len(call.Body) == 1 {
-		// oFono returns an object path; some implementations return it as a
-		// string, so take either.
+		// oFono's signature is "o"; python-dbusmock's oFono template
+		// answers "s". Accepting both costs nothing.
 		switch v := call.Body[0].(type) {
 		case dbus.ObjectPath:
 			callPath = v
