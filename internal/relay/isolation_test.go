@@ -1,0 +1,214 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/remote"
+)
+
+// recDialer is the log backend, also noting when each number was handed
+// to it (the log holds numbers only).
+type recDialer struct {
+	dialer.Dialer
+	mu  sync.Mutex
+	got []dialRec
+}
+
+type dialRec struct {
+	ID, Number string
+	At         time.Time
+	Expires    time.Time
+}
+
+func (d *recDialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
+	c, err := d.Dialer.Dial(ctx, req)
+	if err == nil {
+		d.mu.Lock()
+		d.got = append(d.got, dialRec{ID: req.ID, Number: req.Number, At: time.Now(), Expires: req.Expires})
+		d.mu.Unlock()
+	}
+	return c, err
+}
+
+func (d *recDialer) records() []dialRec {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]dialRec(nil), d.got...)
+}
+
+// TestTenantIsolation runs the shipped single-node configuration in JWT
+// mode with two users. Alice's phone even lists Bob's desktop as paired,
+// so only the relay stands between them.
+func TestTenantIsolation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := t.TempDir()
+	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := st.AddUser(u, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aDesk, aDeskDir := ident(t)
+	bDesk, bDeskDir := ident(t)
+	aPhone, aPhoneDir := ident(t)
+	aPhone2, aPhone2Dir := ident(t)
+
+	aCredsB, err := st.AddDesktop("alice", aDesk.ID, "alice-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bCredsB, err := st.AddDesktop("bob", bDesk.ID, "bob-laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aCreds := writeCreds(t, aDeskDir, aCredsB)
+	bCreds := writeCreds(t, bDeskDir, bCredsB)
+
+	work := filepath.Join(base, "relay")
+	layout(t, st, work)
+	srv := startServer(t, loadConf(t, "relay.conf", work))
+	url := clientURL(srv)
+	for _, u := range []string{"alice", "bob"} {
+		if err := st.CreateBucket(ctx, []string{url}, u, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Alice's desktop issues her phones' credentials, as while pairing.
+	m, err := MinterFromFile(aCreds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pCreds := phoneCreds(t, m, aPhone, aPhoneDir)
+	p2Creds := phoneCreds(t, m, aPhone2, aPhone2Dir)
+	phone := startPhone(t, aPhone, aPhoneDir, pCreds, []device.Peer{
+		peerOf(aDesk, "Alice laptop", device.RoleDesktop, url),
+		peerOf(bDesk, "Bob laptop", device.RoleDesktop, url),
+	})
+	phone2 := startPhone(t, aPhone2, aPhone2Dir, p2Creds, []device.Peer{peerOf(aDesk, "Alice laptop", device.RoleDesktop, url)})
+
+	phonePeer := peerOf(aPhone, "Pixel", device.RolePhone, "")
+	alice := desktop(t, aDesk, aDeskDir, url, aCreds, phonePeer, peerOf(aPhone2, "Pixel2", device.RolePhone, ""))
+	bob := desktop(t, bDesk, bDeskDir, url, bCreds, phonePeer)
+
+	// Bob watches Alice's status subject the whole time.
+	bobConn := connect(t, url, bCreds, bDesk.ID.String())
+	var bobSaw atomic.Int32
+	if _, err := bobConn.Subscribe(ctx, protocol.SubjectStatus(Prefix, aDesk.ID), func(bus.Msg) { bobSaw.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+
+	// Alice reaches her phone.
+	var h *remote.CallHandle
+	waitFor(t, 15*time.Second, "alice's phone to answer", func() bool {
+		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", protocol.ModeCall)
+		return err == nil
+	})
+	for range h.Updates { // the log backend reports one final state
+	}
+	if got := phone.dialled(t); len(got) != 1 || got[0] != "+49301234567" {
+		t.Fatalf("alice's phone dialled %v, want [+49301234567]", got)
+	}
+
+	// Bob's desktop finds nobody on that subject in his account.
+	_, err = bob.Call(ctx, aPhone.ID, "+49 30 7654321", protocol.ModeCall)
+	if !errors.Is(err, remote.ErrOffline) {
+		t.Fatalf("bob calling alice's phone: %v, want offline", err)
+	}
+	if got := phone.dialled(t); len(got) != 1 {
+		t.Fatalf("bob's request was dialled: %v", got)
+	}
+
+	// Bob saw none of Alice's call states (his subscription is denied, and
+	// would be in his own account anyway).
+	if err := bobConn.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := bobSaw.Load(); n != 0 {
+		t.Fatalf("bob received %d of alice's status messages", n)
+	}
+
+	// KV: Alice's value is not in Bob's bucket of the same name.
+	aConn := connect(t, url, aCreds, aDesk.ID.String())
+	if _, err := aConn.Request(ctx, "$KV.calls.recent.abc", []byte("sealed-by-alice"), 3*time.Second); err != nil {
+		t.Fatalf("alice's KV put: %v", err)
+	}
+	get := "$JS.API.DIRECT.GET.KV_calls.$KV.calls.recent.abc"
+	if v, err := aConn.Request(ctx, get, nil, 3*time.Second); err != nil || string(v) != "sealed-by-alice" {
+		t.Fatalf("alice reads her KV: %q, %v", v, err)
+	}
+	if v, err := bobConn.Request(ctx, get, nil, 3*time.Second); err == nil && string(v) == "sealed-by-alice" {
+		t.Fatal("bob read alice's KV value")
+	}
+	// Devices cannot delete buckets; the request is dropped by the server.
+	if _, err := bobConn.Request(ctx, "$JS.API.STREAM.DELETE.KV_calls", nil, time.Second); !errors.Is(err, bus.ErrTimeout) {
+		t.Fatalf("bob deleting a bucket: %v, want it dropped (timeout)", err)
+	}
+
+	// A phone cannot send dial requests: its publish is dropped.
+	p1 := connect(t, url, pCreds, aPhone.ID.String())
+	if _, err := p1.Request(ctx, protocol.SubjectDial(Prefix, aPhone2.ID), []byte("x"), time.Second); !errors.Is(err, bus.ErrTimeout) {
+		t.Fatalf("phone sending a dial request: %v, want it dropped (timeout)", err)
+	}
+	if got := phone2.dialled(t); len(got) != 0 {
+		t.Fatalf("the second phone dialled %v", got)
+	}
+
+	// Revoking Alice's phone closes its connection at once; it cannot
+	// come back, and Alice's desktop then finds it offline.
+	tok, err := st.RevokeKey("alice", aPhone.SignPub, "Pixel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Push(ctx, []string{url}, tok); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the revoked phone to be disconnected", func() bool {
+		for {
+			select {
+			case up := <-phone.state:
+				if !up {
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	})
+	_, err = alice.Call(ctx, aPhone.ID, "+49 30 1111111", protocol.ModeCall)
+	if !errors.Is(err, remote.ErrOffline) {
+		t.Fatalf("calling the revoked phone: %v, want offline", err)
+	}
+	if got := phone.dialled(t); len(got) != 1 {
+		t.Fatalf("the revoked phone dialled: %v", got)
+	}
+	// The other phone is untouched.
+	if _, err := alice.Call(ctx, aPhone2.ID, "+49 30 2222222", protocol.ModeCall); err != nil {
+		t.Fatalf("alice's other phone after the revocation: %v", err)
+	}
+	if name := userName(t, mustPhoneJWT(t, m, aPhone)); name != aPhone.ID.String() {
+		t.Fatalf("phone JWT names %q", name)
+	}
+}
+
+func mustPhoneJWT(t *testing.T, m *Minter, id *device.Identity) string {
+	tok, err := m.Phone(id.ID, id.SignPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}

@@ -1,0 +1,155 @@
+package relay
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nkeys"
+
+	"github.com/deskdial/deskdial/internal/device"
+)
+
+// PhoneTTL is how long a phone's credentials issued while pairing last.
+const PhoneTTL = CredsTTL
+
+func roleBlock(role, seed string) []byte {
+	tag := "DESKDIAL " + strings.ToUpper(role) + " SIGNING KEY"
+	return []byte(fmt.Sprintf("-----BEGIN %s-----\n%s\n------END %s------\n\n", tag, seed, tag))
+}
+
+var blockRE = regexp.MustCompile(`-----BEGIN DESKDIAL ([A-Z]+) SIGNING KEY-----\r?\n\s*(S[A-Z0-9]+)\s*\r?\n`)
+
+// Minter issues phone and pairing credentials on a desktop, with the
+// signing keys that came in the desktop's .creds file.
+type Minter struct {
+	account string
+	keys    map[string]nkeys.KeyPair
+	now     func() time.Time
+}
+
+// MinterFromCreds reads the signing keys appended to a desktop's .creds
+// file by `deskdial admin add-desktop`. ErrNoRoleKey if there are none
+// (plain .creds from elsewhere: phones then need their own).
+func MinterFromCreds(creds []byte) (*Minter, error) {
+	tok, err := nkeys.ParseDecoratedJWT(creds)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	uc, err := jwt.DecodeUserClaims(tok)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	acct := uc.IssuerAccount
+	if acct == "" {
+		acct = uc.Issuer
+	}
+	m := &Minter{account: acct, keys: map[string]nkeys.KeyPair{}, now: time.Now}
+	for _, b := range blockRE.FindAllSubmatch(creds, -1) {
+		kp, err := nkeys.FromSeed(b[2])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s signing key: %v", ErrBadCreds, strings.ToLower(string(b[1])), err)
+		}
+		m.keys[strings.ToLower(string(b[1]))] = kp
+	}
+	if m.keys[RolePhone] == nil {
+		return nil, ErrNoRoleKey
+	}
+	return m, nil
+}
+
+// MinterFromFile reads a .creds file; see MinterFromCreds.
+func MinterFromFile(path string) (*Minter, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("relay: read %s: %w", path, err)
+	}
+	return MinterFromCreds(b)
+}
+
+// Account is the public key of the account the minter issues in.
+func (m *Minter) Account() string { return m.account }
+
+func (m *Minter) sign(role, userPub, name string, ttl time.Duration) (string, error) {
+	kp := m.keys[role]
+	if kp == nil {
+		return "", fmt.Errorf("issue %s credentials: %w", role, ErrNoRoleKey)
+	}
+	uc := jwt.NewUserClaims(userPub)
+	uc.Name = name
+	uc.IssuerAccount = m.account
+	uc.Expires = m.now().Add(ttl).Unix()
+	uc.SetScoped(true)
+	tok, err := uc.Encode(kp)
+	if err != nil {
+		return "", fmt.Errorf("relay: sign %s user: %w", role, err)
+	}
+	return tok, nil
+}
+
+// Phone issues the user JWT for a phone's own login key (its device key:
+// the seed never leaves the phone). The server fills the phone role's
+// permissions in with the phone's ID, so it receives only its own dial
+// subject.
+func (m *Minter) Phone(phoneID device.ID, phoneNkey string) (string, error) {
+	if !nkeys.IsValidPublicUserKey(phoneNkey) {
+		return "", fmt.Errorf("issue phone credentials: %w: %q is not a user key", ErrBadCreds, phoneNkey)
+	}
+	if id, err := device.IDFromKey(phoneNkey); err != nil || id != phoneID {
+		return "", fmt.Errorf("issue phone credentials: %w: the key is not the phone's", ErrBadCreds)
+	}
+	return m.sign(RolePhone, phoneNkey, phoneID.String(), PhoneTTL)
+}
+
+// Pairing issues a bearer login, valid until expires, that can only send a
+// pairing request to desktopID and read the answer. It goes into the
+// pairing offer.
+func (m *Minter) Pairing(desktopID device.ID, expires time.Time) (string, error) {
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		return "", fmt.Errorf("relay: make pairing key: %w", err)
+	}
+	pk, _ := kp.PublicKey()
+	ttl := expires.Sub(m.now())
+	if ttl <= 0 {
+		return "", fmt.Errorf("issue pairing login: already expired")
+	}
+	return m.sign(RolePair, pk, desktopID.String(), ttl)
+}
+
+// Creds formats a user JWT with a login seed as a .creds file.
+func Creds(userJWT string, seed []byte) ([]byte, error) {
+	b, err := jwt.FormatUserConfig(userJWT, seed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	return b, nil
+}
+
+// BearerCreds turns a bearer JWT (a pairing login) into a .creds file:
+// nats.go wants a seed to sign the server's nonce with, and the server
+// ignores that signature for a bearer token, so a throwaway key does.
+func BearerCreds(userJWT string) ([]byte, error) {
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		return nil, fmt.Errorf("relay: make key: %w", err)
+	}
+	seed, _ := kp.Seed()
+	return Creds(userJWT, seed)
+}
+
+// CheckPhoneJWT checks a phone's JWT from a pairing answer: it is a user
+// JWT for this phone's login key and name.
+func CheckPhoneJWT(tok string, self device.ID, nkey string) error {
+	uc, err := jwt.DecodeUserClaims(tok)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	if uc.Subject != nkey || uc.Name != self.String() {
+		return fmt.Errorf("%w: issued for another device", ErrBadCreds)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Package relay sets up a hosted deskdial relay: a NATS server or cluster in
+// operator/JWT mode where every user has an account of their own. It makes
+// and keeps the operator, the accounts and their role signing keys, issues
+// device credentials, revokes devices and pushes account changes to the
+// running servers. A desktop that holds its account's phone and pairing
+// signing keys uses Minter to issue a phone's credentials while pairing, so
+// nobody hands out .creds files.
+//
+// The permissions of each role are templates in the account JWT, filled in
+// by the server with the device ID the user JWT carries as its name: a phone
+// receives only its own dial subject, a desktop reaches only its own
+// account's phones, and an account is a subject space of its own.
+package relay
+
+import (
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+)
+
+// Roles of device credentials. Each has its own signing key in the account,
+// so a leaked key can only make users with that role's permissions.
+const (
+	RoleDesktop = "desktop"
+	RolePhone   = "phone"
+	RolePair    = "pair" // one-off login that can only send a pairing request
+)
+
+// Prefix is the subject prefix the relay's permissions are written for.
+const Prefix = "deskdial"
+
+// PhoneService is the NATS micro service phones register as.
+const PhoneService = "deskdial-phone"
+
+// PairInboxPrefix is the reply inbox of pairing logins.
+const PairInboxPrefix = "_INBOX_pair"
+
+// KV bucket every account gets, and its limits.
+const (
+	Bucket         = "calls"
+	BucketHistory  = 5
+	BucketMaxBytes = 1 << 20
+	BucketMaxValue = 2 << 10
+)
+
+// kvSubjects are exactly what a device needs to put, get and watch the
+// bucket; without any one of them one of those fails.
+func kvSubjects() []string {
+	return []string{
+		"$KV." + Bucket + ".>",
+		"$JS.API.STREAM.INFO.KV_" + Bucket,
+		"$JS.API.DIRECT.GET.KV_" + Bucket + ".>",
+		"$JS.API.CONSUMER.CREATE.KV_" + Bucket + ".>",
+	}
+}
+
+// responses lets a device answer each request it receives once, within a
+// minute, without being able to publish to anybody's inbox otherwise.
+func responses() *jwt.ResponsePermission {
+	return &jwt.ResponsePermission{MaxMsgs: 1, Expires: time.Minute}
+}
+
+// roleTemplate is the permission template of a role. {{name()}} is the
+// device ID the user JWT carries as its name.
+func roleTemplate(role string) jwt.UserPermissionLimits {
+	const me = "{{name()}}"
+	var t jwt.UserPermissionLimits
+	t.NatsLimits = jwt.NatsLimits{Subs: jwt.NoLimit, Data: jwt.NoLimit, Payload: jwt.NoLimit}
+	switch role {
+	case RoleDesktop:
+		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".ctl."+me+".>",
+			"$SRV.PING."+PhoneService, "$SRV.INFO."+PhoneService)
+		t.Pub.Allow.Add(kvSubjects()...)
+		t.Sub.Allow.Add(Prefix+".status."+me, Prefix+".pair."+me, Prefix+".ctl."+me+".>", "_INBOX_"+me+".>")
+		t.Resp = responses() // answers to pairing and control requests
+	case RolePhone:
+		t.Pub.Allow.Add(Prefix + ".status.*")
+		t.Pub.Allow.Add(kvSubjects()...)
+		t.Sub.Allow.Add(Prefix+".dial."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
+		t.Resp = responses() // dial replies and discovery answers
+	case RolePair:
+		// A pairing login travels in the offer (QR code), so it is a bearer
+		// token: it can send one sealed join request to its desktop and read
+		// the sealed answer, nothing else, and it expires with the offer.
+		t.Pub.Allow.Add(Prefix + ".pair." + me)
+		t.Sub.Allow.Add(PairInboxPrefix + ".>")
+		t.BearerToken = true
+	}
+	return t
+}
+
+// Limits are an account's limits. Zero fields take the defaults.
+type Limits struct {
+	Conns     int64 // connections at once; DefaultLimits: 20 (a few desktops and phones)
+	Subs      int64 // subscriptions
+	Payload   int64 // bytes per message
+	JSDisk    int64 // JetStream file storage, bytes
+	JSStreams int64 // JetStream streams
+}
+
+// DefaultLimits suit one person's desktops and phones.
+var DefaultLimits = Limits{Conns: 20, Subs: 500, Payload: 8 << 10, JSDisk: 16 << 20, JSStreams: 4}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.Conns != 0 {
+		d.Conns = l.Conns
+	}
+	if l.Subs != 0 {
+		d.Subs = l.Subs
+	}
+	if l.Payload != 0 {
+		d.Payload = l.Payload
+	}
+	if l.JSDisk != 0 {
+		d.JSDisk = l.JSDisk
+	}
+	if l.JSStreams != 0 {
+		d.JSStreams = l.JSStreams
+	}
+	return d
+}
