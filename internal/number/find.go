@@ -49,6 +49,7 @@ func Find(text, region string, opts ...Option) []Match {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	full := text
 	if o.limit > 0 && len(text) > o.limit {
 		cut := o.limit
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
@@ -57,7 +58,15 @@ func Find(text, region string, opts ...Option) []Match {
 		text = text[:cut]
 	}
 	m := newMatcher(text, strings.ToUpper(strings.TrimSpace(region)))
-	return m.run()
+	out := m.run()
+	if n := len(out); n > 0 && len(text) < len(full) {
+		// A number cut by the limit is not reported as the shorter
+		// number it leaves behind.
+		if _, e := scanCandidate(full, out[n-1].Start, out[n-1].Start); e > len(text) {
+			out = out[:n-1]
+		}
+	}
+	return out
 }
 
 // FindUnique is Find keeping only the first appearance of each E.164

@@ -17,6 +17,7 @@ type matcher struct {
 	tries     int
 	lastMatch int // end of the last match, -1 before the first
 	memo      map[string]parsed
+	lookups   int // parse-and-validate calls, for the tests' work bound
 }
 
 // parsed is the memoised outcome of parsing one normalised digit string.
@@ -139,6 +140,11 @@ func asciiDigits(s string) string {
 // extract tries one candidate and returns the end of the last match it
 // produced, or 0.
 func (m *matcher) extract(c cand) int {
+	// Too few digits to be anything (a vanity number has at least three):
+	// skip the rules.
+	if countDigits(m.text, c.start, c.core) < 3 {
+		return 0
+	}
 	if reject, cut := m.amountAfter(c); reject {
 		return 0
 	} else if cut > 0 {
@@ -297,7 +303,7 @@ func (m *matcher) verify(a, b int, c cand) int {
 		return 0
 	}
 	first, _ := decodeAt(m.text, a)
-	if !isLead(first) {
+	if !isLead(first) && !m.forcedIntl(a) {
 		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
 			return 0
 		}
@@ -387,6 +393,7 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 
 // lookup parses one normalised string at VALID leniency.
 func (m *matcher) lookup(key string) parsed {
+	m.lookups++
 	if p, ok := m.memo[key]; ok {
 		return p
 	}
@@ -547,4 +554,17 @@ func (m *matcher) vanity(c cand) int {
 	m.out = append(m.out, Match{Start: c.start, End: k, Raw: raw, Number: n})
 	m.lastMatch = k
 	return k
+}
+
+// countDigits counts the digits in [a, b), stopping at 3.
+func countDigits(s string, a, b int) int {
+	n := 0
+	for i := a; i < b && n < 3; {
+		r, w := decodeAt(s, i)
+		if isDigit(r) {
+			n++
+		}
+		i += w
+	}
+	return n
 }

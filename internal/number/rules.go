@@ -182,8 +182,19 @@ func (m *matcher) forcedIntl(i int) bool {
 	if j == i {
 		return false
 	}
-	tok := strings.ToLower(t[j:i])
-	return strings.Contains(tok, "wa.me/") || strings.Contains(tok, "whatsapp")
+	tok := t[j:i]
+	return containsFoldASCII(tok, "wa.me/") || containsFoldASCII(tok, "whatsapp")
+}
+
+// containsFoldASCII is strings.Contains ignoring ASCII case, without
+// allocating.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // gluedToWord reports whether the separator at i joins the candidate to a

@@ -1,0 +1,85 @@
+package number
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// checkFind runs the matcher on text and checks what must hold for any
+// input: matches in order, not overlapping, inside the text, with their raw
+// text and an E.164 number; and a parse budget linear in the text's length,
+// so that no input makes the clipboard watcher stall.
+func checkFind(t *testing.T, text, region string) {
+	t.Helper()
+	m := newMatcher(text, strings.ToUpper(region))
+	out := m.run()
+	end := 0
+	for _, x := range out {
+		if x.Start < end || x.End <= x.Start || x.End > len(text) {
+			t.Fatalf("match [%d,%d) out of order or range (previous end %d) in %q", x.Start, x.End, end, text)
+		}
+		end = x.End
+		if text[x.Start:x.End] != x.Raw {
+			t.Fatalf("Raw %q != text[%d:%d]", x.Raw, x.Start, x.End)
+		}
+		if !strings.HasPrefix(x.E164, "+") || len(x.E164) < 4 {
+			t.Fatalf("bad E.164 %q for %q", x.E164, x.Raw)
+		}
+		if !utf8.ValidString(x.Raw) && utf8.ValidString(text) {
+			t.Fatalf("match splits a rune: %q", x.Raw)
+		}
+	}
+	if budget := 4*len(text) + 16; m.lookups > budget {
+		t.Fatalf("%d parses for %d bytes (budget %d)", m.lookups, len(text), budget)
+	}
+	// FindUnique and the scan limit never panic either.
+	FindUnique(text, region, WithScanLimit(len(text)/2+1))
+}
+
+func FuzzFind(f *testing.F) {
+	for _, sn := range loadCorpus(f) {
+		f.Add(sn.text, sn.region)
+	}
+	for _, s := range []string{"", "+", "((((((((1", "1-800-AAAAAAAAAA", "2024-05-17 14", "+44 (0)20 7946 0958 x 12#",
+		"tel:%2B4930", "0xx11 3456-7890", "\xff\xfe030 1234567", "1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		"&nbsp;&nbsp;030&nbsp;1234567", ",,,,;;;;12345678#", "wa.me/" + strings.Repeat("9", 30)} {
+		f.Add(s, "DE")
+	}
+	f.Fuzz(func(t *testing.T, text, region string) {
+		if len(region) > 3 {
+			region = region[:3]
+		}
+		checkFind(t, text, region)
+	})
+}
+
+// TestFindLongInputs feeds the shapes that make matchers slow: long digit
+// runs, many short groups, nested brackets, separators without digits.
+// The parse budget in checkFind bounds the work.
+func TestFindLongInputs(t *testing.T) {
+	n := 1 << 16
+	inputs := map[string]string{
+		"digits":       strings.Repeat("7", n),
+		"groups":       strings.Repeat("12 ", n/3),
+		"dashes":       strings.Repeat("1-", n/2),
+		"brackets":     strings.Repeat("(1", n/2),
+		"plus":         strings.Repeat("+1 ", n/3),
+		"dates":        strings.Repeat("2024-05-17 14:22:09 ", n/20),
+		"phones":       strings.Repeat("+49 30 1234567, ", n/16),
+		"slashes":      strings.Repeat("030/1234567/", n/12),
+		"ext":          strings.Repeat("650-253-0000 ext. 1 ", n/20),
+		"nbsp":         strings.Repeat("1\u202f", n/4),
+		"fullwidth":    strings.Repeat("１", n/3),
+		"entities":     strings.Repeat("1&nbsp;", n/7),
+		"commas":       strings.Repeat("1234567,,", n/9),
+		"letters":      strings.Repeat("a1", n/2),
+		"invalid-utf8": strings.Repeat("\xff1", n/2),
+	}
+	for name, text := range inputs {
+		t.Run(name, func(t *testing.T) {
+			checkFind(t, text, "DE")
+			checkFind(t, text, "US")
+		})
+	}
+}
