@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/relay"
+)
+
+const adminUsage = `usage: deskdial admin [--dir DIR] COMMAND
+  init --name NAME --url URL[,URL...]    make the operator and the server configuration (accounts.conf)
+  add-user NAME [--conns N] [--disk BYTES] [--replicas R]
+                                         make a user's account and its calls bucket
+  add-desktop USER DESKTOP_ID [--label L] [--out FILE]
+                                         issue a desktop's .creds (it then issues its phones' own)
+  list                                   users and their devices
+  revoke USER DEVICE                     revoke a device (ID, label or login key) on the servers at once
+  push [--replicas R]                    send every account to the servers again, make missing buckets
+  id                                     print this computer's deskdial ID (for add-desktop)
+DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config directory.
+--server (or NATS_URL) overrides the relay URLs given to init for pushes.`
+
+// cmdAdmin runs the relay operator's commands.
+func cmdAdmin(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "admin")
+	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store")
+	fs.Usage = func() { fmt.Fprintln(e.stderr, adminUsage) }
+	// Flags before the subcommand only; each subcommand parses its own.
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return withCode(exitUsage, err)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usageErr("admin needs a command\n%s", adminUsage)
+	}
+	if *dir == "" {
+		p, err := e.paths()
+		if err != nil {
+			return err
+		}
+		*dir = filepath.Join(p.Config, "relay-admin")
+	}
+	a := &admin{e: e, dir: *dir}
+	switch rest[0] {
+	case "init":
+		return a.init(rest[1:])
+	case "add-user":
+		return a.addUser(ctx, rest[1:])
+	case "add-desktop":
+		return a.addDesktop(rest[1:])
+	case "list":
+		return a.list()
+	case "revoke":
+		return a.revoke(ctx, rest[1:])
+	case "push":
+		return a.push(ctx, rest[1:])
+	case "id":
+		return a.id()
+	}
+	return usageErr("unknown admin command %q\n%s", rest[0], adminUsage)
+}
+
+type admin struct {
+	e   *env
+	dir string
+}
+
+func (a *admin) store() (*relay.Store, error) { return relay.Open(a.dir) }
+
+// servers: --server wins over the URLs stored at init.
+func (a *admin) servers(st *relay.Store) []string {
+	if a.e.server != "" {
+		return strings.Split(a.e.server, ",")
+	}
+	return st.Servers()
+}
+
+func (a *admin) init(args []string) error {
+	fs := newFlags(a.e, "admin init")
+	name := fs.String("name", "deskdial", "the operator's name")
+	urls := fs.String("url", "", "the relay's client URLs, comma-separated (tls://relay.example.org:4222)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("admin init takes no arguments")
+	}
+	if *urls == "" {
+		return usageErr("admin init needs --url: where phones and desktops reach the relay")
+	}
+	st, err := relay.Init(a.dir, *name, strings.Split(*urls, ","))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.e.stdout, "Operator %s made in %s.\n", *name, st.Dir())
+	fmt.Fprintf(a.e.stdout, "Copy %s next to relay.conf on every node, then start nats-server.\n",
+		filepath.Join(st.Dir(), relay.AccountsConf))
+	fmt.Fprintf(a.e.stdout, "Keep %s private: it holds every key of the relay.\n", filepath.Join(st.Dir(), relay.StoreFile))
+	return nil
+}
+
+func (a *admin) addUser(ctx context.Context, args []string) error {
+	fs := newFlags(a.e, "admin add-user")
+	conns := fs.Int64("conns", 0, "connections at once (default 20)")
+	disk := fs.Int64("disk", 0, "JetStream bytes (default 16 MiB)")
+	replicas := fs.Int("replicas", 1, "replicas of the calls bucket (3 in a three-node cluster)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("usage: deskdial admin add-user NAME")
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	acc, err := st.AddUser(pos[0], relay.Limits{Conns: *conns, JSDisk: *disk})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.e.stdout, "User %s has account %s.\n", acc.Name, acc.Pub())
+	urls := a.servers(st)
+	if err := st.Push(ctx, urls, acc.JWT); err != nil {
+		fmt.Fprintf(a.e.stdout, "The relay is not reachable (%v).\nOnce it runs, `deskdial admin push` sends the account and makes its bucket.\n", err)
+		return nil
+	}
+	if err := st.CreateBucket(ctx, urls, acc.Name, *replicas); err != nil {
+		return fmt.Errorf("account pushed, but: %w", err)
+	}
+	fmt.Fprintf(a.e.stdout, "Pushed to %s; calls bucket made.\n", strings.Join(urls, ", "))
+	return nil
+}
+
+func (a *admin) addDesktop(args []string) error {
+	fs := newFlags(a.e, "admin add-desktop")
+	label := fs.String("label", "", "a name for the desktop in `admin list`")
+	out := fs.String("out", "", "write the .creds here (default: USER-LABEL.creds)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErr("usage: deskdial admin add-desktop USER DESKTOP_ID (run `deskdial admin id` on the desktop)")
+	}
+	id, err := device.ParseID(pos[1])
+	if err != nil {
+		return usageErr("desktop ID: %v", err)
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	if *label == "" {
+		*label = id.Short()
+	}
+	creds, err := st.AddDesktop(pos[0], id, *label)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = pos[0] + "-" + *label + ".creds"
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("write %s: %w (choose another --out)", *out, os.ErrExist)
+	}
+	if err := os.WriteFile(*out, creds, 0o600); err != nil {
+		return fmt.Errorf("write creds: %w", err)
+	}
+	fmt.Fprintf(a.e.stdout, "Wrote %s. On the desktop: deskdial --server %s --creds %s serve\n",
+		*out, strings.Join(a.servers(st), ","), filepath.Base(*out))
+	fmt.Fprintf(a.e.stdout, "It holds the keys to issue this user's phones' credentials while pairing: hand it over privately.\n")
+	return nil
+}
+
+func (a *admin) list() error {
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(a.e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "USER\tROLE\tLABEL\tDEVICE\tISSUED\tSTATE")
+	for _, u := range st.Users() {
+		if len(u.Devices) == 0 {
+			fmt.Fprintf(w, "%s\t-\t-\t-\t-\tno devices\n", u.Name)
+		}
+		for _, d := range u.Devices {
+			state := "active"
+			if !d.Revoked.IsZero() {
+				state = "revoked " + d.Revoked.Local().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, d.Role, d.Label, d.Name, d.Issued.Local().Format("2006-01-02"), state)
+		}
+	}
+	return w.Flush()
+}
+
+func (a *admin) revoke(ctx context.Context, args []string) error {
+	fs := newFlags(a.e, "admin revoke")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErr("usage: deskdial admin revoke USER DEVICE (a device ID, label or login key U...)")
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	tok, hit, err := st.Revoke(pos[0], pos[1])
+	if errors.Is(err, relay.ErrNoDevice) && strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
+		// A phone's login key, issued by its desktop while pairing.
+		tok, err = st.RevokeKey(pos[0], pos[1], "")
+		hit = []relay.Device{{Name: pos[1], Nkey: pos[1], Role: relay.RolePhone}}
+	}
+	if err != nil {
+		return err
+	}
+	for _, d := range hit {
+		fmt.Fprintf(a.e.stdout, "Revoked %s %s (%s).\n", d.Role, d.Label, d.Name)
+	}
+	if err := st.Push(ctx, a.servers(st), tok); err != nil {
+		return fmt.Errorf("revoked in %s, but the relay did not get it yet (run `deskdial admin push`): %w", st.Dir(), err)
+	}
+	fmt.Fprintln(a.e.stdout, "The relay closed its connections; it cannot log in again.")
+	return nil
+}
+
+func (a *admin) push(ctx context.Context, args []string) error {
+	fs := newFlags(a.e, "admin push")
+	replicas := fs.Int("replicas", 1, "replicas of buckets made now (3 in a three-node cluster)")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	urls := a.servers(st)
+	if err := st.PushAll(ctx, urls); err != nil {
+		return err
+	}
+	for _, u := range st.Users() {
+		// Making a bucket that exists with the same settings succeeds.
+		if err := st.CreateBucket(ctx, urls, u.Name, *replicas); err != nil {
+			return fmt.Errorf("user %s: %w", u.Name, err)
+		}
+	}
+	fmt.Fprintf(a.e.stdout, "Pushed %d accounts.\n", len(st.Users()))
+	return nil
+}
+
+func (a *admin) id() error {
+	p, err := a.e.paths()
+	if err != nil {
+		return err
+	}
+	id, err := device.LoadOrCreate(p.Config)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.e.stdout, id.ID.String())
+	return nil
+}
