@@ -60,15 +60,16 @@ type Config struct {
 
 // Agent handles dial instructions for one phone. Safe for concurrent use.
 type Agent struct {
-	cfg  Config
-	box  *protocol.Box
-	now  func() time.Time
-	aud  *auditLog
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	seen map[string]seenEntry      // dial ids until they expire
-	rate map[device.ID][]time.Time // accepted-for-processing times per desktop
-	live map[string]liveCall       // dial id -> running call
+	cfg    Config
+	box    *protocol.Box
+	now    func() time.Time
+	aud    *auditLog
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	seen   map[string]seenEntry      // dial ids until they expire
+	rate   map[device.ID][]time.Time // accepted-for-processing times per desktop
+	live   map[string]liveCall       // dial id -> running call
+	pruned time.Time                 // last sweep of seen
 
 	regMu    sync.Mutex
 	regStamp string
@@ -145,11 +146,7 @@ func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
 		Version:  "1.0.0",
 		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
 		Metadata: a.Presence().Metadata(),
-		Handler: func(m bus.Msg) {
-			if out := a.Handle(ctx, m.Data, conn); out != nil {
-				_ = m.Respond(out)
-			}
-		},
+		Handler: func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
 	})
 	if err != nil {
 		return fmt.Errorf("agent: serve: %w", err)
@@ -175,10 +172,31 @@ func refuse(code, format string, args ...any) *refusal {
 	return &refusal{code, fmt.Sprintf(format, args...)}
 }
 
-// Handle processes one sealed message and returns the sealed reply, or nil
-// when there is nobody to answer (the bytes do not name a sender key). Call
-// states of an accepted call go out through pub until ctx ends.
+// HandleMsg processes one sealed message, sends the sealed reply with
+// respond (unless there is nobody to answer: bytes that name no sender
+// key), and only then starts following an accepted call, whose states go
+// out through pub until ctx ends. The reply goes first so the desktop
+// learns "accepted" as early as it can.
+func (a *Agent) HandleMsg(ctx context.Context, data []byte, pub Publisher, respond func([]byte) error) {
+	out, follow := a.handle(ctx, data, pub)
+	if out != nil {
+		_ = respond(out)
+	}
+	if follow != nil {
+		follow()
+	}
+}
+
+// Handle is HandleMsg returning the reply instead of sending it.
 func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
+	out, follow := a.handle(ctx, data, pub)
+	if follow != nil {
+		follow()
+	}
+	return out
+}
+
+func (a *Agent) handle(ctx context.Context, data []byte, pub Publisher) ([]byte, func()) {
 	kind, sender, plain, err := a.box.Open(data)
 	if err != nil {
 		// Answer a box that does not open to the key it names, so a real
@@ -187,14 +205,14 @@ func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
 		_, pk, perr := protocol.Peek(data)
 		if perr != nil {
 			a.audit(Entry{Kind: "dial", Decision: "refused", Code: protocol.CodeMalformed, Reason: "not a deskdial message"})
-			return nil
+			return nil, nil
 		}
 		code, why := protocol.CodeMalformed, "malformed message"
 		if errors.Is(err, protocol.ErrForged) {
 			code, why = CodeForged, "the message was tampered with or not sealed by a paired desktop"
 		}
 		a.audit(Entry{Kind: "dial", Decision: "refused", Code: code, Reason: why})
-		return a.seal(protocol.Refuse(UnknownID, code, why), pk)
+		return a.seal(protocol.Refuse(UnknownID, code, why), pk), nil
 	}
 	a.reloadRegistry()
 	peer, known := a.cfg.Registry.ByCurveKey(sender)
@@ -202,13 +220,13 @@ func (a *Agent) Handle(ctx context.Context, data []byte, pub Publisher) []byte {
 	case protocol.KindDial:
 		return a.handleDial(ctx, plain, sender, peer, known, pub)
 	case protocol.KindHangup:
-		return a.handleHangup(ctx, plain, sender, peer, known)
+		return a.handleHangup(ctx, plain, sender, peer, known), nil
 	}
 	a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeMalformed, Reason: "unexpected message kind"})
-	return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, "unexpected message kind "+kind.String()), sender)
+	return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, "unexpected message kind "+kind.String()), sender), nil
 }
 
-func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) []byte {
+func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) ([]byte, func()) {
 	e := Entry{Kind: "dial"}
 	if known {
 		e.From, e.FromName = peer.ID.String(), peer.Name
@@ -217,7 +235,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	if err != nil {
 		e.Decision, e.Code, e.Reason = "refused", protocol.CodeMalformed, "malformed dial request"
 		a.audit(e)
-		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender)
+		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender), nil
 	}
 	e.ID, e.Target, e.Mode = req.ID, req.Target, string(req.Mode)
 	reply, dialNum, mode, dup := a.decide(req, peer, known)
@@ -225,10 +243,11 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 		e.Decision = "duplicate"
 		e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
 		a.audit(e)
-		return a.seal(reply, sender)
+		return a.seal(reply, sender), nil
 	}
+	var follow func()
 	if reply.Code == "" {
-		reply = a.dial(ctx, req, peer, dialNum, mode, pub)
+		reply, follow = a.dial(ctx, req, peer, dialNum, mode, pub)
 	}
 	a.remember(req, plain, peer.ID, reply)
 	e.Decision = "accepted"
@@ -237,7 +256,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	}
 	e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
 	a.audit(e)
-	return a.seal(reply, sender)
+	return a.seal(reply, sender), follow
 }
 
 // decide applies the policy. It returns a reply with Code set for a
@@ -278,13 +297,14 @@ func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (
 		}
 		return no(refuse(protocol.CodeReplayed, "a request with this id was already handled"))
 	}
-	// Rate limit per desktop over a sliding minute.
-	win := a.rate[peer.ID][:0:0]
-	for _, t := range a.rate[peer.ID] {
-		if now.Sub(t) < time.Minute {
-			win = append(win, t)
-		}
+	// Rate limit per desktop over a sliding minute: the times are in
+	// order, so drop the old ones from the front.
+	win := a.rate[peer.ID]
+	i := 0
+	for i < len(win) && now.Sub(win[i]) >= time.Minute {
+		i++
 	}
+	win = win[i:]
 	if len(win) >= a.cfg.RatePerMinute {
 		a.rate[peer.ID] = win
 		a.mu.Unlock()
@@ -345,16 +365,16 @@ func looksLikeName(s string) bool {
 	return letters > 0 && digits < 3
 }
 
-// dial hands the number to the backend, checking expiry right before, and
-// starts streaming the call's states.
-func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.Peer, num string, mode dialer.Mode, pub Publisher) protocol.Reply {
+// dial hands the number to the backend, checking expiry right before. The
+// returned func starts streaming the call's states (after the reply went out).
+func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.Peer, num string, mode dialer.Mode, pub Publisher) (protocol.Reply, func()) {
 	r := protocol.Reply{V: protocol.Version, ID: req.ID}
 	exp := time.UnixMilli(req.ExpiresAt)
 	// The message may have sat in a socket buffer while this process was
 	// stopped; never dial once the desktop has given up.
 	if now := a.now(); !now.Before(exp) {
 		r.Code, r.Reason = protocol.CodeExpired, fmt.Sprintf("the request expired %s ago before it could be dialled", now.Sub(exp).Round(time.Millisecond))
-		return r
+		return r, nil
 	}
 	dctx, cancel := context.WithDeadline(ctx, exp)
 	call, err := a.cfg.Dialer.Dial(dctx, dialer.Request{ID: req.ID, Number: num, Mode: mode, Expires: exp})
@@ -365,11 +385,10 @@ func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.
 			r.Code = protocol.CodeDialerUnavailable
 		}
 		r.Reason = err.Error()
-		return r
+		return r, nil
 	}
 	r.Accepted, r.Number = true, num
-	a.watch(ctx, req.ID, peer, call, pub)
-	return r
+	return r, func() { a.watch(ctx, req.ID, peer, call, pub) }
 }
 
 // watch streams the call's states, sealed, to the desktop's status subject.
@@ -472,6 +491,13 @@ func (a *Agent) remember(req protocol.DialRequest, plain []byte, from device.ID,
 // pruneLocked forgets ids whose requests expired: an expired request is
 // refused as expired anyway, so the replay cache needs nothing older.
 func (a *Agent) pruneLocked(now time.Time) {
+	// Sweep at most once a second: the map holds at most a minute of
+	// requests, and a sweep per request would cost more than the rest of
+	// the policy.
+	if now.Sub(a.pruned) < time.Second {
+		return
+	}
+	a.pruned = now
 	for id, s := range a.seen {
 		if now.After(s.expires) {
 			delete(a.seen, id)
