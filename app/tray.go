@@ -94,12 +94,19 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 
 	var core *desktop.Core
 	pairEvents := make(chan struct{}, 1)
-	client, err := remote.Open(ctx, d, remote.StartService(remote.OnPair(func(remote.PairEvent) {
+	// The tray is the long-lived instance: its service writes the run file,
+	// so `deskdial call`, `pair` and `phones` in a terminal use it too.
+	svc := remote.NewService(d, remote.OnPair(func(remote.PairEvent) {
 		select {
 		case pairEvents <- struct{}{}:
 		default:
 		}
-	})))
+	}))
+	goRun("service", svc.Run)
+	if err := svc.Ready(ctx); err != nil {
+		return fmt.Errorf("tray: start server: %w", err)
+	}
+	client, err := remote.Open(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -133,7 +140,7 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 		Store: store,
 		TestConnection: func(ctx context.Context, server, creds string) error {
 			if server == "" {
-				return client.Service().Ready(ctx)
+				return svc.Ready(ctx)
 			}
 			dd := *d
 			dd.Server, dd.Creds = server, creds
@@ -165,6 +172,10 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 		},
 	}, core.Refresh)
 
+	// Fyne starts the tray only if it has a menu when its loop starts
+	// (glfw driver: trayStart runs once in runGL), so the first menu is set
+	// here, before the loop and the goroutines that update it.
+	u.Apply(desktop.State{Default: s.DefaultPhone})
 	goRun("core", core.Run)
 	goRun("ui", func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) })
 	goRun("instance", inst.Run)
@@ -204,18 +215,31 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 	goRun("presence", func(ctx context.Context) error {
 		t := time.NewTicker(presenceEvery)
 		defer t.Stop()
+		// After a phone pairs it takes a moment to connect and announce
+		// itself; look again shortly after, backing off.
+		var soon <-chan time.Time
+		wait := time.Second
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-pairEvents:
+				wait = time.Second
+				soon = time.After(wait)
+			case <-soon:
+				if wait < 8*time.Second {
+					wait *= 2
+					soon = time.After(wait)
+				} else {
+					soon = nil
+				}
 			case <-t.C:
 			}
 			core.Refresh()
 		}
 	})
 	goRun("connection", func(ctx context.Context) error {
-		err := client.Service().Ready(ctx)
+		err := svc.Ready(ctx)
 		core.SetConnection(err == nil, err)
 		return nil
 	})
