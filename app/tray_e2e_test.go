@@ -409,7 +409,6 @@ func blank(t *testing.T, path string) bool {
 	return b.Dx() < 50 || b.Dy() < 50 || len(colors) <= 8
 }
 
-
 func TestTrayEndToEnd(t *testing.T) {
 	needDesktop(t)
 	if testing.Short() {
