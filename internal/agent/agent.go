@@ -146,7 +146,7 @@ func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
 		Version:  "1.0.0",
 		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
 		Metadata: a.Presence().Metadata(),
-		Handler: func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
+		Handler:  func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
 	})
 	if err != nil {
 		return fmt.Errorf("agent: serve: %w", err)

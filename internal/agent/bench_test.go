@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,4 +69,24 @@ func BenchmarkClassify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// recDialer counts dials.
+type recDialer struct {
+	nopDialer
+	mu sync.Mutex
+	n  int
+}
+
+func (d *recDialer) Dial(ctx context.Context, r dialer.Request) (dialer.Call, error) {
+	d.mu.Lock()
+	d.n++
+	d.mu.Unlock()
+	return d.nopDialer.Dial(ctx, r)
+}
+
+func (d *recDialer) count() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n
 }

@@ -177,6 +177,9 @@ func TestCallAndStates(t *testing.T) {
 	if got := w.dialled(); len(got) != 1 || got[0] != "+49301234567" {
 		t.Fatalf("dialled %v", got)
 	}
+	// The log backend's call is over as soon as it is logged: a hang-up
+	// finds nothing to end, and says so.
+	wantRefused(t, w.client.Hangup(ctx, w.phone.ID, h.ID), agent.CodeUnknownCall, "no call with this id")
 	list, err := w.client.Phones(ctx)
 	if err != nil || len(list) != 1 || !list[0].Online || list[0].Presence.Name != "Pixel" || !list[0].Presence.PlacesCalls {
 		t.Fatalf("phones %+v %v", list, err)
