@@ -234,22 +234,30 @@ func TestEndToEndEmbeddedServer(t *testing.T) {
 		t.Fatalf("the log backend got %v", got)
 	}
 
-	// Unpairing on the phone: the desktop's next call is refused with the reason.
+	// Unpairing on the phone tells the running desktop, which forgets the
+	// phone too.
+	srv = dpStart(t, desk, "serve")
+	srv.waitFor("is serving on")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(dpMustRun(t, desk, "phones"), "online") {
+		if time.Now().After(deadline) {
+			t.Fatal("the phone did not reconnect to the restarted desktop")
+		}
+	}
 	if out := dpMustRun(t, phone, "unpair", dpDesktopName(t, phone)); !strings.Contains(out, "Unpaired") {
 		t.Fatalf("unpair on the phone: %q", out)
 	}
+	srv.waitFor("Pixel (")
+	srv.waitFor("unpaired itself")
+	if out := dpMustRun(t, desk, "phones"); !strings.Contains(out, "no phone is paired") {
+		t.Fatalf("phones after the phone unpaired: %q", out)
+	}
 	code, _, errOut := dpRun(t, desk, "call", "+49 30 3333333")
-	if code != exitRefused && code != exitOffline {
-		t.Fatalf("call after the phone unpaired: exit %d %s", code, errOut)
+	if code != exitUsage || !strings.Contains(errOut, "no phone is paired") {
+		t.Fatalf("call after unpairing: exit %d %q", code, errOut)
 	}
 	if got := dpLines(t, logFile); len(got) != 2 {
 		t.Fatalf("dialled after unpairing: %v", got)
-	}
-	if out := dpMustRun(t, desk, "unpair", "Pixel"); !strings.Contains(out, "Unpaired Pixel") {
-		t.Fatalf("unpair on the desktop: %q", out)
-	}
-	if out := dpMustRun(t, desk, "phones"); !strings.Contains(out, "no phone is paired") {
-		t.Fatalf("phones after unpairing: %q", out)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -43,6 +44,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	svc := remote.NewService(d,
 		remote.OnPair(func(ev remote.PairEvent) {
 			fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", ev.Phone.Name, ev.Phone.ID.Short())
+		}),
+		remote.OnUnpair(func(p device.Peer) {
+			fmt.Fprintf(e.stdout, "%s (%s) unpaired itself\n", p.Name, p.ID.Short())
 		}),
 		remote.OnStatus(func(ev remote.StatusEvent) {
 			fmt.Fprintf(e.stdout, "%s: %s\n", ev.Phone.Name, statusText(ev.Status))

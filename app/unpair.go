@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/remote"
 )
@@ -45,8 +47,18 @@ func cmdUnpair(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-	} else if err := d.Registry.Remove(p.ID); err != nil {
-		return err
+	} else {
+		// This is a phone forgetting a desktop: tell the desktop first, so
+		// it forgets this phone and closes its login too.
+		nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		nerr := agent.NotifyUnpaired(nctx, d.Identity, p, e.creds, d.Settings.SubjectPrefix)
+		cancel()
+		if err := d.Registry.Remove(p.ID); err != nil {
+			return err
+		}
+		if nerr != nil {
+			fmt.Fprintf(e.stderr, "note: could not %v\n%s keeps listing this phone (offline) until you unpair it there too\n", nerr, p.Name)
+		}
 	}
 	fmt.Fprintf(e.stdout, "Unpaired %s (%s)\n", p.Name, p.ID.Short())
 	return nil

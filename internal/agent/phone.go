@@ -262,3 +262,37 @@ type signer struct{ id *device.Identity }
 
 func (s signer) PublicKey() string                 { return s.id.SignPub }
 func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }
+
+// CodeUnpaired is the code of the notice a phone sends a desktop it has
+// forgotten: a sealed protocol.Reply on the desktop's status subject.
+const CodeUnpaired = "unpaired"
+
+// NotifyUnpaired tells a desktop that this phone forgot it, so the desktop
+// forgets the phone too and closes its server login. The notice is sealed
+// by the phone, so nobody else can unpair it. Best effort: a desktop that
+// is not running learns it from the next refused call.
+func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, creds, prefix string) error {
+	if prefix == "" {
+		prefix = "deskdial"
+	}
+	opts := []bus.Option{bus.URLs(strings.Split(desk.Server, ",")...), bus.Inbox(bus.InboxPrefix(id.ID.String())),
+		bus.ConnectTimeout(3 * time.Second), bus.Name("deskdial unpair")}
+	if desk.CertFP != "" {
+		opts = append(opts, bus.PinCert(desk.CertFP), bus.Nkey(signer{id}))
+	} else if creds != "" {
+		opts = append(opts, bus.Creds(creds))
+	}
+	conn, err := bus.Connect(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("tell %s: %w", desk.Name, err)
+	}
+	defer conn.Close()
+	b, err := protocol.NewBox(id).Seal(protocol.KindReply, protocol.Refuse(UnknownID, CodeUnpaired, "the phone was unpaired from this desktop"), desk.CurvePub)
+	if err != nil {
+		return fmt.Errorf("tell %s: %w", desk.Name, err)
+	}
+	if err := conn.Publish(protocol.SubjectStatus(prefix, desk.ID), b); err != nil {
+		return fmt.Errorf("tell %s: %w", desk.Name, err)
+	}
+	return conn.Flush(ctx)
+}

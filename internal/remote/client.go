@@ -38,7 +38,7 @@ type Client struct {
 	mu     sync.Mutex
 	calls  map[string]chan protocol.Status
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
-	sub   *bus.Subscription
+	sub    *bus.Subscription
 }
 
 type clientOpts struct {

@@ -419,3 +419,28 @@ func TestHostedServerAndUnpairedDesktop(t *testing.T) {
 		t.Fatalf("dialled %v", got)
 	}
 }
+
+func TestUnpairFromThePhone(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	desk := w.preg.List()[0]
+	if err := agent.NotifyUnpaired(ctx, w.phone, desk, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_ = w.desk.Registry.Reload()
+		if _, ok := w.desk.Registry.Get(w.phone.ID); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the desktop still lists the phone that unpaired itself")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	urls, fp := w.client.Service().Servers()
+	if c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(Signer(w.phone)), bus.ConnectTimeout(2*time.Second)); err == nil {
+		c.Close()
+		t.Fatal("the unpaired phone can still log in")
+	}
+}

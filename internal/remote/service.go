@@ -34,6 +34,7 @@ type Service struct {
 	pending  *pairing.Pending
 	onPair   []func(PairEvent)
 	onStatus []func(StatusEvent)
+	onUnpair []func(device.Peer)
 	noRun    bool
 
 	ready chan struct{}
@@ -56,6 +57,15 @@ func OnPair(fn func(PairEvent)) ServiceOption {
 func OnStatus(fn func(StatusEvent)) ServiceOption {
 	return func(s *Service) { s.onStatus = append(s.onStatus, fn) }
 }
+
+// OnUnpair calls fn for every phone that unpaired itself.
+func OnUnpair(fn func(device.Peer)) ServiceOption {
+	return func(s *Service) { s.onUnpair = append(s.onUnpair, fn) }
+}
+
+// codeUnpaired is agent.CodeUnpaired (the agent package is the phone side;
+// the desktop does not import it).
+const codeUnpaired = "unpaired"
 
 // NoRunFile keeps the service from announcing itself in the run file: for
 // a service that lives only as long as one command.
@@ -139,10 +149,8 @@ func (s *Service) run(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if len(s.onStatus) > 0 {
-		if _, err := conn.Subscribe(ctx, protocol.SubjectStatus(d.prefix(), d.Identity.ID), s.handleStatus); err != nil {
-			return err
-		}
+	if _, err := conn.Subscribe(ctx, protocol.SubjectStatus(d.prefix(), d.Identity.ID), s.handleStatus); err != nil {
+		return err
 	}
 	if err := conn.Flush(ctx); err != nil {
 		return err
@@ -291,11 +299,28 @@ func (s *Service) handleJoin(m bus.Msg) {
 
 func (s *Service) handleStatus(m bus.Msg) {
 	kind, sender, plain, err := s.box.Open(m.Data)
-	if err != nil || kind != protocol.KindStatus {
+	if err != nil {
 		return
 	}
 	peer, ok := s.d.Registry.ByCurveKey(sender)
 	if !ok || peer.Role != device.RolePhone {
+		return
+	}
+	if kind == protocol.KindReply {
+		// A phone that was unpaired on its side says so, sealed with its
+		// own key: forget it and close its login.
+		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == codeUnpaired {
+			if s.d.Registry.Remove(peer.ID) == nil {
+				s.box.Forget(peer.CurvePub)
+				_ = s.Reload()
+				for _, fn := range s.onUnpair {
+					fn(peer)
+				}
+			}
+		}
+		return
+	}
+	if kind != protocol.KindStatus {
 		return
 	}
 	st, err := protocol.DecodeStatus(plain)
