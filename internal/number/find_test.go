@@ -115,6 +115,7 @@ func TestFindConferencePause(t *testing.T) {
 		// CSV: a comma before a number is a field separator.
 		{"FR", "06 12 34 56 78,01 23 45 67 89", []string{"+33612345678", "+33123456789"}},
 		{"US", "1042,Ana,+1 718-555-0172", []string{"+17185550172"}},
+		{"US", "1042,,4155550100", []string{"+14155550100"}}, // an empty CSV field, not a pause
 	})
 }
 
@@ -192,6 +193,11 @@ func TestFindRejectsLabelledIDs(t *testing.T) {
 		{"US", "Order 12345 — call us at 650-253-0000", []string{"+16502530000"}},
 		{"CN", "电话号码：13800138000", []string{"+8613800138000"}},
 		{"JP", "電話番号：03-1234-5678", []string{"+81312345678"}},
+		{"US", `{"orderId":"4155550100","phoneNumber":"4155550101"}`, []string{"+14155550101"}},
+		{"DE", "Telefonnummer: 030 1234567, Kundennummer: 030 1234568", []string{"+49301234567"}},
+		{"FR", "Numéro client : 0123456789", nil},
+		{"FR", "Service client : 01 23 45 67 89", []string{"+33123456789"}},
+		{"DE", "Rechnung Nr. 2024/0301234567", nil},
 	})
 }
 

@@ -48,7 +48,7 @@ var labelWords = func() map[string]label {
 		nif nie cif rcs hrb hra registergericht handelsregister idnr steuer-id stnr ust-idnr mwst
 		rechnungsnr bestellnr auftragsnr lieferschein sendungsnummer référence commande n°commande
 		pedido nfe nf-e chave rastreio rastreamento cnh titulo título eleitor nis pis ctps
-		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run
+		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run unix ts created updated modified
 		batch-id trace span`)
 	return m
 }()
@@ -76,7 +76,36 @@ func labelKind(w string) label {
 	if k, ok := labelWords[w]; ok {
 		return k
 	}
+	// Compounds and identifiers: "Telefonnummer", "phoneNumber",
+	// "order_no", "orderId", "customer-code".
+	for _, suf := range compoundSuffixes {
+		if len(w) <= len(suf.s) || !strings.HasSuffix(w, suf.s) {
+			continue
+		}
+		pre := strings.TrimRight(w[:len(w)-len(suf.s)], "_-.")
+		k := labelWords[pre]
+		if k == labelUnknown || k == labelNeutral {
+			k = labelWords[strings.TrimSuffix(pre, "s")]
+		}
+		switch {
+		case k == labelPhone || k == labelID:
+			return k
+		case clientWords[pre]:
+			return labelID
+		}
+		return suf.k
+	}
 	return labelUnknown
+}
+
+// compoundSuffixes: what an unknown word ending like this is when its
+// first part says nothing.
+var compoundSuffixes = []struct {
+	s string
+	k label
+}{
+	{"number", labelUnknown}, {"nummer", labelUnknown}, {"numero", labelUnknown}, {"num", labelUnknown},
+	{"nr", labelUnknown}, {"no", labelUnknown}, {"id", labelID}, {"ids", labelID}, {"code", labelID}, {"key", labelID},
 }
 
 // idLabel reports whether the words before i on the same line (up to the
@@ -129,7 +158,13 @@ func (m *matcher) idLabel(i int) bool {
 			return false
 		}
 		if r, _ := decodeAt(word, 0); isLatinLetter(r) {
-			switch labelKind(strings.ToLower(word)) {
+			lw := strings.ToLower(word)
+			if clientWords[lw] {
+				// "Numéro client" is a customer number, "Service client"
+				// a phone line: the word before decides.
+				return !serviceWords[strings.ToLower(lastWord(win[:b]))]
+			}
+			switch labelKind(lw) {
 			case labelPhone:
 				return false
 			case labelID:
@@ -156,3 +191,8 @@ func (m *matcher) idLabel(i int) bool {
 	}
 	return false
 }
+
+var (
+	clientWords  = map[string]bool{"client": true, "clients": true, "cliente": true, "clientes": true, "kunde": true, "kunden": true}
+	serviceWords = map[string]bool{"service": true, "services": true, "serviço": true, "servicio": true, "atendimento": true, "atención": true, "relation": true, "relations": true, "espace": true}
+)

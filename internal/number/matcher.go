@@ -274,7 +274,9 @@ func trimEnd(s string, a, b int) (int, int) {
 // out of a run of digits joined by dashes ("2024-0301234567") is not a
 // number of its own.
 func (m *matcher) verifyPiece(a, b int, c cand) int {
-	if r, w := decodeBefore(m.text, a); w > 0 && isDash(r) {
+	// "2024/0301234567" (a year and a serial) is one reference, not a
+	// number after a slash.
+	if r, w := decodeBefore(m.text, a); w > 0 && (isDash(r) || r == '/') {
 		if r2, _ := decodeBefore(m.text, a-w); isDigit(r2) {
 			return 0
 		}

@@ -271,7 +271,10 @@ func (m *matcher) afterPause(c cand) bool {
 	if !isDigit(r) && r != '#' {
 		return false
 	}
-	if commas >= 2 || semis >= 1 && m.lastMatch == q {
+	if m.lastMatch == q && (commas >= 2 || semis >= 1) {
+		return true
+	}
+	if commas >= 2 && phoneLikeBefore(t, q) {
 		return true
 	}
 	if m.lastMatch != q {
@@ -681,4 +684,23 @@ func (m *matcher) unitAfter(j int) bool {
 		return true
 	}
 	return false
+}
+
+// phoneLikeBefore reports at least seven digits in the number-like run
+// ending at i: what a dialling pause follows ("0301234567,,1234#"), unlike
+// a short CSV field ("1042,,").
+func phoneLikeBefore(t string, i int) bool {
+	n := 0
+	for j := i; j > 0 && i-j < 40; {
+		r, w := decodeBefore(t, j)
+		switch {
+		case isDigit(r):
+			n++
+		case isPunct(r) || isPlus(r):
+		default:
+			return n >= 7
+		}
+		j -= w
+	}
+	return n >= 7
 }
