@@ -215,10 +215,11 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 	goRun("presence", func(ctx context.Context) error {
 		t := time.NewTicker(presenceEvery)
 		defer t.Stop()
-		// After a phone pairs it takes a moment to connect and announce
-		// itself; look again shortly after, backing off.
-		var soon <-chan time.Time
+		// After a phone pairs, and after the tray (and its server) starts,
+		// phones take a moment to connect and announce themselves; look
+		// again shortly after, backing off.
 		wait := time.Second
+		soon := time.After(wait)
 		for {
 			select {
 			case <-ctx.Done():
