@@ -145,6 +145,7 @@ func (m *matcher) extract(c cand) int {
 	if countDigits(m.text, c.start, c.core) < 3 {
 		return 0
 	}
+	c = m.trimGlued(c)
 	if reject, cut := m.amountAfter(c); reject {
 		return 0
 	} else if cut > 0 {
@@ -569,4 +570,46 @@ func countDigits(s string, a, b int) int {
 		i += w
 	}
 	return n
+}
+
+// trimGlued drops an end group glued to a word when a space or bracket
+// separates it from the rest: "415-555-0100 (9am" keeps "415-555-0100",
+// "ABC1 415-555-0100" keeps "415-555-0100". What is left is still checked
+// by every rule.
+func (m *matcher) trimGlued(c cand) cand {
+	t := m.text
+	next, nw := decodeAt(t, c.end)
+	rightGlued := nw > 0 && (isLatinLetter(next) || isInvalidPunct(next))
+	first, _ := decodeAt(t, c.start)
+	prev, pw := decodeBefore(t, c.start)
+	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start)
+	if !rightGlued && !leftGlued {
+		return c
+	}
+	gs, seps := groupsOf(t, c.start, c.core)
+	if rightGlued && c.end == c.core && len(gs) >= 2 && hasBreak(seps[len(seps)-1]) {
+		e := gs[len(gs)-2].b
+		c = cand{start: c.start, core: e, end: e}
+		gs, seps = gs[:len(gs)-1], seps[:len(seps)-1]
+	}
+	if leftGlued && len(gs) >= 2 && hasBreak(seps[0]) {
+		sep := seps[0]
+		k := strings.LastIndexAny(sep, " \t\u00a0\u202f\u3000")
+		_, w := decodeAt(t, gs[0].b+k)
+		c.start = gs[0].b + k + w
+		for c.start < gs[1].a {
+			r, w := decodeAt(t, c.start)
+			if isLead(r) {
+				break
+			}
+			c.start += w
+		}
+	}
+	return c
+}
+
+// hasBreak reports a separator that parts two numbers: a space or a
+// bracket.
+func hasBreak(sep string) bool {
+	return strings.ContainsAny(sep, " \t\u00a0\u202f\u3000([（［")
 }
