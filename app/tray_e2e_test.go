@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"net"
 	"os"
@@ -354,7 +355,10 @@ func dialedNumbers(file string) []string {
 
 // screenshot saves the window titled title as docs/screenshots/name and
 // checks that it shows something.
-func screenshot(t *testing.T, title, name string) {
+func screenshot(t *testing.T, title, name string) { shoot(t, title, name, nil) }
+
+// shoot is screenshot that also waits until ready holds for the picture.
+func shoot(t *testing.T, title, name string, ready func(image.Image) bool) {
 	t.Helper()
 	var id string
 	poll(t, "window "+title, 10*time.Second, func() bool {
@@ -380,13 +384,44 @@ func screenshot(t *testing.T, title, name string) {
 			t.Logf("import: %v %s", err, out)
 			return false
 		}
-		return !blank(t, path)
+		if blank(t, path) {
+			return false
+		}
+		return ready == nil || ready(decode(path))
 	})
 	// Without a window manager windows stack where they open and import
 	// copies the screen: put this one away before the next is shot.
 	if out, err := exec.Command("xdotool", "windowunmap", "--sync", id).CombinedOutput(); err != nil {
 		t.Logf("unmap %s: %v %s", title, err, out)
 	}
+}
+
+func decode(path string) image.Image {
+	f, err := os.Open(path)
+	if err != nil {
+		return image.NewRGBA(image.Rect(0, 0, 1, 1))
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return image.NewRGBA(image.Rect(0, 0, 1, 1))
+	}
+	return img
+}
+
+// hasQR reports whether the picture holds a QR code: thousands of pure
+// white pixels (the dark theme draws nothing else that white in bulk).
+func hasQR(img image.Image) bool {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bb, _ := img.At(x, y).RGBA(); r == 0xffff && g == 0xffff && bb == 0xffff {
+				n++
+			}
+		}
+	}
+	return n > 5000
 }
 
 // blank reports whether the PNG has fewer than a handful of colours.
@@ -560,7 +595,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	tr.click(t, tr.waitItem(t, "Settings…"))
 	screenshot(t, "Settings", "settings.png")
 	tr.click(t, tr.waitItem(t, "Pair a phone…"))
-	screenshot(t, "Pair a phone", "pairing.png")
+	shoot(t, "Pair a phone", "pairing.png", hasQR)
 
 	// 7. In Chinese: the menu is translated and a recent contact still
 	// calls.

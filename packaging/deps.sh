@@ -17,6 +17,9 @@ test=(xvfb xauth libgl1-mesa-dri x11-utils xclip xdotool imagemagick dbus dbus-x
 # page, shell completions, GLib launching the autostart entry
 test+=(desktop-file-utils systemd groff-base zsh fish gir1.2-glib-2.0)
 
+# A CJK font, so the tray app's Chinese translation renders in the end-to-end
+# screenshots (Fyne falls back to system fonts for glyphs its own font lacks).
+test+=(fonts-wqy-microhei)
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
 
