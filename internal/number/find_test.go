@@ -198,6 +198,9 @@ func TestFindRejectsLabelledIDs(t *testing.T) {
 		{"FR", "Numéro client : 0123456789", nil},
 		{"FR", "Service client : 01 23 45 67 89", []string{"+33123456789"}},
 		{"DE", "Rechnung Nr. 2024/0301234567", nil},
+		{"US", "Fax number for orders: 650-253-0001", []string{"+16502530001"}},
+		{"US", "Ref | 650-253-0001", []string{"+16502530001"}},
+		{"US", "Your order 6502530001 has shipped", nil},
 	})
 }
 

@@ -117,7 +117,8 @@ func (m *matcher) idLabel(i int) bool {
 	j := i
 	for j > lo {
 		r, w := decodeBefore(t, j)
-		if r == '\n' || r == '\r' || isDigit(r) {
+		// Labels do not reach across lines, other numbers or table cells.
+		if r == '\n' || r == '\r' || r == '\t' || r == '|' || r == '·' || r == '•' || isDigit(r) {
 			break
 		}
 		j -= w
@@ -168,6 +169,11 @@ func (m *matcher) idLabel(i int) bool {
 			case labelPhone:
 				return false
 			case labelID:
+				// "Fax for orders:" names what the line is for.
+				if purposeWords[strings.ToLower(lastWord(win[:b]))] {
+					e = b
+					continue
+				}
 				return true
 			case labelUnknown:
 				return false
@@ -196,3 +202,7 @@ var (
 	clientWords  = map[string]bool{"client": true, "clients": true, "cliente": true, "clientes": true, "kunde": true, "kunden": true}
 	serviceWords = map[string]bool{"service": true, "services": true, "serviço": true, "servicio": true, "atendimento": true, "atención": true, "relation": true, "relations": true, "espace": true}
 )
+
+// purposeWords before an ID word make it the purpose of a phone line.
+var purposeWords = map[string]bool{"for": true, "für": true, "pour": true, "para": true, "zur": true, "zum": true,
+	"about": true, "regarding": true, "re": true, "bei": true, "concernant": true, "sobre": true}
