@@ -1,0 +1,292 @@
+// Command relay benchmarks a deskdial relay: it runs the shipped relay.conf
+// in a nats-server child process (JWT mode, TLS), connects N phone agents
+// (the real agent code, one connection each) from this process, and sends
+// dial requests from one desktop at a fixed rate. It prints the dial round
+// trip, the server's memory per phone and its CPU, then the same for a bare
+// nats.go request/reply under the same load.
+//
+//	go run ./bench/relay -phones 10000 -rate 1000 -duration 20s
+//
+// Run it from the repository root (it reads packaging/server). Each process
+// holds one socket per phone: at 10,000 phones the open-file limit must be
+// above 10,100 (`ulimit -n 65536`).
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/relay"
+	"github.com/deskdial/deskdial/internal/relay/loadtest"
+)
+
+func main() {
+	serve := flag.String("serve", "", "internal: run the relay from this directory (the child process)")
+	port := flag.Int("port", 0, "internal: client port of the child")
+	phones := flag.Int("phones", 10000, "phone agents, one connection each")
+	rate := flag.Int("rate", 1000, "dials per second")
+	dur := flag.Duration("duration", 20*time.Second, "how long to send dials in each run")
+	conf := flag.String("conf", filepath.Join("packaging", "server"), "the shipped server configuration")
+	bare := flag.Bool("bare", true, "also run the bare nats.go request/reply baseline")
+	flag.Parse()
+	if *serve != "" {
+		if err := runServer(*serve, *port); err != nil {
+			fmt.Fprintln(os.Stderr, "relay child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *conf, *phones, *rate, *dur, *bare); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// runServer is the child: the shipped relay.conf with its listeners moved
+// to loopback, until stdin closes.
+func runServer(dir string, port int) error {
+	if err := os.Chdir(dir); err != nil {
+		return err
+	}
+	opts, err := server.ProcessConfigFile("relay.conf")
+	if err != nil {
+		return err
+	}
+	opts.Host, opts.Port = "127.0.0.1", port
+	opts.Websocket.Host, opts.Websocket.Port = "127.0.0.1", -1
+	opts.HTTPPort = 0
+	opts.NoLog, opts.NoSigs = true, true
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return err
+	}
+	s.Start()
+	if !s.ReadyForConnections(20 * time.Second) {
+		return fmt.Errorf("server did not start")
+	}
+	// Each line on stdin asks for a garbage collection and the live heap
+	// (heap in use + stacks), so memory per phone is measured after a GC
+	// as well as resident; EOF stops the server.
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		runtime.GC()
+		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("%d\n", ms.HeapInuse+ms.StackInuse)
+	}
+	s.Shutdown()
+	return nil
+}
+
+type proc struct {
+	pid   int
+	url   string
+	stdin io.WriteCloser
+	out   *bufio.Scanner
+	cmd   *exec.Cmd
+}
+
+// startChild runs the relay from srvDir in a child process and waits until
+// it accepts connections.
+func startChild(srvDir string) (*proc, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	child := exec.Command(self, "-serve", srvDir, "-port", strconv.Itoa(port))
+	child.Stderr = os.Stderr
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := child.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{pid: child.Process.Pid, url: fmt.Sprintf("tls://127.0.0.1:%d", port), stdin: stdin,
+		out: bufio.NewScanner(stdout), cmd: child}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return p, nil
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, fmt.Errorf("the relay child did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *proc) stop() {
+	p.stdin.Close()
+	_ = p.cmd.Wait()
+}
+
+// live asks the child to collect garbage and returns its live heap and
+// stacks in bytes.
+func (p *proc) live() int64 {
+	if _, err := fmt.Fprintln(p.stdin, "mem"); err != nil || !p.out.Scan() {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(p.out.Text()), 10, 64)
+	return n
+}
+
+// rss is the resident memory of the process in bytes.
+func (p *proc) rss() int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// cpu is the user+system CPU time the process used.
+func (p *proc) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, bare bool) error {
+	dir, err := os.MkdirTemp("", "deskdial-relay-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := loadtest.MakeCerts(filepath.Join(dir, "tls")); err != nil {
+		return err
+	}
+	os.Setenv("SSL_CERT_FILE", filepath.Join(dir, "tls", "ca.pem"))
+	st, err := relay.Init(filepath.Join(dir, "admin"), "deskdial-bench", nil)
+	if err != nil {
+		return err
+	}
+	if _, err := st.AddUser("team", relay.Limits{Conns: -1, Subs: -1}); err != nil {
+		return err
+	}
+	desk, err := device.LoadOrCreate(filepath.Join(dir, "desktop"))
+	if err != nil {
+		return err
+	}
+	creds, err := st.AddDesktop("team", desk.ID, "desk")
+	if err != nil {
+		return err
+	}
+	credsPath := filepath.Join(dir, "desktop", "desk.creds")
+	if err := os.WriteFile(credsPath, creds, 0o600); err != nil {
+		return err
+	}
+	srvDir := filepath.Join(dir, "relay")
+	if err := os.MkdirAll(srvDir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range []string{"relay.conf", "common.conf"} {
+		b, err := os.ReadFile(filepath.Join(conf, f))
+		if err != nil {
+			return fmt.Errorf("read the shipped configuration (run from the repository root?): %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(srvDir, f), b, 0o600); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(srvDir, relay.AccountsConf), st.AccountsConf(), 0o600); err != nil {
+		return err
+	}
+	if err := os.Symlink(filepath.Join(dir, "tls"), filepath.Join(srvDir, "tls")); err != nil {
+		return err
+	}
+	cfg := loadtest.Config{DesktopCreds: credsPath, Desktop: desk, Phones: phones, Rate: rate,
+		Duration: dur, WorkDir: filepath.Join(dir, "load")}
+	fmt.Printf("relay: nats-server %s in a child process, shipped relay.conf (JWT, TLS); %d phones, %d dials/s for %s\n",
+		server.VERSION, phones, rate, dur)
+
+	measure := func(name string, start func(context.Context, loadtest.Config) (*loadtest.Phones, error),
+		drive func(context.Context, loadtest.Config, *loadtest.Phones) (loadtest.Result, error)) error {
+		srv, err := startChild(srvDir)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		cfg.URL = srv.url
+		live0, rss0 := srv.live(), srv.rss()
+		p, err := start(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		rss1 := srv.rss()
+		live1 := srv.live()
+		cpu0, t0 := srv.cpu(), time.Now()
+		r, err := drive(ctx, cfg, p)
+		if err != nil {
+			return err
+		}
+		cpu := float64(srv.cpu()-cpu0) / float64(time.Since(t0)) * 100
+		perPhone := float64(rss1-rss0) / float64(phones) / 1024
+		livePhone := float64(live1-live0) / float64(phones) / 1024
+		fmt.Printf("%-8s connect %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB; server CPU %.0f %%\n         %s\n",
+			name, p.ConnectTime.Round(time.Millisecond), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
+			r.Max.Round(time.Microsecond), perPhone, livePhone, cpu, r)
+		if name == "deskdial" && (r.Lost != 0 || r.Duplicated != 0 || r.Accepted != r.Sent) {
+			return fmt.Errorf("dials lost or duplicated: %s", r)
+		}
+		return nil
+	}
+	if err := measure("deskdial", loadtest.StartAgents, loadtest.Drive); err != nil {
+		return err
+	}
+	if bare {
+		cfg.WorkDir = filepath.Join(dir, "bare")
+		if err := measure("bare", loadtest.StartBare, loadtest.DriveBare); err != nil {
+			return err
+		}
+	}
+	return nil
+}
