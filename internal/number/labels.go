@@ -49,6 +49,9 @@ var labelWords = func() map[string]label {
 		rechnungsnr bestellnr auftragsnr lieferschein sendungsnummer référence commande n°commande
 		pedido nfe nf-e chave rastreio rastreamento cnh titulo título eleitor nis pis ctps
 		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run unix ts created updated modified
+		package paket colis encomenda pacote sendung consignment waybill vertrag vertrags auftrags bestell
+		rechnungs liefer sendungs mitglieds versicherungs kassenzeichen réf ref. contrat adhérent contrato
+		matrícula matricula fatura nota pedidos voucher gutschein coupon promo rabatt
 		batch-id trace span`)
 	return m
 }()
@@ -64,7 +67,8 @@ var cjkLabels = []struct {
 	{"联系", labelPhone}, {"連絡", labelPhone}, {"热线", labelPhone}, {"TEL", labelPhone}, {"☎", labelPhone}, {"📞", labelPhone}, {"📱", labelPhone},
 	{"订单", labelID}, {"訂單", labelID}, {"单号", labelID}, {"單號", labelID}, {"发票", labelID}, {"發票", labelID},
 	{"身份证", labelID}, {"税号", labelID}, {"注文", labelID}, {"請求", labelID}, {"伝票", labelID}, {"会員", labelID},
-	{"会员", labelID}, {"账号", labelID}, {"帳號", labelID}, {"账户", labelID}, {"口座", labelID}, {"注文番号", labelID}, {"問い合わせ番号", labelID}, {"受付番号", labelID}, {"管理番号", labelID},
+	{"会员", labelID}, {"账号", labelID}, {"帳號", labelID}, {"账户", labelID}, {"口座", labelID}, {"合同", labelID}, {"工单", labelID}, {"流水号", labelID}, {"交易号", labelID}, {"客户编号", labelID}, {"客户号", labelID},
+	{"客服", labelPhone}, {"お客様番号", labelID}, {"受注番号", labelID}, {"注文番号", labelID}, {"問い合わせ番号", labelID}, {"受付番号", labelID}, {"管理番号", labelID},
 	{"整理番号", labelID}, {"予約番号", labelID}, {"顧客番号", labelID}, {"契約番号", labelID}, {"証券番号", labelID}, {"会員番号", labelID},
 	{"编号", labelID}, {"編號", labelID}, {"郵便", labelID}, {"邮编", labelID}, {"邮政", labelID}, {"〒", labelID},
 	{"快递", labelID}, {"运单", labelID}, {"会议号", labelID}, {"会議ID", labelID}, {"密码", labelID}, {"パスコード", labelID},
