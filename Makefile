@@ -147,24 +147,20 @@ install-phone-service:
 	systemctl --user daemon-reload
 	systemctl --user enable --now deskdial-phone.service
 
-# A Linux tarball made by fyne package (fyne.io/tools), with deskdial's own
-# .desktop entry swapped in: fyne.io/tools v1.7.4 cannot write a URL-scheme
-# handler entry (see FyneApp.toml). It reads app ID, version and icon from
-# FyneApp.toml by hand because fyne package looks for that file next to the
-# Go sources (app/), while it lives at the top of the tree.
+# A Linux tarball made by fyne package (fyne.io/tools). The desktop entry it
+# writes is replaced by packaging/linux/deskdial.desktop (keeping the file
+# name and icon name its Makefile installs), because fyne.io/tools v1.7.4
+# cannot write a URL scheme handler entry (see FyneApp.toml). App ID, version
+# and icon are passed from FyneApp.toml by hand: fyne package looks for that
+# file next to the Go sources (app/), while it lives at the top of the tree.
 package: build
-	@mkdir -p $(DIST)
 	rm -rf $(DIST)/pkg && mkdir -p $(DIST)/pkg
 	cd $(DIST)/pkg && $(FYNE) package --os linux --src $(CURDIR)/app --exe $(CURDIR)/$(BIN)/deskdial \
 	  --name deskdial --app-id $(APP_ID) --app-version $(APP_VERSION) --icon $(CURDIR)/assets/icons/app.png --release
 	cd $(DIST)/pkg && tar -xJf deskdial.tar.xz && rm deskdial.tar.xz
-	d=$$(find $(DIST)/pkg -name '*.desktop' -path '*/applications/*'); \
-	  cp packaging/linux/deskdial.desktop "$$(dirname $$d)/deskdial.desktop" && \
-	  { [ "$$d" = "$$(dirname $$d)/deskdial.desktop" ] || rm "$$d"; }
-	share=$$(dirname $$(find $(DIST)/pkg -type d -name applications)); \
-	  install -d $$share/man/man1 $$share/icons/hicolor/256x256/apps && \
-	  $(BIN)/deskdial man > $$share/man/man1/deskdial.1 && \
-	  install -m 644 assets/icons/app.png $$share/icons/hicolor/256x256/apps/deskdial.png
+	d=$$(find $(DIST)/pkg -name '$(APP_ID).desktop'); test -n "$$d" && \
+	  sed 's|^Icon=deskdial$$|Icon=$(APP_ID)|' packaging/linux/deskdial.desktop > "$$d" && \
+	  desktop-file-validate "$$d"
 	tar -C $(DIST)/pkg -cJf $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz .
 	rm -rf $(DIST)/pkg
-	@echo "deskdial: $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz"
+	@echo "deskdial: $(DIST)/deskdial-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz (unpack, then sudo make -C deskdial install)"
