@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTrayFootprint measures the idle tray app: resident memory, CPU time
+// and how often its threads wake up, over DESKDIAL_FOOTPRINT (e.g. "60s")
+// after it settled. It is a measurement for docs/benchmarks.md, not a
+// pass/fail test, so it runs only when asked:
+//
+//	DESKDIAL_FOOTPRINT=60s xvfb-run -a dbus-run-session -- go test -run TestTrayFootprint -v ./app
+func TestTrayFootprint(t *testing.T) {
+	window := os.Getenv("DESKDIAL_FOOTPRINT")
+	if window == "" {
+		t.Skip("a measurement; set DESKDIAL_FOOTPRINT=60s to run it")
+	}
+	idle, err := time.ParseDuration(window)
+	if err != nil {
+		t.Fatalf("DESKDIAL_FOOTPRINT: %v", err)
+	}
+	needDesktop(t)
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "deskdial")
+	if out, err := exec.Command("go", "build", "-ldflags", "-s -w", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	home := filepath.Join(tmp, "home")
+	os.MkdirAll(home, 0o700)
+	os.WriteFile(filepath.Join(home, "settings.json"),
+		[]byte(fmt.Sprintf(`{"version":2,"listen":"127.0.0.1:%d"}`, freePort(t))), 0o600)
+	cmd, out := start(t, []string{"LANG=en_US.UTF-8"}, bin, "--home", home)
+	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(out.String(), "tray: ready") })
+	// Let start-up work (presence look-ups, font loading) finish.
+	time.Sleep(15 * time.Second)
+	pid := cmd.Process.Pid
+	cpu0, sw0 := cpuTicks(t, pid), switches(t, pid)
+	t0 := time.Now()
+	time.Sleep(idle)
+	cpu1, sw1 := cpuTicks(t, pid), switches(t, pid)
+	el := time.Since(t0)
+	const hz = 100 // USER_HZ on Linux
+	cpuPct := float64(cpu1-cpu0) / hz / el.Seconds() * 100
+	t.Logf("idle over %v: RSS %.1f MB, CPU %.3f%%, %.1f context switches/s (all threads), %d threads",
+		el.Round(time.Second), float64(rssKB(t, pid))/1024, cpuPct, float64(sw1-sw0)/el.Seconds(), threads(t, pid))
+}
+
+func procField(t *testing.T, path, key string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, key+":") {
+			return strings.TrimSpace(strings.TrimPrefix(l, key+":"))
+		}
+	}
+	return ""
+}
+
+func rssKB(t *testing.T, pid int) int {
+	v, _ := strconv.Atoi(strings.Fields(procField(t, fmt.Sprintf("/proc/%d/status", pid), "VmRSS") + " 0")[0])
+	return v
+}
+
+func threads(t *testing.T, pid int) int {
+	v, _ := strconv.Atoi(procField(t, fmt.Sprintf("/proc/%d/status", pid), "Threads"))
+	return v
+}
+
+// cpuTicks is utime+stime of the process (all threads), in USER_HZ ticks.
+func cpuTicks(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
+}
+
+// switches sums every thread's context switches: each is a wake-up.
+func switches(t *testing.T, pid int) int64 {
+	t.Helper()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	var n int64
+	for _, p := range tasks {
+		for _, k := range []string{"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"} {
+			v, _ := strconv.ParseInt(procField(t, p, k), 10, 64)
+			n += v
+		}
+	}
+	return n
+}
