@@ -1,6 +1,7 @@
 package number
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -82,4 +83,49 @@ func TestFindLongInputs(t *testing.T) {
 			checkFind(t, text, "US")
 		})
 	}
+}
+
+// The hand-written inner-match splits agree with libphonenumber's
+// patterns run by Go's regexp engine.
+var innerPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`/+(.*)`),
+	regexp.MustCompile(`(\([^(]*)`),
+	regexp.MustCompile(`(?:\p{Z}-|-\p{Z})\p{Z}*(.+)`),
+	regexp.MustCompile(`[\x{2012}-\x{2015}\x{FF0D}]\p{Z}*(.+)`),
+	regexp.MustCompile(`\.+\p{Z}*([^.]+)`),
+	regexp.MustCompile(`\p{Z}+(\P{Z}+)`),
+}
+
+func checkInnerSplits(t *testing.T, s string) {
+	if !utf8.ValidString(s) || strings.ContainsAny(s, "\n\r") {
+		return
+	}
+	for kind, re := range innerPatterns {
+		want := re.FindAllStringSubmatchIndex(s, -1)
+		var got [][]int
+		for pos := 0; ; {
+			ms, gs, ge, ok := innerSplit(kind, s, pos)
+			if !ok {
+				break
+			}
+			got = append(got, []int{ms, gs, ge})
+			pos = ge
+		}
+		if len(got) != len(want) {
+			t.Fatalf("kind %d on %q: %d matches, regexp %d (%v vs %v)", kind, s, len(got), len(want), got, want)
+		}
+		for i := range got {
+			if got[i][0] != want[i][0] || got[i][1] != want[i][2] || got[i][2] != want[i][3] {
+				t.Fatalf("kind %d on %q: match %d = %v, regexp %v", kind, s, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func FuzzInnerSplit(f *testing.F) {
+	for _, s := range []string{"651-234-2345/332-445-1234", "(82) 23-123456 (82) 23-123456", "030 - 1234567", "0301234567—12345",
+		"1.2. 3..4", "12 34  56\u3000\u00a078", "//12", "- -1", ". .", "(((1", "1 - - 2", "a－ b", ".", " x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkInnerSplits(t, s) })
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -209,32 +210,27 @@ func trimPunct(s string, a, b int) (int, int) {
 	return a, b
 }
 
-// Inner-match patterns, in libphonenumber's order: a piece of a candidate
-// that failed as a whole may still be a number.
-var innerMatches = []*regexp.Regexp{
-	regexp.MustCompile(`/+(.*)`),
-	regexp.MustCompile(`(\([^(]*)`),
-	regexp.MustCompile(`(?:\p{Z}-|-\p{Z})\p{Z}*(.+)`),
-	regexp.MustCompile(`[\x{2012}-\x{2015}\x{FF0D}]\p{Z}*(.+)`),
-	regexp.MustCompile(`\.+\p{Z}*([^.]+)`),
-	regexp.MustCompile(`\p{Z}+(\P{Z}+)`),
-}
-
-// innerMatch is libphonenumber's extractInnerMatch: it returns at the first
-// piece that verifies.
+// innerMatch is libphonenumber's extractInnerMatch: a candidate that failed
+// as a whole may hold a number, split off at a slash, a bracket, a spaced
+// dash, a dash, a full stop or a space (tried in that order). For each kind
+// of split it tries the text before the first split, then each piece after
+// a split, and returns at the first piece that verifies.
 func (m *matcher) innerMatch(c cand) int {
 	s := m.text[c.start:c.end]
 	if len(s) < 4 {
 		return 0
 	}
-	for _, re := range innerMatches {
-		locs := re.FindAllStringSubmatchIndex(s, -1)
-		for k, loc := range locs {
-			if m.tries <= 0 {
-				return 0
+	for kind := 0; kind < innerKinds; kind++ {
+		pos := 0
+		first := true
+		for m.tries > 0 {
+			mStart, gStart, gEnd, ok := innerSplit(kind, s, pos)
+			if !ok {
+				break
 			}
-			if k == 0 {
-				a, b := trimEnd(m.text, c.start, c.start+loc[0])
+			if first {
+				first = false
+				a, b := trimEnd(m.text, c.start, c.start+mStart)
 				if b-a >= 3 {
 					if end := m.verifyPiece(a, b, c); end > 0 {
 						return end
@@ -242,19 +238,140 @@ func (m *matcher) innerMatch(c cand) int {
 				}
 				m.tries--
 			}
-			if loc[2] < 0 {
-				continue
-			}
-			a, b := trimEnd(m.text, c.start+loc[2], c.start+loc[3])
+			a, b := trimEnd(m.text, c.start+gStart, c.start+gEnd)
 			if b-a >= 3 {
 				if end := m.verifyPiece(a, b, c); end > 0 {
 					return end
 				}
 			}
 			m.tries--
+			pos = gEnd
 		}
 	}
 	return 0
+}
+
+const innerKinds = 6
+
+func isZ(r rune) bool {
+	if r < 0x80 {
+		return r == ' '
+	}
+	return unicode.In(r, unicode.Z)
+}
+
+// innerSplit finds, at or after pos, the next match of libphonenumber's
+// inner-match pattern number kind, hand-written for speed:
+//
+//	0 /+(.*)   1 (\([^(]*)   2 (?:\p{Z}-|-\p{Z})\p{Z}*(.+)
+//	3 [‒-―－]\p{Z}*(.+)   4 \.+\p{Z}*([^.]+)   5 \p{Z}+(\P{Z}+)
+//
+// It returns where the match starts and the span of its group.
+func innerSplit(kind int, s string, pos int) (mStart, gStart, gEnd int, ok bool) {
+	// rest is "\p{Z}*(.+)" from p: the spaces are skipped unless that
+	// leaves nothing, in which case the regexp gives the last one back.
+	rest := func(p int) (int, bool) {
+		g := p
+		for g < len(s) {
+			r, w := decodeAt(s, g)
+			if !isZ(r) {
+				break
+			}
+			g += w
+		}
+		if g < len(s) {
+			return g, true
+		}
+		if g > p {
+			_, w := decodeBefore(s, g)
+			return g - w, true
+		}
+		return 0, false
+	}
+	skipZ := func(i int) int {
+		for i < len(s) {
+			r, w := decodeAt(s, i)
+			if !isZ(r) {
+				break
+			}
+			i += w
+		}
+		return i
+	}
+	for i := pos; i < len(s); {
+		r, w := decodeAt(s, i)
+		switch kind {
+		case 0:
+			if r == '/' {
+				j := i
+				for j < len(s) && s[j] == '/' {
+					j++
+				}
+				return i, j, len(s), true
+			}
+		case 1:
+			if r == '(' {
+				j := i + 1
+				for j < len(s) && s[j] != '(' {
+					j++
+				}
+				return i, i, j, true
+			}
+		case 2:
+			r2, w2 := decodeAt(s, i+w)
+			if (isZ(r) && r2 == '-') || (r == '-' && w2 > 0 && isZ(r2)) {
+				if g, ok := rest(i + w + w2); ok {
+					return i, g, len(s), true
+				}
+			}
+		case 3:
+			if (r >= 0x2012 && r <= 0x2015) || r == 0xFF0D {
+				if g, ok := rest(i + w); ok {
+					return i, g, len(s), true
+				}
+			}
+		case 4:
+			if r == '.' {
+				j := i
+				for j < len(s) && s[j] == '.' {
+					j++
+				}
+				g := skipZ(j)
+				e := g
+				for e < len(s) && s[e] != '.' {
+					e++
+				}
+				if e > g {
+					return i, g, e, true
+				}
+				if g > j {
+					// The regexp gives the last space back to the group.
+					_, lw := decodeBefore(s, g)
+					return i, g - lw, g, true
+				}
+				i = j
+				continue
+			}
+		case 5:
+			if isZ(r) {
+				g := skipZ(i)
+				e := g
+				for e < len(s) {
+					r2, w2 := decodeAt(s, e)
+					if isZ(r2) {
+						break
+					}
+					e += w2
+				}
+				if e > g {
+					return i, g, e, true
+				}
+				return 0, 0, 0, false
+			}
+		}
+		i += w
+	}
+	return 0, 0, 0, false
 }
 
 // trimEnd removes trailing characters that are neither digits nor letters
