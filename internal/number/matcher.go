@@ -450,6 +450,10 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 	core := min(b, c.core)
 	seenDigit := false
 	for i := a; i < core; {
+		if w := entityAt(m.text, i); w > 0 {
+			i += w
+			continue
+		}
 		r, w := decodeAt(m.text, i)
 		i += w
 		if v := digitValue(r); v >= 0 {
@@ -680,6 +684,10 @@ func (m *matcher) vanity(c cand) int {
 func countDigits(s string, a, b int) int {
 	n := 0
 	for i := a; i < b && n < 3; {
+		if w := entityAt(s, i); w > 0 {
+			i += w
+			continue
+		}
 		r, w := decodeAt(s, i)
 		if isDigit(r) {
 			n++

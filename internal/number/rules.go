@@ -24,6 +24,10 @@ func groupsOf(s string, a, b int) (gs []group, seps []string) {
 	seps = make([]string, 0, 8)
 	last := -1
 	for i := a; i < b; {
+		if w := entityAt(s, i); w > 0 {
+			i += w
+			continue
+		}
 		r, w := decodeAt(s, i)
 		d := digitValue(r)
 		if d < 0 {

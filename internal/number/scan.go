@@ -155,8 +155,26 @@ func punctAt(s string, i int) int {
 	if isPunct(r) {
 		return w
 	}
-	if r == '&' {
+	return entityAt(s, i)
+}
+
+// entityAt returns the length of an escaped separator at i: an HTML space
+// entity, or a URL-escaped space, dash or bracket ("tel:+49%2030%201234"),
+// or 0. Their digits are not the number's.
+func entityAt(s string, i int) int {
+	if i >= len(s) {
+		return 0
+	}
+	switch s[i] {
+	case '&':
 		return htmlSpace(s, i)
+	case '%':
+		if i+2 < len(s) && s[i+1] == '2' {
+			switch s[i+2] {
+			case '0', '8', '9', 'd', 'D':
+				return 3
+			}
+		}
 	}
 	return 0
 }
