@@ -129,6 +129,7 @@ func TestFindRejectsDatesAndTimes(t *testing.T) {
 		{"DE", "17.05.2024 14:22", nil},
 		{"JP", "2024/05/17 14:22:09", nil},
 		{"US", "20240517142209", nil},
+		{"BR", `{"iat": 1716000000, "exp": 1716003600}`, nil}, // JWT times, valid São Paulo numbers otherwise
 		{"US", "Coverage 2024-05-17 — 2025-05-16", nil},
 		{"DE", "Bestellung 20240517 vom 17.05.2024 – Rückfragen unter 030 1234567.", []string{"+49301234567"}},
 		{"US", "2024-05-17 650-253-0000", []string{"+16502530000"}}, // the rest of a candidate is kept

@@ -48,7 +48,8 @@ var labelWords = func() map[string]label {
 		nif nie cif rcs hrb hra registergericht handelsregister idnr steuer-id stnr ust-idnr mwst
 		rechnungsnr bestellnr auftragsnr lieferschein sendungsnummer référence commande n°commande
 		pedido nfe nf-e chave rastreio rastreamento cnh titulo título eleitor nis pis ctps
-		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run unix ts created updated modified
+		meetingid konferenz-id webinar pages page pp vol doi arxiv pmid job task request req session thread run unix ts created updated modified time expires
+		expiry expiration iat exp nbf
 		package paket colis encomenda pacote sendung consignment waybill vertrag vertrags auftrags bestell
 		rechnungs liefer sendungs mitglieds versicherungs kassenzeichen réf ref. contrat adhérent contrato
 		matrícula matricula fatura nota pedidos voucher gutschein coupon promo rabatt
