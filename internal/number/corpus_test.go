@@ -13,9 +13,9 @@ import (
 // Ratchet for the labelled corpus: raise it when the matcher gets better,
 // never lower it.
 const (
-	minF1        = 0.99
-	minPrecision = 0.99
-	minRecall    = 0.99
+	minF1        = 1.0
+	minPrecision = 1.0
+	minRecall    = 1.0
 )
 
 // snippet is one labelled text from testdata/corpus.
