@@ -24,6 +24,9 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	region := fs.String("region", "", "region for national numbers (default: settings, then locale)")
 	modem := fs.String("modem", "", "ofono/modemmanager: modem object path (default: the first)")
 	serial := fs.String("serial", "", "adb: device serial (default: the only device)")
+	adbPath := fs.String("adb", "", "adb: the adb program (default: adb from PATH)")
+	adbPort := fs.Int("adb-port", 0, "adb: port of the adb server (default 5037)")
+	bus := fs.String("bus", "", "ofono/modemmanager: D-Bus address (default: the system bus)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -51,7 +54,9 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := backends.Open(*backend, backends.Options{Modem: *modem, Serial: *serial})
+	d, err := backends.Open(*backend, backends.Options{
+		Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus,
+	})
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
