@@ -136,7 +136,7 @@ func (m *matcher) rejectCandidate(c cand) bool {
 			return true
 		case next == '@' && m.sipUser(c.start):
 			// sip:+4930123456@example.org: the user part of a SIP URI.
-		case next == '@' || next == '_' || next == '°' || next == 'º' || next == '′' || next == '″' || next == '\'':
+		case next == '@' || next == '_' || next == '°' || next == 'º' || next == '′' || next == '″':
 			return true
 		case next == '-' || next == '/' || next == '.':
 			r, _ := decodeAt(t, c.end+nw)
