@@ -50,7 +50,7 @@ func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 		c.At = time.Now()
 	}
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		now := time.Now().UnixNano()
 		res, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -72,7 +72,7 @@ func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 
 // UpdateCall sets the outcome and duration of a call recorded earlier.
 func (s *Store) UpdateCall(ctx context.Context, id int64, outcome string, d time.Duration) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		now := time.Now().UnixNano()
 		var number string
 		err := tx.QueryRowContext(ctx, `UPDATE calls SET outcome = ?, duration_ms = ?, updated = ? WHERE id = ? RETURNING number`,
@@ -167,7 +167,7 @@ func (s *Store) Calls(ctx context.Context, n int) ([]Call, error) {
 // ClearCalls deletes the whole call history ("Clear history" in settings).
 // With sync, the other desktops clear the same calls.
 func (s *Store) ClearCalls(ctx context.Context) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		now := time.Now().UnixNano()
 		// A tombstone per number tells the other desktops to drop their
 		// copies of calls made up to now.
@@ -196,7 +196,7 @@ func (s *Store) Prune(ctx context.Context, retentionDays int) error {
 		return nil
 	}
 	cut := time.Now().Add(-time.Duration(retentionDays) * 24 * time.Hour).UnixMilli()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM calls WHERE at < ?`, cut)
 		if err != nil {
 			return err

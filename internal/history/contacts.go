@@ -134,7 +134,7 @@ func (s *Store) queryContacts(ctx context.Context, q querier, query string, args
 
 // findDuplicate returns the ID of the stored contact that rec describes:
 // the one with the same UID, else one with the same name sharing a number.
-func findDuplicate(ctx context.Context, tx *sql.Tx, rec *contactRec) (int64, error) {
+func findDuplicate(ctx context.Context, tx *wtx, rec *contactRec) (int64, error) {
 	var id int64
 	if rec.UID != "" {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM contacts WHERE uid = ? ORDER BY id LIMIT 1`, rec.UID).Scan(&id)
@@ -176,7 +176,7 @@ func findDuplicate(ctx context.Context, tx *sql.Tx, rec *contactRec) (int64, err
 // are united, empty fields filled in. It reports the contact's ID and
 // whether it existed before, and queues the change for sync when sync is
 // true.
-func putContact(ctx context.Context, tx *sql.Tx, rec *contactRec, replace, sync bool) (int64, bool, error) {
+func putContact(ctx context.Context, tx *wtx, rec *contactRec, replace, sync bool) (int64, bool, error) {
 	var id int64
 	var err error
 	if replace {
@@ -226,15 +226,13 @@ func putContact(ctx context.Context, tx *sql.Tx, rec *contactRec, replace, sync 
 	for _, n := range rec.Numbers {
 		// A number already stored keeps its label unless it was only
 		// "other" and this card says more.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers(contact_id, label, e164) VALUES (?, ?, ?)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers(contact_id, label, e164, forms) VALUES (?, ?, ?, deskdial_digits(?3))
 			ON CONFLICT(contact_id, e164) DO UPDATE SET label = excluded.label WHERE label = 'other'`,
 			id, n.Label, n.E164); err != nil {
 			return 0, false, err
 		}
 	}
-	if err := reindexContact(ctx, tx, id); err != nil {
-		return 0, false, err
-	}
+	tx.reindex(id)
 	if !sync {
 		return id, existed, nil
 	}
@@ -245,19 +243,8 @@ func putContact(ctx context.Context, tx *sql.Tx, rec *contactRec, replace, sync 
 	return id, existed, enqueue(ctx, tx, kindContact, uid, now)
 }
 
-func reindexContact(ctx context.Context, tx *sql.Tx, id int64) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM contact_fts WHERE rowid = ?`, id); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO contact_fts(rowid, name, org, digits)
-		SELECT c.id, c.name, c.org,
-		       coalesce((SELECT group_concat(deskdial_digits(e164), ' ') FROM contact_numbers WHERE contact_id = c.id), '')
-		FROM contacts c WHERE c.id = ?`, id)
-	return err
-}
-
 // deleteContact removes a contact; with tombstone the deletion is synced.
-func deleteContact(ctx context.Context, tx *sql.Tx, id int64, tombstone bool) error {
+func deleteContact(ctx context.Context, tx *wtx, id int64, tombstone bool) error {
 	var uid string
 	err := tx.QueryRowContext(ctx, `DELETE FROM contacts WHERE id = ? RETURNING uid`, id).Scan(&uid)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -266,9 +253,7 @@ func deleteContact(ctx context.Context, tx *sql.Tx, id int64, tombstone bool) er
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM contact_fts WHERE rowid = ?`, id); err != nil {
-		return err
-	}
+	tx.reindex(id)
 	if tombstone {
 		return enqueue(ctx, tx, kindContact, uid, time.Now().UnixNano())
 	}
@@ -277,7 +262,7 @@ func deleteContact(ctx context.Context, tx *sql.Tx, id int64, tombstone bool) er
 
 // DeleteContact removes a contact (and, with sync, from the other desktops).
 func (s *Store) DeleteContact(ctx context.Context, id int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error { return deleteContact(ctx, tx, id, true) })
+	err := s.write(ctx, func(tx *wtx) error { return deleteContact(ctx, tx, id, true) })
 	if err != nil {
 		return fmt.Errorf("delete contact: %w", err)
 	}

@@ -49,6 +49,9 @@ ALTER TABLE contacts ADD COLUMN etag TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
 UPDATE contacts SET uid = 'deskdial-' || lower(hex(randomblob(16))) WHERE uid = '';
 CREATE INDEX contacts_href ON contacts(href) WHERE href <> '';
+CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE, id);
+ALTER TABLE contact_numbers ADD COLUMN forms TEXT NOT NULL DEFAULT '';  -- deskdial_digits(e164)
+UPDATE contact_numbers SET forms = deskdial_digits(e164);
 
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
@@ -69,6 +72,8 @@ INSERT INTO number_stats(e164, calls, last_at, name)
 	SELECT number, count(*), max(at),
 	       (SELECT c2.name FROM calls c2 WHERE c2.number = c.number ORDER BY c2.at DESC LIMIT 1)
 	FROM calls c GROUP BY number;
+CREATE INDEX number_stats_last_at ON number_stats(last_at);
+CREATE INDEX number_stats_calls ON number_stats(calls);
 
 CREATE TRIGGER calls_ai AFTER INSERT ON calls BEGIN
 	INSERT INTO number_stats(e164, calls, last_at, name) VALUES (new.number, 1, new.at, new.name)
@@ -97,7 +102,7 @@ CREATE VIRTUAL TABLE contact_fts USING fts5(
 );
 INSERT INTO contact_fts(rowid, name, org, digits)
 	SELECT c.id, c.name, c.org,
-	       coalesce((SELECT group_concat(deskdial_digits(e164), ' ') FROM contact_numbers WHERE contact_id = c.id), '')
+	       coalesce((SELECT group_concat(forms, ' ') FROM contact_numbers WHERE contact_id = c.id), '')
 	FROM contacts c;
 
 CREATE VIRTUAL TABLE recent_fts USING fts5(

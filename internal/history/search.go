@@ -2,8 +2,10 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -23,6 +25,10 @@ type Hit struct {
 // frecency ranks numbers the user calls often and lately first: the call
 // count, discounted by a week for each week since the last call.
 const frecencySQL = `CASE WHEN ns.calls IS NULL THEN 0.0 ELSE ns.calls * 1.0 / (1.0 + (?1 - ns.last_at) / 604800000.0) END`
+
+// broadMatches is the number of matching contacts above which search walks
+// indexes in rank order instead of sorting every match.
+const broadMatches = 300
 
 // query is a user's search text turned into an FTS5 expression.
 type query struct {
@@ -87,30 +93,74 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if namesOnly {
 		match = "{name org} : (" + pq.fts + ")"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
-		FROM contact_fts f
-		JOIN contacts c ON c.id = f.rowid
-		JOIN contact_numbers cn ON cn.contact_id = c.id
-		LEFT JOIN number_stats ns ON ns.e164 = cn.e164
-		WHERE contact_fts MATCH ?2
-		  AND (?3 = '' OR instr(' ' || deskdial_digits(cn.e164), ' ' || ?3) > 0)
-		ORDER BY score DESC, c.name COLLATE NOCASE, c.id, `+labelOrder+`, cn.e164
-		LIMIT ?4`, now, match, pq.digits, limit)
+	scan := func(rows *sql.Rows, err error) ([]Hit, error) {
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []Hit
+		for rows.Next() {
+			var h Hit
+			if err := rows.Scan(&h.ContactID, &h.Name, &h.Org, &h.Label, &h.E164, &h.score); err != nil {
+				return nil, err
+			}
+			out = append(out, h)
+		}
+		return out, rows.Err()
+	}
+	// Two steps, so that a one-letter query matching most of the address
+	// book never sorts all of it: numbers called before, ranked by
+	// frecency, then other matching contacts in name order. How SQLite
+	// should run each step depends on how many contacts match, which the
+	// FTS index answers in well under a millisecond: few matches are read
+	// from the index and sorted; many are found by walking number_stats
+	// (numbers called) and the name index, stopping once enough are found.
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ?`, match).Scan(&n); err != nil {
+		return nil, err
+	}
+	broad := n > broadMatches
+	// A broad query ranks only the numbers called most lately and most
+	// often (frecency puts the others below them anyway), and "+" keeps
+	// SQLite from turning the IN list into an index lookup per called
+	// number, which would multiply the two sets.
+	join, byName, plus, stats := "JOIN", "", "", "number_stats"
+	if broad {
+		join, byName, plus = "CROSS JOIN", "INDEXED BY contacts_name", "+"
+		stats = `(SELECT * FROM (SELECT * FROM number_stats ORDER BY last_at DESC LIMIT 200)
+			UNION SELECT * FROM (SELECT * FROM number_stats ORDER BY calls DESC LIMIT 200))`
+	}
+	hits, err := scan(s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
+		FROM `+stats+` ns
+		`+join+` contact_numbers cn ON cn.e164 = ns.e164
+		`+join+` contacts c ON c.id = cn.contact_id
+		WHERE `+plus+`cn.contact_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?2)
+		  AND (?3 = '' OR instr(' ' || cn.forms, ' ' || ?3) > 0)
+		ORDER BY score DESC, c.name COLLATE NOCASE, c.id
+		LIMIT ?4`, now, match, pq.digits, limit))
 	if err != nil {
 		return nil, err
 	}
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ContactID, &h.Name, &h.Org, &h.Label, &h.E164, &h.score); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		hits = append(hits, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	more, err := scan(s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, 0.0
+		FROM (SELECT id FROM contacts `+byName+`
+		      WHERE id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?1)
+		        AND (?2 = '' OR EXISTS (SELECT 1 FROM contact_numbers x WHERE x.contact_id = contacts.id AND instr(' ' || x.forms, ' ' || ?2) > 0))
+		      ORDER BY name COLLATE NOCASE, id LIMIT ?3) AS pick
+		JOIN contacts c ON c.id = pick.id
+		JOIN contact_numbers cn ON cn.contact_id = c.id
+		WHERE (?2 = '' OR instr(' ' || cn.forms, ' ' || ?2) > 0)
+		ORDER BY c.name COLLATE NOCASE, c.id, `+labelOrder+`, cn.e164`, match, pq.digits, limit))
+	if err != nil {
 		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, h := range hits {
+		seen[h.E164+"\x00"+strconv.FormatInt(h.ContactID, 10)] = true
+	}
+	for _, h := range more {
+		if !seen[h.E164+"\x00"+strconv.FormatInt(h.ContactID, 10)] {
+			hits = append(hits, h)
+		}
 	}
 	if namesOnly {
 		return hits, nil
@@ -119,7 +169,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if pq.digits == "" {
 		rmatch = "name : (" + pq.fts + ")"
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT ns.name, ns.e164, `+frecencySQL+` AS score
+	rows, err := s.db.QueryContext(ctx, `SELECT ns.name, ns.e164, `+frecencySQL+` AS score
 		FROM recent_fts r
 		JOIN number_stats ns ON ns.id = r.rowid
 		WHERE recent_fts MATCH ?2

@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -168,18 +169,114 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // write runs fn in one immediate transaction.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	w := &wtx{Tx: tx}
+	defer w.close()
+	if err := fn(w); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := w.flushIndex(ctx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+// wtx is a write transaction that prepares each statement once: an import
+// runs the same dozen statements for every card, and parsing SQL was a
+// third of its time.
+type wtx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+	dirty map[int64]bool // contacts whose search index rows are stale
+}
+
+// reindex marks a contact's search index row for rebuilding at commit.
+// Updating FTS5 row by row costs a flush of its pending data per
+// statement; one statement per transaction keeps a 10,000-card import fast.
+func (w *wtx) reindex(id int64) {
+	if w.dirty == nil {
+		w.dirty = map[int64]bool{}
+	}
+	w.dirty[id] = true
+}
+
+func (w *wtx) flushIndex(ctx context.Context) error {
+	if len(w.dirty) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(w.dirty))
+	for id := range w.dirty {
+		ids = append(ids, id)
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Tx.ExecContext(ctx, `DELETE FROM contact_fts WHERE rowid IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
+	if _, err := w.Tx.ExecContext(ctx, `INSERT INTO contact_fts(rowid, name, org, digits)
+		SELECT c.id, c.name, c.org,
+		       coalesce((SELECT group_concat(forms, ' ') FROM contact_numbers WHERE contact_id = c.id), '')
+		FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
+	w.dirty = nil
+	return nil
+}
+
+func (w *wtx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := w.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowContext reports a failed prepare through Scan, like sql.Tx.
+func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := w.stmt(ctx, q)
+	if err != nil {
+		return w.Tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (w *wtx) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
 }
 
 // notify tells a running Syncer that the outbox has something new.

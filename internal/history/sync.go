@@ -78,7 +78,7 @@ func newer(u1 int64, d1 string, u2 int64, d2 string) bool {
 
 // enqueue marks an entry as changed here: it goes out with the next flush,
 // and this version is what later entries from other devices compete with.
-func enqueue(ctx context.Context, tx *sql.Tx, kind, ref string, updated int64) error {
+func enqueue(ctx context.Context, tx *wtx, kind, ref string, updated int64) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_outbox(kind, ref, updated) VALUES (?, ?, ?)
 		ON CONFLICT(kind, ref) DO UPDATE SET updated = max(updated, excluded.updated)`, kind, ref, updated); err != nil {
 		return err
@@ -250,7 +250,7 @@ func (y *Syncer) Flush(ctx context.Context) error {
 			if err := y.kv.Put(ctx, e.Key, sealed); err != nil {
 				return fmt.Errorf("%w: put: %v", errUnreachable, err)
 			}
-			err = y.s.write(ctx, func(tx *sql.Tx) error {
+			err = y.s.write(ctx, func(tx *wtx) error {
 				_, err := tx.ExecContext(ctx, `DELETE FROM sync_outbox WHERE kind = ? AND ref = ? AND updated = ?`, it.kind, it.ref, it.updated)
 				return err
 			})
@@ -351,7 +351,7 @@ func (y *Syncer) apply(ctx context.Context, ke KVEntry) error {
 		return nil
 	}
 	changed := false
-	err = y.s.write(ctx, func(tx *sql.Tx) error {
+	err = y.s.write(ctx, func(tx *wtx) error {
 		var u int64
 		var d string
 		err := tx.QueryRowContext(ctx, `SELECT updated, device FROM sync_state WHERE kind = ? AND ref = ?`, e.Kind, e.Ref).Scan(&u, &d)
@@ -384,7 +384,7 @@ func (y *Syncer) apply(ctx context.Context, ke KVEntry) error {
 	return nil
 }
 
-func (y *Syncer) applyEntry(ctx context.Context, tx *sql.Tx, e *entry) error {
+func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 	switch e.Kind {
 	case kindRecent:
 		if e.Deleted {

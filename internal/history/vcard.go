@@ -3,7 +3,6 @@ package history
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"strings"
@@ -229,7 +228,7 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 // reported and skipped; the rest are stored in one transaction.
 func (s *Store) ImportVCard(ctx context.Context, r io.Reader, region string) (ImportReport, error) {
 	var rep ImportReport
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		rep = ImportReport{}
 		return splitCards(r, func(rc rawCard) error {
 			rep.Cards++
