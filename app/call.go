@@ -58,7 +58,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	defer h.Close()
 	what := "calling"
-	if mode == protocol.ModePrefill {
+	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
 		what = "opening the dialer with"
 	}
 	fmt.Fprintf(e.stdout, "Sent to %s: accepted, %s %s\n", peer.Name, what, h.Reply.Number)

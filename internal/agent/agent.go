@@ -331,6 +331,11 @@ func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (
 		}
 		return r, code, dialer.ModePrefill, false // prefill only: the user presses call
 	}
+	// A backend that can only open the dialer never places a call, so the
+	// request is a prefill whatever was asked; the reply says so.
+	if mode == dialer.ModeCall && !a.cfg.Dialer.Capabilities().PlacesCalls {
+		mode = dialer.ModePrefill
+	}
 	n, err := number.Parse(req.Target, a.cfg.Region)
 	if err != nil {
 		if looksLikeName(req.Target) {
@@ -387,7 +392,10 @@ func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.
 		r.Reason = err.Error()
 		return r, nil
 	}
-	r.Accepted, r.Number = true, num
+	r.Accepted, r.Number, r.Mode = true, num, protocol.ModeCall
+	if mode == dialer.ModePrefill {
+		r.Mode = protocol.ModePrefill
+	}
 	return r, func() { a.watch(ctx, req.ID, peer, call, pub) }
 }
 

@@ -113,6 +113,10 @@ type Reply struct {
 	Code     string `json:"code,omitempty"`   // refusal code when not accepted
 	Reason   string `json:"reason,omitempty"` // human-readable
 	Number   string `json:"number,omitempty"` // the E.164 number the phone dials
+	// Mode is what the phone does with an accepted request: "call", or
+	// "prefill" when it only opens its dialer (a prefill-only backend, or a
+	// number that must be confirmed on the phone). Empty means the mode asked.
+	Mode Mode `json:"mode,omitempty"`
 }
 
 // Status reports how an accepted call goes.
@@ -347,6 +351,9 @@ func (r Reply) Validate() error {
 	}
 	if err := checkText("reason", r.Reason, MaxReason, false); err != nil {
 		return err
+	}
+	if r.Mode != "" && r.Mode != ModeCall && r.Mode != ModePrefill {
+		return fmt.Errorf("%w: unknown mode %q", ErrMalformed, r.Mode)
 	}
 	return checkText("number", r.Number, 32, false)
 }

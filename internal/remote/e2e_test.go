@@ -16,6 +16,8 @@ import (
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
@@ -37,6 +39,7 @@ type world struct {
 type worldOpts struct {
 	server string // external server URL; "" for the embedded one
 	rate   int
+	dialer dialer.Dialer // the phone's backend; nil: log: into w.logPath
 }
 
 func newDesktop(t *testing.T, server string) *Desktop {
@@ -71,7 +74,10 @@ func newWorld(t *testing.T, o worldOpts) *world {
 		t.Fatal(err)
 	}
 	w.logPath = filepath.Join(w.phome, "dialled.log")
-	d := logdial.New(w.logPath)
+	var d dialer.Dialer = logdial.New(w.logPath)
+	if o.dialer != nil {
+		d = o.dialer
+	}
 	w.pairWith(ctx, c)
 	w.agent, err = agent.New(agent.Config{Identity: w.phone, Registry: w.preg, RegistryDir: w.phome, Dialer: d,
 		Name: "Pixel", Region: "DE", RatePerMinute: o.rate, AuditPath: filepath.Join(w.phome, agent.AuditFile)})
@@ -442,5 +448,43 @@ func TestUnpairFromThePhone(t *testing.T) {
 	if c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(Signer(w.phone)), bus.ConnectTimeout(2*time.Second)); err == nil {
 		c.Close()
 		t.Fatal("the unpaired phone can still log in")
+	}
+}
+
+// A phone whose backend can only open the dialer (the url backend) turns a
+// call into a prefill and says so; a premium-rate number may then be sent,
+// since the user confirms it on the phone.
+func TestPrefillOnlyBackend(t *testing.T) {
+	opened := filepath.Join(t.TempDir(), "opened")
+	d, err := backends.Open("url", backends.Options{OpenCommand: []string{
+		"sh", "-c", `printf '%s\n' "$1" >> "$0"`, opened}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, worldOpts{dialer: d})
+	ctx := context.Background()
+	for _, target := range []string{"+49 30 1234567", "+49 900 1234567"} {
+		h, err := w.client.Call(ctx, w.phone.ID, target, protocol.ModeCall)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if h.Reply.Mode != protocol.ModePrefill {
+			t.Errorf("%s: reply mode %q, want prefill", target, h.Reply.Mode)
+		}
+		h.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(opened)
+		if got := strings.Fields(string(b)); len(got) == 2 {
+			if got[0] != "tel:+49301234567" || got[1] != "tel:+499001234567" {
+				t.Fatalf("opened %q", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dialer was opened with %q, want both numbers", b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
