@@ -25,6 +25,7 @@ import (
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -191,7 +192,7 @@ func ident(t testing.TB) (*device.Identity, string) {
 
 // phoneCreds is what a phone stores after pairing with a desktop that holds
 // the minting keys: the JWT issued for its own key, with its own seed.
-func phoneCreds(t testing.TB, m *Minter, id *device.Identity, dir string) string {
+func phoneCreds(t testing.TB, m *mint.Minter, id *device.Identity, dir string) string {
 	t.Helper()
 	tok, err := m.Phone(id.ID, id.SignPub)
 	if err != nil {
@@ -201,7 +202,7 @@ func phoneCreds(t testing.TB, m *Minter, id *device.Identity, dir string) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Creds(tok, seed)
+	b, err := mint.Creds(tok, seed)
 	if err != nil {
 		t.Fatal(err)
 	}

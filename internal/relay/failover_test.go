@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -123,7 +124,7 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	deskCreds := writeCreds(t, deskDir, dc)
-	m, err := MinterFromFile(deskCreds)
+	m, err := mint.FromFile(deskCreds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -89,7 +90,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Alice's desktop issues her phones' credentials, as while pairing.
-	m, err := MinterFromFile(aCreds)
+	m, err := mint.FromFile(aCreds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 }
 
-func mustPhoneJWT(t *testing.T, m *Minter, id *device.Identity) string {
+func mustPhoneJWT(t *testing.T, m *mint.Minter, id *device.Identity) string {
 	tok, err := m.Phone(id.ID, id.SignPub)
 	if err != nil {
 		t.Fatal(err)

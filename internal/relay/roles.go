@@ -16,14 +16,15 @@ import (
 	"time"
 
 	"github.com/nats-io/jwt/v2"
+
+	"github.com/deskdial/deskdial/internal/relay/mint"
 )
 
-// Roles of device credentials. Each has its own signing key in the account,
-// so a leaked key can only make users with that role's permissions.
+// Roles of device credentials (see mint).
 const (
-	RoleDesktop = "desktop"
-	RolePhone   = "phone"
-	RolePair    = "pair" // one-off login that can only send a pairing request
+	RoleDesktop = mint.RoleDesktop
+	RolePhone   = mint.RolePhone
+	RolePair    = mint.RolePair
 )
 
 // Prefix is the subject prefix the relay's permissions are written for.

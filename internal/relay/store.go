@@ -17,6 +17,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 )
 
 // Sentinel errors.
@@ -26,8 +27,8 @@ var (
 	ErrNoUser      = errors.New("relay: no such user")
 	ErrNoDevice    = errors.New("relay: no such device")
 	ErrBadName     = errors.New("relay: bad name")
-	ErrBadCreds    = errors.New("relay: bad credentials")
-	ErrNoRoleKey   = errors.New("relay: credentials carry no signing key for this role")
+	ErrBadCreds    = mint.ErrBadCreds
+	ErrNoRoleKey   = mint.ErrNoRoleKey
 	ErrPushRefused = errors.New("relay: the server refused the account update")
 )
 
@@ -42,9 +43,8 @@ const AccountsConf = "accounts.conf"
 // SysCreds is the system user's credentials file, for pushing updates.
 const SysCreds = "sys.creds"
 
-// CredsTTL is how long device credentials last before they must be issued
-// again; a lost device is revoked, and forgotten ones run out.
-const CredsTTL = 365 * 24 * time.Hour
+// CredsTTL is how long device credentials last (see mint).
+const CredsTTL = mint.CredsTTL
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
 
@@ -396,8 +396,8 @@ func (s *Store) AddDesktop(user string, desktopID device.ID, label string) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("relay: format creds: %w", err)
 	}
-	creds = append(creds, roleBlock(RolePhone, a.RoleKeys[RolePhone])...)
-	creds = append(creds, roleBlock(RolePair, a.RoleKeys[RolePair])...)
+	creds = append(creds, mint.RoleBlock(RolePhone, a.RoleKeys[RolePhone])...)
+	creds = append(creds, mint.RoleBlock(RolePair, a.RoleKeys[RolePair])...)
 	a.Devices = append(a.Devices, Device{Name: desktopID.String(), Label: label, Role: RoleDesktop, Nkey: upub, Issued: now})
 	if err := s.save(); err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 )
 
 // Config describes one run.
@@ -117,7 +118,7 @@ func newIdentity() (*device.Identity, error) {
 // makePhones issues every phone's credentials, as its desktop does while
 // pairing, and writes them where nats.go reads them.
 func makePhones(cfg Config) (*Phones, error) {
-	m, err := relay.MinterFromFile(cfg.DesktopCreds)
+	m, err := mint.FromFile(cfg.DesktopCreds)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func makePhones(cfg Config) (*Phones, error) {
 			return nil, err
 		}
 		seed, _ := id.SignKP().Seed()
-		b, err := relay.Creds(tok, seed)
+		b, err := mint.Creds(tok, seed)
 		if err != nil {
 			return nil, err
 		}
@@ -243,15 +244,18 @@ func StartAgents(ctx context.Context, cfg Config) (*Phones, error) {
 		return nil, err
 	}
 	defer desk.Close()
+	// Thousands of answers arrive at once and some are dropped on the
+	// way in; the phones seen in every round add up.
 	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		inst, err := desk.Discover(ctx, protocol.ServiceName, time.Second)
-		if err == nil && len(inst) >= len(p.ids) {
-			break
+	seen := map[string]bool{}
+	for len(seen) < len(p.ids) {
+		inst, _ := desk.Discover(ctx, protocol.ServiceName, time.Second)
+		for _, in := range inst {
+			seen[in.Metadata["id"]] = true
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			p.Close()
-			return nil, fmt.Errorf("only %d of %d phones answer discovery", len(inst), len(p.ids))
+			return nil, fmt.Errorf("only %d of %d phones answer discovery", len(seen), len(p.ids))
 		}
 	}
 	p.ConnectTime = time.Since(start)

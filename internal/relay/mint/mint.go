@@ -1,6 +1,13 @@
-package relay
+// Package mint issues deskdial device credentials with an account's role
+// signing keys: a desktop that holds its account's phone and pairing keys
+// (they come in its .creds file from `deskdial admin add-desktop`) issues a
+// phone's credentials while pairing, so nobody hands out .creds files. It
+// has no NATS connection of its own, so the desktop, the phone agent and
+// the relay admin can all use it.
+package mint
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -13,10 +20,30 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 )
 
+// Roles of device credentials. Each has its own signing key in the
+// account, so a leaked key can only make users with that role's permissions.
+const (
+	RoleDesktop = "desktop"
+	RolePhone   = "phone"
+	RolePair    = "pair" // one-off login that can only send a pairing request
+)
+
+// CredsTTL is how long device credentials last before they must be issued
+// again; a lost device is revoked, and forgotten ones run out.
+const CredsTTL = 365 * 24 * time.Hour
+
 // PhoneTTL is how long a phone's credentials issued while pairing last.
 const PhoneTTL = CredsTTL
 
-func roleBlock(role, seed string) []byte {
+// Sentinel errors.
+var (
+	ErrBadCreds  = errors.New("mint: bad credentials")
+	ErrNoRoleKey = errors.New("mint: credentials carry no signing key for this role")
+)
+
+// RoleBlock is a signing seed as a decorated block appended to a .creds
+// file; nats.go reads the JWT and seed blocks before it and ignores it.
+func RoleBlock(role, seed string) []byte {
 	tag := "DESKDIAL " + strings.ToUpper(role) + " SIGNING KEY"
 	return []byte(fmt.Sprintf("-----BEGIN %s-----\n%s\n------END %s------\n\n", tag, seed, tag))
 }
@@ -31,10 +58,10 @@ type Minter struct {
 	now     func() time.Time
 }
 
-// MinterFromCreds reads the signing keys appended to a desktop's .creds
+// FromCreds reads the signing keys appended to a desktop's .creds
 // file by `deskdial admin add-desktop`. ErrNoRoleKey if there are none
 // (plain .creds from elsewhere: phones then need their own).
-func MinterFromCreds(creds []byte) (*Minter, error) {
+func FromCreds(creds []byte) (*Minter, error) {
 	tok, err := nkeys.ParseDecoratedJWT(creds)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCreds, err)
@@ -61,13 +88,13 @@ func MinterFromCreds(creds []byte) (*Minter, error) {
 	return m, nil
 }
 
-// MinterFromFile reads a .creds file; see MinterFromCreds.
-func MinterFromFile(path string) (*Minter, error) {
+// FromFile reads a .creds file; see FromCreds.
+func FromFile(path string) (*Minter, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("relay: read %s: %w", path, err)
+		return nil, fmt.Errorf("mint: read %s: %w", path, err)
 	}
-	return MinterFromCreds(b)
+	return FromCreds(b)
 }
 
 // Account is the public key of the account the minter issues in.
@@ -85,7 +112,7 @@ func (m *Minter) sign(role, userPub, name string, ttl time.Duration) (string, er
 	uc.SetScoped(true)
 	tok, err := uc.Encode(kp)
 	if err != nil {
-		return "", fmt.Errorf("relay: sign %s user: %w", role, err)
+		return "", fmt.Errorf("mint: sign %s user: %w", role, err)
 	}
 	return tok, nil
 }
@@ -110,12 +137,12 @@ func (m *Minter) Phone(phoneID device.ID, phoneNkey string) (string, error) {
 func (m *Minter) Pairing(desktopID device.ID, expires time.Time) (string, error) {
 	kp, err := nkeys.CreateUser()
 	if err != nil {
-		return "", fmt.Errorf("relay: make pairing key: %w", err)
+		return "", fmt.Errorf("mint: make pairing key: %w", err)
 	}
 	pk, _ := kp.PublicKey()
 	ttl := expires.Sub(m.now())
 	if ttl <= 0 {
-		return "", fmt.Errorf("issue pairing login: already expired")
+		return "", fmt.Errorf("issue pairing login: %w: it would expire at once", ErrBadCreds)
 	}
 	return m.sign(RolePair, pk, desktopID.String(), ttl)
 }
@@ -135,7 +162,7 @@ func Creds(userJWT string, seed []byte) ([]byte, error) {
 func BearerCreds(userJWT string) ([]byte, error) {
 	kp, err := nkeys.CreateUser()
 	if err != nil {
-		return nil, fmt.Errorf("relay: make key: %w", err)
+		return nil, fmt.Errorf("mint: make key: %w", err)
 	}
 	seed, _ := kp.Seed()
 	return Creds(userJWT, seed)
