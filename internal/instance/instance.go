@@ -102,7 +102,6 @@ func parseRequest(line []byte) (request, error) {
 // Server owns the instance for one directory until Run returns or Close is
 // called. Receive the messages of later invocations from Messages.
 type Server struct {
-	dir   string
 	ln    net.Listener
 	token string // empty where the transport needs none
 	owner *owner // the held lock and the files to remove on close
@@ -127,7 +126,7 @@ func Listen(dir string) (*Server, error) {
 		o.release()
 		return nil, fmt.Errorf("instance: listen in %s: %w", dir, err)
 	}
-	return &Server{dir: dir, ln: ln, token: token, owner: o, msgs: make(chan string)}, nil
+	return &Server{ln: ln, token: token, owner: o, msgs: make(chan string)}, nil
 }
 
 // Messages delivers each message a later invocation sent, in the order they
@@ -166,6 +165,9 @@ func (s *Server) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if errors.Is(err, net.ErrClosed) { // Close was called before or during Run
+				return ErrClosed
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package instance
 
 import (
@@ -332,4 +334,18 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})
+}
+
+func TestRunAfterCloseSaysClosed(t *testing.T) {
+	s, err := Listen(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Run(testCtx(t)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close: %v, want ErrClosed", err)
+	}
+	if _, ok := <-s.Messages(); ok {
+		t.Fatal("Messages open after Run returned")
+	}
 }
