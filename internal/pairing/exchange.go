@@ -60,7 +60,10 @@ type Accept struct {
 	PhoneID   string `json:"phone_id"`
 	Name      string `json:"name"`
 	Server    string `json:"server,omitempty"` // the server the phone should use from now on
-	Proof     []byte `json:"proof"`            // HMAC-SHA256(secret, accept fields)
+	// Creds is the phone's user JWT for a hosted relay, issued by the
+	// desktop for the phone's own key; "" on the embedded server.
+	Creds string `json:"creds,omitempty"`
+	Proof []byte `json:"proof"` // HMAC-SHA256(secret, accept fields)
 }
 
 // fields encodes strings with a label, each length-prefixed (uvarint), so
@@ -79,7 +82,11 @@ func (j Join) signed(desktopID string) []byte {
 }
 
 func (a Accept) signed() []byte {
-	return fields("deskdial-pair-accept-v1", a.OfferID, a.DesktopID, a.PhoneID, a.Name, a.Server)
+	fs := []string{a.OfferID, a.DesktopID, a.PhoneID, a.Name, a.Server}
+	if a.Creds != "" { // only then, so accepts without it keep their proofs
+		fs = append(fs, a.Creds)
+	}
+	return fields("deskdial-pair-accept-v1", fs...)
 }
 
 func mac(secret, msg []byte) []byte {
@@ -158,6 +165,14 @@ func MakeAcceptServer(o Offer, self *device.Identity, name string, j Join, serve
 
 func makeAccept(o Offer, desktopID, name, phoneID, server string) Accept {
 	a := Accept{V: protocol.Version, OfferID: o.OfferID(), DesktopID: desktopID, PhoneID: phoneID, Name: name, Server: server}
+	a.Proof = mac(o.Secret, a.signed())
+	return a
+}
+
+// WithCreds returns a with the phone's relay credentials and the proof
+// made again over them.
+func (a Accept) WithCreds(o Offer, creds string) Accept {
+	a.Creds = creds
 	a.Proof = mac(o.Secret, a.signed())
 	return a
 }

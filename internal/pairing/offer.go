@@ -31,6 +31,7 @@ const (
 	MaxServers    = 8
 	MaxServerLen  = 256
 	MaxOfferLen   = 4096 // bytes of an offer URI
+	MaxLoginLen   = 2048 // bytes of a pairing login
 	clockSkew     = 2 * time.Minute
 	checksumBytes = 5 // 8 base32 characters
 	// Scheme is the URI scheme of offers: deskdial://pair?...
@@ -57,6 +58,10 @@ type Offer struct {
 	CertFP    string   // SHA-256 of the embedded server's TLS certificate, 64 lower-case hex digits; empty for a hosted server
 	Secret    []byte   // one-time secret, SecretLen bytes
 	Expires   time.Time
+	// Login is a bearer JWT for a hosted relay that can only send this
+	// desktop a pairing request, valid until the offer expires; "" on the
+	// embedded server (it has its own pairing login).
+	Login string
 }
 
 // NewOffer makes a fresh offer for the identity, valid OfferTTL from now.
@@ -123,6 +128,9 @@ func (o Offer) URI() string {
 	if o.CertFP != "" {
 		add("fp", o.CertFP)
 	}
+	if o.Login != "" {
+		add("l", o.Login)
+	}
 	add("t", b32.EncodeToString(o.Secret))
 	add("e", strconv.FormatInt(o.Expires.Unix(), 10))
 	add("c", o.checksum())
@@ -138,6 +146,9 @@ func (o Offer) checksum() string {
 	fields = append(fields, strconv.Itoa(len(o.Servers)))
 	fields = append(fields, o.Servers...)
 	fields = append(fields, o.CertFP, string(o.Secret), strconv.FormatInt(o.Expires.Unix(), 10))
+	if o.Login != "" { // only then, so offers without one keep their checksums
+		fields = append(fields, "login", o.Login)
+	}
 	for _, f := range fields {
 		h.Write(binary.AppendUvarint(nil, uint64(len(f))))
 		h.Write([]byte(f))
@@ -196,9 +207,9 @@ func parseOffer(s string) (Offer, error) {
 		}
 		return v[0], nil
 	}
-	var f [9]string
-	for i, k := range []string{"v", "id", "n", "k", "x", "fp", "t", "e", "c"} {
-		if f[i], err = one(k, k != "fp"); err != nil {
+	var f [10]string
+	for i, k := range []string{"v", "id", "n", "k", "x", "fp", "t", "e", "c", "l"} {
+		if f[i], err = one(k, k != "fp" && k != "l"); err != nil {
 			return Offer{}, err
 		}
 	}
@@ -220,6 +231,7 @@ func parseOffer(s string) (Offer, error) {
 		return Offer{}, bad("expiry %q is not a time", f[7])
 	}
 	o.Expires = time.Unix(exp, 0)
+	o.Login = f[9]
 	if err := o.validate(); err != nil {
 		return Offer{}, err
 	}
@@ -260,6 +272,9 @@ func (o Offer) validate() error {
 	}
 	if len(o.Secret) != SecretLen {
 		return bad("secret is not %d bytes", SecretLen)
+	}
+	if len(o.Login) > MaxLoginLen || strings.Trim(o.Login, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != "" {
+		return bad("pairing login is not a JWT of at most %d bytes", MaxLoginLen)
 	}
 	return nil
 }
