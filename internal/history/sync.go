@@ -20,21 +20,20 @@ const (
 // KV is the key-value bucket history syncs through. internal/bus/jskv
 // implements it on a NATS JetStream KV bucket; the server behind it is not
 // trusted with the contents.
+//
+// Its methods use only standard types, so an implementation need not
+// import this package.
 type KV interface {
 	// Put stores value under key.
 	Put(ctx context.Context, key string, value []byte) error
-	// Get returns the value under key, or an error wrapping ErrNotFound.
+	// Get returns the value under key, or nil and no error if there is
+	// none.
 	Get(ctx context.Context, key string) ([]byte, error)
-	// Watch delivers every current entry and then each new one until ctx
-	// ends or the watch fails; then it closes the channel.
-	Watch(ctx context.Context) (<-chan KVEntry, error)
-}
-
-// KVEntry is one update seen by Watch.
-type KVEntry struct {
-	Key     string
-	Value   []byte
-	Deleted bool // removed from the bucket (deskdial itself writes tombstone values instead)
+	// Watch calls fn with every current entry and then with each change
+	// until ctx ends, the watch fails or fn returns an error, and returns
+	// that error. deleted marks an entry removed from the bucket (deskdial
+	// itself writes tombstone values instead).
+	Watch(ctx context.Context, fn func(key string, value []byte, deleted bool) error) error
 }
 
 // entry is the sealed content of one bucket value.
@@ -301,17 +300,17 @@ func (y *Syncer) build(ctx context.Context, kind, ref string, updated int64) (en
 func (y *Syncer) watchLoop(ctx context.Context) error {
 	wait := y.retry
 	for {
-		ch, err := y.kv.Watch(ctx)
-		if err == nil {
+		var dbErr error
+		err := y.kv.Watch(ctx, func(key string, value []byte, deleted bool) error {
 			wait = y.retry
-			for ke := range ch {
-				if err := y.apply(ctx, ke); err != nil {
-					return err
-				}
-			}
-		}
+			dbErr = y.apply(ctx, key, value, deleted)
+			return dbErr
+		})
 		if ctx.Err() != nil {
 			return nil
+		}
+		if dbErr != nil {
+			return dbErr
 		}
 		y.log.Warn("history sync: watch ended; will retry", "err", err, "in", wait)
 		select {
@@ -326,22 +325,22 @@ func (y *Syncer) watchLoop(ctx context.Context) error {
 // apply stores one entry from the bucket if it is newer than what this
 // store holds. Entries that cannot be opened (another user's key, damage)
 // are logged and ignored; only database failures are returned.
-func (y *Syncer) apply(ctx context.Context, ke KVEntry) error {
-	if ke.Deleted {
+func (y *Syncer) apply(ctx context.Context, key string, value []byte, deleted bool) error {
+	if deleted {
 		return nil
 	}
-	plain, err := y.keys.openValue(ke.Value)
+	plain, err := y.keys.openValue(value)
 	if err != nil {
-		y.log.Warn("history sync: ignoring entry", "key", ke.Key, "err", err)
+		y.log.Warn("history sync: ignoring entry", "key", key, "err", err)
 		return nil
 	}
 	var e entry
 	if err := json.Unmarshal(plain, &e); err != nil || e.V != 1 {
-		y.log.Warn("history sync: ignoring malformed entry", "key", ke.Key, "err", err)
+		y.log.Warn("history sync: ignoring malformed entry", "key", key, "err", err)
 		return nil
 	}
-	if e.Key != ke.Key || y.keys.kvKey(e.Kind, e.Ref) != ke.Key {
-		y.log.Warn("history sync: ignoring entry", "key", ke.Key, "err", errWrongKey)
+	if e.Key != key || y.keys.kvKey(e.Kind, e.Ref) != key {
+		y.log.Warn("history sync: ignoring entry", "key", key, "err", errWrongKey)
 		return nil
 	}
 	if e.Device == y.s.device {
