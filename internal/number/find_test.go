@@ -214,6 +214,7 @@ func TestFindNeighbours(t *testing.T) {
 		{"US", "6502530000abc", nil},
 		{"US", "50%6502530000", nil},
 		{"US", "0301234567 kWh", nil},
+		{"US", "Score 4155550100 points", nil},
 		{"US", "650-253-0000—12345", nil}, // glued to other digits by a dash
 		{"US", "650-253-0000/415-555-0100", []string{"+16502530000", "+14155550100"}},
 		{"DE", "Tel 030/1234567 / 0170/1234567", []string{"+49301234567", "+491701234567"}},

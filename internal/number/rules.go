@@ -684,7 +684,11 @@ func (m *matcher) unitAfter(j int) bool {
 	}
 	switch strings.ToLower(t[j:e]) {
 	case "kwh", "mwh", "kw", "km", "kg", "mb", "gb", "kb", "tb", "ms", "pcs", "stk", "stück", "units", "mi", "lbs",
-		"bytes", "m²", "m³", "qm", "ft", "sq", "km²", "mah", "rpm", "hz", "khz", "mhz", "ghz", "mm", "cm", "ml", "kcal":
+		"bytes", "m²", "m³", "qm", "ft", "sq", "km²", "mah", "rpm", "hz", "khz", "mhz", "ghz", "mm", "cm", "ml", "kcal",
+		// counts
+		"points", "pts", "votes", "views", "followers", "likes", "downloads", "users", "visitors", "visits", "hits",
+		"clicks", "items", "times", "people", "copies", "shares", "subscribers", "records", "rows", "steps",
+		"punkte", "stimmen", "aufrufe", "personen", "mal", "fois", "vues", "pontos", "votos", "visualizações":
 		return true
 	}
 	return false
