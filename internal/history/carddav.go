@@ -1,0 +1,247 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/carddav"
+)
+
+// CardDAVReport says what a CardDAV sync did.
+type CardDAVReport struct {
+	AddressBook string // URL of the address book synced
+	Incremental bool   // only changes since the last sync were asked for
+	Fetched     int    // cards downloaded
+	Added       int
+	Updated     int
+	Deleted     int
+	Skipped     int // cards that could not be read or had no number
+	Problems    []ImportProblem
+}
+
+// multiGetBatch bounds how many cards one REPORT asks for.
+const multiGetBatch = 100
+
+// SyncCardDAV brings the contacts from a CardDAV address book up to date.
+// bookURL is the address book, or any collection above it (the first
+// address book found below is used). hc carries the credentials (for
+// example webdav.HTTPClientWithBasicAuth). With a sync token from the
+// previous run, only the changes are fetched (RFC 6578 sync-collection);
+// a server that does not support it, or has forgotten the token, gets a
+// full listing compared by ETag, so unchanged cards are never downloaded.
+func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, region string) (CardDAVReport, error) {
+	var rep CardDAVReport
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	u, err := url.Parse(bookURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return rep, fmt.Errorf("sync CardDAV: %w: address book URL %q must be http(s)://host/path", ErrInvalidInput, bookURL)
+	}
+	cl, err := carddav.NewClient(hc, bookURL)
+	if err != nil {
+		return rep, fmt.Errorf("sync CardDAV: %w", err)
+	}
+	path, err := findAddressBook(ctx, cl, u.Path)
+	if err != nil {
+		return rep, fmt.Errorf("sync CardDAV %s: %w", bookURL, err)
+	}
+	base := *u
+	base.Path, base.RawPath = path, ""
+	rep.AddressBook = base.String()
+	source := "carddav:" + rep.AddressBook
+	tokenKey := "carddav-token:" + rep.AddressBook
+
+	var token string
+	err = s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, tokenKey).Scan(&token)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return rep, fmt.Errorf("sync CardDAV: read sync token: %w", err)
+	}
+
+	// What the server has (or what changed), as href → ETag.
+	var (
+		listing  map[string]string // full listing when not incremental
+		changed  = map[string]string{}
+		deleted  []string
+		newToken string
+	)
+	etagReq := carddav.AddressDataRequest{Props: []string{"UID"}}
+	resp, err := cl.SyncCollection(ctx, path, &carddav.SyncQuery{DataRequest: etagReq, SyncToken: token})
+	if err != nil && token != "" {
+		// An expired or unknown token: start over from an empty one.
+		token = ""
+		resp, err = cl.SyncCollection(ctx, path, &carddav.SyncQuery{DataRequest: etagReq})
+	}
+	switch {
+	case err == nil && token != "":
+		rep.Incremental = true
+		for _, o := range resp.Updated {
+			changed[o.Path] = o.ETag
+		}
+		deleted = resp.Deleted
+		newToken = resp.SyncToken
+	case err == nil:
+		listing = map[string]string{}
+		for _, o := range resp.Updated {
+			listing[o.Path] = o.ETag
+		}
+		newToken = resp.SyncToken
+	default:
+		// No sync-collection: list the collection with its ETags.
+		objs, qerr := cl.QueryAddressBook(ctx, path, &carddav.AddressBookQuery{DataRequest: etagReq})
+		if qerr != nil {
+			return rep, fmt.Errorf("sync CardDAV %s: list address book: %w (sync-collection: %v)", rep.AddressBook, qerr, err)
+		}
+		listing = map[string]string{}
+		for _, o := range objs {
+			listing[o.Path] = o.ETag
+		}
+	}
+
+	// Compare with what is stored from this address book.
+	stored := map[string]string{} // href → etag
+	storedID := map[string]int64{}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, href, etag FROM contacts WHERE source = ? AND href <> ''`, source)
+	if err != nil {
+		return rep, fmt.Errorf("sync CardDAV: read contacts: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var href, etag string
+		if err := rows.Scan(&id, &href, &etag); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("sync CardDAV: read contacts: %w", err)
+		}
+		stored[href], storedID[href] = etag, id
+	}
+	rows.Close()
+	if listing != nil {
+		for href, etag := range listing {
+			changed[href] = etag
+		}
+		for href := range stored {
+			if _, ok := listing[href]; !ok {
+				deleted = append(deleted, href)
+			}
+		}
+	}
+	var fetch []string
+	for href, etag := range changed {
+		if old, ok := stored[href]; ok && etag != "" && old == etag {
+			continue
+		}
+		fetch = append(fetch, href)
+	}
+
+	var objs []carddav.AddressObject
+	for i := 0; i < len(fetch); i += multiGetBatch {
+		batch := fetch[i:min(i+multiGetBatch, len(fetch))]
+		got, err := cl.MultiGetAddressBook(ctx, path, &carddav.AddressBookMultiGet{Paths: batch, DataRequest: carddav.AddressDataRequest{AllProp: true}})
+		if err != nil {
+			return rep, fmt.Errorf("sync CardDAV %s: fetch cards: %w", rep.AddressBook, err)
+		}
+		objs = append(objs, got...)
+	}
+	rep.Fetched = len(objs)
+
+	err = s.write(ctx, func(tx *wtx) error {
+		for i, o := range objs {
+			rec, problems := cardToRec(o.Card, region)
+			for _, p := range problems {
+				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: rec.Name + " <" + o.Path + ">", Reason: p})
+			}
+			if rec.Name == "" || len(rec.Numbers) == 0 {
+				// Not dialable (any more): drop a stored copy.
+				rep.Skipped++
+				if id, ok := storedID[o.Path]; ok {
+					if err := deleteContact(ctx, tx, id, true); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if rec.UID == "" {
+				rec.UID = source + "#" + o.Path
+			}
+			rec.Source, rec.href, rec.etag = source, o.Path, o.ETag
+			if id, ok := storedID[o.Path]; ok {
+				// The card may have changed its UID; the href is what
+				// identifies it on this server.
+				if _, err := tx.ExecContext(ctx, `UPDATE contacts SET uid = ? WHERE id = ?`, rec.UID, id); err != nil {
+					return err
+				}
+			}
+			_, existed, err := putContact(ctx, tx, &rec, true, true)
+			if err != nil {
+				return err
+			}
+			if existed {
+				rep.Updated++
+			} else {
+				rep.Added++
+			}
+		}
+		for _, href := range deleted {
+			id, ok := storedID[href]
+			if !ok {
+				continue
+			}
+			if err := deleteContact(ctx, tx, id, true); err != nil {
+				return err
+			}
+			rep.Deleted++
+		}
+		if newToken == "" {
+			_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, tokenKey)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, tokenKey, newToken)
+		return err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("sync CardDAV: store contacts: %w", err)
+	}
+	s.notify()
+	return rep, nil
+}
+
+// findAddressBook returns the path of the address book at or below path.
+func findAddressBook(ctx context.Context, cl *carddav.Client, path string) (string, error) {
+	if path == "" {
+		path = "/"
+	}
+	books, err := cl.FindAddressBooks(ctx, path)
+	if err == nil {
+		for _, b := range books {
+			if strings.TrimSuffix(b.Path, "/") == strings.TrimSuffix(path, "/") {
+				return b.Path, nil
+			}
+		}
+		if len(books) > 0 {
+			return books[0].Path, nil
+		}
+	}
+	// A server root or principal URL: follow RFC 6352 discovery.
+	principal, perr := cl.FindCurrentUserPrincipal(ctx)
+	if perr != nil {
+		return "", fmt.Errorf("no address book at %s: %v; find principal: %w", path, err, perr)
+	}
+	home, herr := cl.FindAddressBookHomeSet(ctx, principal)
+	if herr != nil {
+		return "", fmt.Errorf("find address book home: %w", herr)
+	}
+	books, err = cl.FindAddressBooks(ctx, home)
+	if err != nil {
+		return "", fmt.Errorf("list address books: %w", err)
+	}
+	if len(books) == 0 {
+		return "", fmt.Errorf("%w: no address book under %s", ErrNotFound, home)
+	}
+	return books[0].Path, nil
+}
