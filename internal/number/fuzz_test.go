@@ -129,3 +129,27 @@ func FuzzInnerSplit(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkInnerSplits(t, s) })
 }
+
+// FuzzParse checks that Parse never panics, and that what it accepts is an
+// E.164 number that parses again to itself.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"+49 30 123456", "030 123456", "tel:+1-201-555-0123;ext=1234", "tel:5550123;phone-context=+1201",
+		"callto://+4930123456", "sip:+4930123456@example.com;user=phone", "*#06#", "112", "tel:%2B4930123456", ""} {
+		f.Add(s, "DE")
+	}
+	f.Fuzz(func(t *testing.T, s, region string) {
+		n, err := Parse(s, region)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(n.E164, "+") {
+			t.Fatalf("Parse(%q, %q) = %q, not E.164", s, region, n.E164)
+		}
+		if n.Type != TypeEmergency {
+			again, err := Parse(n.E164, "")
+			if err != nil || again.E164 != n.E164 {
+				t.Fatalf("Parse(%q) = %q, which parses again as %q, %v", s, n.E164, again.E164, err)
+			}
+		}
+	})
+}
