@@ -206,3 +206,17 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+func TestDigitForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"+4930123456":   "4930123456 30123456 030123456",
+		"+442079460000": "442079460000 2079460000 02079460000",
+		"+12015550123":  "12015550123 2015550123",
+		"+390612345678": "390612345678 0612345678",
+		"":              "",
+	} {
+		if got := digitForms(in); got != want {
+			t.Errorf("digitForms(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

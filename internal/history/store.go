@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,14 +49,30 @@ func init() {
 }
 
 // digitForms returns the digit strings under which an E.164 number is found:
-// international ("4930123456"), national with trunk prefix ("030123456") and
-// the national significant number ("30123456"), without repeats.
+// international ("4930123456"), with the national prefix ("030123456") and
+// the national significant number ("30123456"), without repeats. It reads
+// the country code off the number instead of parsing it: parsing was half
+// the time of a large import.
 func digitForms(e164 string) string {
-	forms := []string{onlyDigits(e164)}
-	if pn, err := phonenumbers.Parse(e164, "ZZ"); err == nil {
-		forms = append(forms,
-			onlyDigits(phonenumbers.Format(pn, phonenumbers.NATIONAL)),
-			phonenumbers.GetNationalSignificantNumber(pn))
+	d := onlyDigits(e164)
+	forms := []string{d}
+	// Country calling codes are prefix-free, so the first length that
+	// names a country is the country code.
+	for l := 1; l <= 3 && l < len(d); l++ {
+		cc, err := strconv.Atoi(d[:l])
+		if err != nil {
+			break
+		}
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == "" || region == "ZZ" {
+			continue
+		}
+		nsn := d[l:]
+		forms = append(forms, nsn)
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); ndd != "" {
+			forms = append(forms, ndd+nsn)
+		}
+		break
 	}
 	out := forms[:0]
 	seen := map[string]bool{}
