@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/history"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 )
@@ -39,6 +43,32 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	rg := d.Settings.EffectiveRegion()
+	if *region != "" {
+		rg = strings.ToUpper(*region)
+	}
+	// History is a convenience: a call still goes out when the database
+	// cannot be opened (say, a full disk); the reason is shown once.
+	hist, herr := history.Open(filepath.Join(d.Paths.Data, historyFile))
+	if herr != nil {
+		fmt.Fprintf(e.stderr, "warning: call history unavailable: %v\n", herr)
+	} else {
+		defer hist.Close()
+	}
+	who := ""
+	if isContactName(target, rg) {
+		if hist == nil {
+			return fmt.Errorf("cannot look up %q: %w", target, herr)
+		}
+		res, err := resolveContact(ctx, hist, target)
+		if err != nil {
+			return err
+		}
+		who = res.Name
+		fmt.Fprintf(e.stdout, "%s (%s): %s\n", res.Name, labelOr(res.Number.Label), res.Number.E164)
+		target = res.Number.E164
+	}
+	rec := newCallRecorder(ctx, e, hist, target, who, peer, rg)
 	c, err := remote.Open(ctx, d, remote.StartService())
 	if err != nil {
 		return err
@@ -54,9 +84,11 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	h, err := c.Call(ctx, peer.ID, target, mode, opts...)
 	if err != nil {
+		rec.failed(err)
 		return callExit(err)
 	}
 	defer h.Close()
+	rec.accepted(h.Reply.Number)
 	what := "calling"
 	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
 		what = "opening the dialer with"
@@ -72,6 +104,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 				return nil
 			}
 			fmt.Fprintf(e.stdout, "%s: %s\n", peer.Name, statusText(st))
+			rec.status(st)
 			if st.State == protocol.StateFailed {
 				return withCode(exitError, fmt.Errorf("the call on %s failed: %s", peer.Name, st.Reason))
 			}
@@ -138,4 +171,135 @@ func statusText(st protocol.Status) string {
 		s += " (" + st.Reason + ")"
 	}
 	return s
+}
+
+// historyFile is the call history and contacts database in the data dir.
+const historyFile = "history.db"
+
+// isContactName reports whether a call target is meant as a contact's name
+// rather than a number: it is not a number or code, and it has letters.
+// Vanity numbers ("1-800-FLOWERS") are numbers.
+func isContactName(target, region string) bool {
+	if number.IsMMI(target) {
+		return false
+	}
+	if _, err := number.Parse(target, region); err == nil {
+		return false
+	}
+	letters, digits := 0, 0
+	for _, r := range target {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.IsDigit(r):
+			digits++
+		}
+	}
+	if strings.Contains(target, ":") { // a URI with a scheme is never a name
+		return false
+	}
+	return letters > 0 && digits < 3
+}
+
+// resolveContact turns a contact's name into the number to call, or an
+// error listing the choices (exit 2) or saying nobody matched.
+func resolveContact(ctx context.Context, hist *history.Store, name string) (history.Resolution, error) {
+	res, err := hist.ResolveName(ctx, name)
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(err, history.ErrAmbiguous):
+		var b strings.Builder
+		fmt.Fprintf(&b, "%q matches more than one number; call one of these:", name)
+		for _, c := range res.Candidates {
+			who := c.Name
+			if c.Org != "" {
+				who += ", " + c.Org
+			}
+			fmt.Fprintf(&b, "\n  %s (%s): %s", who, labelOr(c.Label), c.E164)
+		}
+		return res, withCode(exitUsage, errors.New(b.String()))
+	case errors.Is(err, history.ErrNoMatch):
+		return res, fmt.Errorf("no contact matches %q (import contacts with `deskdial contacts import FILE.vcf`)", name)
+	case errors.Is(err, history.ErrNoNumber):
+		return res, fmt.Errorf("%q has no phone number", name)
+	}
+	return res, fmt.Errorf("look up %q: %w", name, err)
+}
+
+func labelOr(l string) string {
+	if l == "" {
+		return "other"
+	}
+	return l
+}
+
+// callRecorder writes one call to the history as it goes. All methods are
+// no-ops without a store; a failing write is reported once and the call
+// goes on.
+type callRecorder struct {
+	ctx    context.Context
+	e      *env
+	hist   *history.Store
+	id     int64
+	warned bool
+}
+
+func newCallRecorder(ctx context.Context, e *env, hist *history.Store, target, name string, peer device.Peer, region string) *callRecorder {
+	r := &callRecorder{ctx: ctx, e: e, hist: hist}
+	if hist == nil {
+		return r
+	}
+	num := target
+	if n, err := number.Parse(target, region); err == nil {
+		num = n.E164
+	} else {
+		// Codes and unparseable targets are not kept: the phone decides
+		// about them, and history holds numbers one can call again.
+		r.hist = nil
+		return r
+	}
+	id, err := hist.RecordCall(ctx, history.Call{At: time.Now(), Number: num, Name: name,
+		PhoneID: peer.ID.String(), PhoneName: peer.Name, Outcome: history.OutcomeRequested})
+	r.check(err)
+	r.id = id
+	return r
+}
+
+func (r *callRecorder) check(err error) {
+	if err != nil && !r.warned {
+		r.warned = true
+		fmt.Fprintf(r.e.stderr, "warning: could not record the call: %v\n", err)
+	}
+}
+
+func (r *callRecorder) update(outcome string, d time.Duration) {
+	if r.hist == nil || r.id == 0 {
+		return
+	}
+	r.check(r.hist.UpdateCall(r.ctx, r.id, outcome, d))
+}
+
+func (r *callRecorder) accepted(string) { r.update(history.OutcomeAccepted, 0) }
+
+func (r *callRecorder) failed(err error) {
+	switch {
+	case errors.Is(err, remote.ErrOffline):
+		r.update(history.OutcomeOffline, 0)
+	case errors.Is(err, remote.ErrRefused):
+		r.update(history.OutcomeRefused, 0)
+	default:
+		r.update(history.OutcomeFailed, 0)
+	}
+}
+
+func (r *callRecorder) status(st protocol.Status) {
+	switch st.State {
+	case protocol.StateActive:
+		r.update(history.OutcomeAnswered, 0)
+	case protocol.StateEnded:
+		r.update(history.OutcomeEnded, time.Duration(st.DurationMS)*time.Millisecond)
+	case protocol.StateFailed:
+		r.update(history.OutcomeFailed, 0)
+	}
 }
