@@ -30,6 +30,11 @@ const frecencySQL = `CASE WHEN ns.calls IS NULL THEN 0.0 ELSE ns.calls * 1.0 / (
 // indexes in rank order instead of sorting every match.
 const broadMatches = 300
 
+// topStats are the numbers a broad query ranks: the 200 called most lately
+// and the 200 called most often.
+const topStats = `(SELECT * FROM (SELECT * FROM number_stats ORDER BY last_at DESC LIMIT 200)
+	UNION SELECT * FROM (SELECT * FROM number_stats ORDER BY calls DESC LIMIT 200))`
+
 // query is a user's search text turned into an FTS5 expression.
 type query struct {
 	fts    string // FTS5 MATCH expression
@@ -88,11 +93,34 @@ func (s *Store) Search(ctx context.Context, q string, limit int) ([]Hit, error) 
 }
 
 func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool) ([]Hit, error) {
+	// One connection for the whole search: the matches are collected once
+	// into temporary tables on it. Evaluating a long prefix ("01511000*")
+	// merges the index entries of every number under it, which is worth
+	// doing once per keystroke, not once per step.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS search_contacts (id INTEGER PRIMARY KEY);
+		CREATE TEMP TABLE IF NOT EXISTS search_recents (id INTEGER PRIMARY KEY);
+		DELETE FROM temp.search_contacts; DELETE FROM temp.search_recents;`); err != nil {
+		return nil, err
+	}
+	// Leave the temporary tables empty for the next user of the connection.
+	defer conn.ExecContext(context.Background(), `DELETE FROM temp.search_contacts; DELETE FROM temp.search_recents;`)
+
 	now := time.Now().UnixMilli()
 	match := pq.fts
 	if namesOnly {
 		match = "{name org} : (" + pq.fts + ")"
 	}
+	res, err := conn.ExecContext(ctx, `INSERT INTO temp.search_contacts(id) SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?`, match)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := res.RowsAffected()
+
 	scan := func(rows *sql.Rows, err error) ([]Hit, error) {
 		if err != nil {
 			return nil, err
@@ -110,46 +138,37 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	}
 	// Two steps, so that a one-letter query matching most of the address
 	// book never sorts all of it: numbers called before, ranked by
-	// frecency, then other matching contacts in name order. How SQLite
-	// should run each step depends on how many contacts match, which the
-	// FTS index answers in well under a millisecond: few matches are read
-	// from the index and sorted; many are found by walking number_stats
-	// (numbers called) and the name index, stopping once enough are found.
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ?`, match).Scan(&n); err != nil {
-		return nil, err
-	}
-	broad := n > broadMatches
-	// A broad query ranks only the numbers called most lately and most
-	// often (frecency puts the others below them anyway), and "+" keeps
-	// SQLite from turning the IN list into an index lookup per called
-	// number, which would multiply the two sets.
+	// frecency, then other matching contacts in name order. Few matches
+	// are read from the match table and sorted; many are found by walking
+	// the most-called numbers and the name index, stopping once enough are
+	// found. A broad query ranks only the numbers called most lately and
+	// most often (frecency puts the others below them anyway), and "+"
+	// keeps SQLite from turning the match list into an index lookup per
+	// called number, which would multiply the two sets.
 	join, byName, plus, stats := "JOIN", "", "", "number_stats"
-	if broad {
-		join, byName, plus = "CROSS JOIN", "INDEXED BY contacts_name", "+"
-		stats = `(SELECT * FROM (SELECT * FROM number_stats ORDER BY last_at DESC LIMIT 200)
-			UNION SELECT * FROM (SELECT * FROM number_stats ORDER BY calls DESC LIMIT 200))`
+	if n > broadMatches {
+		join, byName, plus, stats = "CROSS JOIN", "INDEXED BY contacts_name", "+", topStats
 	}
-	hits, err := scan(s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
+	hits, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
 		FROM `+stats+` ns
 		`+join+` contact_numbers cn ON cn.e164 = ns.e164
 		`+join+` contacts c ON c.id = cn.contact_id
-		WHERE `+plus+`cn.contact_id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?2)
-		  AND (?3 = '' OR instr(' ' || cn.forms, ' ' || ?3) > 0)
+		WHERE `+plus+`cn.contact_id IN temp.search_contacts
+		  AND (?2 = '' OR instr(' ' || cn.forms, ' ' || ?2) > 0)
 		ORDER BY score DESC, c.name COLLATE NOCASE, c.id
-		LIMIT ?4`, now, match, pq.digits, limit))
+		LIMIT ?3`, now, pq.digits, limit))
 	if err != nil {
 		return nil, err
 	}
-	more, err := scan(s.db.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, 0.0
+	more, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, 0.0
 		FROM (SELECT id FROM contacts `+byName+`
-		      WHERE id IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?1)
-		        AND (?2 = '' OR EXISTS (SELECT 1 FROM contact_numbers x WHERE x.contact_id = contacts.id AND instr(' ' || x.forms, ' ' || ?2) > 0))
-		      ORDER BY name COLLATE NOCASE, id LIMIT ?3) AS pick
+		      WHERE id IN temp.search_contacts
+		        AND (?1 = '' OR EXISTS (SELECT 1 FROM contact_numbers x WHERE x.contact_id = contacts.id AND instr(' ' || x.forms, ' ' || ?1) > 0))
+		      ORDER BY name COLLATE NOCASE, id LIMIT ?2) AS pick
 		JOIN contacts c ON c.id = pick.id
 		JOIN contact_numbers cn ON cn.contact_id = c.id
-		WHERE (?2 = '' OR instr(' ' || cn.forms, ' ' || ?2) > 0)
-		ORDER BY c.name COLLATE NOCASE, c.id, `+labelOrder+`, cn.e164`, match, pq.digits, limit))
+		WHERE (?1 = '' OR instr(' ' || cn.forms, ' ' || ?1) > 0)
+		ORDER BY c.name COLLATE NOCASE, c.id, `+labelOrder+`, cn.e164`, pq.digits, limit))
 	if err != nil {
 		return nil, err
 	}
@@ -165,17 +184,27 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if namesOnly {
 		return hits, nil
 	}
+
+	// Numbers only known from recents, bounded the same way.
 	rmatch := pq.fts
 	if pq.digits == "" {
 		rmatch = "name : (" + pq.fts + ")"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT ns.name, ns.e164, `+frecencySQL+` AS score
-		FROM recent_fts r
-		JOIN number_stats ns ON ns.id = r.rowid
-		WHERE recent_fts MATCH ?2
+	res, err = conn.ExecContext(ctx, `INSERT INTO temp.search_recents(id) SELECT rowid FROM recent_fts WHERE recent_fts MATCH ?`, rmatch)
+	if err != nil {
+		return nil, err
+	}
+	n, _ = res.RowsAffected()
+	stats, plus = "number_stats", ""
+	if n > broadMatches {
+		stats, plus = topStats, "+"
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT ns.name, ns.e164, `+frecencySQL+` AS score
+		FROM `+stats+` ns
+		WHERE `+plus+`ns.id IN temp.search_recents
 		  AND NOT EXISTS (SELECT 1 FROM contact_numbers WHERE e164 = ns.e164)
 		ORDER BY score DESC
-		LIMIT ?3`, now, rmatch, limit)
+		LIMIT ?2`, now, limit)
 	if err != nil {
 		return nil, err
 	}
