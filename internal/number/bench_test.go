@@ -10,7 +10,7 @@ import (
 // in its own region's formats read as US, repeated to about 64 KiB.
 func benchText(tb testing.TB) string {
 	var b strings.Builder
-	for _, sn := range loadCorpus(tb) {
+	for _, sn := range loadCorpus(tb, "corpus") {
 		b.WriteString(sn.text)
 		b.WriteString("\n\n")
 	}

@@ -18,6 +18,14 @@ const (
 	minRecall    = 1.0
 )
 
+// Ratchet for the held-out corpus (testdata/heldout). It was written
+// without looking at testdata/corpus, to measure how the rules carry over to
+// text they were not tuned on. The rules have since been fixed by category
+// against it, so it is no longer unseen: it now guards those fixes.
+const (
+	minHeldoutF1 = 0.95
+)
+
 // snippet is one labelled text from testdata/corpus.
 type snippet struct {
 	file     string
@@ -28,12 +36,12 @@ type snippet struct {
 	want     []string // E.164
 }
 
-// loadCorpus reads testdata/corpus/*.txt. A snippet starts with a header
+// loadCorpus reads testdata/<dir>/*.txt. A snippet starts with a header
 // line "=== REGION CATEGORY... | +E164 +E164" ("-" when it holds no
 // number); lines starting with '#' before the first header are comments.
-func loadCorpus(t testing.TB) []snippet {
+func loadCorpus(t testing.TB, dir string) []snippet {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus files: %v", err)
 	}
@@ -138,13 +146,36 @@ func (s *score) add(want, got []string) (missed, extra []string) {
 // TestCorpus scores Find on the labelled corpus: each snippet's set of
 // E.164 numbers against its labels.
 func TestCorpus(t *testing.T) {
-	corpus := loadCorpus(t)
-	locales := map[string]bool{}
-	var total score
+	corpus := loadCorpus(t, "corpus")
+	total, locales := scoreCorpus(t, corpus)
+	if len(corpus) < 300 || locales < 8 {
+		t.Errorf("corpus has %d snippets in %d locales, want >= 300 in >= 8", len(corpus), locales)
+	}
+	if total.f1() < minF1 || total.precision() < minPrecision || total.recall() < minRecall {
+		t.Errorf("corpus score %v is below the ratchet (F1 %.3f, P %.3f, R %.3f)", total, minF1, minPrecision, minRecall)
+	}
+}
+
+// TestHeldout scores Find on the held-out corpus the same way.
+func TestHeldout(t *testing.T) {
+	corpus := loadCorpus(t, "heldout")
+	total, locales := scoreCorpus(t, corpus)
+	if len(corpus) < 250 || locales < 12 {
+		t.Errorf("held-out corpus has %d snippets in %d locales, want >= 250 in >= 12", len(corpus), locales)
+	}
+	if total.f1() < minHeldoutF1 {
+		t.Errorf("held-out score %v is below the ratchet (F1 %.3f)", total, minHeldoutF1)
+	}
+}
+
+// scoreCorpus runs FindUnique on every snippet and logs every miss and
+// false hit, then precision, recall and F1 per region, per category (first
+// word) and overall.
+func scoreCorpus(t *testing.T, corpus []snippet) (total score, locales int) {
+	t.Helper()
 	byRegion := map[string]*score{}
 	byCat := map[string]*score{}
 	for _, sn := range corpus {
-		locales[sn.region] = true
 		var got []string
 		for _, m := range FindUnique(sn.text, sn.region) {
 			got = append(got, m.E164)
@@ -163,9 +194,6 @@ func TestCorpus(t *testing.T) {
 			t.Logf("%s:%d %s %s: missed %v, extra %v", sn.file, sn.line, sn.region, sn.category, missed, extra)
 		}
 	}
-	if len(corpus) < 300 || len(locales) < 8 {
-		t.Errorf("corpus has %d snippets in %d locales, want >= 300 in >= 8", len(corpus), len(locales))
-	}
 	report := func(title string, m map[string]*score) {
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -173,13 +201,11 @@ func TestCorpus(t *testing.T) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			t.Logf("%s %-12s %v", title, k, *m[k])
+			t.Logf("%s %-14s %v", title, k, *m[k])
 		}
 	}
 	report("region", byRegion)
 	report("category", byCat)
-	t.Logf("corpus: %d snippets, %d locales: %v", len(corpus), len(locales), total)
-	if total.f1() < minF1 || total.precision() < minPrecision || total.recall() < minRecall {
-		t.Errorf("corpus score %v is below the ratchet (F1 %.3f, P %.3f, R %.3f)", total, minF1, minPrecision, minRecall)
-	}
+	t.Logf("corpus: %d snippets, %d locales: %v", len(corpus), len(byRegion), total)
+	return total, len(byRegion)
 }

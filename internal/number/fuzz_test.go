@@ -39,7 +39,7 @@ func checkFind(t *testing.T, text, region string) {
 }
 
 func FuzzFind(f *testing.F) {
-	for _, sn := range loadCorpus(f) {
+	for _, sn := range append(loadCorpus(f, "corpus"), loadCorpus(f, "heldout")...) {
 		f.Add(sn.text, sn.region)
 	}
 	for _, s := range []string{"", "+", "((((((((1", "1-800-AAAAAAAAAA", "2024-05-17 14", "+44 (0)20 7946 0958 x 12#",
