@@ -6,6 +6,7 @@ package packaging
 import (
 	"bufio"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -341,4 +342,51 @@ func mkdir(t *testing.T, parts ...string) string {
 // must stay pure Go so it builds for Android without cgo.
 func TestCoreBuildsForAndroid(t *testing.T) {
 	makeTarget(t, cleanEnv(), "check-android")
+}
+
+// TestArm64PhoneAgentRelease builds the release's arm64 phone agent, which
+// must build without cgo, and checks it is a static arm64 program. (It runs
+// on arm64 only; the cgo-free amd64 twin below shows what it does.)
+func TestArm64PhoneAgentRelease(t *testing.T) {
+	dist := t.TempDir()
+	makeTarget(t, cleanEnv(), "release-agent-linux-arm64", "VERSION="+testVersion, "DIST="+dist, "TRIMPATH=")
+	f, err := elf.Open(filepath.Join(dist, "deskdial-phone-"+testVersion+"-linux-arm64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 {
+		t.Errorf("machine %v, want aarch64", f.Machine)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("the agent is dynamically linked; it must run on any arm64 Linux without libraries")
+		}
+	}
+}
+
+// TestCgoFreeBuildRunsTheAgentCommands builds the same cgo-free program for
+// this machine: the version is injected and a start without a command says
+// there is no tray instead of crashing.
+func TestCgoFreeBuildRunsTheAgentCommands(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "deskdial")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", bin, "./app")
+	cmd.Dir = root
+	cmd.Env = cleanEnv("CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build with CGO_ENABLED=0: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), testVersion) {
+		t.Errorf("deskdial version: %v, %q", err, out)
+	}
+	run := exec.Command(bin, "--home", t.TempDir())
+	out, err = run.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "without cgo") {
+		t.Errorf("starting the tray in a cgo-free build: %v, %q", err, out)
+	}
+	out, err = exec.Command(bin, "phone", "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-backend") {
+		t.Errorf("deskdial phone --help: %v, %q", err, out)
+	}
 }
