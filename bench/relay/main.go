@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,7 +46,14 @@ func main() {
 	dur := flag.Duration("duration", 20*time.Second, "how long to send dials in each run")
 	conf := flag.String("conf", filepath.Join("packaging", "server"), "the shipped server configuration")
 	bare := flag.Bool("bare", true, "also run the bare nats.go request/reply baseline")
+	cpuprofile := flag.String("cpuprofile", "", "write this process's CPU profile (phones and desktop) here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *serve != "" {
 		if err := runServer(*serve, *port); err != nil {
 			fmt.Fprintln(os.Stderr, "relay child:", err)
@@ -57,6 +65,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, *conf, *phones, *rate, *dur, *bare); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -131,6 +131,15 @@ func TestClusterFailover(t *testing.T) {
 	phCreds := phoneCreds(t, m, ph, phDir)
 
 	srvs := startCluster(t, st, filepath.Join(base, "relay"))
+	// The user's bucket, with a replica on every node, once JetStream has
+	// elected its leader.
+	var urls []string
+	for _, s := range srvs {
+		urls = append(urls, clientURL(s))
+	}
+	waitFor(t, 30*time.Second, "the calls bucket with three replicas", func() bool {
+		return st.CreateBucket(ctx, urls, "alice", 3) == nil
+	})
 	// The desktop starts on node a, the phone on node b; both learn the
 	// other nodes from the cluster.
 	phone := startPhone(t, ph, phDir, phCreds, []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srvs[1]))})

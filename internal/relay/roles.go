@@ -36,12 +36,13 @@ const PhoneService = "deskdial-phone"
 // PairInboxPrefix is the reply inbox of pairing logins.
 const PairInboxPrefix = "_INBOX_pair"
 
-// KV bucket every account gets, and its limits.
+// KV bucket every account gets, and its limits: those history sync
+// (internal/bus/jskv) makes the bucket with on the embedded server.
 const (
 	Bucket         = "calls"
 	BucketHistory  = 5
-	BucketMaxBytes = 1 << 20
-	BucketMaxValue = 2 << 10
+	BucketMaxBytes = 8 << 20
+	BucketMaxValue = 4 << 10
 )
 
 // kvSubjects are exactly what a device needs to put, get and watch the
@@ -95,12 +96,12 @@ type Limits struct {
 	Conns     int64 // connections at once; DefaultLimits: 20 (a few desktops and phones)
 	Subs      int64 // subscriptions
 	Payload   int64 // bytes per message
-	JSDisk    int64 // JetStream file storage, bytes
+	JSDisk    int64 // JetStream file storage, bytes; replicas count (a bucket with 3 takes 3 times its size)
 	JSStreams int64 // JetStream streams
 }
 
 // DefaultLimits suit one person's desktops and phones.
-var DefaultLimits = Limits{Conns: 20, Subs: 500, Payload: 8 << 10, JSDisk: 16 << 20, JSStreams: 4}
+var DefaultLimits = Limits{Conns: 20, Subs: 500, Payload: 8 << 10, JSDisk: 32 << 20, JSStreams: 4}
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
