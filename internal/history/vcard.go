@@ -229,48 +229,16 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 func (s *Store) ImportVCard(ctx context.Context, r io.Reader, region string) (ImportReport, error) {
 	var rep ImportReport
 	err := s.write(ctx, func(tx *wtx) error {
-		rep = ImportReport{}
-		return splitCards(r, func(rc rawCard) error {
-			rep.Cards++
-			prob := func(name, reason string) {
-				rep.Problems = append(rep.Problems, ImportProblem{Card: rc.index, Line: rc.line, Name: name, Reason: reason})
-			}
-			if rc.broken != "" {
-				rep.Skipped++
-				prob("", rc.broken)
-				return nil
-			}
-			card, err := vcard.NewDecoder(strings.NewReader(rc.text)).Decode()
-			if err != nil {
-				rep.Skipped++
-				prob("", err.Error())
-				return nil
-			}
-			rec, problems := cardToRec(card, region)
-			for _, p := range problems {
-				prob(rec.Name, p)
-			}
-			if rec.Name == "" {
-				rep.Skipped++
-				prob("", "no name (FN, N or ORG)")
-				return nil
-			}
-			if len(rec.Numbers) == 0 {
-				rep.NoNumber++
-				return nil
-			}
+		var err error
+		rep, err = readCards(r, region, func(rec *contactRec) (bool, error) {
 			rec.Source = "vcard"
-			_, existed, err := putContact(ctx, tx, &rec, false, true)
+			_, existed, err := putContact(ctx, tx, rec, false, true)
 			if err != nil {
-				return fmt.Errorf("store card %d (%s): %w", rc.index, rec.Name, err)
+				return false, err
 			}
-			if existed {
-				rep.Merged++
-			} else {
-				rep.Added++
-			}
-			return ctx.Err()
+			return existed, ctx.Err()
 		})
+		return err
 	})
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("import vCard: %w", err)
@@ -279,4 +247,53 @@ func (s *Store) ImportVCard(ctx context.Context, r io.Reader, region string) (Im
 		s.notify()
 	}
 	return rep, nil
+}
+
+// readCards parses cards from r and hands each usable one to store, which
+// reports whether it merged into an existing contact. Broken cards are
+// counted and described in the report; only store's errors and read
+// errors end it.
+func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)) (ImportReport, error) {
+	var rep ImportReport
+	err := splitCards(r, func(rc rawCard) error {
+		rep.Cards++
+		prob := func(name, reason string) {
+			rep.Problems = append(rep.Problems, ImportProblem{Card: rc.index, Line: rc.line, Name: name, Reason: reason})
+		}
+		if rc.broken != "" {
+			rep.Skipped++
+			prob("", rc.broken)
+			return nil
+		}
+		card, err := vcard.NewDecoder(strings.NewReader(rc.text)).Decode()
+		if err != nil {
+			rep.Skipped++
+			prob("", err.Error())
+			return nil
+		}
+		rec, problems := cardToRec(card, region)
+		for _, p := range problems {
+			prob(rec.Name, p)
+		}
+		if rec.Name == "" {
+			rep.Skipped++
+			prob("", "no name (FN, N or ORG)")
+			return nil
+		}
+		if len(rec.Numbers) == 0 {
+			rep.NoNumber++
+			return nil
+		}
+		existed, err := store(&rec)
+		if err != nil {
+			return fmt.Errorf("store card %d (%s): %w", rc.index, rec.Name, err)
+		}
+		if existed {
+			rep.Merged++
+		} else {
+			rep.Added++
+		}
+		return nil
+	})
+	return rep, err
 }
