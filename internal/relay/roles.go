@@ -76,7 +76,9 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 		t.Sub.Allow.Add(Prefix+".status."+me, Prefix+".pair."+me, Prefix+".ctl."+me+".>", "_INBOX_"+me+".>")
 		t.Resp = responses() // answers to pairing and control requests
 	case RolePhone:
-		t.Pub.Allow.Add(Prefix + ".status.*")
+		// Status to its desktops; pairing requests, so a phone that has
+		// credentials can pair with another desktop of its user.
+		t.Pub.Allow.Add(Prefix+".status.*", Prefix+".pair.*")
 		t.Pub.Allow.Add(kvSubjects()...)
 		t.Sub.Allow.Add(Prefix+".dial."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
 		t.Resp = responses() // dial replies and discovery answers
