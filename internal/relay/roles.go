@@ -83,12 +83,12 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 		t.Sub.Allow.Add(Prefix+".dial."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
 		t.Resp = responses() // dial replies and discovery answers
 	case RolePair:
-		// A pairing login travels in the offer (QR code), so it is a bearer
-		// token: it can send one sealed join request to its desktop and read
-		// the sealed answer, nothing else, and it expires with the offer.
+		// A pairing login travels in the offer (QR code), its key derived
+		// from the offer's secret: it can send a sealed join request to
+		// its desktop and read the sealed answer, nothing else, and it
+		// expires with the offer.
 		t.Pub.Allow.Add(Prefix + ".pair." + me)
 		t.Sub.Allow.Add(PairInboxPrefix + ".>")
-		t.BearerToken = true
 	}
 	return t
 }

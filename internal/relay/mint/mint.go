@@ -7,6 +7,7 @@
 package mint
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -131,13 +132,28 @@ func (m *Minter) Phone(phoneID device.ID, phoneNkey string) (string, error) {
 	return m.sign(RolePhone, phoneNkey, phoneID.String(), PhoneTTL)
 }
 
-// Pairing issues a bearer login, valid until expires, that can only send a
-// pairing request to desktopID and read the answer. It goes into the
-// pairing offer.
-func (m *Minter) Pairing(desktopID device.ID, expires time.Time) (string, error) {
-	kp, err := nkeys.CreateUser()
+// PairingKey is the login key of an offer's pairing login, derived from
+// the offer's one-time secret: the desktop issues the login for it, and
+// the phone, which has the secret from the offer, can use it. The login
+// JWT alone (in a log, say) is worth nothing without the secret.
+func PairingKey(secret []byte) (nkeys.KeyPair, error) {
+	h := sha256.New()
+	h.Write([]byte("deskdial-pair-login-v1"))
+	h.Write(secret)
+	kp, err := nkeys.FromRawSeed(nkeys.PrefixByteUser, h.Sum(nil))
 	if err != nil {
-		return "", fmt.Errorf("mint: make pairing key: %w", err)
+		return nil, fmt.Errorf("mint: pairing key: %w", err)
+	}
+	return kp, nil
+}
+
+// Pairing issues the login of an offer, valid until expires, that can only
+// send a pairing request to desktopID and read the answer. It goes into
+// the offer.
+func (m *Minter) Pairing(desktopID device.ID, secret []byte, expires time.Time) (string, error) {
+	kp, err := PairingKey(secret)
+	if err != nil {
+		return "", err
 	}
 	pk, _ := kp.PublicKey()
 	ttl := expires.Sub(m.now())
@@ -156,16 +172,15 @@ func Creds(userJWT string, seed []byte) ([]byte, error) {
 	return b, nil
 }
 
-// BearerCreds turns a bearer JWT (a pairing login) into a .creds file:
-// nats.go wants a seed to sign the server's nonce with, and the server
-// ignores that signature for a bearer token, so a throwaway key does.
-func BearerCreds(userJWT string) ([]byte, error) {
-	kp, err := nkeys.CreateUser()
+// PairingCreds turns an offer's login into a .creds file, with the key
+// derived from the offer's secret.
+func PairingCreds(login string, secret []byte) ([]byte, error) {
+	kp, err := PairingKey(secret)
 	if err != nil {
-		return nil, fmt.Errorf("mint: make key: %w", err)
+		return nil, err
 	}
 	seed, _ := kp.Seed()
-	return Creds(userJWT, seed)
+	return Creds(login, seed)
 }
 
 // CheckPhoneJWT checks a phone's JWT from a pairing answer: it is a user

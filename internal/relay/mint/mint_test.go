@@ -72,14 +72,18 @@ func TestPhoneCredentials(t *testing.T) {
 	if _, err := m.Phone(id.ID, other.SignPub); !errors.Is(err, ErrBadCreds) {
 		t.Fatalf("JWT for a foreign key: %v", err)
 	}
-	login, err := m.Pairing(id.ID, time.Now().Add(10*time.Minute))
+	secret := []byte("0123456789abcdef")
+	login, err := m.Pairing(id.ID, secret, time.Now().Add(10*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BearerCreds(login); err != nil {
+	if _, err := PairingCreds(login, secret); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Pairing(id.ID, time.Now().Add(-time.Second)); !errors.Is(err, ErrBadCreds) {
+	if _, err := PairingCreds(login, []byte("another secret!!")); !errors.Is(err, ErrBadCreds) {
+		t.Fatalf("pairing login with the wrong secret: %v", err)
+	}
+	if _, err := m.Pairing(id.ID, secret, time.Now().Add(-time.Second)); !errors.Is(err, ErrBadCreds) {
 		t.Fatalf("expired pairing login: %v", err)
 	}
 }
