@@ -23,7 +23,7 @@ const (
 // text they were not tuned on. The rules have since been fixed by category
 // against it, so it is no longer unseen: it now guards those fixes.
 const (
-	minHeldoutF1 = 0.95
+	minHeldoutF1 = 1.0
 )
 
 // snippet is one labelled text from testdata/corpus.

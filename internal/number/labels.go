@@ -1,6 +1,9 @@
 package number
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Labels: the words in front of a digit string say what it is. "Order no.
 // 4155550100" is an order, "Tel. 4155550100" a phone. The nearest word that
@@ -28,10 +31,26 @@ var labelWords = func() map[string]label {
 		hotline helpline contact contacts contato kontakt dial sms text tlf tfno tf m t f p rufnummer festnetz
 		mobilnummer zentrale durchwahl office direct direkt switchboard reception standard dialin dial-in
 		tollfree toll-free freephone numéro-vert landline home work nummern sprechstunde anrufen appelez ligar
-		contactez erreichbar phonenumber telnr tel-nr telefonnummer handynummer faxnummer`)
+		contactez erreichbar phonenumber telnr tel-nr telefonnummer handynummer faxnummer
+		support service helpdesk help hilfe emergency notfall notruf urgence urgencias emergencia emergenza
+		info enquiries inquiries sales vertrieb beratung assistance assistenza soporte suporte ayuda aide
+		servicio servizio serviço central centralino centralita infolinia llámanos llamanos llamar chiamare
+		chiama chiamaci ligue bel bellen zadzwoń dzwoń telefonu telefonem telefonico telefónico telefônico
+		telefonisch téléphonique fisso fijo fixe móvil movil cellulare gsm komórka kom komórkowy tlf tlfn
+		vert verde azur gratuit gratuito gratis kostenlos kostenfrei contatto contacto contatti kontaktowy
+		viber signal telegram skype wechat telefoon mobiele vaste free toll callback rückruf casa maison
+		domicile domicilio oficina ufficio bureau escritório escritorio trabajo travail lavoro trabalho büro
+		kantoor biuro port`)
 	add(labelNeutral, `no nr nro nº n° num number numbers numero número numéro nummer is of the a an de der die das du
 		la le les our your unter at on or and et und ou e y o please us me to from via ist est é per by
-		our main new alt alternative primary secondary private privat geschäftlich business`)
+		our main new alt alternative primary secondary private privat geschäftlich business
+		my mine meine mein meiner ma mon mes mi mis mio mia mój moja moje mijn minha meu his her their unser
+		unsere notre nos nuestro nuestra nostro nostra onze ons nasz nasza sein seine ihre ihr votre vos su sus
+		tuo tua tu dein deine jouw twój neue neuer nouveau nouvelle nuevo nueva nuovo nuova nieuw nieuwe novo
+		nova nowy nowa lautet lauten beträgt are was were be sera será sarà è jest wynosi är er zijn
+		n numer numery nummers núm personal alternate second other andere autre otro altro local lokale
+		international internationale national domestic german swiss french dutch british english spanish
+		italian polish austrian american canadian indian irish`)
 	add(labelID, `order orders invoice inv po ref reference ticket case account acct acc iban bic swift vat tax ust
 		ustid siret siren tva cnpj cpf rg gstin gst pan aadhaar isbn issn ean upc sku serial sn imei meid iccid
 		imsi tracking awb shipment parcel id pin passcode password pwd code otp zip postcode postal plz cep card
@@ -53,7 +72,15 @@ var labelWords = func() map[string]label {
 		package paket colis encomenda pacote sendung consignment waybill vertrag vertrags auftrags bestell
 		rechnungs liefer sendungs mitglieds versicherungs kassenzeichen réf ref. contrat adhérent contrato
 		matrícula matricula fatura nota pedidos voucher gutschein coupon promo rabatt
-		batch-id trace span`)
+		batch-id trace span
+		iva p.iva piva partita fiscale codice cod ordine fattura cliente contratto pratica spedizione
+		bestelnummer bestelling factuur factuurnummer klantnummer klantnr referentie kenmerk dossiernummer
+		zamówienia zamówienie faktura klienta umowy zlecenia przesyłki paczki regon nip krs pesel
+		localizador expediente albarán albaran póliza poliza reserva referencia factura encargo envío envio
+		protocolo pedido encomenda nota apólice apolice inscrição contrato
+		kvk btw bsn abn acn tfn arbn rfc curp nss rut cuit cnpj uid ahv siren ape naf ssn
+		ms millis msec secs seconds timeout ttl delay interval bytes size length len count offset seed nonce
+		checksum crc limit kd kdnr kto ktonr mitgl vertr`)
 	return m
 }()
 
@@ -74,6 +101,17 @@ var cjkLabels = []struct {
 	{"编号", labelID}, {"編號", labelID}, {"郵便", labelID}, {"邮编", labelID}, {"邮政", labelID}, {"〒", labelID},
 	{"快递", labelID}, {"运单", labelID}, {"会议号", labelID}, {"会議ID", labelID}, {"密码", labelID}, {"パスコード", labelID},
 	{"金额", labelID}, {"价格", labelID}, {"金額", labelID}, {"価格", labelID}, {"日期", labelID}, {"日付", labelID},
+	{"品番", labelID}, {"型番", labelID}, {"货号", labelID}, {"品号", labelID}, {"序列号", labelID}, {"シリアル", labelID},
+	{"тел", labelPhone}, {"моб", labelPhone}, {"сот", labelPhone}, {"факс", labelPhone}, {"звон", labelPhone},
+	{"горяч", labelPhone}, {"контакт", labelPhone}, {"справк", labelPhone}, {"приёмн", labelPhone}, {"приемн", labelPhone},
+	{"заказ", labelID}, {"счёт", labelID}, {"счет", labelID}, {"договор", labelID}, {"инн", labelID}, {"кпп", labelID},
+	{"огрн", labelID}, {"снилс", labelID}, {"паспорт", labelID}, {"бик", labelID}, {"полис", labelID}, {"клиент", labelID},
+	{"артикул", labelID}, {"трек", labelID}, {"накладн", labelID}, {"квитанц", labelID}, {"плат", labelID},
+	{"заявк", labelID}, {"обращени", labelID}, {"код", labelID}, {"индекс", labelID}, {"лицев", labelID}, {"чек", labelID},
+	{"전화", labelPhone}, {"휴대", labelPhone}, {"핸드폰", labelPhone}, {"팩스", labelPhone}, {"연락", labelPhone},
+	{"대표", labelPhone}, {"고객센터", labelPhone}, {"상담", labelPhone}, {"문의", labelPhone},
+	{"주문", labelID}, {"고객번호", labelID}, {"회원", labelID}, {"계좌", labelID}, {"송장", labelID}, {"운송장", labelID},
+	{"사업자", labelID}, {"등록", labelID}, {"주민", labelID}, {"카드", labelID}, {"우편", labelID}, {"예약", labelID},
 	{"卡号", labelID}, {"カード", labelID}, {"学号", labelID}, {"工号", labelID}, {"批号", labelID}, {"型号", labelID},
 }
 
@@ -134,6 +172,7 @@ func (m *matcher) idLabel(i int) bool {
 	}
 	// Words from right to left.
 	e := len(win)
+	prevAbbrev := false
 	for e > 0 {
 		// Skip non-letters.
 		for e > 0 {
@@ -163,12 +202,13 @@ func (m *matcher) idLabel(i int) bool {
 		if b == 0 && j == lo && j > 0 {
 			return false
 		}
+		lw := strings.ToLower(word)
 		if r, _ := decodeAt(word, 0); isLatinLetter(r) {
-			lw := strings.ToLower(word)
 			if clientWords[lw] {
 				// "Numéro client" is a customer number, "Service client"
-				// a phone line: the word before decides.
-				return !serviceWords[strings.ToLower(lastWord(win[:b]))]
+				// and "Atención al cliente" a phone line: the word before
+				// decides.
+				return !serviceWords[strings.ToLower(lastWordSkipping(win[:b], linkWords))]
 			}
 			switch labelKind(lw) {
 			case labelPhone:
@@ -176,32 +216,127 @@ func (m *matcher) idLabel(i int) bool {
 			case labelID:
 				// "Fax for orders:" names what the line is for.
 				if purposeWords[strings.ToLower(lastWord(win[:b]))] {
-					e = b
+					prevAbbrev, e = false, b
 					continue
 				}
 				return true
 			case labelUnknown:
-				return false
+				return unknownNamesID(lw, prevAbbrev, win[:b])
 			}
 		} else {
-			best, bestAt := labelUnknown, -1
-			for _, l := range cjkLabels {
-				if k := strings.LastIndex(word, l.s); k >= 0 && k > bestAt {
-					best, bestAt = l.k, k
-				}
-			}
-			switch best {
+			switch nonLatinLabel(lw) {
 			case labelPhone:
 				return false
 			case labelID:
 				return true
+			case labelUnknown:
+				return false
 			}
-			return false
 		}
+		prevAbbrev = abbrevNumberWord(lw, win[e:])
 		e = b
 	}
 	return false
 }
+
+// numberWords say "number" and label nothing by themselves; the noun next
+// to them does ("numéro de dossier", "numer klienta").
+var numberWords = map[string]bool{"no": true, "nr": true, "nro": true, "nº": true, "n": true, "num": true, "núm": true,
+	"number": true, "nummer": true, "numero": true, "número": true, "numéro": true, "numer": true}
+
+// abbrevNumberWord reports whether w, followed in the text by after, is
+// "number" abbreviated ("No.", "Nr", "Nº", "n°"): written so, it heads a
+// record field, as in "Consumer No.", where "the venue number" and "me
+// liga no 11…" are speech.
+func abbrevNumberWord(w, after string) bool {
+	next, _ := decodeAt(after, 0)
+	switch w {
+	case "nr", "nro", "nº":
+		return true
+	case "no", "num", "núm":
+		return next == '.'
+	case "n":
+		return next == '.' || next == '°' || next == 'º'
+	}
+	return false
+}
+
+// linkWords join a head noun to the noun that qualifies it: "numéro de
+// commande", "atención al cliente".
+var linkWords = map[string]bool{"de": true, "di": true, "do": true, "da": true, "del": true, "della": true, "des": true,
+	"du": true, "d": true, "of": true, "van": true, "von": true, "der": true, "al": true, "à": true, "a": true, "la": true,
+	"ao": true, "dos": true, "das": true, "dei": true}
+
+// unknownNamesID decides for a word w that is neither a phone nor an ID
+// word, by the number word next to it: "Consumer No. 98765 43210",
+// "numer zamówienia 512 345 678" and "Protocolo de atendimento …" are
+// IDs, "número de atendimento" (a service line) is not. abbrevAfter tells
+// whether an abbreviated number word follows w; before is the text left of
+// w.
+func unknownNamesID(w string, abbrevAfter bool, before string) bool {
+	if utf8.RuneCountInString(w) < 3 || purposeWords[w] {
+		return false
+	}
+	if abbrevAfter {
+		return true
+	}
+	head := lastWord(before)
+	lh := strings.ToLower(head)
+	if linkWords[lh] {
+		before = before[:strings.LastIndex(before, head)]
+		head = lastWord(before)
+		lh = strings.ToLower(head)
+	}
+	if lh == "" {
+		return false
+	}
+	switch {
+	case numberWords[lh]:
+		if len(lh) <= 3 && !abbrevNumberWord(lh, before[strings.LastIndex(before, head)+len(head):]) {
+			return false // "me chama no zap"
+		}
+		return !serviceWords[w]
+	case labelKind(lh) == labelID:
+		return true
+	}
+	return false
+}
+
+// lastWordSkipping is the last word of s that is not in skip.
+func lastWordSkipping(s string, skip map[string]bool) string {
+	for {
+		w := lastWord(s)
+		if w == "" || !skip[strings.ToLower(w)] {
+			return w
+		}
+		s = s[:strings.LastIndex(s, w)]
+	}
+}
+
+// nonLatinLabel reads a word in a script without case-insensitive word
+// lists of its own: CJK runs hold several words, so labels are found as
+// substrings (the rightmost wins); Cyrillic and Hangul words are matched
+// by stem, which also covers their inflections ("заказа", "주문번호").
+// A bare "number" word (番号, 号码, 번호) decides nothing: "我的新号码是"
+// is a phone number.
+func nonLatinLabel(w string) label {
+	if nonLatinNeutral[w] {
+		return labelNeutral
+	}
+	best, bestAt := labelUnknown, -1
+	for _, l := range cjkLabels {
+		if k := strings.LastIndex(w, l.s); k >= 0 && k > bestAt {
+			best, bestAt = l.k, k
+		}
+	}
+	if best != labelUnknown {
+		return best
+	}
+	return labelUnknown
+}
+
+var nonLatinNeutral = map[string]bool{"номер": true, "мой": true, "наш": true, "ваш": true, "по": true, "на": true,
+	"или": true, "и": true, "мне": true, "новый": true, "нашему": true, "номеру": true}
 
 var (
 	clientWords  = map[string]bool{"client": true, "clients": true, "cliente": true, "clientes": true, "kunde": true, "kunden": true}

@@ -1,0 +1,82 @@
+package number
+
+import "testing"
+
+// ID labels in languages beyond the first eight locales: tax and registry
+// numbers, orders, customers and contracts, and their phone words.
+func TestFindLabelsMoreLanguages(t *testing.T) {
+	runCases(t, []findCase{
+		{"IT", "P.IVA 01234567890", nil},
+		{"IT", "Codice cliente 0212345678", nil},
+		{"IT", "Tel. 02 1234 5678 – Cell. 333 123 4567", []string{"+390212345678", "+393331234567"}},
+		{"IT", "Numero verde 800 123 456", []string{"+39800123456"}},
+		{"NL", "klantnr. 0201234567", nil},
+		{"NL", "Bestelnummer 0201234567", nil},
+		{"NL", "bel me op 06 87654321", []string{"+31687654321"}},
+		{"PL", "REGON 123456785", nil},
+		{"PL", "Numer zamówienia: 512345678", nil},
+		{"PL", "nr klienta 221234567", nil},
+		{"PL", "Numer telefonu: 512 345 678", []string{"+48512345678"}},
+		{"PL", "kom. 601 234 567", []string{"+48601234567"}},
+		{"ES", "Nº de pedido: 912345678", nil},
+		{"ES", "Atención al cliente: 900 123 456", []string{"+34900123456"}},
+		{"ES", "Número de teléfono: 612 34 56 78", []string{"+34612345678"}},
+		{"BR", "Protocolo de atendimento 11987654321", nil},
+		{"BR", "Central de atendimento: 0800 123 4567", []string{"+558001234567"}},
+		{"BR", "Número de atendimento: (11) 3045-6789", []string{"+551130456789"}},
+		{"FR", "Port. : 06 12 34 56 78", []string{"+33612345678"}},
+		{"FR", "N° de contrat 0478123456", nil},
+		{"FR", "Numéro vert : 0 800 123 456", []string{"+33800123456"}},
+		{"DE", "Kd.-Nr. 04041234567", nil},
+		{"DE", "Ihre Ticketnummer lautet 0711 2345678.", nil},
+		{"DE", "Meine Nummer: 0171 1234567", []string{"+491711234567"}},
+		{"DE", "Rufen Sie die Nummer 030 12345678 an", []string{"+493012345678"}},
+	})
+}
+
+// A word next to an abbreviated number word ("Consumer No.") names an
+// ID; spoken "the venue number" or Portuguese "no" do not.
+func TestFindLabelsNumberWords(t *testing.T) {
+	runCases(t, []findCase{
+		{"IN", "Consumer No. 9876543210", nil},
+		{"IN", "Meter Nr 9876543210", nil},
+		{"GB", "the venue number is 020 7946 0958", []string{"+442079460958"}},
+		{"GB", "UK number: 020 7946 0958", []string{"+442079460958"}},
+		{"GB", "Toll free number 0800 123 4567", []string{"+448001234567"}},
+		{"US", "Mobile No. 415-555-0132", []string{"+14155550132"}},
+		{"BR", "me liga no 11 98765-4322", []string{"+5511987654322"}},
+		{"BR", "me chama no zap 21 99876-5432", []string{"+5521998765432"}},
+		{"FR", "Mon num c'est le 0612345680", []string{"+33612345680"}},
+		{"IN", "mera naya number 9123456780 save kar le", []string{"+919123456780"}},
+		{"US", "Fax number for orders: 650-253-0001", []string{"+16502530001"}},
+	})
+}
+
+// Cyrillic and Hangul labels are matched by stem; CJK bare "number"
+// words decide nothing.
+func TestFindLabelsNonLatin(t *testing.T) {
+	runCases(t, []findCase{
+		{"RU", "Номер заказа 84951234567", nil},
+		{"RU", "лицевой счёт 89161234567", nil},
+		{"RU", "Тел.: +7 (495) 123-45-67, моб.: 8 (916) 123-45-67", []string{"+74951234567", "+79161234567"}},
+		{"RU", "позвони мне 89261112233", []string{"+79261112233"}},
+		{"RU", "Мой номер 8 926 111-22-33", []string{"+79261112233"}},
+		{"KR", "주문번호 01012345678", nil},
+		{"KR", "고객번호 0212345678", nil},
+		{"KR", "전화번호 02-345-6789", []string{"+8223456789"}},
+		{"KR", "내 번호 010 9876 5432 로 문자줘", []string{"+821098765432"}},
+		{"JP", "品番 0312-3456-78", nil},
+		{"JP", "番号は090-1234-5678です", []string{"+819012345678"}},
+		{"CN", "我的新号码是186-1234-5678", []string{"+8618612345678"}},
+	})
+}
+
+// Constants in code and config: a duration, size or limit is not a phone
+// number, whatever its digits.
+func TestFindLabelsCodeQuantities(t *testing.T) {
+	runCases(t, []findCase{
+		{"US", "const TIMEOUT_MS = 8005551234;", nil},
+		{"US", "max_bytes: 4155550132", nil},
+		{"US", "phone = \"415-555-0132\";", []string{"+14155550132"}},
+	})
+}
