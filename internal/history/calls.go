@@ -176,6 +176,12 @@ func (s *Store) ClearCalls(ctx context.Context) error {
 			ON CONFLICT(kind, ref) DO UPDATE SET updated = excluded.updated`, kindRecent, now); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state(kind, ref, updated, device)
+			SELECT ?, e164, ?, (SELECT value FROM meta WHERE key = 'device') FROM number_stats WHERE true
+			ON CONFLICT(kind, ref) DO UPDATE SET updated = excluded.updated, device = excluded.device
+			WHERE excluded.updated > sync_state.updated`, kindRecent, now); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM calls`)
 		return err
 	})
