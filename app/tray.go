@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/deskdial/deskdial/internal/autostart"
@@ -172,7 +171,7 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 			core.SettingsChanged()
 			hk.set(ctx, s.Hotkey)
 		},
-	}, core.Refresh)
+	}, core.Refresh, ui.WithIdleLoop())
 
 	// Fyne starts the tray only if it has a menu when its loop starts
 	// (glfw driver: trayStart runs once in runGL), so the first menu is set
@@ -258,7 +257,7 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 			select {
 			case <-ctx.Done():
 			case <-time.After(dur):
-				fyne.Do(a.Quit)
+				u.Quit()
 			}
 			return nil
 		})
@@ -269,12 +268,12 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 		// the loop is over there is nothing left to quit.
 		select {
 		case <-parent.Done():
-			fyne.Do(a.Quit)
+			u.Quit()
 		case <-guiDone:
 		}
 	}()
 	log.Info("tray: ready", "home", p.Config, "hotkey", s.Hotkey)
-	a.Run()
+	u.Main()
 	close(guiDone)
 	return nil
 }

@@ -131,7 +131,9 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		no = append(no, nats.CustomInboxPrefix(o.inbox))
 	}
 	if o.inproc != nil {
-		no = append(no, nats.InProcessServer(o.inproc.ns))
+		// The server lives and dies with this process, so pings can find
+		// nothing to reconnect to; without them the idle process sleeps.
+		no = append(no, nats.InProcessServer(o.inproc.ns), nats.PingInterval(0))
 	}
 	if o.creds != "" {
 		no = append(no, nats.UserCredentials(o.creds))

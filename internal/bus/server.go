@@ -116,20 +116,24 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 	}
 	nk, users := acc.users()
 	opts := &server.Options{
-		ServerName:   "deskdial",
-		Host:         host,
-		Port:         port,
-		NoSigs:       true,
-		NoLog:        true,
-		MaxPayload:   64 << 10,
-		PingInterval: ServerPingInterval,
-		MaxPingsOut:  ServerMaxPingsOut,
-		TLS:          true,
-		TLSVerify:    false,
-		TLSTimeout:   2,
-		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		Nkeys:        nk,
-		Users:        users,
+		ServerName: "deskdial",
+		Host:       host,
+		Port:       port,
+		NoSigs:     true,
+		NoLog:      true,
+		// deskdial uses no $SYS events; without the system account the
+		// server runs none of its heartbeat and sweep timers, which
+		// would wake the idle tray app every few seconds.
+		NoSystemAccount: true,
+		MaxPayload:      64 << 10,
+		PingInterval:    ServerPingInterval,
+		MaxPingsOut:     ServerMaxPingsOut,
+		TLS:             true,
+		TLSVerify:       false,
+		TLSTimeout:      2,
+		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		Nkeys:           nk,
+		Users:           users,
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {

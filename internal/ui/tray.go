@@ -2,10 +2,24 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/deskdial/deskdial/assets"
 	"github.com/deskdial/deskdial/internal/desktop"
 )
+
+// Tray shows deskdial's icon and menu in the desktop's notification area.
+type Tray interface {
+	SetMenu(m *fyne.Menu)
+	SetIcon(r fyne.Resource)
+}
+
+// fyneTray is the tray through Fyne's desktop.App: it needs Fyne's event
+// loop running to appear.
+type fyneTray struct{ a fynedesktop.App }
+
+func (t fyneTray) SetMenu(m *fyne.Menu)    { t.a.SetSystemTrayMenu(m) }
+func (t fyneTray) SetIcon(r fyne.Resource) { t.a.SetSystemTrayIcon(r) }
 
 // TrayMenu turns the desktop menu model into a Fyne menu; clicks call do
 // with the item's action.

@@ -8,6 +8,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -30,12 +31,107 @@ type UI struct {
 	prompt   *PromptWindow
 	settings *SettingsWindow
 	pair     *PairingWindow
+
+	tray Tray
+	own  *sysTray // the tray served without Fyne's loop (WithIdleLoop)
+
+	// The GUI loop's life: Main starts Fyne's loop once a window is
+	// needed (loopWanted) unless the UI quit first.
+	mu         sync.Mutex
+	loopOn     bool
+	quitting   bool
+	loopWanted chan struct{}
+	quit       chan struct{}
+}
+
+// Option changes how the UI runs.
+type Option func(*UI)
+
+// WithIdleLoop starts Fyne's GUI loop only when a window is first needed,
+// where the platform can show the tray without it (Linux: the tray is a
+// D-Bus service). Fyne's loop polls 60 times a second even with no window
+// (fyne-io/fyne#2506) and creates a GL context at start; a tray app that
+// mostly sits in the notification area should do neither. Elsewhere the
+// option has no effect.
+func WithIdleLoop() Option {
+	return func(u *UI) {
+		if ownTray {
+			u.own = newSysTray("deskdial", u.app.Icon())
+			u.tray = u.own
+		}
+	}
 }
 
 // New makes the UI. refresh asks the core to reload phones (after pairing
 // changes).
-func New(a fyne.App, ctl Controller, pairing Pairing, sdeps SettingsDeps, refresh func()) *UI {
-	return &UI{app: a, ctl: ctl, pairing: pairing, sdeps: sdeps, refresh: refresh}
+func New(a fyne.App, ctl Controller, pairing Pairing, sdeps SettingsDeps, refresh func(), opts ...Option) *UI {
+	u := &UI{app: a, ctl: ctl, pairing: pairing, sdeps: sdeps, refresh: refresh,
+		loopWanted: make(chan struct{}), quit: make(chan struct{})}
+	if d, ok := a.(desktop.App); ok {
+		u.tray = fyneTray{d}
+	}
+	for _, o := range opts {
+		o(u)
+	}
+	return u
+}
+
+// Main runs the GUI until the user quits or Quit is called. It must run on
+// the main goroutine. With WithIdleLoop it waits without Fyne's loop until
+// a window is wanted.
+func (u *UI) Main() {
+	if u.own != nil {
+		defer u.own.Close()
+		select {
+		case <-u.quit:
+			return
+		case <-u.loopWanted:
+		}
+		// Fyne quits when its last window is closed; the tray is no
+		// window of Fyne's here, so one that is never shown (and so never
+		// gets a GL context) keeps the loop alive.
+		u.app.NewWindow("deskdial")
+	}
+	u.app.Run()
+}
+
+// Quit ends Main. Safe from any goroutine.
+func (u *UI) Quit() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.quitting {
+		return
+	}
+	u.quitting = true
+	if u.loopOn || u.own == nil {
+		fyne.Do(u.app.Quit)
+		return
+	}
+	close(u.quit)
+}
+
+// startLoop makes sure Fyne's loop runs (or will, once Main gets to it);
+// it reports false when the UI is quitting.
+func (u *UI) startLoop() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.quitting {
+		return false
+	}
+	if !u.loopOn {
+		u.loopOn = true
+		if u.own != nil {
+			close(u.loopWanted)
+		}
+	}
+	return true
+}
+
+// loopRunning says whether Fyne's loop runs (or was asked to).
+func (u *UI) loopRunning() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.loopOn || u.own == nil
 }
 
 // Run applies state snapshots and requests from the core until ctx ends.
@@ -45,9 +141,23 @@ func (u *UI) Run(ctx context.Context, states <-chan core.State, requests <-chan 
 		case <-ctx.Done():
 			return nil
 		case s := <-states:
+			if !u.loopRunning() {
+				// No window exists before the loop does: only the
+				// tray, which needs no loop, shows the state. Once the
+				// loop runs, snapshots go through it, so this goroutine
+				// and the loop never touch the UI at the same time.
+				u.Apply(s)
+				continue
+			}
 			fyne.Do(func() { u.Apply(s) })
 		case r := <-requests:
-			fyne.Do(func() { u.Handle(r) })
+			if r.Kind == core.ReqQuit {
+				u.Quit()
+				continue
+			}
+			if u.startLoop() {
+				fyne.Do(func() { u.Handle(r) })
+			}
 		}
 	}
 }
@@ -58,10 +168,10 @@ func (u *UI) Apply(s core.State) {
 	u.state = s
 	u.menu = TrayMenu(core.BuildMenu(s), u.ctl.Do)
 	ic := core.IconFor(s)
-	if d, ok := u.app.(desktop.App); ok {
-		d.SetSystemTrayMenu(u.menu)
+	if u.tray != nil {
+		u.tray.SetMenu(u.menu)
 		if ic != u.icon {
-			d.SetSystemTrayIcon(TrayIcon(ic))
+			u.tray.SetIcon(TrayIcon(ic))
 		}
 	}
 	u.icon = ic
@@ -95,7 +205,7 @@ func (u *UI) Handle(r core.Request) {
 		w.Load(u.state.Phones)
 		w.Window.Show()
 	case core.ReqQuit:
-		u.app.Quit()
+		u.Quit()
 	}
 }
 
