@@ -79,7 +79,7 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 			return withCode(exitUsage, fmt.Errorf("this pairing offer cannot be used: %w", err))
 		}
 		desk, err := agent.Pair(ctx, o, id, reg, *name, agent.Caps{Backend: d.Name(), Capabilities: d.Capabilities()},
-			agent.PairOptions{Creds: e.creds, Prefix: st.SubjectPrefix})
+			agent.PairOptions{Creds: e.creds, Prefix: st.SubjectPrefix, CredsDir: p.Config})
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	}
 	defer a.Close()
 	say("deskdial phone %s (%s) with backend %s", *name, id.ID.Short(), d.Name())
-	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: e.creds,
+	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: e.creds, CredsDir: p.Config,
 		OnState: func(desk string, up bool) {
 			if up {
 				say("Connected to %s", desk)

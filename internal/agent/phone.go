@@ -34,6 +34,9 @@ type Caps struct {
 type PairOptions struct {
 	Creds  string // .creds file for a hosted server
 	Prefix string // subject prefix; "": "deskdial"
+	// CredsDir keeps the relay credentials a desktop issues while pairing
+	// on a hosted relay (RelayCredsPath); the phone's config directory.
+	CredsDir string
 }
 
 // Pair answers a desktop's offer: it logs in with the pairing-only user
@@ -60,6 +63,15 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 	opts := []bus.Option{bus.URLs(o.Servers...), bus.Name("deskdial pairing"), bus.ConnectTimeout(5 * time.Second)}
 	if o.CertFP != "" {
 		opts = append(opts, bus.PinCert(o.CertFP), bus.UserPass(bus.PairUser, o.DesktopID.String()), bus.Inbox(bus.PairInboxPrefix))
+	} else if o.Login != "" {
+		// A hosted relay's pairing login from the offer: it can reach only
+		// this desktop's pairing subject.
+		login, done, err := pairingLogin(o, po.CredsDir)
+		if err != nil {
+			return device.Peer{}, err
+		}
+		defer done()
+		opts = append(opts, bus.Creds(login), bus.Inbox(bus.PairInboxPrefix))
 	} else {
 		opts = append(opts, bus.Inbox(bus.InboxPrefix(id.ID.String())))
 		if po.Creds != "" {
@@ -99,6 +111,11 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 	}
 	if err := pairing.VerifyAccept(o, acc); err != nil {
 		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	if acc.Creds != "" {
+		if err := keepRelayCreds(id, o.DesktopID, acc.Creds, po.CredsDir); err != nil {
+			return device.Peer{}, err
+		}
 	}
 	peer := o.Peer(time.Now())
 	// Keep every address of the offer, the one that worked first.
@@ -153,6 +170,7 @@ type Runner struct {
 	Identity *device.Identity
 	Registry *device.Registry
 	Creds    string                               // for hosted servers
+	CredsDir string                               // relay credentials issued while pairing (RelayCredsPath); preferred over Creds
 	OnState  func(desktop string, connected bool) // optional
 	Poll     time.Duration                        // how often to look for registry changes; 0: 1 s
 }
@@ -241,6 +259,8 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) {
 	}
 	if p.CertFP != "" {
 		opts = append(opts, bus.PinCert(p.CertFP), bus.Nkey(signer{r.Identity}))
+	} else if f := relayCreds(r.CredsDir, p.ID); f != "" {
+		opts = append(opts, bus.Creds(f))
 	} else if r.Creds != "" {
 		opts = append(opts, bus.Creds(r.Creds))
 	}

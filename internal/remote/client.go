@@ -518,12 +518,15 @@ func (c *Client) Offer(ctx context.Context) (pairing.Offer, error) {
 	var urls []string
 	fp := ri.CertFP
 	if ri.Hosted != "" {
-		urls = []string{ri.Hosted}
+		urls = hostedServers(ri.Hosted)
 	} else {
 		urls = ri.URLs
 	}
 	o, err := pairing.NewOffer(c.d.Identity, c.d.Name, urls, fp, time.Now())
 	if err != nil {
+		return o, err
+	}
+	if o, err = c.d.withLogin(o); err != nil {
 		return o, err
 	}
 	if err := addOffer(c.d.Paths.Config, o); err != nil {

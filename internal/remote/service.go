@@ -185,7 +185,7 @@ func (s *Service) Servers() ([]string, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv == nil {
-		return []string{s.d.Server}, ""
+		return hostedServers(s.d.Server), ""
 	}
 	return s.srv.URLs(), s.srv.Fingerprint()
 }
@@ -195,6 +195,9 @@ func (s *Service) NewOffer() (pairing.Offer, error) {
 	urls, fp := s.Servers()
 	o, err := pairing.NewOffer(s.d.Identity, s.d.Name, urls, fp, time.Now())
 	if err != nil {
+		return o, err
+	}
+	if o, err = s.d.withLogin(o); err != nil {
 		return o, err
 	}
 	s.AddOffer(o)
@@ -287,6 +290,10 @@ func (s *Service) handleJoin(m bus.Msg) {
 		return
 	}
 	acc := pairing.MakeAccept(offer, s.d.Identity, s.d.Name, j)
+	if acc, err = s.d.phoneCreds(offer, acc, j); err != nil {
+		refuse("pair_failed", err)
+		return
+	}
 	b, err := s.box.Seal(protocol.KindPairAccept, acc, sender)
 	if err != nil {
 		return
