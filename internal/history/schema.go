@@ -105,6 +105,20 @@ INSERT INTO contact_fts(rowid, name, org, digits)
 	       coalesce((SELECT group_concat(forms, ' ') FROM contact_numbers WHERE contact_id = c.id), '')
 	FROM contacts c;
 
+-- Every digit form of every contact number, for digit prefix search by
+-- B-tree range: FTS5 answers a long prefix ("01511000*") by merging the
+-- index entries of every number under it, which grows with the address
+-- book; a range scan stops where the prefix ends.
+CREATE TABLE number_forms (
+	form       TEXT    NOT NULL,
+	contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+	PRIMARY KEY (form, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX number_forms_contact ON number_forms(contact_id);
+INSERT OR IGNORE INTO number_forms(form, contact_id)
+	SELECT f.value, cn.contact_id FROM contact_numbers cn, json_each('["' || replace(cn.forms, ' ', '","') || '"]') f
+	WHERE cn.forms <> '';
+
 CREATE VIRTUAL TABLE recent_fts USING fts5(
 	name, digits,
 	tokenize = 'unicode61 remove_diacritics 2',

@@ -115,11 +115,30 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if namesOnly {
 		match = "{name org} : (" + pq.fts + ")"
 	}
-	res, err := conn.ExecContext(ctx, `INSERT INTO temp.search_contacts(id) SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?`, match)
-	if err != nil {
-		return nil, err
+	// inMatch restricts a query to the matching contacts. A typed number
+	// is matched by a range over number_forms instead of FTS, and when
+	// it matches many contacts the digit filter in each query is all the
+	// restriction needed, so nothing is collected.
+	var n int64
+	inMatch := func(col string) string { return col + " IN temp.search_contacts" }
+	if pq.digits != "" && !namesOnly {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM number_forms
+			WHERE form >= ?1 AND form < ?1 || ':' LIMIT ?2)`, pq.digits, broadMatches+1).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > broadMatches {
+			inMatch = func(string) string { return "1" }
+		} else if _, err := conn.ExecContext(ctx, `INSERT OR IGNORE INTO temp.search_contacts(id)
+			SELECT contact_id FROM number_forms WHERE form >= ?1 AND form < ?1 || ':'`, pq.digits); err != nil {
+			return nil, err
+		}
+	} else {
+		res, err := conn.ExecContext(ctx, `INSERT INTO temp.search_contacts(id) SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?`, match)
+		if err != nil {
+			return nil, err
+		}
+		n, _ = res.RowsAffected()
 	}
-	n, _ := res.RowsAffected()
 
 	scan := func(rows *sql.Rows, err error) ([]Hit, error) {
 		if err != nil {
@@ -153,7 +172,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 		FROM `+stats+` ns
 		`+join+` contact_numbers cn ON cn.e164 = ns.e164
 		`+join+` contacts c ON c.id = cn.contact_id
-		WHERE `+plus+`cn.contact_id IN temp.search_contacts
+		WHERE `+inMatch(plus+"cn.contact_id")+`
 		  AND (?2 = '' OR instr(' ' || cn.forms, ' ' || ?2) > 0)
 		ORDER BY score DESC, c.name COLLATE NOCASE, c.id
 		LIMIT ?3`, now, pq.digits, limit))
@@ -162,7 +181,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	}
 	more, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, 0.0
 		FROM (SELECT id FROM contacts `+byName+`
-		      WHERE id IN temp.search_contacts
+		      WHERE `+inMatch("id")+`
 		        AND (?1 = '' OR EXISTS (SELECT 1 FROM contact_numbers x WHERE x.contact_id = contacts.id AND instr(' ' || x.forms, ' ' || ?1) > 0))
 		      ORDER BY name COLLATE NOCASE, id LIMIT ?2) AS pick
 		JOIN contacts c ON c.id = pick.id
@@ -190,7 +209,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if pq.digits == "" {
 		rmatch = "name : (" + pq.fts + ")"
 	}
-	res, err = conn.ExecContext(ctx, `INSERT INTO temp.search_recents(id) SELECT rowid FROM recent_fts WHERE recent_fts MATCH ?`, rmatch)
+	res, err := conn.ExecContext(ctx, `INSERT INTO temp.search_recents(id) SELECT rowid FROM recent_fts WHERE recent_fts MATCH ?`, rmatch)
 	if err != nil {
 		return nil, err
 	}

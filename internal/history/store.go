@@ -246,6 +246,14 @@ func (w *wtx) flushIndex(ctx context.Context) error {
 		FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
 		return fmt.Errorf("update search index: %w", err)
 	}
+	if _, err := w.Tx.ExecContext(ctx, `DELETE FROM number_forms WHERE contact_id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
+	if _, err := w.Tx.ExecContext(ctx, `INSERT OR IGNORE INTO number_forms(form, contact_id)
+		SELECT f.value, cn.contact_id FROM contact_numbers cn, json_each('["' || replace(cn.forms, ' ', '","') || '"]') f
+		WHERE cn.contact_id IN (SELECT value FROM json_each(?)) AND cn.forms <> ''`, string(list)); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
 	w.dirty = nil
 	return nil
 }
