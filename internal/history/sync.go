@@ -101,7 +101,8 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 // Syncer keeps a Store in step with the user's other desktops through a KV
 // bucket. Changes made while offline wait in the database and go out when
 // the bucket is reachable again; entries from other desktops are applied
-// as they arrive, the newer version of an entry winning.
+// as they arrive, the newer version of an entry winning. Run it in one
+// goroutine per Store, and let Run return before closing the Store.
 type Syncer struct {
 	s        *Store
 	kv       KV

@@ -17,6 +17,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// The JetStream adapter is what the desktop passes to NewSyncer.
+var _ KV = (*jskv.KV)(nil)
+
 // jsServer is an in-process nats-server with JetStream on loopback.
 type jsServer struct {
 	t     *testing.T
