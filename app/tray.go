@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -42,9 +44,24 @@ const appID = "io.github.deskdial"
 // once a minute keeps the menu honest without keeping the CPU awake.
 const presenceEvery = time.Minute
 
+// trayMemLimit is the tray app's soft limit for memory the Go runtime
+// holds. The app sits in the background all day; past a burst of work (a
+// big paste scanned, a window drawn) the runtime returns freed memory to
+// the system sooner under a limit than by its default pacing. It is no
+// hard cap: the live heap of the idle app is a few MB.
+const trayMemLimit = 64 << 20
+
 // runTray runs the tray app until the user quits or ctx ends. It must run on
 // the main goroutine: the GUI event loop needs it.
 func runTray(ctx context.Context, e *env, _ []string) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(trayMemLimit)
+	}
+	// Setting GOMAXPROCS, even to its current value, stops the runtime
+	// from re-reading the CPU affinity and cgroup limits every second
+	// (Go 1.25's automatic GOMAXPROCS), which would wake the idle app; a
+	// desktop session's CPU limits do not change under it.
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	p, err := e.paths()
 	if err != nil {

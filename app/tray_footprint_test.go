@@ -48,8 +48,10 @@ func TestTrayFootprint(t *testing.T) {
 	el := time.Since(t0)
 	const hz = 100 // USER_HZ on Linux
 	cpuPct := float64(cpu1-cpu0) / hz / el.Seconds() * 100
-	t.Logf("idle over %v: RSS %.1f MB, CPU %.3f%%, %.1f context switches/s (all threads), %d threads",
-		el.Round(time.Second), float64(rssKB(t, pid))/1024, cpuPct, float64(sw1-sw0)/el.Seconds(), threads(t, pid))
+	t.Logf("idle over %v: RSS %.1f MB (anonymous %.1f MB, file-backed %.1f MB), CPU %.3f%%, %.1f context switches/s (all threads), %d threads",
+		el.Round(time.Second), float64(rssKB(t, pid, "VmRSS"))/1024,
+		float64(rssKB(t, pid, "RssAnon"))/1024, float64(rssKB(t, pid, "RssFile"))/1024,
+		cpuPct, float64(sw1-sw0)/el.Seconds(), threads(t, pid))
 }
 
 func procField(t *testing.T, path, key string) string {
@@ -66,8 +68,9 @@ func procField(t *testing.T, path, key string) string {
 	return ""
 }
 
-func rssKB(t *testing.T, pid int) int {
-	v, _ := strconv.Atoi(strings.Fields(procField(t, fmt.Sprintf("/proc/%d/status", pid), "VmRSS") + " 0")[0])
+// rssKB reads a memory figure in kB (VmRSS, RssAnon, RssFile) of the process.
+func rssKB(t *testing.T, pid int, key string) int {
+	v, _ := strconv.Atoi(strings.Fields(procField(t, fmt.Sprintf("/proc/%d/status", pid), key) + " 0")[0])
 	return v
 }
 

@@ -72,7 +72,8 @@ func NewDialBox(a fyne.App, ctl Controller) *DialBox {
 	bottom := container.NewBorder(nil, nil, widget.NewLabel(tr("dial.phone")), d.Call, d.Phone)
 	d.Window.SetContent(container.NewBorder(d.Entry, container.NewVBox(d.Status, bottom), nil, nil, d.Results))
 	d.Window.Resize(fyne.NewSize(420, 360))
-	d.Window.SetCloseIntercept(d.Window.Hide)
+	// The dial box is kept when closed so the hotkey shows it at once.
+	d.Window.SetCloseIntercept(d.hide)
 	return d
 }
 
@@ -198,5 +199,13 @@ func (d *DialBox) submit() {
 	default:
 		return
 	}
+	d.hide()
+}
+
+// hide hides the window and takes the focus off the entry, which stops
+// its cursor blinking: Fyne animates the cursor of a focused entry even
+// in a hidden window.
+func (d *DialBox) hide() {
+	d.Window.Canvas().Unfocus()
 	d.Window.Hide()
 }

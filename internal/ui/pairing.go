@@ -85,7 +85,7 @@ func NewPairingWindow(a fyne.App, p Pairing, refresh func()) *PairingWindow {
 	w.Window.SetContent(container.NewBorder(info, container.NewVBox(widget.NewLabel(tr("pair.offer")), w.Offer, w.Status), nil, nil,
 		container.NewGridWithColumns(2, left, right)))
 	w.Window.Resize(fyne.NewSize(640, 520))
-	w.Window.SetCloseIntercept(w.Window.Hide)
+	// Closing destroys the window with its QR image; pairing is rare.
 	return w
 }
 

@@ -93,7 +93,7 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 	w.Status = widget.NewLabel("")
 	w.Save = widget.NewButton(tr("settings.save"), func() { w.save() })
 	w.Save.Importance = widget.HighImportance
-	closeBtn := widget.NewButton(tr("settings.cancel"), w.Window.Hide)
+	closeBtn := widget.NewButton(tr("settings.cancel"), w.Window.Close)
 
 	form := widget.NewForm(
 		widget.NewFormItem(tr("settings.server"), w.Server),
@@ -111,7 +111,8 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 		container.NewVBox(w.Status, container.NewHBox(closeBtn, w.Save)), nil, nil,
 		container.NewVScroll(form)))
 	w.Window.Resize(fyne.NewSize(520, 620))
-	w.Window.SetCloseIntercept(w.Window.Hide)
+	// Closing destroys the window (and its GL context): settings are
+	// opened now and then, and a tray app should not keep them in memory.
 	w.Load(nil)
 	return w
 }

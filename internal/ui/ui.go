@@ -229,7 +229,13 @@ func (u *UI) Prompt() *PromptWindow {
 // Settings returns the settings window, making it on first use.
 func (u *UI) Settings() *SettingsWindow {
 	if u.settings == nil {
-		u.settings = NewSettingsWindow(u.app, u.sdeps)
+		w := NewSettingsWindow(u.app, u.sdeps)
+		w.Window.SetOnClosed(func() {
+			if u.settings == w {
+				u.settings = nil
+			}
+		})
+		u.settings = w
 	}
 	return u.settings
 }
@@ -237,7 +243,13 @@ func (u *UI) Settings() *SettingsWindow {
 // Pairing returns the pairing window, making it on first use.
 func (u *UI) Pairing() *PairingWindow {
 	if u.pair == nil {
-		u.pair = NewPairingWindow(u.app, u.pairing, u.refresh)
+		w := NewPairingWindow(u.app, u.pairing, u.refresh)
+		w.Window.SetOnClosed(func() {
+			if u.pair == w {
+				u.pair = nil
+			}
+		})
+		u.pair = w
 	}
 	return u.pair
 }
