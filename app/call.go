@@ -89,6 +89,9 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	defer h.Close()
 	rec.accepted(h.Reply.Number)
+	if d.Hosted() && rec.hist != nil {
+		defer flushHistory(ctx, c.Conn(), rec.hist, d.Paths.Config, d.Settings, e.stderr)
+	}
 	what := "calling"
 	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
 		what = "opening the dialer with"

@@ -86,6 +86,7 @@ func commands() []command {
 		{"serve", "serve                                    run the desktop side without the tray (embedded server)", cmdServe},
 		{"find", "find [--region CC] [--json] [FILE...]    print the phone numbers found in text", cmdFind},
 		{"contacts", "contacts import FILE.vcf | list | sync    manage contacts", cmdContacts},
+		{"sync-key", "sync-key [set KEY]                       show or set the key your desktops share to sync recents", cmdSyncKey},
 		{"admin", "admin COMMAND                            run a hosted relay: users, desktops, revocation (see admin --help)", cmdAdmin},
 		{"version", "version                                  print the version", cmdVersion},
 		{"completion", "completion bash|zsh|fish                 print a shell completion script", cmdCompletion},

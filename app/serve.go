@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -65,7 +68,49 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "certificate SHA-256 %s\n", fp)
 	}
 	fmt.Fprintf(e.stdout, "pair a phone with `deskdial pair` in another terminal; stop with Ctrl-C\n")
+	if d.Hosted() {
+		stopSync, err := startHistorySync(ctx, e, d)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "note: %v\n", err)
+		} else {
+			defer stopSync()
+		}
+	}
 	return <-errc
+}
+
+// startHistorySync syncs this desktop's recents with the user's other
+// desktops through the hosted server while serve runs.
+func startHistorySync(ctx context.Context, e *env, d *remote.Desktop) (stop func(), err error) {
+	c, err := remote.Open(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("history sync off: %w", err)
+	}
+	hist, err := history.Open(filepath.Join(d.Paths.Data, historyFile))
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("history sync off: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	y, err := newHistorySyncer(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, log)
+	if err != nil || y == nil {
+		hist.Close()
+		c.Close()
+		if err == nil {
+			err = errors.New("history sync off: no sync key (see `deskdial sync-key`)")
+		}
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := y.Run(sctx); err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintf(e.stderr, "history sync stopped: %v\n", err)
+		}
+	}()
+	fmt.Fprintf(e.stdout, "syncing recents through %s\n", d.Server)
+	return func() { cancel(); <-done; hist.Close(); c.Close() }, nil
 }
 
 // formatDuration prints a call length as m:ss (h:mm:ss past an hour).

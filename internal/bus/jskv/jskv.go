@@ -17,6 +17,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/deskdial/deskdial/internal/bus"
 )
 
 // DefaultBucket is the bucket deskdial syncs history through.
@@ -170,4 +172,9 @@ func (k *KV) follow(ctx context.Context, w jetstream.KeyWatcher, reconnects uint
 			}
 		}
 	}
+}
+
+// BindConn is Bind on a deskdial bus connection.
+func BindConn(ctx context.Context, c *bus.Conn, bucket string, opts ...Option) (*KV, error) {
+	return Bind(ctx, c.NATS(), bucket, opts...)
 }
