@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/agent"
@@ -51,11 +52,17 @@ func cmdUnpair(ctx context.Context, e *env, args []string) error {
 		// This is a phone forgetting a desktop: tell the desktop first, so
 		// it forgets this phone and closes its login too.
 		nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		nerr := agent.NotifyUnpaired(nctx, d.Identity, p, e.creds, d.Settings.SubjectPrefix)
+		creds := e.creds
+		relayCreds := agent.RelayCredsPath(d.Paths.Config, p.ID) // issued by that desktop while pairing
+		if _, err := os.Stat(relayCreds); err == nil && creds == "" {
+			creds = relayCreds
+		}
+		nerr := agent.NotifyUnpaired(nctx, d.Identity, p, creds, d.Settings.SubjectPrefix)
 		cancel()
 		if err := d.Registry.Remove(p.ID); err != nil {
 			return err
 		}
+		_ = os.Remove(relayCreds)
 		if nerr != nil {
 			fmt.Fprintf(e.stderr, "note: could not %v\n%s keeps listing this phone (offline) until you unpair it there too\n", nerr, p.Name)
 		}
