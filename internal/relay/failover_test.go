@@ -93,10 +93,9 @@ func nodeOf(srvs []*server.Server, connName string) int {
 }
 
 type outcome struct {
-	num     string
-	expires time.Time
-	result  string // accepted, offline, timeout
-	err     error
+	num    string
+	result string // accepted, offline, timeout
+	err    error
 }
 
 // TestClusterFailover kills the desktop's node, then the phone's node, while
@@ -159,19 +158,20 @@ func TestClusterFailover(t *testing.T) {
 		mu.Lock()
 		outs = append(outs, o)
 		mu.Unlock()
-		o.expires = time.Now().Add(timeout)
 		h, err := client.Call(ctx, ph.ID, num, protocol.ModeCall, remote.Timeout(timeout))
+		result := "error"
 		switch {
 		case err == nil:
-			o.result = "accepted"
+			result = "accepted"
 			h.Close()
 		case errors.Is(err, remote.ErrOffline):
-			o.result = "offline"
+			result = "offline"
 		case errors.Is(err, remote.ErrTimeout):
-			o.result = "timeout"
-		default:
-			o.result, o.err = "error", err
+			result = "timeout"
 		}
+		mu.Lock()
+		o.result, o.err = result, err
+		mu.Unlock()
 	}
 	accepted := func(from int) int {
 		mu.Lock()

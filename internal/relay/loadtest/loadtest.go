@@ -451,7 +451,10 @@ func StartBare(ctx context.Context, cfg Config) (*Phones, error) {
 	reply := make([]byte, 244)
 	start := time.Now()
 	err = parallel(len(p.ids), cfg.ConnectPar, func(i int) error {
-		var nc *nats.Conn
+		var (
+			nc  *nats.Conn
+			err error
+		)
 		for try := 0; ; try++ {
 			nc, err = nats.Connect(cfg.URL, nats.UserCredentials(p.creds[i]), nats.Timeout(10*time.Second),
 				nats.CustomInboxPrefix(bus.InboxPrefix(p.ids[i].ID.String())))
