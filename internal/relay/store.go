@@ -405,22 +405,6 @@ func (s *Store) AddDesktop(user string, desktopID device.ID, label string) ([]by
 	return creds, nil
 }
 
-// RecordPhone notes a phone a desktop issued credentials for, so the admin
-// can list and revoke it.
-func (s *Store) RecordPhone(user string, phoneID device.ID, nkey, label string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.find(user)
-	if a == nil {
-		return fmt.Errorf("record phone: %w: %s", ErrNoUser, user)
-	}
-	if !nkeys.IsValidPublicUserKey(nkey) {
-		return fmt.Errorf("record phone: %w: %q is not a user key", ErrBadCreds, nkey)
-	}
-	a.Devices = append(a.Devices, Device{Name: phoneID.String(), Label: label, Role: RolePhone, Nkey: nkey, Issued: s.now(), Minted: true})
-	return s.save()
-}
-
 // Revoke revokes every login of the device named by its ID, label or login
 // key in user's account, and returns the re-signed account JWT to push.
 func (s *Store) Revoke(user, dev string) (string, []Device, error) {
