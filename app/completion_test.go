@@ -234,17 +234,20 @@ func TestManPage(t *testing.T) {
 	}
 }
 
-func TestLinkAsCall(t *testing.T) {
-	for _, c := range []struct{ in, want []string }{
-		{[]string{"tel:+493012345678"}, []string{"call", "tel:+493012345678"}},
-		{[]string{"CALLTO:+4930"}, []string{"call", "CALLTO:+4930"}},
-		{[]string{"sip:+4930@example.org"}, []string{"call", "sip:+4930@example.org"}},
-		{[]string{"phones"}, []string{"phones"}},
-		{[]string{"call", "tel:+4930"}, []string{"call", "tel:+4930"}},
-		{[]string{"tel:1", "tel:2"}, []string{"tel:1", "tel:2"}},
+func TestIsLink(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want bool
+	}{
+		{[]string{"tel:+493012345678"}, true},
+		{[]string{"CALLTO:+4930"}, true},
+		{[]string{"sip:+4930@example.org"}, true},
+		{[]string{"phones"}, false},
+		{[]string{"call", "tel:+4930"}, false},
+		{[]string{"tel:1", "tel:2"}, false},
 	} {
-		if got := linkAsCall(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("linkAsCall(%q) = %q, want %q", c.in, got, c.want)
+		if got := isLink(c.in); got != c.want {
+			t.Errorf("isLink(%q) = %v, want %v", c.in, got, c.want)
 		}
 	}
 }

@@ -15,8 +15,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/instance"
 )
 
 // Exit codes, shared with scripts and tests.
@@ -124,10 +126,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return exitUsage
 	}
-	rest := linkAsCall(fs.Args())
+	rest := fs.Args()
 	var err error
 	if len(rest) == 0 {
 		err = runTray(ctx, e, nil)
+	} else if isLink(rest) {
+		err = openLink(ctx, e, rest[0])
 	} else {
 		err = usageErr("unknown command %q (see deskdial --help)", rest[0])
 		for _, c := range commands() {
@@ -156,19 +160,41 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return code
 }
 
-// linkAsCall turns a lone tel:, callto: or sip: link into "call LINK": the
-// desktop entry's Exec=deskdial %u and the OS URL handlers start deskdial
-// with just the link.
-func linkAsCall(args []string) []string {
-	if len(args) == 1 {
-		l := strings.ToLower(args[0])
-		for _, scheme := range []string{"tel:", "callto:", "sip:"} {
-			if strings.HasPrefix(l, scheme) {
-				return []string{"call", args[0]}
-			}
+// isLink reports whether deskdial was started with just a tel:, callto: or
+// sip: link: the desktop entry's Exec=deskdial %u and the OS URL handlers
+// start it so when a link is clicked.
+func isLink(args []string) bool {
+	if len(args) != 1 {
+		return false
+	}
+	l := strings.ToLower(args[0])
+	for _, scheme := range []string{"tel:", "callto:", "sip:"} {
+		if strings.HasPrefix(l, scheme) {
+			return true
 		}
 	}
-	return args
+	return false
+}
+
+// openLink offers a clicked link's number for calling: the running tray
+// prompts for it; without one, the tray starts and prompts. A click never
+// dials by itself — a web page can make a browser open tel: links.
+// (`deskdial call LINK` typed in a terminal calls at once.)
+func openLink(ctx context.Context, e *env, link string) error {
+	p, err := e.paths()
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = instance.Send(sctx, p.Config, link)
+	cancel()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, instance.ErrNotRunning):
+		return runTray(ctx, e, []string{link})
+	}
+	return fmt.Errorf("hand the link to the running deskdial: %w", err)
 }
 
 // newFlags makes a flag set for a subcommand whose errors go to e.stderr.

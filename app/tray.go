@@ -53,7 +53,9 @@ const trayMemLimit = 64 << 20
 
 // runTray runs the tray app until the user quits or ctx ends. It must run on
 // the main goroutine: the GUI event loop needs it.
-func runTray(ctx context.Context, e *env, _ []string) error {
+// links are tel:/callto: links to offer once the tray runs (the link
+// that started it from a browser or mail program).
+func runTray(ctx context.Context, e *env, links []string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(trayMemLimit)
 	}
@@ -198,16 +200,23 @@ func runTray(ctx context.Context, e *env, _ []string) error {
 	goRun("ui", func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) })
 	goRun("instance", inst.Run)
 	goRun("links", func(ctx context.Context) error {
-		// A tel: link clicked while the tray runs opens the dial box with it.
+		// A tel: link clicked elsewhere while the tray runs (handed over
+		// by a second deskdial process) prompts like a copied number.
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
-			case m := <-inst.Messages():
-				core.Do(desktop.Action{Kind: desktop.ActOpenDial, Text: m})
+			case m, ok := <-inst.Messages():
+				if !ok {
+					return nil
+				}
+				core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: m})
 			}
 		}
 	})
+	for _, l := range links {
+		core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: l})
+	}
 	if clip.w != nil {
 		goRun("clipboard", clip.w.Run)
 		goRun("clipboard events", func(ctx context.Context) error {

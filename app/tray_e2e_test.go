@@ -568,6 +568,30 @@ func TestTrayEndToEnd(t *testing.T) {
 		return len(d) == 3 && d[2] == "+49401112223"
 	})
 
+	// 4b. A tel: link clicked in a browser: the desktop entry starts a
+	// second deskdial with the link, which hands it to the running tray;
+	// the tray prompts, and only the Call button dials.
+	before = len(prompts(notes.calls(t)))
+	if out, err := exec.Command(bin, "--home", home, "tel:+49-30-9876543").CombinedOutput(); err != nil {
+		t.Fatalf("deskdial tel:...: %v\n%s", err, out)
+	}
+	poll(t, "the prompt for the clicked link", 10*time.Second, func() bool {
+		return len(prompts(notes.calls(t))) > before
+	})
+	ps = prompts(notes.calls(t))
+	link := ps[len(ps)-1]
+	if !strings.Contains(link.Summary, "+49 30 9876543") {
+		t.Errorf("link prompt says %q", link.Summary)
+	}
+	if d := dialedNumbers(dialLog); len(d) != 3 {
+		t.Fatalf("a clicked link dialled before the user pressed Call: %v", d)
+	}
+	notes.invoke(t, link.ID, "call")
+	poll(t, "the phone to dial the clicked link", 10*time.Second, func() bool {
+		d := dialedNumbers(dialLog)
+		return len(d) == 4 && d[3] == "+49309876543"
+	})
+
 	// 5. Copy-to-prompt latency, measured at the notification server.
 	var lat []time.Duration
 	for i := 0; i < 20; i++ {
@@ -616,7 +640,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	tr.click(t, item)
 	poll(t, "the phone to dial from the Chinese menu", 10*time.Second, func() bool {
 		d := dialedNumbers(dialLog)
-		return len(d) == 4 && d[3] == "+49401112223"
+		return len(d) == 5 && d[4] == "+49401112223"
 	})
 	tr.click(t, tr.waitItem(t, "拨号…"))
 	screenshot(t, "拨号", "dialbox-zh.png")

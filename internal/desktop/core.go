@@ -272,6 +272,8 @@ func (c *Core) do(a Action) {
 		c.publish()
 	case ActOpenDial:
 		c.request(Request{Kind: ReqDialBox, Text: a.Text})
+	case ActOfferLink:
+		c.offerLink(a.Text)
 	case ActOpenPairing:
 		c.request(Request{Kind: ReqPairing})
 	case ActOpenSettings:
@@ -326,6 +328,27 @@ func (c *Core) clipboard(ch ClipChange) {
 }
 
 func ok(p Phone) bool { return p.ID != "" }
+
+// offerLink prompts for the number in a tel:/callto: link handed over by
+// the desktop (a click in a browser or mail program). A link always asks,
+// whatever "call at once" says: a web page can make the browser open one.
+// Pausing the clipboard watcher does not apply — the user clicked.
+func (c *Core) offerLink(link string) {
+	fs := c.findIn(link)
+	if len(fs) == 0 {
+		c.feedback(NoticeSpec{Title: M("notice.no_number")})
+		return
+	}
+	o := Offer{Number: fs[0].E164, Raw: fs[0].Raw, Text: link, More: len(fs) - 1, SafeToAutoDial: fs[0].SafeToAutoDial}
+	c.st.Clip = &o
+	c.publish()
+	sel, _ := c.st.Selected()
+	if !ok(sel) {
+		c.feedback(NoticeSpec{Title: M("notice.no_phone")})
+		return
+	}
+	c.prompt(o, sel)
+}
 
 func (c *Core) prompt(o Offer, phone Phone) {
 	n := PromptNotice(o, phone).Render(c.loc)

@@ -251,3 +251,35 @@ func TestCoreSearch(t *testing.T) {
 		}
 	}
 }
+
+// A tel: link clicked in another program prompts like a copy — even with
+// "call at once" on and the clipboard watcher paused — and dials only
+// when the user presses Call.
+func TestCoreLinkPrompts(t *testing.T) {
+	r := newRig(t, pixel)
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+		t.Fatal(err)
+	}
+	r.core.Do(Action{Kind: ActTogglePause})
+	r.waitState(t, func(s State) bool { return s.Paused })
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
+	r.core.Sync()
+	if n := r.notifier.last(); n.Title != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" || len(n.Actions) != 2 {
+		t.Fatalf("link prompt %+v", n)
+	}
+	if len(r.remote.dialed()) != 0 {
+		t.Fatal("a clicked link dialled without asking")
+	}
+	r.core.NoticeEvent(1, KeyCall)
+	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d.Target != "+49301234567" {
+		t.Fatalf("dialed %+v", d)
+	}
+
+	// A link without a number says so and asks nothing.
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:not-a-number"})
+	r.core.Sync()
+	if got := r.notifier.last().Title; got != "notice.no_number" {
+		t.Errorf("notice for a link without a number: %q", got)
+	}
+}

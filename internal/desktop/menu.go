@@ -11,6 +11,7 @@ const (
 	ActSelectPhone  ActionKind = "phone" // Phone
 	ActTogglePause  ActionKind = "pause"
 	ActOpenDial     ActionKind = "dial" // Text: prefill for the dial box
+	ActOfferLink    ActionKind = "link" // Text: a tel:/callto: link clicked elsewhere; prompt as for a copy
 	ActOpenPairing  ActionKind = "pair"
 	ActOpenSettings ActionKind = "settings"
 	ActQuit         ActionKind = "quit"
