@@ -88,7 +88,7 @@ func cmdSyncKey(_ context.Context, e *env, args []string) error {
 // hist, or nil when this desktop has no sync key (sync is off until the
 // user makes or sets one). The bucket is made by the server's owner (see
 // docs/deploy.md); when it is missing, sync stays off with a clear reason.
-func newHistorySyncer(ctx context.Context, conn *bus.Conn, hist *history.Store, dir string, st config.Settings, log *slog.Logger) (*history.Syncer, error) {
+func newHistorySyncer(ctx context.Context, conn *bus.Conn, hist *history.Store, dir string, st config.Settings, log *slog.Logger, extra ...history.SyncOption) (*history.Syncer, error) {
 	key, ok, err := loadSyncKey(dir, false)
 	if err != nil || !ok {
 		return nil, err
@@ -101,7 +101,7 @@ func newHistorySyncer(ctx context.Context, conn *bus.Conn, hist *history.Store, 
 	if st.SyncContacts {
 		opts = append(opts, history.WithContacts())
 	}
-	return history.NewSyncer(hist, kv, key, opts...)
+	return history.NewSyncer(hist, kv, key, append(opts, extra...)...)
 }
 
 // flushHistory sends this process's queued history changes once, for

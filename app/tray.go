@@ -197,6 +197,17 @@ func runTray(ctx context.Context, e *env, links []string) error {
 	// here, before the loop and the goroutines that update it.
 	u.Apply(desktop.State{Default: s.DefaultPhone})
 	goRun("core", core.Run)
+	if d.Hosted() {
+		// With a hosted server, recents follow the user across desktops
+		// that share the sync key (`deskdial sync-key`).
+		y, err := newHistorySyncer(ctx, client.Conn(), hist, p.Config, s, log, history.WithApplied(core.Refresh))
+		switch {
+		case err != nil:
+			log.Warn("tray: history sync off", "err", err)
+		case y != nil:
+			goRun("history sync", y.Run)
+		}
+	}
 	goRun("ui", func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) })
 	goRun("instance", inst.Run)
 	goRun("links", func(ctx context.Context) error {
