@@ -87,12 +87,10 @@ func WithBusAddress(addr string) Option { return func(d *Dialer) { d.addr = addr
 type Dialer struct {
 	modem string
 	addr  string
+	svc   *dbusx.Service
 
-	mu      sync.Mutex
-	conn    *dbus.Conn
-	owners  map[dbus.ObjectPath]dbus.ObjectPath // call -> modem, for DeleteCall
-	pending dbusx.Pending
-	nudges  dbusx.Nudges
+	mu     sync.Mutex
+	owners map[dbus.ObjectPath]dbus.ObjectPath // call -> modem, for DeleteCall
 }
 
 // New returns a ModemManager dialer. It connects to the bus on first use.
@@ -100,6 +98,13 @@ func New(opts ...Option) *Dialer {
 	d := &Dialer{owners: map[dbus.ObjectPath]dbus.ObjectPath{}}
 	for _, o := range opts {
 		o(d)
+	}
+	d.svc = &dbusx.Service{
+		Name: service, Product: "ModemManager", Unit: "ModemManager.service", Backend: "modemmanager", Addr: d.addr,
+		Rules: [][]dbus.MatchOption{
+			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("StateChanged")},
+			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoice), dbus.WithMatchMember("CallDeleted")},
+		},
 	}
 	return d
 }
@@ -111,40 +116,7 @@ func (d *Dialer) Capabilities() dialer.Capabilities {
 }
 
 // Close drops the bus connection.
-func (d *Dialer) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.pending.CloseAll()
-	if d.conn == nil {
-		return nil
-	}
-	err := d.conn.Close()
-	d.conn = nil
-	return err
-}
-
-func (d *Dialer) bus() (*dbus.Conn, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.conn != nil && d.conn.Connected() {
-		return d.conn, nil
-	}
-	conn, err := dbusx.Connect(d.addr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: connect to the system bus: %v", dialer.ErrUnavailable, err)
-	}
-	err = dbusx.AddMatches(conn,
-		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("StateChanged")},
-		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoice), dbus.WithMatchMember("CallDeleted")},
-		dbusx.NameOwnerMatch(service),
-	)
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("%w: %v", dialer.ErrUnavailable, err)
-	}
-	d.conn = conn
-	return conn, nil
-}
+func (d *Dialer) Close() error { return d.svc.Close() }
 
 type modem struct {
 	path  dbus.ObjectPath
@@ -202,14 +174,8 @@ func (d *Dialer) wants(m modem) bool {
 
 func (d *Dialer) findModem(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
 	var objs map[dbus.ObjectPath]map[string]map[string]dbus.Variant
-	err := conn.Object(service, root).CallWithContext(ctx, ifObjMgr+".GetManagedObjects", 0).Store(&objs)
-	switch {
-	case dbusx.ServiceMissing(err):
-		return "", fmt.Errorf("%w: ModemManager is not running (nobody owns %s on the system bus; start ModemManager.service)", dialer.ErrUnavailable, service)
-	case dbusx.AccessDenied(err):
-		return "", fmt.Errorf("%w: the system bus policy does not let this user talk to ModemManager: %s", dialer.ErrUnavailable, dbusx.ErrorText(err))
-	case err != nil:
-		return "", fmt.Errorf("%w: list ModemManager modems: %v", dialer.ErrUnavailable, err)
+	if err := conn.Object(service, root).CallWithContext(ctx, ifObjMgr+".GetManagedObjects", 0).Store(&objs); err != nil {
+		return "", d.svc.ListError(err)
 	}
 	var modems []modem
 	for p, ifs := range objs {
@@ -265,7 +231,7 @@ func sortModems(ms []modem) {
 
 // Check reports whether ModemManager runs and a modem can place a call.
 func (d *Dialer) Check(ctx context.Context) error {
-	conn, err := d.bus()
+	conn, err := d.svc.Conn()
 	if err != nil {
 		return err
 	}
@@ -282,7 +248,7 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 	if req.Mode == dialer.ModePrefill {
 		return dialer.Call{}, fmt.Errorf("modemmanager dial: prefill: %w", dialer.ErrUnsupported)
 	}
-	conn, err := d.bus()
+	conn, err := d.svc.Conn()
 	if err != nil {
 		return dialer.Call{}, err
 	}
@@ -308,7 +274,7 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 	d.mu.Lock()
 	d.owners[cpath] = mpath
 	d.mu.Unlock()
-	d.pending.Put(cpath, sub)
+	d.svc.Keep(cpath, sub)
 	return dialer.Call{ID: req.ID, Handle: string(cpath)}, nil
 }
 
@@ -322,50 +288,15 @@ func (d *Dialer) deleteCall(conn *dbus.Conn, mpath, cpath dbus.ObjectPath) {
 
 // Watch follows the call until it ends, fails, or ctx ends.
 func (d *Dialer) Watch(ctx context.Context, c dialer.Call) (<-chan dialer.Event, error) {
-	path := dbus.ObjectPath(c.Handle)
-	if !path.IsValid() {
-		return nil, fmt.Errorf("modemmanager watch: bad call handle %q", c.Handle)
-	}
-	sub := d.pending.Take(path)
-	fromDial := sub != nil
-	if !fromDial {
-		conn, err := d.bus()
-		if err != nil {
-			return nil, err
-		}
-		sub = dbusx.Subscribe(conn)
-	}
-	out := make(chan dialer.Event)
-	nudge, stop := d.nudges.Listen(path)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		defer stop()
-		w := watcher{Emitter: dbusx.Emitter{Out: out}, nudge: nudge}
-		w.run(ctx, sub.Conn(), sub, path, fromDial)
-		if w.Last() == dialer.StateEnded || w.Last() == dialer.StateFailed {
-			d.mu.Lock()
-			mpath, ok := d.owners[path]
-			delete(d.owners, path)
-			d.mu.Unlock()
-			if ok && !w.gone {
-				d.deleteCall(sub.Conn(), mpath, path)
-			}
-		}
-	}()
-	return out, nil
+	return d.svc.Watch(ctx, c.Handle, follower{d})
 }
 
-type watcher struct {
-	dbusx.Emitter
-	nudge <-chan struct{}
-	gone  bool // the call object no longer exists
-	local bool // we asked for the hang-up
-}
+// follower reads one call's ModemManager states for dbusx.Service.Watch.
+type follower struct{ d *Dialer }
 
 // apply maps a ModemManager call state (and reason) to ours and sends it;
 // it returns false once the watch is over.
-func (w *watcher) apply(ctx context.Context, st int32, reason uint32) bool {
+func (follower) apply(ctx context.Context, w *dbusx.Watch, st int32, reason uint32) bool {
 	switch st {
 	case callUnknown, callDialing:
 		return w.Emit(ctx, dialer.StateDialing, "")
@@ -390,7 +321,7 @@ func (w *watcher) apply(ctx context.Context, st int32, reason uint32) bool {
 		case reasonDeflected:
 			return w.Emit(ctx, dialer.StateEnded, "deflected")
 		}
-		if w.local {
+		if w.Local {
 			return w.Emit(ctx, dialer.StateEnded, "hung up from the desktop")
 		}
 		return w.Emit(ctx, dialer.StateEnded, "")
@@ -399,94 +330,50 @@ func (w *watcher) apply(ctx context.Context, st int32, reason uint32) bool {
 	return true
 }
 
-func (w *watcher) poll(ctx context.Context, conn *dbus.Conn, path dbus.ObjectPath, goneReason string) bool {
+// Read asks ModemManager for the call's state.
+func (f follower) Read(ctx context.Context, w *dbusx.Watch, goneReason string) bool {
 	var all map[string]dbus.Variant
-	err := conn.Object(service, path).CallWithContext(ctx, ifProps+".GetAll", 0, ifCall).Store(&all)
-	switch {
-	case ctx.Err() != nil:
-		return false
-	case dbusx.ObjectGone(err):
-		w.gone = true
-		w.Emit(ctx, dialer.StateEnded, goneReason)
-		return false
-	case dbusx.ServiceMissing(err):
-		w.Emit(ctx, dialer.StateFailed, "ModemManager stopped during the call")
-		return false
-	case err != nil:
-		w.Emit(ctx, dialer.StateFailed, "read call state from ModemManager: "+dbusx.ErrorText(err))
+	err := w.Conn.Object(service, w.Path).CallWithContext(ctx, ifProps+".GetAll", 0, ifCall).Store(&all)
+	if w.ReadFailed(ctx, err, goneReason) {
 		return false
 	}
 	st, _ := all["State"].Value().(int32)
 	reason, _ := all["StateReason"].Value().(int32)
-	return w.apply(ctx, st, uint32(reason))
+	return f.apply(ctx, w, st, uint32(reason))
 }
 
-func (w *watcher) run(ctx context.Context, conn *dbus.Conn, sub *dbusx.Sub, path dbus.ObjectPath, fromDial bool) {
-	if fromDial {
-		if !w.Emit(ctx, dialer.StateDialing, "") {
-			return
+// Signal follows Call.StateChanged and Voice.CallDeleted.
+func (f follower) Signal(ctx context.Context, w *dbusx.Watch, sig *dbus.Signal) bool {
+	switch {
+	case sig.Path == w.Path && sig.Name == ifCall+".StateChanged" && len(sig.Body) == 3:
+		st, _ := sig.Body[1].(int32)
+		reason, _ := sig.Body[2].(uint32)
+		return f.apply(ctx, w, st, reason)
+	case sig.Name == ifVoice+".CallDeleted" && len(sig.Body) == 1:
+		if p, _ := sig.Body[0].(dbus.ObjectPath); p == w.Path {
+			w.Gone = true
+			w.Emit(ctx, dialer.StateEnded, "")
+			return false
 		}
-	} else if !w.poll(ctx, conn, path, "the call is already over") {
+	}
+	return true
+}
+
+// Finish deletes a call that is over, unless it is gone already.
+func (f follower) Finish(w *dbusx.Watch) {
+	if w.Last() != dialer.StateEnded && w.Last() != dialer.StateFailed {
 		return
 	}
-	for {
-		var sig *dbus.Signal
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.nudge:
-			w.local = true
-			if !w.poll(ctx, conn, path, "hung up from the desktop") {
-				return
-			}
-			continue
-		case sig, ok = <-sub.C():
-		}
-		if !ok {
-			w.Emit(ctx, dialer.StateFailed, "lost the connection to the system bus")
-			return
-		}
-		switch {
-		case dbusx.OwnerLost(sig, service):
-			w.Emit(ctx, dialer.StateFailed, "ModemManager stopped during the call")
-			return
-		case sig.Path == path && sig.Name == ifCall+".StateChanged" && len(sig.Body) == 3:
-			st, _ := sig.Body[1].(int32)
-			reason, _ := sig.Body[2].(uint32)
-			if !w.apply(ctx, st, reason) {
-				return
-			}
-		case sig.Name == ifVoice+".CallDeleted" && len(sig.Body) == 1:
-			if p, _ := sig.Body[0].(dbus.ObjectPath); p == path {
-				w.gone = true
-				w.Emit(ctx, dialer.StateEnded, "")
-				return
-			}
-		}
+	f.d.mu.Lock()
+	mpath, ok := f.d.owners[w.Path]
+	delete(f.d.owners, w.Path)
+	f.d.mu.Unlock()
+	if ok && !w.Gone {
+		f.d.deleteCall(w.Conn, mpath, w.Path)
 	}
 }
 
 // Hangup ends the call. A call that is already over counts as hung up.
 func (d *Dialer) Hangup(ctx context.Context, c dialer.Call) error {
-	path := dbus.ObjectPath(c.Handle)
-	if !path.IsValid() {
-		return fmt.Errorf("modemmanager hangup: bad call handle %q", c.Handle)
-	}
-	conn, err := d.bus()
-	if err != nil {
-		return err
-	}
-	// Tell our watchers first, so the end the service reports is
-	// attributed to the desktop whichever arrives first.
-	d.nudges.Nudge(path)
-	err = conn.Object(service, path).CallWithContext(ctx, ifCall+".Hangup", 0).Err
-	switch {
-	case err == nil, dbusx.ObjectGone(err), dbusx.ErrorName(err) == errPrefix+"Core.WrongState":
-		d.nudges.Nudge(path)
-		return nil
-	case dbusx.ServiceMissing(err):
-		return fmt.Errorf("%w: ModemManager is not running", dialer.ErrUnavailable)
-	}
-	return fmt.Errorf("modemmanager hangup: %s", dbusx.ErrorText(err))
+	return d.svc.Hangup(ctx, c.Handle, ifCall+".Hangup", errPrefix+"Core.WrongState")
 }

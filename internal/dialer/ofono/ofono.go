@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -50,11 +49,7 @@ func WithBusAddress(addr string) Option { return func(d *Dialer) { d.addr = addr
 type Dialer struct {
 	modem string
 	addr  string
-
-	mu      sync.Mutex
-	conn    *dbus.Conn
-	pending dbusx.Pending
-	nudges  dbusx.Nudges
+	svc   *dbusx.Service
 }
 
 // New returns an oFono dialer. It connects to the bus on first use.
@@ -62,6 +57,16 @@ func New(opts ...Option) *Dialer {
 	d := &Dialer{}
 	for _, o := range opts {
 		o(d)
+	}
+	d.svc = &dbusx.Service{
+		Name: service, Product: "oFono", Unit: "ofono.service", Backend: "ofono", Addr: d.addr,
+		// CallRemoved is matched without a path: oFono sends it from the
+		// modem, but some implementations send it from the call object.
+		Rules: [][]dbus.MatchOption{
+			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("PropertyChanged")},
+			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("DisconnectReason")},
+			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoiceCalls), dbus.WithMatchMember("CallRemoved")},
+		},
 	}
 	return d
 }
@@ -73,45 +78,7 @@ func (d *Dialer) Capabilities() dialer.Capabilities {
 }
 
 // Close drops the bus connection.
-func (d *Dialer) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.pending.CloseAll()
-	if d.conn == nil {
-		return nil
-	}
-	err := d.conn.Close()
-	d.conn = nil
-	return err
-}
-
-// bus returns a live connection, reconnecting after the bus went away.
-func (d *Dialer) bus() (*dbus.Conn, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.conn != nil && d.conn.Connected() {
-		return d.conn, nil
-	}
-	conn, err := dbusx.Connect(d.addr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: connect to the system bus: %v", dialer.ErrUnavailable, err)
-	}
-	// The rules are per connection, so they are added once here. CallRemoved
-	// is matched without a path: oFono sends it from the modem, but some
-	// implementations send it from the call object.
-	err = dbusx.AddMatches(conn,
-		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("PropertyChanged")},
-		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("DisconnectReason")},
-		[]dbus.MatchOption{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoiceCalls), dbus.WithMatchMember("CallRemoved")},
-		dbusx.NameOwnerMatch(service),
-	)
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("%w: %v", dialer.ErrUnavailable, err)
-	}
-	d.conn = conn
-	return conn, nil
-}
+func (d *Dialer) Close() error { return d.svc.Close() }
 
 type modem struct {
 	Path  dbus.ObjectPath
@@ -146,14 +113,8 @@ func (m modem) unusable() string {
 // dialer.ErrUnavailable that says what to fix.
 func (d *Dialer) findModem(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
 	var modems []modem
-	err := conn.Object(service, "/").CallWithContext(ctx, ifManager+".GetModems", 0).Store(&modems)
-	switch {
-	case dbusx.ServiceMissing(err):
-		return "", fmt.Errorf("%w: oFono is not running (nobody owns %s on the system bus; start ofono.service)", dialer.ErrUnavailable, service)
-	case dbusx.AccessDenied(err):
-		return "", fmt.Errorf("%w: the system bus policy does not let this user talk to oFono: %s", dialer.ErrUnavailable, dbusx.ErrorText(err))
-	case err != nil:
-		return "", fmt.Errorf("%w: list oFono modems: %v", dialer.ErrUnavailable, err)
+	if err := conn.Object(service, "/").CallWithContext(ctx, ifManager+".GetModems", 0).Store(&modems); err != nil {
+		return "", d.svc.ListError(err)
 	}
 	var reasons []string
 	for _, m := range modems {
@@ -188,7 +149,7 @@ func listOrNone(s []string) string {
 
 // Check reports whether oFono runs and a modem can place a voice call.
 func (d *Dialer) Check(ctx context.Context) error {
-	conn, err := d.bus()
+	conn, err := d.svc.Conn()
 	if err != nil {
 		return err
 	}
@@ -205,7 +166,7 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 	if req.Mode == dialer.ModePrefill {
 		return dialer.Call{}, fmt.Errorf("ofono dial: prefill: %w", dialer.ErrUnsupported)
 	}
-	conn, err := d.bus()
+	conn, err := d.svc.Conn()
 	if err != nil {
 		return dialer.Call{}, err
 	}
@@ -242,7 +203,7 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 		sub.Close()
 		return dialer.Call{}, fmt.Errorf("ofono dial: unexpected reply %v", call.Body)
 	}
-	d.pending.Put(callPath, sub)
+	d.svc.Keep(callPath, sub)
 	return dialer.Call{ID: req.ID, Handle: string(callPath)}, nil
 }
 
@@ -265,130 +226,68 @@ func mapState(s string) (dialer.State, bool) {
 
 // Watch follows the call until it ends, fails, or ctx ends.
 func (d *Dialer) Watch(ctx context.Context, c dialer.Call) (<-chan dialer.Event, error) {
-	path := dbus.ObjectPath(c.Handle)
-	if !path.IsValid() {
-		return nil, fmt.Errorf("ofono watch: bad call handle %q", c.Handle)
-	}
-	sub := d.pending.Take(path)
-	fromDial := sub != nil
-	if !fromDial {
-		conn, err := d.bus()
-		if err != nil {
-			return nil, err
-		}
-		sub = dbusx.Subscribe(conn)
-	}
-	out := make(chan dialer.Event)
-	nudge, stop := d.nudges.Listen(path)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		defer stop()
-		w := watcher{Emitter: dbusx.Emitter{Out: out}, nudge: nudge}
-		w.run(ctx, sub.Conn(), sub, path, fromDial)
-	}()
-	return out, nil
+	return d.svc.Watch(ctx, c.Handle, &follower{})
 }
 
-// poll reads the call's state from oFono; it returns false once the watch
-// is over.
-func (w *watcher) poll(ctx context.Context, conn *dbus.Conn, path dbus.ObjectPath, goneReason string) bool {
+// Read asks oFono for the call's state.
+func (f *follower) Read(ctx context.Context, w *dbusx.Watch, goneReason string) bool {
 	var props map[string]dbus.Variant
-	err := conn.Object(service, path).CallWithContext(ctx, ifCall+".GetProperties", 0).Store(&props)
-	switch {
-	case ctx.Err() != nil:
-		return false
-	case dbusx.ObjectGone(err):
-		w.Emit(ctx, dialer.StateEnded, goneReason)
-		return false
-	case dbusx.ServiceMissing(err):
-		w.Emit(ctx, dialer.StateFailed, "oFono stopped during the call")
-		return false
-	case err != nil:
-		w.Emit(ctx, dialer.StateFailed, "read call state from oFono: "+dbusx.ErrorText(err))
+	err := w.Conn.Object(service, w.Path).CallWithContext(ctx, ifCall+".GetProperties", 0).Store(&props)
+	if w.ReadFailed(ctx, err, goneReason) {
 		return false
 	}
 	s, _ := props["State"].Value().(string)
 	if st, ok := mapState(s); ok {
-		return w.Emit(ctx, st, w.endReason(st))
+		return w.Emit(ctx, st, f.endReason(w, st))
 	}
 	return true
 }
 
-func (w *watcher) run(ctx context.Context, conn *dbus.Conn, sub *dbusx.Sub, path dbus.ObjectPath, fromDial bool) {
-	if fromDial {
-		// Dial returns once oFono created the call, which starts in
-		// "dialing"; later changes are already queued on sub.
-		if !w.Emit(ctx, dialer.StateDialing, "") {
-			return
+// Signal follows VoiceCall's PropertyChanged and DisconnectReason and the
+// modem's CallRemoved.
+func (f *follower) Signal(ctx context.Context, w *dbusx.Watch, sig *dbus.Signal) bool {
+	switch {
+	case sig.Path == w.Path && sig.Name == ifCall+".DisconnectReason" && len(sig.Body) == 1:
+		r, _ := sig.Body[0].(string)
+		f.reason = disconnectReason(r)
+	case sig.Path == w.Path && sig.Name == ifCall+".PropertyChanged" && len(sig.Body) == 2:
+		name, _ := sig.Body[0].(string)
+		v, _ := sig.Body[1].(dbus.Variant)
+		s, _ := v.Value().(string)
+		if name != "State" {
+			return true
 		}
-	} else if !w.poll(ctx, conn, path, "the call is already over") {
-		return
-	}
-	for {
-		var sig *dbus.Signal
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.nudge:
-			w.local = true
-			if !w.poll(ctx, conn, path, "hung up from the desktop") {
-				return
-			}
-			continue
-		case sig, ok = <-sub.C():
-		}
+		st, ok := mapState(s)
 		if !ok {
-			w.Emit(ctx, dialer.StateFailed, "lost the connection to the system bus")
-			return
+			return true
 		}
-		switch {
-		case dbusx.OwnerLost(sig, service):
-			w.Emit(ctx, dialer.StateFailed, "oFono stopped during the call")
-			return
-		case sig.Path == path && sig.Name == ifCall+".DisconnectReason" && len(sig.Body) == 1:
-			r, _ := sig.Body[0].(string)
-			w.reason = disconnectReason(r)
-		case sig.Path == path && sig.Name == ifCall+".PropertyChanged" && len(sig.Body) == 2:
-			name, _ := sig.Body[0].(string)
-			v, _ := sig.Body[1].(dbus.Variant)
-			s, _ := v.Value().(string)
-			if name != "State" {
-				continue
-			}
-			st, ok := mapState(s)
-			if !ok {
-				continue
-			}
-			if !w.Emit(ctx, st, w.endReason(st)) {
-				return
-			}
-		case sig.Name == ifVoiceCalls+".CallRemoved" && len(sig.Body) == 1:
-			if p, _ := sig.Body[0].(dbus.ObjectPath); p != path {
-				continue
-			}
-			w.Emit(ctx, dialer.StateEnded, w.endReason(dialer.StateEnded))
-			return
+		return w.Emit(ctx, st, f.endReason(w, st))
+	case sig.Name == ifVoiceCalls+".CallRemoved" && len(sig.Body) == 1:
+		if p, _ := sig.Body[0].(dbus.ObjectPath); p != w.Path {
+			return true
 		}
+		w.Emit(ctx, dialer.StateEnded, f.endReason(w, dialer.StateEnded))
+		return false
 	}
+	return true
 }
 
-type watcher struct {
-	dbusx.Emitter
-	nudge  <-chan struct{}
-	reason string
-	local  bool // we asked for the hang-up
+// Finish has nothing to tidy: oFono removes a call once it is over.
+func (f *follower) Finish(*dbusx.Watch) {}
+
+// follower reads one call's oFono states for dbusx.Service.Watch.
+type follower struct {
+	reason string // the worded DisconnectReason, once oFono sent it
 }
 
-func (w *watcher) endReason(st dialer.State) string {
+func (f *follower) endReason(w *dbusx.Watch, st dialer.State) string {
 	switch {
 	case st != dialer.StateEnded:
 		return ""
-	case w.local && (w.reason == "" || w.reason == disconnectReason("local")):
+	case w.Local && (f.reason == "" || f.reason == disconnectReason("local")):
 		return "hung up from the desktop"
 	}
-	return w.reason
+	return f.reason
 }
 
 // disconnectReason words oFono's VoiceCall.DisconnectReason for a user.
@@ -406,24 +305,5 @@ func disconnectReason(r string) string {
 
 // Hangup ends the call. A call that is already gone counts as hung up.
 func (d *Dialer) Hangup(ctx context.Context, c dialer.Call) error {
-	path := dbus.ObjectPath(c.Handle)
-	if !path.IsValid() {
-		return fmt.Errorf("ofono hangup: bad call handle %q", c.Handle)
-	}
-	conn, err := d.bus()
-	if err != nil {
-		return err
-	}
-	// Tell our watchers first, so the end the service reports is
-	// attributed to the desktop whichever arrives first.
-	d.nudges.Nudge(path)
-	err = conn.Object(service, path).CallWithContext(ctx, ifCall+".Hangup", 0).Err
-	switch {
-	case err == nil, dbusx.ObjectGone(err):
-		d.nudges.Nudge(path)
-		return nil
-	case dbusx.ServiceMissing(err):
-		return fmt.Errorf("%w: oFono is not running", dialer.ErrUnavailable)
-	}
-	return fmt.Errorf("ofono hangup: %s", dbusx.ErrorText(err))
+	return d.svc.Hangup(ctx, c.Handle, ifCall+".Hangup")
 }
