@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
 
@@ -38,53 +39,11 @@ var hostile = []string{
 	"${IFS}touch${IFS}pwned",
 }
 
-// needADB fails under CI and skips elsewhere when the adb client is missing.
-func needADB(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("adb"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("adb is required under CI: %v", err)
-		}
-		t.Skipf("adb not installed: %v", err)
-	}
-}
-
 func newDialer(t *testing.T, s *fakeServer, opts ...Option) *Dialer {
 	t.Helper()
-	needADB(t)
+	_, err := exec.LookPath("adb")
+	calltest.Need(t, "the adb client", err)
 	return New(append([]Option{WithServerPort(s.port()), WithPollInterval(10 * time.Millisecond)}, opts...)...)
-}
-
-func testCtx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-func next(t *testing.T, c context.Context, ch <-chan dialer.Event) dialer.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatal("watch channel closed early")
-		}
-		return ev
-	case <-c.Done():
-		t.Fatal("no call state arrived")
-	}
-	return dialer.Event{}
-}
-
-func closed(t *testing.T, c context.Context, ch <-chan dialer.Event) {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if ok {
-			t.Fatalf("event after the final state: %+v", ev)
-		}
-	case <-c.Done():
-		t.Fatal("watch channel not closed after the final state")
-	}
 }
 
 func TestCapabilities(t *testing.T) {
@@ -167,7 +126,7 @@ func TestCommandInertUnderMksh(t *testing.T) {
 func TestHostileThroughRealClient(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	var want []string
 	for _, h := range hostile {
 		cmd := Command(ActionCall, h)
@@ -196,7 +155,7 @@ func TestHostileThroughRealClient(t *testing.T) {
 func TestCallLifecycle(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	if err := d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
@@ -212,21 +171,21 @@ func TestCallLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	s.setCallState(serial, 2)
-	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
 	if err := d.Hangup(c, call); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 	if !slices.Contains(s.shellLog(), serial+"\tinput keyevent KEYCODE_ENDCALL") {
 		t.Fatalf("no end-call key press in %q", s.shellLog())
 	}
@@ -235,20 +194,16 @@ func TestCallLifecycle(t *testing.T) {
 func TestRemoteHangup(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	s.setCallState(serial, 2)
 	ch, _ := d.Watch(c, call)
-	for _, want := range []dialer.State{dialer.StateDialing, dialer.StateActive} {
-		if ev := next(t, c, ch); ev.State != want {
-			t.Fatalf("state %q, want %q", ev.State, want)
-		}
-	}
+	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
 	s.setCallState(serial, 0)
-	if ev := next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "" {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "" {
 		t.Fatalf("got %+v, want ended without a desktop reason", ev)
 	}
 }
@@ -256,7 +211,7 @@ func TestRemoteHangup(t *testing.T) {
 func TestPrefill(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModePrefill})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -266,10 +221,10 @@ func TestPrefill(t *testing.T) {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
 	ch, _ := d.Watch(c, call)
-	if ev := next(t, c, ch); ev.State != dialer.StatePrefilled {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StatePrefilled {
 		t.Fatalf("state %q, want prefilled", ev.State)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 	if err := d.Hangup(c, call); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Hangup of a prefill = %v, want ErrUnsupported", err)
 	}
@@ -282,7 +237,7 @@ func TestPhoneRefusesIntent(t *testing.T) {
 		"Error: Activity not started, unable to resolve Intent { act=android.intent.action.CALL }\n"
 	s.mu.Unlock()
 	d := newDialer(t, s)
-	_, err := d.Dial(testCtx(t), dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	_, err := d.Dial(calltest.Ctx(t), dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err == nil || !strings.Contains(err.Error(), "unable to resolve Intent") {
 		t.Fatalf("Dial = %v, want the phone's error", err)
 	}
@@ -307,7 +262,7 @@ func TestDeviceSelection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newFakeServer(t, tc.devices...)
 			d := newDialer(t, s, WithSerial(tc.serial))
-			c := testCtx(t)
+			c := calltest.Ctx(t)
 			err := d.Check(c)
 			if tc.want == "" {
 				if err != nil {
@@ -348,7 +303,7 @@ func cmp(a, b string) string {
 func TestUnauthorizedAtShell(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "unauthorized"})
 	d := newDialer(t, s)
-	_, err := d.shell(testCtx(t), serial, "dumpsys telephony.registry")
+	_, err := d.shell(calltest.Ctx(t), serial, "dumpsys telephony.registry")
 	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "Allow USB debugging") {
 		t.Fatalf("shell on an unauthorized device = %v", err)
 	}
@@ -359,46 +314,42 @@ func TestUnauthorizedAtShell(t *testing.T) {
 func TestPhoneUnpluggedMidCall(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	s.setCallState(serial, 2)
 	ch, _ := d.Watch(c, call)
-	for _, want := range []dialer.State{dialer.StateDialing, dialer.StateActive} {
-		if ev := next(t, c, ch); ev.State != want {
-			t.Fatalf("state %q, want %q", ev.State, want)
-		}
-	}
+	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
 	s.mu.Lock()
 	s.devices = nil
 	s.mu.Unlock()
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "lost the phone") || !strings.Contains(ev.Reason, "not found") {
 		t.Fatalf("got %+v, want failed: lost the phone", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 }
 
 func TestNeverStarts(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s, WithStartTimeout(50*time.Millisecond))
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	ch, _ := d.Watch(c, call)
-	next(t, c, ch)
-	if ev := next(t, c, ch); ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "never started") {
+	calltest.Next(t, c, ch)
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "never started") {
 		t.Fatalf("got %+v, want failed: never started", ev)
 	}
 }
 
 func TestADBMissing(t *testing.T) {
 	d := New(WithADB(filepath.Join(t.TempDir(), "no-adb")))
-	if err := d.Check(testCtx(t)); !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "adb program was not found") {
+	if err := d.Check(calltest.Ctx(t)); !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "adb program was not found") {
 		t.Fatalf("Check = %v", err)
 	}
 }

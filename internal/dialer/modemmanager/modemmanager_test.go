@@ -1,7 +1,6 @@
 package modemmanager
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
 )
 
@@ -34,14 +34,13 @@ func newRig(t *testing.T, params string, opts ...Option) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := dbustest.Bus(t)
 	args := []string{"--template", tmpl}
 	if params != "" {
 		args = append(args, "-p", params)
 	}
-	r := &rig{addr: addr, conn: dbustest.Conn(t, addr)}
-	r.mock = dbustest.StartMock(t, addr, service, args...)
-	r.d = New(append([]Option{WithBusAddress(addr)}, opts...)...)
+	mock, conn := dbustest.Service(t, service, args...)
+	r := &rig{addr: mock.Addr, mock: mock, conn: conn}
+	r.d = New(append([]Option{WithBusAddress(r.addr)}, opts...)...)
 	t.Cleanup(func() { r.d.Close() })
 	return r
 }
@@ -63,50 +62,6 @@ func (r *rig) calls(t *testing.T) []dbus.ObjectPath {
 	return calls
 }
 
-func testCtx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-func next(t *testing.T, c context.Context, ch <-chan dialer.Event) dialer.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatal("watch channel closed early")
-		}
-		return ev
-	case <-c.Done():
-		t.Fatal("no call state arrived")
-	}
-	return dialer.Event{}
-}
-
-func closed(t *testing.T, c context.Context, ch <-chan dialer.Event) {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if ok {
-			t.Fatalf("event after the final state: %+v", ev)
-		}
-	case <-c.Done():
-		t.Fatal("watch channel not closed after the final state")
-	}
-}
-
-// eventually polls cond until it holds or the test context ends.
-func eventually(t *testing.T, c context.Context, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-c.Done():
-			t.Fatalf("never happened: %s", what)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
 func TestCapabilities(t *testing.T) {
 	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
 	if got := New().Capabilities(); got != want {
@@ -117,7 +72,7 @@ func TestCapabilities(t *testing.T) {
 func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	r := newRig(t, "")
 	rec := dbustest.Record(t, r.conn)
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
@@ -145,28 +100,28 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.network(t, path, callRingingOut, 0)
-	if ev := next(t, c, ch); ev.State != dialer.StateAlerting {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateAlerting {
 		t.Fatalf("state %q, want alerting", ev.State)
 	}
 	r.network(t, path, callActive, 3)
-	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
 	if err := r.d.Hangup(c, call); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
-	closed(t, c, ch)
-	eventually(t, c, "Hangup reaches ModemManager", func() bool { return rec.Has(path, "Hangup") })
+	calltest.Closed(t, c, ch)
+	calltest.Eventually(t, c, "Hangup reaches ModemManager", func() bool { return rec.Has(path, "Hangup") })
 	// The finished call is deleted, as ModemManager clients should.
-	eventually(t, c, "call deleted", func() bool { return len(r.calls(t)) == 0 })
+	calltest.Eventually(t, c, "call deleted", func() bool { return len(r.calls(t)) == 0 })
 }
 
 func TestBusyAndNetworkError(t *testing.T) {
@@ -179,7 +134,7 @@ func TestBusyAndNetworkError(t *testing.T) {
 		{reasonError, dialer.StateFailed, "wrong number or network error"},
 	} {
 		r := newRig(t, "")
-		c := testCtx(t)
+		c := calltest.Ctx(t)
 		call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 		if err != nil {
 			t.Fatalf("Dial: %v", err)
@@ -192,22 +147,18 @@ func TestBusyAndNetworkError(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Watch: %v", err)
 		}
-		for _, want := range []dialer.State{dialer.StateDialing, dialer.StateAlerting} {
-			if ev := next(t, c, ch); ev.State != want {
-				t.Fatalf("state %q, want %q", ev.State, want)
-			}
-		}
-		ev := next(t, c, ch)
+		calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting)
+		ev := calltest.Next(t, c, ch)
 		if ev.State != tc.state || !strings.Contains(ev.Reason, tc.text) || ev.Duration != 0 {
 			t.Fatalf("reason %d: got %+v, want %s: %s", tc.reason, ev, tc.state, tc.text)
 		}
-		closed(t, c, ch)
+		calltest.Closed(t, c, ch)
 	}
 }
 
 func TestWatchByAnotherDialer(t *testing.T) {
 	r := newRig(t, "")
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -219,11 +170,11 @@ func TestWatchByAnotherDialer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
 	r.network(t, dbus.ObjectPath(call.Handle), callTerminated, reasonTerminated)
-	if ev := next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration <= 0 {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration <= 0 {
 		t.Fatalf("got %+v, want ended with a duration", ev)
 	}
 }
@@ -232,7 +183,7 @@ func TestServiceMissing(t *testing.T) {
 	addr := dbustest.Bus(t)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	err := d.Check(c)
 	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "ModemManager is not running") {
 		t.Fatalf("Check = %v, want unavailable: not running", err)
@@ -250,7 +201,7 @@ func TestModemNotReady(t *testing.T) {
 		{`{"ModemState": 7}`, "not registered"},
 	} {
 		r := newRig(t, tc.params)
-		c := testCtx(t)
+		c := calltest.Ctx(t)
 		err := r.d.Check(c)
 		if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("%s: Check = %v, want unavailable: %s", tc.params, err, tc.want)
@@ -266,7 +217,7 @@ func TestModemNotReady(t *testing.T) {
 
 func TestChosenModem(t *testing.T) {
 	r := newRig(t, "", WithModem("3"))
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	if err := r.d.Check(c); !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), "has: 0") {
 		t.Fatalf("Check = %v, want modem 3 not found, listing 0", err)
 	}
@@ -281,7 +232,7 @@ func TestChosenModem(t *testing.T) {
 
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t, "")
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -290,15 +241,15 @@ func TestCrashMidCall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.mock.Kill()
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "ModemManager stopped") {
 		t.Fatalf("after the crash: %+v, want failed: ModemManager stopped", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Check after crash = %v", err)
 	}
@@ -309,7 +260,7 @@ func TestCrashMidCall(t *testing.T) {
 
 func TestRefusesBadInput(t *testing.T) {
 	r := newRig(t, "")
-	c := testCtx(t)
+	c := calltest.Ctx(t)
 	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+4930$(reboot)", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
 	}

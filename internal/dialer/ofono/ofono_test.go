@@ -10,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
 )
 
@@ -25,10 +26,9 @@ type rig struct {
 
 func newRig(t *testing.T, opts ...Option) *rig {
 	t.Helper()
-	addr := dbustest.Bus(t)
-	r := &rig{addr: addr, conn: dbustest.Conn(t, addr)}
-	r.mock = dbustest.StartMock(t, addr, service, "--template", "ofono")
-	r.d = New(append([]Option{WithBusAddress(addr)}, opts...)...)
+	mock, conn := dbustest.Service(t, service, "--template", "ofono")
+	r := &rig{addr: mock.Addr, mock: mock, conn: conn}
+	r.d = New(append([]Option{WithBusAddress(r.addr)}, opts...)...)
 	t.Cleanup(func() { r.d.Close() })
 	return r
 }
@@ -40,39 +40,6 @@ func (r *rig) setState(t *testing.T, path dbus.ObjectPath, state string) {
 	dbustest.Emit(t, r.conn, service, path, ifCall, "PropertyChanged", "sv", "State", state)
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-// next waits for the next event; the channel closing early is a failure.
-func next(t *testing.T, c context.Context, ch <-chan dialer.Event) dialer.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatal("watch channel closed early")
-		}
-		return ev
-	case <-c.Done():
-		t.Fatal("no call state arrived")
-	}
-	return dialer.Event{}
-}
-
-func closed(t *testing.T, c context.Context, ch <-chan dialer.Event) {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if ok {
-			t.Fatalf("event after the final state: %+v", ev)
-		}
-	case <-c.Done():
-		t.Fatal("watch channel not closed after the final state")
-	}
-}
-
 func TestCapabilities(t *testing.T) {
 	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
 	if got := New().Capabilities(); got != want {
@@ -82,7 +49,7 @@ func TestCapabilities(t *testing.T) {
 
 func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	r := newRig(t)
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
@@ -104,25 +71,25 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("Watch: %v", err)
 	}
 	path := dbus.ObjectPath(call.Handle)
-	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("first state %q, want dialing", ev.State)
 	}
 	r.setState(t, path, "alerting")
-	if ev := next(t, c, ch); ev.State != dialer.StateAlerting {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateAlerting {
 		t.Fatalf("state %q, want alerting", ev.State)
 	}
 	r.setState(t, path, "active")
-	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
 	if err := r.d.Hangup(c, call); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 	var calls []struct {
 		Path  dbus.ObjectPath
 		Props map[string]dbus.Variant
@@ -138,7 +105,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 
 func TestRemoteHangupCarriesReason(t *testing.T) {
 	r := newRig(t)
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	call, err := r.d.Dial(c, dialer.Request{ID: "id-2", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -151,23 +118,19 @@ func TestRemoteHangupCarriesReason(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	for _, want := range []dialer.State{dialer.StateDialing, dialer.StateAlerting, dialer.StateActive} {
-		if ev := next(t, c, ch); ev.State != want {
-			t.Fatalf("state %q, want %q", ev.State, want)
-		}
-	}
+	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting, dialer.StateActive)
 	dbustest.Emit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
 	r.setState(t, path, "disconnected")
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateEnded || ev.Reason != "the other side hung up" || ev.Duration <= 0 {
 		t.Fatalf("got %+v, want ended by the other side with a duration", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 }
 
 func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 	r := newRig(t)
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	call, err := r.d.Dial(c, dialer.Request{ID: "id-3", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -180,13 +143,13 @@ func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
 	if err := d2.Hangup(c, call); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateEnded {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded {
 		t.Fatalf("state %q, want ended", ev.State)
 	}
 }
@@ -195,7 +158,7 @@ func TestServiceMissing(t *testing.T) {
 	addr := dbustest.Bus(t)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	err := d.Check(c)
 	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "oFono is not running") {
 		t.Fatalf("Check = %v, want unavailable: not running", err)
@@ -209,7 +172,7 @@ func TestModemOffOrOffline(t *testing.T) {
 	for _, prop := range []string{"Powered", "Online"} {
 		t.Run(prop, func(t *testing.T) {
 			r := newRig(t)
-			c := ctx(t)
+			c := calltest.Ctx(t)
 			if err := r.conn.Object(service, "/ril_0").Call("org.ofono.Modem.SetProperty", 0, prop, dbus.MakeVariant(false)).Err; err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +193,7 @@ func TestModemOffOrOffline(t *testing.T) {
 
 func TestChosenModem(t *testing.T) {
 	r := newRig(t, WithModem("/ril_9"))
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	err := r.d.Check(c)
 	if !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), "/ril_0") {
 		t.Fatalf("Check = %v, want not found listing /ril_0", err)
@@ -244,7 +207,7 @@ func TestChosenModem(t *testing.T) {
 
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t)
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	call, err := r.d.Dial(c, dialer.Request{ID: "id-4", Number: number, Mode: dialer.ModeCall})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
@@ -253,15 +216,15 @@ func TestCrashMidCall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
-	if ev := next(t, c, ch); ev.State != dialer.StateDialing {
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.mock.Kill()
-	ev := next(t, c, ch)
+	ev := calltest.Next(t, c, ch)
 	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "oFono stopped") {
 		t.Fatalf("after the crash: %+v, want failed: oFono stopped", ev)
 	}
-	closed(t, c, ch)
+	calltest.Closed(t, c, ch)
 	// The dialer stays usable and says what is wrong.
 	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Check after crash = %v", err)
@@ -270,7 +233,7 @@ func TestCrashMidCall(t *testing.T) {
 
 func TestRefusesBadInput(t *testing.T) {
 	r := newRig(t)
-	c := ctx(t)
+	c := calltest.Ctx(t)
 	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+49 30; reboot", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
 	}

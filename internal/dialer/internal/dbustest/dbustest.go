@@ -13,30 +13,20 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 )
 
 // Python is Debian's interpreter, which has python3-dbusmock; a python3
 // earlier on PATH may be another installation without it.
 const Python = "/usr/bin/python3"
 
-// need fails the test under CI and skips it elsewhere when a tool is missing.
-func need(t testing.TB, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required under CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
-}
-
 // Bus starts a private dbus-daemon that stands in for the system bus and
 // returns its address. It is stopped when the test ends.
 func Bus(t testing.TB) string {
 	t.Helper()
 	_, err := exec.LookPath("dbus-daemon")
-	need(t, "dbus-daemon", err)
+	calltest.Need(t, "dbus-daemon", err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "dbus-daemon", "--session", "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
@@ -71,9 +61,9 @@ type Mock struct {
 func StartMock(t testing.TB, addr, name string, args ...string) *Mock {
 	t.Helper()
 	_, err := os.Stat(Python)
-	need(t, "Debian python3", err)
+	calltest.Need(t, "Debian python3", err)
 	err = exec.Command(Python, "-c", "import dbusmock").Run()
-	need(t, "python3-dbusmock", err)
+	calltest.Need(t, "python3-dbusmock", err)
 
 	cmd := exec.Command(Python, append([]string{"-m", "dbusmock", "--system"}, args...)...)
 	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
@@ -97,6 +87,15 @@ func StartMock(t testing.TB, addr, name string, args ...string) *Mock {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Service starts a private bus with a python3-dbusmock service on it that
+// owns name (see StartMock for args), and opens the test's own connection
+// to that bus.
+func Service(t testing.TB, name string, args ...string) (*Mock, *dbus.Conn) {
+	t.Helper()
+	addr := Bus(t)
+	return StartMock(t, addr, name, args...), Conn(t, addr)
 }
 
 // Kill ends the mock process abruptly, as a crashing service would.
