@@ -22,7 +22,6 @@ import (
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
-	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
 
 const (
@@ -101,6 +100,7 @@ func New(opts ...Option) *Dialer {
 	}
 	d.svc = &dbusx.Service{
 		Name: service, Product: "ModemManager", Unit: "ModemManager.service", Backend: "modemmanager", Addr: d.addr,
+		FindModem: d.findModem,
 		Rules: [][]dbus.MatchOption{
 			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifCall), dbus.WithMatchMember("StateChanged")},
 			{dbus.WithMatchSender(service), dbus.WithMatchInterface(ifVoice), dbus.WithMatchMember("CallDeleted")},
@@ -230,34 +230,14 @@ func sortModems(ms []modem) {
 }
 
 // Check reports whether ModemManager runs and a modem can place a call.
-func (d *Dialer) Check(ctx context.Context) error {
-	conn, err := d.svc.Conn()
-	if err != nil {
-		return err
-	}
-	_, err = d.findModem(ctx, conn)
-	return err
-}
+func (d *Dialer) Check(ctx context.Context) error { return d.svc.Check(ctx) }
 
 // Dial creates and starts the call. ModemManager cannot prefill a dialer,
 // so ModePrefill is refused rather than turned into a call.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
-	if err := telnum.Check(req.Number); err != nil {
-		return dialer.Call{}, fmt.Errorf("modemmanager dial: %w", err)
-	}
-	if req.Mode == dialer.ModePrefill {
-		return dialer.Call{}, fmt.Errorf("modemmanager dial: prefill: %w", dialer.ErrUnsupported)
-	}
-	conn, err := d.svc.Conn()
+	conn, mpath, err := d.svc.Prepare(ctx, req)
 	if err != nil {
 		return dialer.Call{}, err
-	}
-	mpath, err := d.findModem(ctx, conn)
-	if err != nil {
-		return dialer.Call{}, err
-	}
-	if !req.Expires.IsZero() && time.Now().After(req.Expires) {
-		return dialer.Call{}, fmt.Errorf("modemmanager dial %s: request expired", req.ID)
 	}
 	var cpath dbus.ObjectPath
 	props := map[string]dbus.Variant{"number": dbus.MakeVariant(req.Number)}

@@ -16,13 +16,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
-	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
 
 const (
@@ -60,6 +58,7 @@ func New(opts ...Option) *Dialer {
 	}
 	d.svc = &dbusx.Service{
 		Name: service, Product: "oFono", Unit: "ofono.service", Backend: "ofono", Addr: d.addr,
+		FindModem: d.findModem,
 		// CallRemoved is matched without a path: oFono sends it from the
 		// modem, but some implementations send it from the call object.
 		Rules: [][]dbus.MatchOption{
@@ -148,34 +147,14 @@ func listOrNone(s []string) string {
 }
 
 // Check reports whether oFono runs and a modem can place a voice call.
-func (d *Dialer) Check(ctx context.Context) error {
-	conn, err := d.svc.Conn()
-	if err != nil {
-		return err
-	}
-	_, err = d.findModem(ctx, conn)
-	return err
-}
+func (d *Dialer) Check(ctx context.Context) error { return d.svc.Check(ctx) }
 
 // Dial places the call. oFono has no "prefill" notion, so ModePrefill is
 // refused rather than silently turned into a call.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
-	if err := telnum.Check(req.Number); err != nil {
-		return dialer.Call{}, fmt.Errorf("ofono dial: %w", err)
-	}
-	if req.Mode == dialer.ModePrefill {
-		return dialer.Call{}, fmt.Errorf("ofono dial: prefill: %w", dialer.ErrUnsupported)
-	}
-	conn, err := d.svc.Conn()
+	conn, path, err := d.svc.Prepare(ctx, req)
 	if err != nil {
 		return dialer.Call{}, err
-	}
-	path, err := d.findModem(ctx, conn)
-	if err != nil {
-		return dialer.Call{}, err
-	}
-	if !req.Expires.IsZero() && time.Now().After(req.Expires) {
-		return dialer.Call{}, fmt.Errorf("ofono dial %s: request expired", req.ID)
 	}
 	// Subscribe before dialling so Watch sees every state from the start.
 	sub := dbusx.Subscribe(conn)

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
 
 // Service is a backend's side of one telephony service on the bus: the
@@ -22,6 +24,9 @@ type Service struct {
 	Backend string               // the backend's name, which prefixes its errors
 	Addr    string               // the bus address; "" is the system bus
 	Rules   [][]dbus.MatchOption // signals the watches read; NameOwnerMatch(Name) is added
+	// FindModem returns the modem to place calls with, or an error
+	// wrapping dialer.ErrUnavailable that says what to fix.
+	FindModem func(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error)
 
 	mu      sync.Mutex
 	conn    *dbus.Conn
@@ -60,6 +65,42 @@ func (s *Service) Close() error {
 	err := s.conn.Close()
 	s.conn = nil
 	return err
+}
+
+// Check reports whether the service runs and has a modem that can place a
+// call.
+func (s *Service) Check(ctx context.Context) error {
+	conn, err := s.Conn()
+	if err != nil {
+		return err
+	}
+	_, err = s.FindModem(ctx, conn)
+	return err
+}
+
+// Prepare does what comes before placing the call req asks for: it refuses
+// a number that is not clean E.164, a prefill (neither service can fill in
+// a dialer without calling), and a request that expired while the modem was
+// looked up. It returns the connection and the modem to call with.
+func (s *Service) Prepare(ctx context.Context, req dialer.Request) (*dbus.Conn, dbus.ObjectPath, error) {
+	if err := telnum.Check(req.Number); err != nil {
+		return nil, "", fmt.Errorf("%s dial: %w", s.Backend, err)
+	}
+	if req.Mode == dialer.ModePrefill {
+		return nil, "", fmt.Errorf("%s dial: prefill: %w", s.Backend, dialer.ErrUnsupported)
+	}
+	conn, err := s.Conn()
+	if err != nil {
+		return nil, "", err
+	}
+	modem, err := s.FindModem(ctx, conn)
+	if err != nil {
+		return nil, "", err
+	}
+	if !req.Expires.IsZero() && time.Now().After(req.Expires) {
+		return nil, "", fmt.Errorf("%s dial %s: request expired", s.Backend, req.ID)
+	}
+	return conn, modem, nil
 }
 
 // Keep holds sub, made before the method call that created the call at
