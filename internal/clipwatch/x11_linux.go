@@ -17,6 +17,12 @@ package clipwatch
 // it (BadWindow), so errors on our own connections are recorded and
 // ignored; errors on anyone else's connection go to the handler that was
 // installed before ours.
+//
+// hotkey has a handler of the same shape. It stays a copy: C in a cgo
+// preamble is private to its package (sharing it means a header outside
+// the package directory, which the Go build cache does not track, or
+// linking to another package's C symbols by hand), and hotkey's handler
+// also keeps the error code, which Register reports.
 #define CW_MAX 16
 static pthread_mutex_t cw_mu = PTHREAD_MUTEX_INITIALIZER;
 static Display *cw_dpys[CW_MAX];

@@ -4,26 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-)
 
-// needX skips only outside CI when there is no display; under CI a
-// missing display is a failure.
-func needX(t testing.TB) {
-	t.Helper()
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "" {
-			t.Skip("no X display (run under xvfb-run)")
-		}
-		t.Fatal("CI is set but DISPLAY is not: run the tests under xvfb-run")
-	}
-}
+	"github.com/deskdial/deskdial/internal/x11test"
+)
 
 // start makes a watcher and runs it until the test ends.
 func start(t testing.TB, opts ...Option) *Watcher {
@@ -80,7 +69,7 @@ func next(t testing.TB, w *Watcher) Change {
 }
 
 func TestCopyArrivesOnce(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t)
 	if w.Mechanism() != "xfixes" {
 		t.Fatalf("mechanism %q, want xfixes", w.Mechanism())
@@ -108,7 +97,7 @@ func TestCopyArrivesOnce(t *testing.T) {
 }
 
 func TestReadOnDemand(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t, WithSelections(Clipboard))
 	xclip(t, "primary", "+44 20 7946 0958")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -132,7 +121,7 @@ func TestReadOnDemand(t *testing.T) {
 }
 
 func TestOwnWriteNotReported(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t)
 	ctx := context.Background()
 	if err := w.Write(ctx, "+49 30 1234567"); err != nil {
@@ -158,7 +147,7 @@ func TestOwnWriteNotReported(t *testing.T) {
 }
 
 func TestPasswordManagerCopy(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t)
 	// A second watcher is a different X client; with the extra target it
 	// plays a password manager (KeePassXC, KDE Wallet) copying a secret.
@@ -186,7 +175,7 @@ func TestPasswordManagerCopy(t *testing.T) {
 }
 
 func TestHugePasteIsCut(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t, WithMaxBytes(1<<20))
 	// 3 MiB of two-byte characters: xclip sends it with INCR, and the
 	// cap falls inside a character.
@@ -213,7 +202,7 @@ func TestHugePasteIsCut(t *testing.T) {
 }
 
 func TestShutdown(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +240,7 @@ func TestShutdown(t *testing.T) {
 }
 
 func TestWriteTooLarge(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	w := start(t)
 	if err := w.Write(context.Background(), strings.Repeat("1", MaxWrite+1)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("huge Write: %v", err)
@@ -290,7 +279,7 @@ func copyLatencies(t testing.TB, n int) []time.Duration {
 }
 
 func TestCopyToEventLatency(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	lat := copyLatencies(t, 50)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	t.Logf("copy→event over %d copies: p50 %v, p95 %v, max %v",
@@ -298,7 +287,7 @@ func TestCopyToEventLatency(t *testing.T) {
 }
 
 func BenchmarkCopyToEvent(b *testing.B) {
-	needX(b)
+	x11test.NeedX(b)
 	w := start(b, WithSelections(Clipboard))
 	other := start(b, WithSelections())
 	ctx := context.Background()
@@ -317,7 +306,7 @@ func BenchmarkCopyToEvent(b *testing.B) {
 // TestPollingFallback runs the fallback used where XFixes is missing
 // (and, with another reader, on macOS and Windows) against real copies.
 func TestPollingFallback(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	xclip(t, "clipboard", "already there before the watcher")
 	w := start(t, WithPolling(), WithPollInterval(50*time.Millisecond), WithSelections(Clipboard))
 	if w.Mechanism() != "x11-poll" {

@@ -15,6 +15,12 @@ package hotkey
 // errors for our own connections and passes everything else to the handler
 // that was installed before it (GLFW's or Xlib's default), so other X users
 // in the process behave as before.
+//
+// clipwatch has a handler of the same shape. It stays a copy: C in a cgo
+// preamble is private to its package (sharing it means a header outside
+// the package directory, which the Go build cache does not track, or
+// linking to another package's C symbols by hand), and clipwatch's
+// handler drops errors instead of keeping their code.
 #define HK_MAX 32
 static pthread_mutex_t hk_mu = PTHREAD_MUTEX_INITIALIZER;
 static Display *hk_dpys[HK_MAX];

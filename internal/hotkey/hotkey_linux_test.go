@@ -7,19 +7,9 @@ import (
 	"os/exec"
 	"testing"
 	"time"
-)
 
-// needX skips only outside CI when there is no display; under CI a
-// missing display is a failure.
-func needX(t testing.TB) {
-	t.Helper()
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "" {
-			t.Skip("no X display (run under xvfb-run)")
-		}
-		t.Fatal("CI is set but DISPLAY is not: run the tests under xvfb-run")
-	}
-}
+	"github.com/deskdial/deskdial/internal/x11test"
+)
 
 func xdotool(t *testing.T, args ...string) {
 	t.Helper()
@@ -64,7 +54,7 @@ func waitEvent(t *testing.T, h *Hotkey) {
 }
 
 func TestFiresOncePerPress(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	h := register(t, "Ctrl+Alt+D")
 	xdotool(t, "key", "ctrl+alt+d")
 	waitEvent(t, h)
@@ -88,7 +78,7 @@ func TestFiresOncePerPress(t *testing.T) {
 }
 
 func TestFiresWithLocks(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	h := register(t, "Ctrl+Alt+D")
 	for _, lock := range [][]string{{"Num_Lock"}, {"Caps_Lock"}, {"Num_Lock", "Caps_Lock"}} {
 		for _, k := range lock {
@@ -107,7 +97,7 @@ func TestFiresWithLocks(t *testing.T) {
 }
 
 func TestSuperShiftFunctionKey(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	h := register(t, "Super+Shift+F9")
 	xdotool(t, "key", "super+shift+F9")
 	waitEvent(t, h)
@@ -118,7 +108,7 @@ func TestSuperShiftFunctionKey(t *testing.T) {
 }
 
 func TestTakenByAnotherConnection(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	first := register(t, "Ctrl+Alt+D")
 	s, _ := Parse("ctrl+alt+d")
 	// Another X user in the process (GLFW under Fyne, see hk_trap) left
@@ -144,7 +134,7 @@ func TestTakenByAnotherConnection(t *testing.T) {
 }
 
 func TestTakenByAnotherProcess(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	if os.Getenv("DESKDIAL_HOTKEY_HOLDER") != "" {
 		return
 	}
@@ -192,20 +182,11 @@ func TestMain(m *testing.M) {
 		h.Close()
 		os.Exit(0)
 	}
-	stop, err := privateXvfb()
-	if err != nil {
-		os.Stderr.WriteString("hotkey tests: " + err.Error() + "\n")
-		if os.Getenv("CI") != "" {
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	stop()
-	os.Exit(code)
+	x11test.Main(m, "hotkey")
 }
 
 func TestCloseDoesNotWaitForAKey(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	s, _ := Parse("Ctrl+Alt+D")
 	h, err := Register(context.Background(), s)
 	if err != nil {
@@ -230,7 +211,7 @@ func TestCloseDoesNotWaitForAKey(t *testing.T) {
 }
 
 func TestContextEndsGrab(t *testing.T) {
-	needX(t)
+	x11test.NeedX(t)
 	s, _ := Parse("Ctrl+Alt+D")
 	ctx, cancel := context.WithCancel(context.Background())
 	h, err := Register(ctx, s)
