@@ -20,8 +20,9 @@ package clipwatch
 //
 // hotkey has a handler of the same shape. It stays a copy: C in a cgo
 // preamble is private to its package (sharing it means a header outside
-// the package directory, which the Go build cache does not track, or
-// linking to another package's C symbols by hand), and hotkey's handler
+// the package directory, whose changes the Go build cache misses,
+// https://github.com/golang/go/issues/24355, or linking to another
+// package's C symbols by hand), and hotkey's handler
 // also keeps the error code, which Register reports.
 #define CW_MAX 16
 static pthread_mutex_t cw_mu = PTHREAD_MUTEX_INITIALIZER;

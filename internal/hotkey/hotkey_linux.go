@@ -18,8 +18,9 @@ package hotkey
 //
 // clipwatch has a handler of the same shape. It stays a copy: C in a cgo
 // preamble is private to its package (sharing it means a header outside
-// the package directory, which the Go build cache does not track, or
-// linking to another package's C symbols by hand), and clipwatch's
+// the package directory, whose changes the Go build cache misses,
+// https://github.com/golang/go/issues/24355, or linking to another
+// package's C symbols by hand), and clipwatch's
 // handler drops errors instead of keeping their code.
 #define HK_MAX 32
 static pthread_mutex_t hk_mu = PTHREAD_MUTEX_INITIALIZER;
