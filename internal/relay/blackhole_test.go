@@ -12,7 +12,6 @@ import (
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
-	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -107,28 +106,11 @@ func TestBlackholedServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := t.TempDir()
-	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddUser("alice", Limits{}); err != nil {
-		t.Fatal(err)
-	}
-	desk, deskDir := ident(t)
+	st := newStore(t, base, "alice")
+	desk, deskDir, deskCreds := enrolDesktop(t, st, "alice", "laptop")
 	ph, phDir := ident(t)
-	dc, err := st.AddDesktop("alice", desk.ID, "laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskCreds := writeCreds(t, deskDir, dc)
-	m, err := mint.FromFile(deskCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := filepath.Join(base, "relay")
-	layout(t, st, work)
-	srv := startServer(t, loadConf(t, "relay.conf", work))
-	phone := startPhone(t, ph, phDir, phoneCreds(t, m, ph, phDir), []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srv))})
+	srv := serveShipped(t, st, filepath.Join(base, "relay"))
+	phone := startPhone(t, ph, phDir, phoneCreds(t, minter(t, deskCreds), ph, phDir), []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srv))})
 	bh := newBlackhole(t, srv.Addr().String())
 	client := desktop(t, desk, deskDir, bh.url(), deskCreds, peerOf(ph, "Pixel", device.RolePhone, ""))
 	waitFor(t, 15*time.Second, "the phone to answer", func() bool {
@@ -137,7 +119,7 @@ func TestBlackholedServer(t *testing.T) {
 	})
 
 	bh.hole()
-	_, err = client.Call(ctx, ph.ID, "+49 30 3000002", protocol.ModeCall, remote.Timeout(2*time.Second))
+	_, err := client.Call(ctx, ph.ID, "+49 30 3000002", protocol.ModeCall, remote.Timeout(2*time.Second))
 	if !errors.Is(err, remote.ErrTimeout) {
 		t.Fatalf("dial into a dead path: %v, want timed out", err)
 	}

@@ -2,14 +2,7 @@ package relay
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,6 +19,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/relay/mint"
+	"github.com/deskdial/deskdial/internal/relay/testcerts"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -40,7 +34,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	if err := makeCerts(dir); err != nil {
+	if err := testcerts.Make(dir); err != nil {
 		panic(err)
 	}
 	tlsDir = dir
@@ -48,49 +42,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func makeCerts(dir string) error {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "deskdial test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "relay"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	write := func(name, typ string, b []byte) error {
-		return os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600)
-	}
-	if err := write("ca.pem", "CERTIFICATE", caDER); err != nil {
-		return err
-	}
-	if err := write("server.pem", "CERTIFICATE", der); err != nil {
-		return err
-	}
-	return write("server-key.pem", "EC PRIVATE KEY", kder)
 }
 
 // shipped is the directory of the shipped server configuration.
@@ -340,6 +291,53 @@ func writeCreds(t testing.TB, dir string, b []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// newStore is a fresh relay store in base/admin (`admin init`) with the
+// given users, without limits (`admin add-user`).
+func newStore(t testing.TB, base string, users ...string) *Store {
+	t.Helper()
+	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if _, err := st.AddUser(u, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// enrolDesktop is a desktop of user in a fresh home, enrolled as name
+// (`admin add-desktop`), with the credentials it was issued written there.
+func enrolDesktop(t testing.TB, st *Store, user, name string) (id *device.Identity, dir, creds string) {
+	t.Helper()
+	id, dir = ident(t)
+	b, err := st.AddDesktop(user, id.ID, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, dir, writeCreds(t, dir, b)
+}
+
+// minter holds the keys a desktop issues its phones' credentials with, as
+// while pairing.
+func minter(t testing.TB, desktopCreds string) *mint.Minter {
+	t.Helper()
+	m, err := mint.FromFile(desktopCreds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// serveShipped lays out the shipped configuration for st in dir and runs
+// one relay from its relay.conf until the test ends.
+func serveShipped(t testing.TB, st *Store, dir string) *server.Server {
+	t.Helper()
+	layout(t, st, dir)
+	return startServer(t, loadConf(t, "relay.conf", dir))
 }
 
 func userName(t testing.TB, tok string) string {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
-	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -109,25 +108,10 @@ func TestClusterFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	base := t.TempDir()
-	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddUser("alice", Limits{}); err != nil {
-		t.Fatal(err)
-	}
-	desk, deskDir := ident(t)
+	st := newStore(t, base, "alice")
+	desk, deskDir, deskCreds := enrolDesktop(t, st, "alice", "laptop")
 	ph, phDir := ident(t)
-	dc, err := st.AddDesktop("alice", desk.ID, "laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskCreds := writeCreds(t, deskDir, dc)
-	m, err := mint.FromFile(deskCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	phCreds := phoneCreds(t, m, ph, phDir)
+	phCreds := phoneCreds(t, minter(t, deskCreds), ph, phDir)
 
 	srvs := startCluster(t, st, filepath.Join(base, "relay"))
 	// The user's bucket, with a replica on every node, once JetStream has

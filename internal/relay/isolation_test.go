@@ -54,35 +54,13 @@ func TestTenantIsolation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := t.TempDir()
-	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []string{"alice", "bob"} {
-		if _, err := st.AddUser(u, Limits{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	aDesk, aDeskDir := ident(t)
-	bDesk, bDeskDir := ident(t)
+	st := newStore(t, base, "alice", "bob")
+	aDesk, aDeskDir, aCreds := enrolDesktop(t, st, "alice", "alice-laptop")
+	bDesk, bDeskDir, bCreds := enrolDesktop(t, st, "bob", "bob-laptop")
 	aPhone, aPhoneDir := ident(t)
 	aPhone2, aPhone2Dir := ident(t)
 
-	aCredsB, err := st.AddDesktop("alice", aDesk.ID, "alice-laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bCredsB, err := st.AddDesktop("bob", bDesk.ID, "bob-laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aCreds := writeCreds(t, aDeskDir, aCredsB)
-	bCreds := writeCreds(t, bDeskDir, bCredsB)
-
-	work := filepath.Join(base, "relay")
-	layout(t, st, work)
-	srv := startServer(t, loadConf(t, "relay.conf", work))
-	url := clientURL(srv)
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
 	for _, u := range []string{"alice", "bob"} {
 		if err := st.CreateBucket(ctx, []string{url}, u, 1); err != nil {
 			t.Fatal(err)
@@ -90,10 +68,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Alice's desktop issues her phones' credentials, as while pairing.
-	m, err := mint.FromFile(aCreds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := minter(t, aCreds)
 	pCreds := phoneCreds(t, m, aPhone, aPhoneDir)
 	p2Creds := phoneCreds(t, m, aPhone2, aPhone2Dir)
 	phone := startPhone(t, aPhone, aPhoneDir, pCreds, []device.Peer{
@@ -114,7 +89,10 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Alice reaches her phone.
-	var h *remote.CallHandle
+	var (
+		h   *remote.CallHandle
+		err error
+	)
 	waitFor(t, 15*time.Second, "alice's phone to answer", func() bool {
 		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", protocol.ModeCall)
 		return err == nil

@@ -28,24 +28,10 @@ func TestPairOverRelay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := t.TempDir()
-	st, err := Init(filepath.Join(base, "admin"), "deskdial-test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.AddUser("alice", Limits{}); err != nil {
-		t.Fatal(err)
-	}
-	desk, deskDir := ident(t)
+	st := newStore(t, base, "alice")
+	desk, deskDir, deskCreds := enrolDesktop(t, st, "alice", "laptop")
 	ph, phDir := ident(t)
-	dc, err := st.AddDesktop("alice", desk.ID, "laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskCreds := writeCreds(t, deskDir, dc)
-	work := filepath.Join(base, "relay")
-	layout(t, st, work)
-	srv := startServer(t, loadConf(t, "relay.conf", work))
-	url := clientURL(srv)
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
 
 	cfg := config.Default()
 	cfg.Region = "DE"
