@@ -509,7 +509,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Fatalf("pair --print: %v\n%s", err, appOut.String())
 	}
 	dialLog := filepath.Join(tmp, "dialed.log")
-	start(t, env, bin, "--home", filepath.Join(tmp, "phone"), "phone", "--backend", "log:"+dialLog,
+	start(t, env, bin, "--home", filepath.Join(tmp, "phone"), "phone", "--name", "Pixel", "--backend", "log:"+dialLog,
 		"--pair", strings.TrimSpace(string(offer)))
 	tr.waitItem(t, "1 of 1 phones online")
 
@@ -615,7 +615,7 @@ func TestTrayEndToEnd(t *testing.T) {
 
 	// 6. Windows, opened from the menu, photographed.
 	tr.click(t, tr.waitItem(t, "Dial…"))
-	screenshot(t, "Dial", "dialbox.png")
+	shoot(t, "Dial", "dialbox.png", listsChoice)
 	tr.click(t, tr.waitItem(t, "Settings…"))
 	screenshot(t, "Settings", "settings.png")
 	tr.click(t, tr.waitItem(t, "Pair a phone…"))

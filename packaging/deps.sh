@@ -20,6 +20,9 @@ test+=(desktop-file-utils systemd groff-base zsh fish gir1.2-glib-2.0)
 # A CJK font, so the tray app's Chinese translation renders in the end-to-end
 # screenshots (Fyne falls back to system fonts for glyphs its own font lacks).
 test+=(fonts-wqy-microhei)
+# A notification server that draws on X11, for the end-to-end picture of
+# the Call prompt (the other tests use python3-dbusmock's).
+test+=(dunst)
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
 
