@@ -159,18 +159,12 @@ func TestCallLifecycle(t *testing.T) {
 	if err := d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call, err := d.Dial(c, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
 	want := serial + "\tam start -a android.intent.action.CALL -d 'tel:+4930123456'"
 	if got := s.shellLog(); len(got) != 1 || got[0] != want {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
-	ch, err := d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, d, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
@@ -195,12 +189,9 @@ func TestRemoteHangup(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	s.setCallState(serial, 2)
-	ch, _ := d.Watch(c, call)
+	ch := calltest.Watch(t, c, d, call)
 	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
 	s.setCallState(serial, 0)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "" {
@@ -212,15 +203,12 @@ func TestPrefill(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModePrefill})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModePrefill})
 	want := serial + "\tam start -a android.intent.action.DIAL -d 'tel:+4930123456'"
 	if got := s.shellLog(); len(got) != 1 || got[0] != want {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
-	ch, _ := d.Watch(c, call)
+	ch := calltest.Watch(t, c, d, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StatePrefilled {
 		t.Fatalf("state %q, want prefilled", ev.State)
 	}
@@ -268,10 +256,7 @@ func TestDeviceSelection(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Check: %v", err)
 				}
-				call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-				if err != nil {
-					t.Fatalf("Dial: %v", err)
-				}
+				call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 				_, got, _ := parseHandle(call.Handle)
 				if wantSerial := cmp(tc.serial, serial); got != wantSerial {
 					t.Fatalf("dialled on %q, want %q", got, wantSerial)
@@ -315,12 +300,9 @@ func TestPhoneUnpluggedMidCall(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	s.setCallState(serial, 2)
-	ch, _ := d.Watch(c, call)
+	ch := calltest.Watch(t, c, d, call)
 	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
 	s.mu.Lock()
 	s.devices = nil
@@ -336,11 +318,8 @@ func TestNeverStarts(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s, WithStartTimeout(50*time.Millisecond))
 	c := calltest.Ctx(t)
-	call, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	ch, _ := d.Watch(c, call)
+	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	ch := calltest.Watch(t, c, d, call)
 	calltest.Next(t, c, ch)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "never started") {
 		t.Fatalf("got %+v, want failed: never started", ev)

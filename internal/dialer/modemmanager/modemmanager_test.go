@@ -76,10 +76,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call, err := r.d.Dial(c, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
 	path := dbus.ObjectPath(call.Handle)
 	created := dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")
 	if len(created) != 1 {
@@ -96,10 +93,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("Start called %d times, want 1", n)
 	}
 
-	ch, err := r.d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, r.d, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
@@ -135,18 +129,12 @@ func TestBusyAndNetworkError(t *testing.T) {
 	} {
 		r := newRig(t, "")
 		c := calltest.Ctx(t)
-		call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-		if err != nil {
-			t.Fatalf("Dial: %v", err)
-		}
+		call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 		path := dbus.ObjectPath(call.Handle)
 		// The network answers before Watch starts: nothing may be lost.
 		r.network(t, path, callRingingOut, 0)
 		r.network(t, path, callTerminated, tc.reason)
-		ch, err := r.d.Watch(c, call)
-		if err != nil {
-			t.Fatalf("Watch: %v", err)
-		}
+		ch := calltest.Watch(t, c, r.d, call)
 		calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting)
 		ev := calltest.Next(t, c, ch)
 		if ev.State != tc.state || !strings.Contains(ev.Reason, tc.text) || ev.Duration != 0 {
@@ -159,17 +147,11 @@ func TestBusyAndNetworkError(t *testing.T) {
 func TestWatchByAnotherDialer(t *testing.T) {
 	r := newRig(t, "")
 	c := calltest.Ctx(t)
-	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
 	r.network(t, dbus.ObjectPath(call.Handle), callActive, 3)
 	d2 := New(WithBusAddress(r.addr), WithModem("0"))
 	defer d2.Close()
-	ch, err := d2.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, d2, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
@@ -233,14 +215,8 @@ func TestChosenModem(t *testing.T) {
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t, "")
 	c := calltest.Ctx(t)
-	call, err := r.d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	ch, err := r.d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	ch := calltest.Watch(t, c, r.d, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}

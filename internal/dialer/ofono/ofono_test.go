@@ -53,10 +53,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call, err := r.d.Dial(c, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
 	if call.ID != "id-1" || call.Handle != "/ril_0/voicecall01" {
 		t.Fatalf("Dial = %+v", call)
 	}
@@ -66,10 +63,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("oFono received Dial %v, want [[%s \"\"]]", got, number)
 	}
 
-	ch, err := r.d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, r.d, call)
 	path := dbus.ObjectPath(call.Handle)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("first state %q, want dialing", ev.State)
@@ -106,18 +100,12 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 func TestRemoteHangupCarriesReason(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call, err := r.d.Dial(c, dialer.Request{ID: "id-2", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-2", Number: number, Mode: dialer.ModeCall})
 	path := dbus.ObjectPath(call.Handle)
 	// States change before Watch starts: nothing may be lost.
 	r.setState(t, path, "alerting")
 	r.setState(t, path, "active")
-	ch, err := r.d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, r.d, call)
 	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting, dialer.StateActive)
 	dbustest.Emit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
 	r.setState(t, path, "disconnected")
@@ -131,18 +119,12 @@ func TestRemoteHangupCarriesReason(t *testing.T) {
 func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call, err := r.d.Dial(c, dialer.Request{ID: "id-3", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-3", Number: number, Mode: dialer.ModeCall})
 	r.setState(t, dbus.ObjectPath(call.Handle), "active")
 	// A fresh dialer (the agent restarted) watching the same call.
 	d2 := New(WithBusAddress(r.addr))
 	defer d2.Close()
-	ch, err := d2.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	ch := calltest.Watch(t, c, d2, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
 		t.Fatalf("state %q, want active", ev.State)
 	}
@@ -208,14 +190,8 @@ func TestChosenModem(t *testing.T) {
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call, err := r.d.Dial(c, dialer.Request{ID: "id-4", Number: number, Mode: dialer.ModeCall})
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	ch, err := r.d.Watch(c, call)
-	if err != nil {
-		t.Fatalf("Watch: %v", err)
-	}
+	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-4", Number: number, Mode: dialer.ModeCall})
+	ch := calltest.Watch(t, c, r.d, call)
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}

@@ -32,6 +32,26 @@ func Ctx(t testing.TB) context.Context {
 	return c
 }
 
+// Dial places the call req asks for on d; an error fails the test.
+func Dial(t testing.TB, c context.Context, d dialer.Dialer, req dialer.Request) dialer.Call {
+	t.Helper()
+	call, err := d.Dial(c, req)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	return call
+}
+
+// Watch starts following call on d; an error fails the test.
+func Watch(t testing.TB, c context.Context, d dialer.Dialer, call dialer.Call) <-chan dialer.Event {
+	t.Helper()
+	ch, err := d.Watch(c, call)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	return ch
+}
+
 // Next waits for the next event; the channel closing early is a failure.
 func Next(t testing.TB, c context.Context, ch <-chan dialer.Event) dialer.Event {
 	t.Helper()
