@@ -71,8 +71,17 @@ type Agent struct {
 	live   map[string]liveCall       // dial id -> running call
 	pruned time.Time                 // last sweep of seen
 
-	regMu    sync.Mutex
-	regStamp string
+	self      string // this phone's device ID as the wire spells it
+	peersPath string // RegistryDir's peers.json, or ""
+	regMu     sync.Mutex
+	regStamp  regStamp
+}
+
+// regStamp tells whether peers.json changed since it was last read.
+type regStamp struct {
+	ok    bool // the file existed
+	mtime int64
+	size  int64
 }
 
 type seenEntry struct {
@@ -115,6 +124,10 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 	}
 	for _, o := range opts {
 		o(a)
+	}
+	a.self = cfg.Identity.ID.String()
+	if cfg.RegistryDir != "" {
+		a.peersPath = filepath.Join(cfg.RegistryDir, device.PeersFile)
 	}
 	if cfg.AuditPath != "" {
 		l, err := openAudit(cfg.AuditPath)
@@ -228,8 +241,10 @@ func (a *Agent) handle(ctx context.Context, data []byte, pub Publisher) ([]byte,
 
 func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) ([]byte, func()) {
 	e := Entry{Kind: "dial"}
+	from := ""
 	if known {
-		e.From, e.FromName = peer.ID.String(), peer.Name
+		from = peer.ID.String()
+		e.From, e.FromName = from, peer.Name
 	}
 	req, err := protocol.DecodeDial(plain)
 	if err != nil {
@@ -238,7 +253,8 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender), nil
 	}
 	e.ID, e.Target, e.Mode = req.ID, req.Target, string(req.Mode)
-	reply, dialNum, mode, dup := a.decide(req, peer, known)
+	digest := requestDigest(req)
+	reply, dialNum, mode, dup := a.decide(req, digest, peer, from, known)
 	if dup {
 		e.Decision = "duplicate"
 		e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
@@ -249,7 +265,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	if reply.Code == "" {
 		reply, follow = a.dial(ctx, req, peer, dialNum, mode, pub)
 	}
-	a.remember(req, plain, peer.ID, reply)
+	a.remember(req, digest, peer.ID, reply)
 	e.Decision = "accepted"
 	if !reply.Accepted {
 		e.Decision = "refused"
@@ -262,7 +278,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 // decide applies the policy. It returns a reply with Code set for a
 // refusal, or an empty code with the number and mode to dial; dup is true
 // for a retry of a request already handled (its earlier reply is returned).
-func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (protocol.Reply, string, dialer.Mode, bool) {
+func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Peer, from string, known bool) (protocol.Reply, string, dialer.Mode, bool) {
 	r := protocol.Reply{V: protocol.Version, ID: req.ID}
 	no := func(x *refusal) (protocol.Reply, string, dialer.Mode, bool) {
 		r.Code, r.Reason = x.code, x.reason
@@ -271,10 +287,10 @@ func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (
 	if !known || peer.Role != device.RoleDesktop {
 		return no(refuse(protocol.CodeUnknownSender, "this phone is not paired with the sending desktop"))
 	}
-	if req.From != peer.ID.String() {
+	if req.From != from {
 		return no(refuse(CodeForged, "the request names a sender other than the desktop that sealed it"))
 	}
-	if req.To != a.cfg.Identity.ID.String() {
+	if req.To != a.self {
 		return no(refuse(protocol.CodeWrongRecipient, "the request is for another phone"))
 	}
 	now := a.now()
@@ -286,8 +302,6 @@ func (a *Agent) decide(req protocol.DialRequest, peer device.Peer, known bool) (
 		return no(refuse(protocol.CodeExpired, "the request expired %s ago, nothing was dialled (check both clocks if this repeats)",
 			now.Sub(req.Expires()).Round(time.Millisecond)))
 	}
-	digest := sha256.Sum256([]byte(req.From + "\x00" + req.Target + "\x00" + string(req.Mode) + "\x00" +
-		strconv.FormatInt(req.IssuedAt, 10) + "\x00" + strconv.FormatInt(req.ExpiresAt, 10)))
 	a.mu.Lock()
 	a.pruneLocked(now)
 	if s, ok := a.seen[req.ID]; ok {
@@ -435,7 +449,7 @@ func (a *Agent) sendStatus(pub Publisher, peer device.Peer, st protocol.Status) 
 		return
 	}
 	st.V = protocol.Version
-	st.From = a.cfg.Identity.ID.String()
+	st.From = a.self
 	if st.At == 0 {
 		st.At = a.now().UnixMilli()
 	}
@@ -467,7 +481,7 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	if h.From != peer.ID.String() {
 		return fail(CodeForged, "the request names a sender other than the desktop that sealed it")
 	}
-	if h.To != a.cfg.Identity.ID.String() {
+	if h.To != a.self {
 		return fail(protocol.CodeWrongRecipient, "the request is for another phone")
 	}
 	if err := h.CheckTime(a.now()); err != nil {
@@ -488,9 +502,14 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	return a.seal(r, sender)
 }
 
-func (a *Agent) remember(req protocol.DialRequest, plain []byte, from device.ID, reply protocol.Reply) {
-	digest := sha256.Sum256([]byte(req.From + "\x00" + req.Target + "\x00" + string(req.Mode) + "\x00" +
+// requestDigest identifies what a request asks for, so a retry (same id,
+// same digest) is told apart from a replay with changed fields.
+func requestDigest(req protocol.DialRequest) [32]byte {
+	return sha256.Sum256([]byte(req.From + "\x00" + req.Target + "\x00" + string(req.Mode) + "\x00" +
 		strconv.FormatInt(req.IssuedAt, 10) + "\x00" + strconv.FormatInt(req.ExpiresAt, 10)))
+}
+
+func (a *Agent) remember(req protocol.DialRequest, digest [32]byte, from device.ID, reply protocol.Reply) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.seen[req.ID] = seenEntry{expires: time.UnixMilli(req.ExpiresAt), digest: digest, reply: reply, from: from}
@@ -539,13 +558,13 @@ func (a *Agent) audit(e Entry) {
 // (`deskdial unpair` while the agent runs) before a request is judged; a
 // stat per request keeps it cheap.
 func (a *Agent) reloadRegistry() {
-	if a.cfg.RegistryDir == "" {
+	if a.peersPath == "" {
 		return
 	}
-	fi, err := os.Stat(filepath.Join(a.cfg.RegistryDir, device.PeersFile))
-	stamp := ""
+	fi, err := os.Stat(a.peersPath)
+	var stamp regStamp
 	if err == nil {
-		stamp = fmt.Sprint(fi.ModTime().UnixNano(), fi.Size())
+		stamp = regStamp{ok: true, mtime: fi.ModTime().UnixNano(), size: fi.Size()}
 	}
 	a.regMu.Lock()
 	defer a.regMu.Unlock()

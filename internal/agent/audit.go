@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -26,12 +27,26 @@ type Entry struct {
 	Number   string    `json:"number,omitempty"` // what was handed to the dialer
 }
 
-// auditLog appends JSON lines to a private file. The file is kept open: a
-// write is one syscall, cheap enough for every request.
+// auditLog appends JSON lines to a private file. The file is kept open and
+// each entry is one write(2) of a whole line with O_APPEND, so an entry is
+// in the kernel before the reply leaves and survives deskdial crashing or
+// being killed. Entries are flushed to the disk (fsync) in the
+// background at most once per syncEvery, and on close: a power loss loses
+// at most the last second, while no request waits for the disk (an fsync
+// per request costs milliseconds on a phone's flash).
 type auditLog struct {
-	mu sync.Mutex
-	f  *os.File
+	mu    sync.Mutex
+	f     *os.File
+	buf   bytes.Buffer  // one entry, encoded under mu
+	enc   *json.Encoder // writes to buf
+	dirty chan struct{} // a write not yet synced (capacity 1)
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once // stops syncLoop
 }
+
+// syncEvery bounds how long an entry may sit in the page cache.
+const syncEvery = time.Second
 
 func openAudit(path string) (*auditLog, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -42,24 +57,66 @@ func openAudit(path string) (*auditLog, error) {
 		// An older file with loose permissions: tighten, it names numbers.
 		_ = f.Chmod(0o600)
 	}
-	return &auditLog{f: f}, nil
+	l := &auditLog{f: f, dirty: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	l.enc = json.NewEncoder(&l.buf)
+	go l.syncLoop() // owned by the log: close stops it and waits
+	return l, nil
 }
 
 func (l *auditLog) write(e Entry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("agent: encode audit entry: %w", err)
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, err := l.f.Write(append(b, '\n')); err != nil {
+	l.buf.Reset()
+	// Encode appends the newline: the entry and its line end go out in
+	// one write, so concurrent writers never interleave lines.
+	if err := l.enc.Encode(e); err != nil {
+		return fmt.Errorf("agent: encode audit entry: %w", err)
+	}
+	if _, err := l.f.Write(l.buf.Bytes()); err != nil {
 		return fmt.Errorf("agent: write audit log: %w", err)
+	}
+	select {
+	case l.dirty <- struct{}{}:
+	default: // a sync is already due
 	}
 	return nil
 }
 
+// syncLoop flushes written entries to the disk, at most once per
+// syncEvery, until close.
+func (l *auditLog) syncLoop() {
+	defer close(l.done)
+	t := time.NewTimer(syncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-l.dirty:
+		}
+		// Wait out the interval first, so a burst of requests costs one
+		// sync, not one each.
+		t.Reset(syncEvery)
+		select {
+		case <-l.stop:
+			return // close syncs
+		case <-t.C:
+		}
+		_ = l.f.Sync()
+	}
+}
+
 func (l *auditLog) close() error {
+	l.once.Do(func() { close(l.stop) })
+	<-l.done
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.f.Close()
+	serr := l.f.Sync()
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("agent: close audit log: %w", err)
+	}
+	if serr != nil {
+		return fmt.Errorf("agent: sync audit log: %w", serr)
+	}
+	return nil
 }

@@ -240,7 +240,7 @@ func checkVersion(v int) error {
 }
 
 func checkMsgID(field, id string) error {
-	if !msgIDRE.MatchString(id) {
+	if !validMsgID(id) {
 		return fmt.Errorf("%w: %s must be 1-64 letters, digits, '-' or '_'", ErrMalformed, field)
 	}
 	return nil
@@ -248,6 +248,22 @@ func checkMsgID(field, id string) error {
 
 // checkDevice requires the canonical form, so one device has one spelling
 // on the wire and equal strings mean equal devices.
+// validMsgID is msgIDRE without the regular expression engine: every
+// message is checked, on both sides of a dial.
+func validMsgID(id string) bool {
+	if len(id) < 1 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func checkDevice(field, s string) error {
 	id, err := device.ParseID(s)
 	if err != nil || id.String() != s {

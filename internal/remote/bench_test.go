@@ -105,8 +105,9 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 
 	// One responder on the phone's dial subject serves both measurements:
 	// bare, it answers at once with bytes the size of a sealed reply; else
-	// the agent handles the request. Everything else is the same: the
-	// connections, the subject, the server, the request size.
+	// the agent handles the request as Serve does (HandleMsg: the reply
+	// goes out before the status message). Everything else is the same:
+	// the connections, the subject, the server, the request size.
 	var bare sync.Map // request bytes -> true while measuring bare
 	replyRef, _ := protocol.NewBox(pid).Seal(protocol.KindReply, protocol.Accept(protocol.NewMsgID(), "+49301234567"), peer.CurvePub)
 	bareReply := make([]byte, len(replyRef))
@@ -115,9 +116,7 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 			_ = m.Respond(bareReply)
 			return
 		}
-		if out := a.Handle(ctx, m.Data, pconn); out != nil {
-			_ = m.Respond(out)
-		}
+		a.HandleMsg(ctx, m.Data, pconn, m.Respond)
 	}); err != nil {
 		t.Fatal(err)
 	}
