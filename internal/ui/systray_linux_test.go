@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/desktop"
+)
+
+// busItem is one entry of the tray menu as a tray host reads it.
+type busItem struct {
+	ID       int32
+	Props    map[string]dbus.Variant
+	Children []dbus.Variant
+}
+
+// busLabels lists the menu's entries, id and label, depth first.
+func busLabels(it busItem) map[string]int32 {
+	out := map[string]int32{}
+	var walk func(busItem)
+	walk = func(it busItem) {
+		if v, ok := it.Props["label"]; ok {
+			if s, _ := v.Value().(string); s != "" {
+				out[s] = it.ID
+			}
+		}
+		for _, c := range it.Children {
+			var ci busItem
+			if err := dbus.Store([]any{c.Value()}, &ci); err == nil {
+				walk(ci)
+			}
+		}
+	}
+	walk(it)
+	return out
+}
+
+// TestIdleTrayOnTheBus: with WithIdleLoop the tray menu is on the session
+// bus, follows the state and takes clicks with no GUI loop running, and
+// Quit from the menu ends Main before any window was made.
+func TestIdleTrayOnTheBus(t *testing.T) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("needs a session bus (run under dbus-run-session)")
+		}
+		t.Skip("needs a session bus; run under dbus-run-session")
+	}
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	u := New(a, ctl, nil, SettingsDeps{}, nil, WithIdleLoop())
+	u.Apply(state)
+
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	menu := conn.Object(fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", os.Getpid()), "/StatusNotifierMenu")
+	read := func() map[string]int32 {
+		var rev uint32
+		var root busItem
+		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &root); err != nil {
+			return nil
+		}
+		return busLabels(root)
+	}
+	waitLabel := func(label string) int32 {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if id, ok := read()[label]; ok {
+				return id
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the tray menu on the bus never showed %q; it has %v", label, read())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLabel("Connected · 1 of 2 phones online")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	states := make(chan desktop.State)
+	requests := make(chan desktop.Request)
+	go u.Run(ctx, states, requests)
+	offline := state
+	offline.Connected = false
+	states <- offline
+	status := TrayMenu(desktop.BuildMenu(offline), nil).Items[0].Label
+	if strings.Contains(status, "Connected") {
+		t.Fatalf("status line when disconnected: %q", status)
+	}
+	waitLabel(status)
+
+	id := waitLabel("Dial…")
+	if err := menu.Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(0)).Err; err != nil {
+		t.Fatalf("click Dial…: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctl.mu.Lock()
+		n := len(ctl.actions)
+		var kind desktop.ActionKind
+		if n > 0 {
+			kind = ctl.actions[n-1].Kind
+		}
+		ctl.mu.Unlock()
+		if kind == desktop.ActOpenDial {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("clicking Dial… did not reach the controller (last action %q)", kind)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	done := make(chan struct{})
+	go func() { u.Main(); close(done) }()
+	requests <- desktop.Request{Kind: desktop.ReqQuit}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Quit from the menu did not end Main")
+	}
+}
