@@ -18,7 +18,7 @@ type poller struct {
 	writeFn  func(ctx context.Context, text string) error
 
 	mu   sync.Mutex
-	last map[Selection]string
+	last map[Selection]string // what was seen last; no entry until a read succeeded
 }
 
 func (p *poller) mechanism() string { return p.name }
@@ -44,13 +44,10 @@ func (p *poller) run(ctx context.Context, changed func(Selection, time.Time)) er
 	}
 	p.mu.Unlock()
 	// What is on the clipboard at start was copied before deskdial ran.
-	for _, sel := range p.sels {
-		if text, sensitive, err := p.readFn(ctx, sel); err == nil && !sensitive {
-			p.mu.Lock()
-			p.last[sel] = text
-			p.mu.Unlock()
-		}
-	}
+	// When that first read fails (the owner is slow to answer), the first
+	// read that succeeds is taken as the starting point instead, so an old
+	// copy is never reported as new.
+	p.baseline(ctx)
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	for {
@@ -69,12 +66,31 @@ func (p *poller) run(ctx context.Context, changed func(Selection, time.Time)) er
 				key = "\x00sensitive"
 			}
 			p.mu.Lock()
-			same := p.last[sel] == key
+			prev, seen := p.last[sel]
 			p.last[sel] = key
 			p.mu.Unlock()
-			if !same && key != "" {
+			if seen && prev != key && key != "" {
 				changed(sel, time.Now())
 			}
 		}
+	}
+}
+
+// baseline records what each selection holds now, without reporting it.
+func (p *poller) baseline(ctx context.Context) {
+	for _, sel := range p.sels {
+		text, sensitive, err := p.readFn(ctx, sel)
+		if err != nil {
+			continue
+		}
+		key := text
+		if sensitive {
+			key = "\x00sensitive"
+		}
+		p.mu.Lock()
+		if _, ok := p.last[sel]; !ok {
+			p.last[sel] = key
+		}
+		p.mu.Unlock()
 	}
 }
