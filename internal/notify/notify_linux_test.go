@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +26,33 @@ func needBus(t *testing.T) {
 	}
 }
 
-// privateBus starts a bus daemon of its own with the session
-// configuration. The tests use it rather than the surrounding session bus
-// because other packages' tests may run a notification server of their own
-// on that bus at the same time; one bus name cannot have two owners.
+// privateBus starts a bus daemon of its own. The tests use it rather than
+// the surrounding session bus because other packages' tests may run a
+// notification server of their own on that bus at the same time; one bus
+// name cannot have two owners. Its configuration names no service
+// directories, so no installed notification server (dunst, say) is started
+// by D-Bus activation behind a test's back.
 func privateBus(t *testing.T) string {
 	t.Helper()
 	needBus(t)
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=`+dir+`</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
