@@ -192,9 +192,10 @@ func runTray(ctx context.Context, e *env, links []string) error {
 		},
 	}, core.Refresh, ui.WithIdleLoop())
 
-	// Fyne starts the tray only if it has a menu when its loop starts
-	// (glfw driver: trayStart runs once in runGL), so the first menu is set
-	// here, before the loop and the goroutines that update it.
+	// The first menu is set here, before the goroutines that update it:
+	// where the tray goes through Fyne (macOS, Windows), Fyne starts it
+	// only if it has a menu when its loop starts (glfw driver: trayStart
+	// runs once in runGL); on Linux it is on the bus from now on.
 	u.Apply(desktop.State{Default: s.DefaultPhone})
 	goRun("core", core.Run)
 	if d.Hosted() {
