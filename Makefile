@@ -14,7 +14,7 @@ export GOFLAGS ?= -buildvcs=false
 WITH_X    := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 WITH_DBUS := $(if $(DBUS_SESSION_BUS_ADDRESS),,dbus-run-session --)
 
-.PHONY: all deps test-deps build run test race fuzz bench vet clean
+.PHONY: all deps test-deps build run test race fuzz bench vet clean screenshots
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz:
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+# make screenshots: run the end-to-end and menu tests that take the README's
+# pictures, writing them to docs/screenshots (plain test runs use a temp dir).
+screenshots:
+	DESKDIAL_SCREENSHOTS=1 $(WITH_X) $(WITH_DBUS) $(GO) test -count=1 \
+	  -run 'TestTrayEndToEnd|TestNotificationScreenshot|TestMenuPicture' ./app ./internal/ui
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -199,11 +199,7 @@ func TestNotificationScreenshot(t *testing.T) {
 		id = f[len(f)-1]
 		return true
 	})
-	dir := filepath.Join("..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "notification.png")
+	shot := filepath.Join(shotDir(t), "notification.png")
 	poll(t, "a painted prompt", 10*time.Second, func() bool {
 		if out, err := exec.Command("import", "-window", id, shot).CombinedOutput(); err != nil {
 			t.Logf("import: %v %s", err, out)

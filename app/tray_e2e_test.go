@@ -358,6 +358,22 @@ func dialedNumbers(file string) []string {
 func screenshot(t *testing.T, title, name string) { shoot(t, title, name, nil) }
 
 // shoot is screenshot that also waits until ready holds for the picture.
+// shotDir is where screenshots go: docs/screenshots with
+// DESKDIAL_SCREENSHOTS=1 (make screenshots), else a temporary directory, so
+// that running the tests leaves the checkout as it was. The pictures are
+// checked either way.
+func shotDir(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("DESKDIAL_SCREENSHOTS") != "1" {
+		return t.TempDir()
+	}
+	dir := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func shoot(t *testing.T, title, name string, ready func(image.Image) bool) {
 	t.Helper()
 	var id string
@@ -373,11 +389,7 @@ func shoot(t *testing.T, title, name string, ready func(image.Image) bool) {
 		id = f[len(f)-1]
 		return true
 	})
-	dir := filepath.Join("..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name)
+	path := filepath.Join(shotDir(t), name)
 	// The window maps before Fyne paints it: retry until it is not blank.
 	poll(t, "a painted "+title+" window", 10*time.Second, func() bool {
 		if out, err := exec.Command("import", "-window", id, path).CombinedOutput(); err != nil {
