@@ -155,6 +155,13 @@ func runTray(ctx context.Context, e *env, links []string) error {
 		desktop.WithLocalizer(ui.Localizer{}), desktop.WithLogger(log))
 
 	hk := &hotkeys{core: core, log: log}
+	// prune drops calls older than the retention setting (0 keeps them).
+	prune := func(days int) {
+		if err := hist.Prune(ctx, days); err != nil {
+			log.Warn("tray: prune call history", "err", err)
+		}
+		core.Refresh()
+	}
 	var u *ui.UI
 	u = ui.New(a, core, pairingPort{c: client, d: d}, ui.SettingsDeps{
 		Store: store,
@@ -189,6 +196,12 @@ func runTray(ctx context.Context, e *env, links []string) error {
 			u.Relabel()
 			core.SettingsChanged()
 			hk.set(ctx, s.Hotkey)
+			prune(s.RetentionDays)
+		},
+		ClearHistory: func() error {
+			err := hist.ClearCalls(ctx)
+			core.Refresh()
+			return err
 		},
 	}, core.Refresh, ui.WithIdleLoop())
 
@@ -198,6 +211,19 @@ func runTray(ctx context.Context, e *env, links []string) error {
 	// runs once in runGL); on Linux it is on the bus from now on.
 	u.Apply(desktop.State{Default: s.DefaultPhone})
 	goRun("core", core.Run)
+	goRun("history retention", func(ctx context.Context) error {
+		// Once at start and then daily: a tray runs for weeks.
+		t := time.NewTicker(24 * time.Hour)
+		defer t.Stop()
+		for {
+			prune(store.Get().RetentionDays)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	})
 	if d.Hosted() {
 		// With a hosted server, recents follow the user across desktops
 		// that share the sync key (`deskdial sync-key`).

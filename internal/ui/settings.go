@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type SettingsDeps struct {
 	SetAutostart func(on bool) error
 	// Saved is called with the new settings after a successful save.
 	Saved func(config.Settings)
+	// ClearHistory deletes every recorded call (nil: no Clear button).
+	ClearHistory func() error
 }
 
 // SettingsWindow edits the settings. Invalid values are refused with the
@@ -41,6 +44,9 @@ type SettingsWindow struct {
 	Watch    *widget.Check
 	Login    *widget.Check
 	Language *widget.Select
+	Keep     *widget.Entry  // call history retention in days (0 keeps for ever)
+	Clear    *widget.Button // two clicks clear the call history
+	ClearMsg *widget.Label
 	PerPhone map[string]*widget.RadioGroup // phone ID -> ask / at once
 	Save     *widget.Button
 	Status   *widget.Label
@@ -50,6 +56,7 @@ type SettingsWindow struct {
 	deps   SettingsDeps
 	phones *fyne.Container
 	langs  []string // Language options' setting values, in order
+	armed  bool     // Clear was clicked once; the next click clears
 }
 
 // NewSettingsWindow builds the window (not shown) from the stored settings.
@@ -90,6 +97,14 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 	w.langs = []string{"", "en", "zh-Hans"}
 	w.Language = widget.NewSelect([]string{tr("settings.lang_system"), tr("lang.en"), tr("lang.zh-Hans")}, nil)
 	w.phones = container.NewVBox()
+	w.Keep = widget.NewEntry()
+	w.ClearMsg = widget.NewLabel("")
+	// Clearing deletes what cannot be brought back, so it takes a second
+	// click on the same button, which first says what it will do.
+	w.Clear = widget.NewButton(tr("settings.clear"), w.clearHistory)
+	if deps.ClearHistory == nil {
+		w.Clear.Hide()
+	}
 	w.Status = widget.NewLabel("")
 	w.Save = widget.NewButton(tr("settings.save"), func() { w.save() })
 	w.Save.Importance = widget.HighImportance
@@ -106,6 +121,8 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 		widget.NewFormItem(tr("settings.phones"), w.phones),
 		widget.NewFormItem("", container.NewVBox(w.Login, errLabel("start_at_login"))),
 		widget.NewFormItem(tr("settings.language"), container.NewVBox(w.Language, errLabel("language"))),
+		widget.NewFormItem(tr("settings.history"), container.NewVBox(
+			widget.NewLabel(tr("settings.retention")), w.Keep, errLabel("retention_days"), w.Clear, w.ClearMsg)),
 	)
 	w.Window.SetContent(container.NewBorder(nil,
 		container.NewVBox(w.Status, container.NewHBox(closeBtn, w.Save)), nil, nil,
@@ -132,6 +149,10 @@ func (w *SettingsWindow) Load(phones []desktop.Phone) {
 	w.Hotkey.SetText(s.Hotkey)
 	w.Watch.SetChecked(s.WatchClipboard)
 	w.Login.SetChecked(s.StartAtLogin)
+	w.Keep.SetText(strconv.Itoa(s.RetentionDays))
+	w.armed = false
+	w.Clear.SetText(tr("settings.clear"))
+	w.ClearMsg.SetText("")
 	for i, l := range w.langs {
 		if l == s.Language {
 			w.Language.SetSelectedIndex(i)
@@ -194,8 +215,15 @@ func (w *SettingsWindow) save() error {
 			return err
 		}
 	}
+	keep, kerr := strconv.Atoi(strings.TrimSpace(w.Keep.Text))
+	if kerr != nil || keep < 0 {
+		w.showError("retention_days", tr("settings.retention_bad"))
+		w.Status.SetText(tr("settings.not_saved"))
+		return &config.FieldError{Field: "retention_days", Msg: tr("settings.retention_bad")}
+	}
 	before := w.deps.Store.Get()
 	err := w.deps.Store.Modify(func(s *config.Settings) {
+		s.RetentionDays = keep
 		s.Server, s.Creds = "", ""
 		if hosted {
 			s.Server, s.Creds = strings.TrimSpace(w.URL.Text), strings.TrimSpace(w.Creds.Text)
@@ -272,4 +300,21 @@ func (w *SettingsWindow) testConnection() {
 			w.TestMsg.SetText(tr("settings.test_ok"))
 		})
 	}()
+}
+
+// clearHistory is the Clear button: the first click arms it, the second
+// deletes every recorded call.
+func (w *SettingsWindow) clearHistory() {
+	if !w.armed {
+		w.armed = true
+		w.Clear.SetText(tr("settings.clear_confirm"))
+		return
+	}
+	w.armed = false
+	w.Clear.SetText(tr("settings.clear"))
+	if err := w.deps.ClearHistory(); err != nil {
+		w.ClearMsg.SetText(trd("settings.clear_failed", "Error", err.Error()))
+		return
+	}
+	w.ClearMsg.SetText(tr("settings.cleared"))
 }

@@ -293,6 +293,59 @@ func TestSettingsValidation(t *testing.T) {
 	}
 }
 
+// History retention is a setting like the others; clearing the history
+// takes two clicks on the same button and says what happened.
+func TestSettingsHistory(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	st, err := config.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleared := 0
+	fail := false
+	w := NewSettingsWindow(a, SettingsDeps{Store: st, ClearHistory: func() error {
+		if fail {
+			return errors.New("disk full")
+		}
+		cleared++
+		return nil
+	}})
+	if w.Keep.Text != "365" {
+		t.Errorf("retention shows %q, want the default 365", w.Keep.Text)
+	}
+	for _, bad := range []string{"-1", "a year", "1.5"} {
+		w.Keep.SetText(bad)
+		w.Save.OnTapped()
+		if l := w.Errors["retention_days"]; !l.Visible() || !strings.Contains(l.Text, "whole number") {
+			t.Errorf("retention %q: error %q visible=%v", bad, l.Text, l.Visible())
+		}
+		if st.Get().RetentionDays != config.DefaultRetentionDays {
+			t.Fatalf("retention %q was saved", bad)
+		}
+	}
+	w.Keep.SetText("30")
+	w.Save.OnTapped()
+	if got := st.Get().RetentionDays; got != 30 {
+		t.Errorf("retention saved as %d", got)
+	}
+
+	test.Tap(w.Clear)
+	if cleared != 0 || w.Clear.Text != "Click again to delete every recent call" {
+		t.Fatalf("one click cleared %d times, button says %q", cleared, w.Clear.Text)
+	}
+	test.Tap(w.Clear)
+	if cleared != 1 || w.ClearMsg.Text != "History cleared" || w.Clear.Text != "Clear history" {
+		t.Errorf("second click: cleared %d, message %q, button %q", cleared, w.ClearMsg.Text, w.Clear.Text)
+	}
+	fail = true
+	test.Tap(w.Clear)
+	test.Tap(w.Clear)
+	if !strings.Contains(w.ClearMsg.Text, "disk full") {
+		t.Errorf("a failed clear says %q", w.ClearMsg.Text)
+	}
+}
+
 type fakePairing struct {
 	mu      sync.Mutex
 	offers  int
