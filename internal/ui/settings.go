@@ -45,6 +45,7 @@ type SettingsWindow struct {
 	Login    *widget.Check
 	Language *widget.Select
 	Keep     *widget.Entry  // call history retention in days (0 keeps for ever)
+	SyncCont *widget.Check  // sync imported contacts too, not only recents
 	Clear    *widget.Button // two clicks clear the call history
 	ClearMsg *widget.Label
 	PerPhone map[string]*widget.RadioGroup // phone ID -> ask / at once
@@ -98,6 +99,7 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 	w.Language = widget.NewSelect([]string{tr("settings.lang_system"), tr("lang.en"), tr("lang.zh-Hans")}, nil)
 	w.phones = container.NewVBox()
 	w.Keep = widget.NewEntry()
+	w.SyncCont = widget.NewCheck(tr("settings.sync_contacts"), nil)
 	w.ClearMsg = widget.NewLabel("")
 	// Clearing deletes what cannot be brought back, so it takes a second
 	// click on the same button, which first says what it will do.
@@ -122,7 +124,7 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 		widget.NewFormItem("", container.NewVBox(w.Login, errLabel("start_at_login"))),
 		widget.NewFormItem(tr("settings.language"), container.NewVBox(w.Language, errLabel("language"))),
 		widget.NewFormItem(tr("settings.history"), container.NewVBox(
-			widget.NewLabel(tr("settings.retention")), w.Keep, errLabel("retention_days"), w.Clear, w.ClearMsg)),
+			widget.NewLabel(tr("settings.retention")), w.Keep, errLabel("retention_days"), w.SyncCont, w.Clear, w.ClearMsg)),
 	)
 	w.Window.SetContent(container.NewBorder(nil,
 		container.NewVBox(w.Status, container.NewHBox(closeBtn, w.Save)), nil, nil,
@@ -150,6 +152,7 @@ func (w *SettingsWindow) Load(phones []desktop.Phone) {
 	w.Watch.SetChecked(s.WatchClipboard)
 	w.Login.SetChecked(s.StartAtLogin)
 	w.Keep.SetText(strconv.Itoa(s.RetentionDays))
+	w.SyncCont.SetChecked(s.SyncContacts)
 	w.armed = false
 	w.Clear.SetText(tr("settings.clear"))
 	w.ClearMsg.SetText("")
@@ -224,6 +227,7 @@ func (w *SettingsWindow) save() error {
 	before := w.deps.Store.Get()
 	err := w.deps.Store.Modify(func(s *config.Settings) {
 		s.RetentionDays = keep
+		s.SyncContacts = w.SyncCont.Checked
 		s.Server, s.Creds = "", ""
 		if hosted {
 			s.Server, s.Creds = strings.TrimSpace(w.URL.Text), strings.TrimSpace(w.Creds.Text)

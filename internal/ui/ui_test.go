@@ -325,9 +325,10 @@ func TestSettingsHistory(t *testing.T) {
 		}
 	}
 	w.Keep.SetText("30")
+	w.SyncCont.SetChecked(true)
 	w.Save.OnTapped()
-	if got := st.Get().RetentionDays; got != 30 {
-		t.Errorf("retention saved as %d", got)
+	if got := st.Get(); got.RetentionDays != 30 || !got.SyncContacts {
+		t.Errorf("saved retention %d, contact sync %v", got.RetentionDays, got.SyncContacts)
 	}
 
 	test.Tap(w.Clear)
