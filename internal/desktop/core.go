@@ -464,8 +464,11 @@ func (c *Core) dial(number, name, phoneID string) {
 	} else {
 		c.recordID = id
 	}
+	// Premium-rate, shared-cost and emergency numbers are never dialled
+	// without a tap on the phone (the prompt says the dialer opens); a call
+	// request for one would only be refused.
 	mode := ModeCall
-	if !p.PlacesCalls {
+	if !p.PlacesCalls || !c.safeToAutoDial(number) {
 		mode = ModePrefill
 	}
 	seq := c.seq
@@ -500,6 +503,14 @@ func (c *Core) dial(number, name, phoneID string) {
 			}
 		}
 	})
+}
+
+// safeToAutoDial reports whether the phone may place a call to number
+// without the user confirming on the phone. Targets that are no number
+// (codes) are left to the phone to decide.
+func (c *Core) safeToAutoDial(number string) bool {
+	fs := c.findIn(number)
+	return len(fs) == 0 || fs[0].SafeToAutoDial
 }
 
 // nameFor finds the contact or recent name of a number.

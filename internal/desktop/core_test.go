@@ -283,3 +283,27 @@ func TestCoreLinkPrompts(t *testing.T) {
 		t.Errorf("notice for a link without a number: %q", got)
 	}
 }
+
+// A premium-rate copy is offered as "Pixel will open its dialer with the
+// number"; answering Call must do just that, not send a call the phone
+// refuses. The same holds for a premium number picked anywhere else.
+func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.Clipboard(ClipChange{Text: "Hotline: +49 900 1234567"})
+	r.waitState(t, func(s State) bool { return s.Clip != nil })
+	r.core.Sync()
+	n := r.notifier.last()
+	if n.Body != "prompt.body_dialer{Phone=Pixel}" {
+		t.Fatalf("prompt for a premium number %+v", n)
+	}
+	r.core.NoticeEvent(1, KeyCall)
+	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+499001234567", ModePrefill}) {
+		t.Fatalf("dialed %+v, want the dialer opened with the number", d)
+	}
+	r.core.Do(Action{Kind: ActCall, Number: "+499001234567"})
+	waitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
+	if d := r.remote.dialed()[1]; d.Mode != ModePrefill {
+		t.Errorf("a premium number from the menu dialled with %s", d.Mode)
+	}
+}
