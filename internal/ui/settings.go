@@ -274,7 +274,14 @@ func (w *SettingsWindow) save() error {
 			return err
 		}
 	}
-	w.Status.SetText(tr("settings.saved"))
+	// The server connection and what the history syncer sends are set up
+	// when the tray starts; say so rather than let a plain "Saved" suggest
+	// they changed already.
+	if after.Server != before.Server || after.Creds != before.Creds || after.SyncContacts != before.SyncContacts {
+		w.Status.SetText(tr("settings.saved_restart"))
+	} else {
+		w.Status.SetText(tr("settings.saved"))
+	}
 	if w.deps.Saved != nil {
 		w.deps.Saved(after)
 	}

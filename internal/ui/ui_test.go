@@ -283,7 +283,14 @@ func TestSettingsValidation(t *testing.T) {
 		!got.CallAtOnce["P1"] || got.WatchClipboard || got.Language != "zh-Hans" {
 		t.Errorf("saved %+v", got)
 	}
-	if w.Status.Text != "Saved" || len(saved) != 1 {
+	// The running tray keeps its connection until it starts again: the
+	// window says so instead of a plain "Saved".
+	if !strings.Contains(w.Status.Text, "restart deskdial") || len(saved) != 1 {
+		t.Errorf("status after changing the server %q, saved %d", w.Status.Text, len(saved))
+	}
+	w.Watch.SetChecked(true)
+	w.Save.OnTapped()
+	if w.Status.Text != "Saved" || len(saved) != 2 {
 		t.Errorf("status %q, saved %d", w.Status.Text, len(saved))
 	}
 	// Saved atomically to disk: a fresh store reads the same.
@@ -329,6 +336,9 @@ func TestSettingsHistory(t *testing.T) {
 	w.Save.OnTapped()
 	if got := st.Get(); got.RetentionDays != 30 || !got.SyncContacts {
 		t.Errorf("saved retention %d, contact sync %v", got.RetentionDays, got.SyncContacts)
+	}
+	if !strings.Contains(w.Status.Text, "restart deskdial") {
+		t.Errorf("turning contact sync on (read at start) says %q", w.Status.Text)
 	}
 
 	test.Tap(w.Clear)
