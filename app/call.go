@@ -34,7 +34,14 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if *timeout <= 0 || *timeout > protocol.MaxTTL {
 		return usageErr("--timeout must be between 0 and %s", protocol.MaxTTL)
 	}
-	target := strings.Join(pos, " ") // "030 1234567" typed without quotes
+	target := strings.TrimSpace(strings.Join(pos, " ")) // "030 1234567" typed without quotes
+	if target == "" {
+		return usageErr("call needs a TARGET: a number, a tel: URI or a contact name")
+	}
+	*region = strings.ToUpper(strings.TrimSpace(*region))
+	if *region != "" && !number.KnownRegion(*region) {
+		return usageErr("call: unknown region %q (use an ISO 3166 code such as US, DE, JP)", *region)
+	}
 	d, err := openDesktop(e)
 	if err != nil {
 		return err
@@ -45,7 +52,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	rg := d.Settings.EffectiveRegion()
 	if *region != "" {
-		rg = strings.ToUpper(*region)
+		rg = *region
 	}
 	// History is a convenience: a call still goes out when the database
 	// cannot be opened (say, a full disk); the reason is shown once.
@@ -80,7 +87,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	opts := []remote.CallOption{remote.Timeout(*timeout)}
 	if *region != "" {
-		opts = append(opts, remote.Region(strings.ToUpper(*region)))
+		opts = append(opts, remote.Region(*region))
 	}
 	h, err := c.Call(ctx, peer.ID, target, mode, opts...)
 	if err != nil {

@@ -218,6 +218,21 @@ func TestEndToEndEmbeddedServer(t *testing.T) {
 		}
 	}
 	ph.waitFor("refused (premium-rate number")
+	// Mistakes on the command line are usage errors (exit 2) that say
+	// what is wrong, not refusals by the phone (exit 4).
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"call", ""}, "call needs a TARGET"},
+		{[]string{"call", "  "}, "call needs a TARGET"},
+		{[]string{"call", "--region", "ZZ", "030 1234567"}, `unknown region "ZZ"`},
+	} {
+		code, _, errOut := dpRun(t, desk, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.says) {
+			t.Errorf("%q: exit %d, stderr %q; want %d with %q", tc.args, code, errOut, exitUsage, tc.says)
+		}
+	}
 	if got := dpLines(t, logFile); len(got) != 1 {
 		t.Fatalf("refused calls were dialled: %v", got)
 	}
