@@ -130,6 +130,12 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 		a.peersPath = filepath.Join(cfg.RegistryDir, device.PeersFile)
 	}
 	if cfg.AuditPath != "" {
+		// The replay cache lives in memory; the audit log carries it over
+		// a restart, or a request captured on the relay could be replayed
+		// to a restarted agent while still valid and dial again.
+		if err := a.restoreSeen(cfg.AuditPath); err != nil {
+			return nil, err
+		}
 		l, err := openAudit(cfg.AuditPath)
 		if err != nil {
 			return nil, err
@@ -137,6 +143,27 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 		a.aud = l
 	}
 	return a, nil
+}
+
+// restoreSeen fills the replay cache with the ids the audit log shows were
+// decided within replayWindow. Their digests are unknown, so any request
+// reusing one, even the desktop's own retry, is refused as replayed: a
+// retry across a restart is rare, a second dial is not acceptable.
+func (a *Agent) restoreSeen(path string) error {
+	now := a.now()
+	entries, err := recentDials(path, now.Add(-replayWindow))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if _, ok := a.seen[e.ID]; ok {
+			continue // newest first: keep the latest decision
+		}
+		from, _ := device.ParseID(e.From)
+		a.seen[e.ID] = seenEntry{expires: e.Time.Add(replayWindow), from: from,
+			reply: protocol.Refuse(e.ID, protocol.CodeReplayed, "a request with this id was already handled")}
+	}
+	return nil
 }
 
 // Presence is what desktops see when they list phones.

@@ -3,10 +3,14 @@ package agent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/protocol"
 )
 
 // AuditFile is the audit log's name in the data dir.
@@ -119,4 +123,71 @@ func (l *auditLog) close() error {
 		return fmt.Errorf("agent: sync audit log: %w", serr)
 	}
 	return nil
+}
+
+// replayWindow bounds how long a request may still be valid after the phone
+// logged its decision: it may be issued up to MaxSkew ahead of the phone's
+// clock and is valid for at most MaxTTL from then.
+const replayWindow = protocol.MaxTTL + protocol.MaxSkew
+
+// auditChunk is how much of the audit log is read at a time, from its end.
+const auditChunk = 64 << 10
+
+// recentDials returns the dial decisions with a message id that the audit
+// log at path holds from since on, newest first. Lines are appended in time
+// order, so reading goes backwards from the end and stops at the first
+// older line: a long log costs no more than its last minutes. Lines that do
+// not parse (a torn last line after a power loss) are skipped. A missing
+// log holds nothing.
+func recentDials(path string, since time.Time) ([]Entry, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("agent: read audit log: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("agent: read audit log: %w", err)
+	}
+	var out []Entry
+	var rest []byte // the start of a line whose beginning is not read yet
+	for off := fi.Size(); off > 0; {
+		n := int64(auditChunk)
+		if off < n {
+			n = off
+		}
+		off -= n
+		buf := make([]byte, n, n+int64(len(rest)))
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return nil, fmt.Errorf("agent: read audit log: %w", err)
+		}
+		buf = append(buf, rest...)
+		first := 0
+		if off > 0 {
+			i := bytes.IndexByte(buf, '\n')
+			if i < 0 {
+				rest = buf
+				continue
+			}
+			first = i + 1
+		}
+		rest = buf[:first]
+		lines := bytes.Split(bytes.TrimRight(buf[first:], "\n"), []byte{'\n'})
+		for i := len(lines) - 1; i >= 0; i-- {
+			var e Entry
+			if json.Unmarshal(lines[i], &e) != nil || e.Time.IsZero() {
+				continue
+			}
+			if e.Time.Before(since) {
+				return out, nil
+			}
+			if e.Kind == "dial" && e.ID != "" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
 }

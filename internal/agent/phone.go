@@ -22,6 +22,10 @@ var (
 	ErrPairRefused = errors.New("agent: pairing refused by the desktop")
 	// ErrNotPaired means the phone has no desktop to serve.
 	ErrNotPaired = errors.New("agent: not paired with any desktop")
+	// ErrPairConflict means an offer names a desktop this phone already
+	// trusts, or uses the key of one, with keys that differ from the ones
+	// stored: the offer is forged or belongs to another device.
+	ErrPairConflict = errors.New("agent: offer conflicts with a paired desktop")
 )
 
 // Caps is what a phone tells the desktop about itself when pairing.
@@ -46,6 +50,9 @@ type PairOptions struct {
 func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device.Registry, name string, caps Caps, po PairOptions) (device.Peer, error) {
 	if err := o.CheckExpiry(time.Now()); err != nil {
 		return device.Peer{}, fmt.Errorf("pair: %w", err)
+	}
+	if err := checkOfferKeys(o, reg); err != nil {
+		return device.Peer{}, err
 	}
 	prefix := po.Prefix
 	if prefix == "" {
@@ -136,6 +143,22 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 		return device.Peer{}, fmt.Errorf("pair: store %s: %w", o.Name, err)
 	}
 	return peer, nil
+}
+
+// checkOfferKeys refuses an offer that would change the keys of a desktop
+// this phone already trusts. The offer proves the secret, not the desktop's
+// signing key: its ID and signing key are public, so anyone can put them
+// next to their own curve key. Pairing again with the same desktop brings
+// the same keys (they never change), so a difference means a forged offer.
+func checkOfferKeys(o pairing.Offer, reg *device.Registry) error {
+	if p, ok := reg.Get(o.DesktopID); ok && (p.CurvePub != o.CurvePub || p.SignPub != o.SignPub) {
+		return fmt.Errorf("pair: %w: the offer names %s (%s) with keys that differ from the paired ones; if that desktop really was reset, unpair it first",
+			ErrPairConflict, p.Name, p.ID.Short())
+	}
+	if p, ok := reg.ByCurveKey(o.CurvePub); ok && p.ID != o.DesktopID {
+		return fmt.Errorf("pair: %w: the offer uses the key of %s (%s) under another ID", ErrPairConflict, p.Name, p.ID.Short())
+	}
+	return nil
 }
 
 func sameHost(a, b string) bool {

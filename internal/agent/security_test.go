@@ -1,0 +1,220 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer/logdial"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// phoneSetup is a phone with one paired desktop, the log backend and an
+// audit log, all in a temporary directory.
+type phoneSetup struct {
+	dir, dialLog, audit string
+	phone, desk         *device.Identity
+	reg                 *device.Registry
+}
+
+func newPhoneSetup(t *testing.T) *phoneSetup {
+	t.Helper()
+	dir := t.TempDir()
+	s := &phoneSetup{dir: dir, dialLog: filepath.Join(dir, "dialled.txt"), audit: filepath.Join(dir, AuditFile)}
+	var err error
+	if s.phone, err = device.LoadOrCreate(filepath.Join(dir, "phone")); err != nil {
+		t.Fatal(err)
+	}
+	if s.desk, err = device.LoadOrCreate(filepath.Join(dir, "desk")); err != nil {
+		t.Fatal(err)
+	}
+	if s.reg, err = device.OpenRegistry(filepath.Join(dir, "phone")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.reg.Add(device.Peer{ID: s.desk.ID, Name: "Laptop", Role: device.RoleDesktop,
+		SignPub: s.desk.SignPub, CurvePub: s.desk.CurvePub, AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// start runs an agent process for the phone: every call is a fresh agent
+// over the same files, as after a restart.
+func (s *phoneSetup) start(t *testing.T) *Agent {
+	t.Helper()
+	a, err := New(Config{Identity: s.phone, Registry: s.reg, RegistryDir: filepath.Join(s.dir, "phone"),
+		Dialer: logdial.New(s.dialLog), Region: "DE", AuditPath: s.audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func (s *phoneSetup) dialled(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(s.dialLog)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+func (s *phoneSetup) reply(t *testing.T, sealed []byte) protocol.Reply {
+	t.Helper()
+	kind, sender, plain, err := protocol.NewBox(s.desk).Open(sealed)
+	if err != nil || kind != protocol.KindReply || sender != s.phone.CurvePub {
+		t.Fatalf("reply does not open as the phone's: kind %v, err %v", kind, err)
+	}
+	r, err := protocol.DecodeReply(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// A request captured on the relay and replayed after the phone's agent
+// restarted, still inside its validity window, must not dial a second time.
+func TestReplayAfterRestartIsRefused(t *testing.T) {
+	s := newPhoneSetup(t)
+	req := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 1234567", protocol.ModeCall, time.Now(), protocol.MaxTTL)
+	sealed, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	first := s.start(t)
+	if r := s.reply(t, first.Handle(ctx, sealed, nil)); !r.Accepted {
+		t.Fatalf("first request refused: %s %s", r.Code, r.Reason)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again := s.start(t)
+	r := s.reply(t, again.Handle(ctx, sealed, nil))
+	if r.Accepted || r.Code != protocol.CodeReplayed {
+		t.Errorf("replay after restart: accepted %v code %q (%s), want refused as %q", r.Accepted, r.Code, r.Reason, protocol.CodeReplayed)
+	}
+	if got := s.dialled(t); len(got) != 1 {
+		t.Errorf("dialled %v, want the number once", got)
+	}
+
+	// A fresh request from the same desktop still goes through.
+	req2 := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 7654321", protocol.ModeCall, time.Now(), protocol.MaxTTL)
+	sealed2, _ := protocol.NewBox(s.desk).Seal(protocol.KindDial, req2, s.phone.CurvePub)
+	if r := s.reply(t, again.Handle(ctx, sealed2, nil)); !r.Accepted {
+		t.Errorf("a new request after restart was refused: %s %s", r.Code, r.Reason)
+	}
+}
+
+// An offer may name a desktop this phone already trusts (its ID and signing
+// key are public) with the offerer's own curve key. Pairing with it would
+// replace the real desktop's key: its requests would be refused, and the
+// offerer's would be logged under the real desktop's name.
+func TestPairRefusesOfferImpersonatingAPairedDesktop(t *testing.T) {
+	s := newPhoneSetup(t)
+	mallory, err := device.LoadOrCreate(filepath.Join(s.dir, "mallory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := pairing.NewOffer(s.desk, "Laptop", []string{"tls://127.0.0.1:1"}, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.CurvePub = mallory.CurvePub
+	forged, err := pairing.ParseOffer(o.URI())
+	if err != nil {
+		t.Fatalf("the forged offer should parse (its fields are well formed): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = Pair(ctx, forged, s.phone, s.reg, "Pixel", Caps{Backend: "log"}, PairOptions{CredsDir: filepath.Join(s.dir, "phone")})
+	if !errors.Is(err, ErrPairConflict) {
+		t.Fatalf("Pair = %v, want ErrPairConflict", err)
+	}
+	p, ok := s.reg.Get(s.desk.ID)
+	if !ok || p.CurvePub != s.desk.CurvePub {
+		t.Fatalf("the paired desktop's key changed to %q", p.CurvePub)
+	}
+}
+
+// The replay cache is rebuilt from the end of a long audit log: every dial
+// of the last window is found across read chunks, older ones are not.
+func TestRecentDialsReadsBackwardsAcrossChunks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), AuditFile)
+	l, err := openAudit(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	since := now.Add(-replayWindow)
+	for i := 0; i < 300; i++ {
+		_ = l.write(Entry{Time: since.Add(-time.Hour), Kind: "dial", ID: "old" + strings.Repeat("x", i%40), Decision: "accepted"})
+	}
+	want := map[string]bool{}
+	for i := 0; i < 1500; i++ {
+		id := protocol.NewMsgID()
+		kind := "dial"
+		if i%7 == 0 {
+			kind = "hangup"
+		} else {
+			want[id] = true
+		}
+		_ = l.write(Entry{Time: since.Add(time.Duration(i) * time.Millisecond), Kind: kind, ID: id, Decision: "refused",
+			Target: "+49 30 1234567", Reason: "a reason long enough to make the log span several read chunks"})
+	}
+	if err := l.close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() < 2*auditChunk {
+		t.Fatalf("log of %d bytes does not span chunks", fi.Size())
+	}
+	got, err := recentDials(path, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range got {
+		if !want[e.ID] {
+			t.Fatalf("found %q (%s at %s), not a recent dial", e.ID, e.Kind, e.Time)
+		}
+		delete(want, e.ID)
+	}
+	if len(want) != 0 {
+		t.Errorf("%d recent dials not found", len(want))
+	}
+}
+
+// FuzzRecentDials: whatever the audit log holds, reading it back never
+// fails or returns an entry from before the window.
+func FuzzRecentDials(f *testing.F) {
+	f.Add([]byte(`{"time":"2030-01-01T00:00:00Z","kind":"dial","id":"a","decision":"accepted"}` + "\n"))
+	f.Add([]byte("{\"time\":\n\n\n{}"))
+	f.Add([]byte(`{"time":"1999-01-01T00:00:00Z","kind":"dial","id":"b"}`))
+	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), AuditFile)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := recentDials(path, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			if e.Time.Before(since) || e.Kind != "dial" || e.ID == "" {
+				t.Fatalf("returned %+v", e)
+			}
+		}
+	})
+}
