@@ -254,7 +254,13 @@ func (a *Agent) handle(ctx context.Context, data []byte, pub Publisher) ([]byte,
 		a.audit(Entry{Kind: "dial", Decision: "refused", Code: code, Reason: why})
 		return a.seal(protocol.Refuse(UnknownID, code, why), pk), nil
 	}
-	a.reloadRegistry()
+	if err := a.reloadRegistry(); err != nil {
+		// Fail closed: the list in memory may still hold a desktop that
+		// was removed by the change that cannot be read.
+		why := fmt.Sprintf("this phone cannot read its list of paired desktops, nothing is dialled until that is fixed: %v", err)
+		a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeUnknownSender, Reason: why})
+		return a.seal(protocol.Refuse(UnknownID, protocol.CodeUnknownSender, "this phone cannot read its list of paired desktops"), sender), nil
+	}
 	peer, known := a.cfg.Registry.ByCurveKey(sender)
 	switch kind {
 	case protocol.KindDial:
@@ -583,10 +589,11 @@ func (a *Agent) audit(e Entry) {
 
 // reloadRegistry picks up pairings and unpairings made by another process
 // (`deskdial unpair` while the agent runs) before a request is judged; a
-// stat per request keeps it cheap.
-func (a *Agent) reloadRegistry() {
+// stat per request keeps it cheap. An error means the file changed and
+// cannot be read: it is tried again on the next request.
+func (a *Agent) reloadRegistry() error {
 	if a.peersPath == "" {
-		return
+		return nil
 	}
 	fi, err := os.Stat(a.peersPath)
 	var stamp regStamp
@@ -596,9 +603,11 @@ func (a *Agent) reloadRegistry() {
 	a.regMu.Lock()
 	defer a.regMu.Unlock()
 	if stamp == a.regStamp {
-		return
+		return nil
 	}
-	if err := a.cfg.Registry.Reload(); err == nil {
-		a.regStamp = stamp
+	if err := a.cfg.Registry.Reload(); err != nil {
+		return err
 	}
+	a.regStamp = stamp
+	return nil
 }

@@ -218,3 +218,43 @@ func FuzzRecentDials(f *testing.F) {
 		}
 	})
 }
+
+// A peers.json the agent cannot read any more (a hand edit gone wrong, a
+// desktop removed by editing the file) must not leave the old list trusted:
+// nothing is dialled until the file reads again.
+func TestUnreadableRegistryDialsNothing(t *testing.T) {
+	s := newPhoneSetup(t)
+	a := s.start(t)
+	ctx := context.Background()
+	send := func(target string) protocol.Reply {
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		sealed, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.reply(t, a.Handle(ctx, sealed, nil))
+	}
+	if r := send("+49 30 1234567"); !r.Accepted {
+		t.Fatalf("refused while paired: %s %s", r.Code, r.Reason)
+	}
+	peers := filepath.Join(s.dir, "phone", device.PeersFile)
+	good, err := os.ReadFile(peers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(peers, []byte(`{"version":1,"peers":[`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := send("+49 30 7654321"); r.Accepted || r.Code != protocol.CodeUnknownSender {
+		t.Errorf("with an unreadable peers.json: accepted %v code %q (%s), want refused as %q", r.Accepted, r.Code, r.Reason, protocol.CodeUnknownSender)
+	}
+	if got := s.dialled(t); len(got) != 1 {
+		t.Errorf("dialled %v, want only the first number", got)
+	}
+	if err := os.WriteFile(peers, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := send("+49 30 7654321"); !r.Accepted {
+		t.Errorf("refused once peers.json reads again: %s %s", r.Code, r.Reason)
+	}
+}
