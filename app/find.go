@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/number"
@@ -76,7 +77,7 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 			errs = append(errs, fmt.Errorf("find: read %s: %w", in.name, err))
 			continue
 		}
-		for _, m := range number.Find(string(b), reg, number.WithScanLimit(0)) {
+		for _, m := range findAll(string(b), reg) {
 			if seen[m.E164] {
 				continue
 			}
@@ -108,4 +109,43 @@ func defaultRegion(e *env) (string, error) {
 		return "", fmt.Errorf("find: %w", err)
 	}
 	return st.Get().EffectiveRegion(), nil
+}
+
+// number.Find gives up after a fixed number of digit groups that are no
+// numbers, so that any clipboard costs bounded time. find reads files to
+// their end, so it hands them over in pieces of findPiece bytes, each with
+// findOverlap bytes of the text around it: a number across a boundary is
+// seen whole and reported by the piece it starts in.
+const (
+	findPiece   = 32 << 10
+	findOverlap = 256
+)
+
+// findAll is every number in text, in order, with offsets into text.
+func findAll(text, region string) []number.Match {
+	if len(text) <= findPiece {
+		return number.Find(text, region, number.WithScanLimit(0))
+	}
+	var out []number.Match
+	for start := 0; start < len(text); {
+		end := runeStart(text, start+findPiece)
+		lo, hi := runeStart(text, start-findOverlap), runeStart(text, end+findOverlap)
+		for _, m := range number.Find(text[lo:hi], region, number.WithScanLimit(0)) {
+			m.Start, m.End = m.Start+lo, m.End+lo
+			if m.Start >= start && m.Start < end {
+				out = append(out, m)
+			}
+		}
+		start = end
+	}
+	return out
+}
+
+// runeStart is i clamped to text and moved back to the start of a rune.
+func runeStart(text string, i int) int {
+	i = max(0, min(i, len(text)))
+	for i > 0 && i < len(text) && !utf8.RuneStart(text[i]) {
+		i--
+	}
+	return i
 }

@@ -84,3 +84,39 @@ func TestFindRegionFromSettings(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }
+
+// A long file (a log, an export) is searched to its end: numbers after
+// many digit groups that are no numbers are still printed, with offsets
+// into the whole file, and a number across a piece boundary is found once.
+func TestFindLongInput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Tel. +49 30 1234567\n")
+	for b.Len() < 1<<20 {
+		b.WriteString("ref 1234 ")
+	}
+	tail := "Fax 030 7654321, mobile +49 171 5551234\n"
+	b.WriteString(tail)
+	text := b.String()
+	out, errs, code := runFind(t, text, "--region", "DE")
+	if code != 0 || out != "+49301234567\n+49307654321\n+491715551234\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	out, _, _ = runFind(t, text, "--region", "DE", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var last findRecord
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if text[last.Start:last.End] != "+49 171 5551234" || last.Raw != "+49 171 5551234" {
+		t.Errorf("last match %+v is not at its place in the input", last)
+	}
+	// Every offset a piece could end at splits some number once.
+	for pad := 0; pad < 40; pad++ {
+		in := strings.Repeat("x", findPiece-20+pad) + " +49 30 1234567 "
+		out, _, _ := runFind(t, in, "--region", "DE", "--json")
+		var m findRecord
+		if err := json.Unmarshal([]byte(out), &m); err != nil || m.E164 != "+49301234567" || in[m.Start:m.End] != "+49 30 1234567" {
+			t.Fatalf("pad %d: %q", pad, out)
+		}
+	}
+}
