@@ -86,6 +86,7 @@ type regStamp struct {
 
 type seenEntry struct {
 	expires time.Time
+	kept    time.Time // time.Now() when stored, with its monotonic reading
 	digest  [32]byte
 	reply   protocol.Reply
 	from    device.ID
@@ -160,7 +161,7 @@ func (a *Agent) restoreSeen(path string) error {
 			continue // newest first: keep the latest decision
 		}
 		from, _ := device.ParseID(e.From)
-		a.seen[e.ID] = seenEntry{expires: e.Time.Add(replayWindow), from: from,
+		a.seen[e.ID] = seenEntry{expires: e.Time.Add(replayWindow), kept: time.Now(), from: from,
 			reply: protocol.Refuse(e.ID, protocol.CodeReplayed, "a request with this id was already handled")}
 	}
 	return nil
@@ -545,11 +546,14 @@ func requestDigest(req protocol.DialRequest) [32]byte {
 func (a *Agent) remember(req protocol.DialRequest, digest [32]byte, from device.ID, reply protocol.Reply) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.seen[req.ID] = seenEntry{expires: time.UnixMilli(req.ExpiresAt), digest: digest, reply: reply, from: from}
+	a.seen[req.ID] = seenEntry{expires: time.UnixMilli(req.ExpiresAt), kept: time.Now(), digest: digest, reply: reply, from: from}
 }
 
 // pruneLocked forgets ids whose requests expired: an expired request is
-// refused as expired anyway, so the replay cache needs nothing older.
+// refused as expired anyway, so the replay cache needs nothing older. An id
+// is also kept for replayWindow of real time: a wall clock that is set
+// back (NTP, the network's time) would otherwise bring a forgotten request
+// back inside its window, and a replay of it would dial.
 func (a *Agent) pruneLocked(now time.Time) {
 	// Sweep at most once a second: the map holds at most a minute of
 	// requests, and a sweep per request would cost more than the rest of
@@ -559,7 +563,7 @@ func (a *Agent) pruneLocked(now time.Time) {
 	}
 	a.pruned = now
 	for id, s := range a.seen {
-		if now.After(s.expires) {
+		if now.After(s.expires) && time.Since(s.kept) >= replayWindow {
 			delete(a.seen, id)
 		}
 	}

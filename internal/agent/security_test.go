@@ -258,3 +258,46 @@ func TestUnreadableRegistryDialsNothing(t *testing.T) {
 		t.Errorf("refused once peers.json reads again: %s %s", r.Code, r.Reason)
 	}
 }
+
+// A phone whose clock runs ahead refuses a fresh request as expired; when
+// the clock is then set right (NTP, the network's time), a replay of that
+// request is inside its window by the new clock. It must not dial: the
+// desktop was told nothing was dialled.
+func TestReplayAfterClockStepsBackIsNotDialled(t *testing.T) {
+	s := newPhoneSetup(t)
+	t0 := time.Now()
+	var clock time.Time
+	a, err := New(Config{Identity: s.phone, Registry: s.reg, RegistryDir: filepath.Join(s.dir, "phone"),
+		Dialer: logdial.New(s.dialLog), Region: "DE", AuditPath: s.audit}, WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	seal := func(target string, issued time.Time) []byte {
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, issued, 30*time.Second)
+		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	captured := seal("+49 30 1111111", t0)
+	clock = t0.Add(40 * time.Second) // 40 s ahead
+	if r := s.reply(t, a.Handle(ctx, captured, nil)); r.Accepted || r.Code != protocol.CodeExpired {
+		t.Fatalf("with the clock ahead: accepted %v code %q, want %q", r.Accepted, r.Code, protocol.CodeExpired)
+	}
+	clock = t0.Add(42 * time.Second) // the phone goes on serving
+	if r := s.reply(t, a.Handle(ctx, seal("+49 30 2222222", clock), nil)); !r.Accepted {
+		t.Fatalf("a current request was refused: %s %s", r.Code, r.Reason)
+	}
+	clock = t0.Add(5 * time.Second) // the clock is set right
+	if r := s.reply(t, a.Handle(ctx, captured, nil)); r.Accepted {
+		t.Errorf("the replay after the clock was set right was accepted")
+	}
+	for _, n := range s.dialled(t) {
+		if n == "+49301111111" {
+			t.Errorf("dialled %s, which the desktop was told had expired", n)
+		}
+	}
+}
