@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -373,9 +374,9 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		if !a.cfg.AllowMMI {
 			return no(refuse(protocol.CodeMMI, "USSD/MMI codes (* and #) are not dialled; allow them in the phone's settings to have them filled in"))
 		}
-		code := strings.TrimSpace(req.Target)
-		if low := strings.ToLower(code); strings.HasPrefix(low, "tel:") {
-			code = code[4:]
+		code, ok := mmiCode(req.Target)
+		if !ok {
+			return no(refuse(protocol.CodeMMI, "%q is not a USSD/MMI code this phone fills in (digits, * and #, at most %d)", req.Target, maxMMI))
 		}
 		return r, code, dialer.ModePrefill, false // prefill only: the user presses call
 	}
@@ -402,6 +403,40 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		}
 	}
 	return r, n.E164, mode, false
+}
+
+// maxMMI is the longest code handed to a dialer; a reply's number is
+// refused by desktops beyond it.
+const maxMMI = 32
+
+// mmiCode returns an allowed USSD/MMI code as a dialer takes it: without a
+// tel: scheme or percent-encoding, spaces and hyphens dropped, nothing left
+// but digits, '*', '#' and a leading '+'. ok is false for anything else, so
+// no backend is ever handed shell or URI syntax in place of a number.
+func mmiCode(target string) (code string, ok bool) {
+	s := strings.TrimSpace(target)
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+	}
+	if dec, err := url.PathUnescape(s); err == nil {
+		s = dec
+	}
+	b := make([]byte, 0, len(s))
+	for _, c := range []byte(s) {
+		switch {
+		case c >= '0' && c <= '9', c == '*', c == '#':
+			b = append(b, c)
+		case c == '+' && len(b) == 0:
+			b = append(b, c)
+		case c == ' ' || c == '-':
+		default:
+			return "", false
+		}
+	}
+	if len(b) == 0 || len(b) > maxMMI {
+		return "", false
+	}
+	return string(b), true
 }
 
 // looksLikeName: a target with letters and few digits is a contact name.

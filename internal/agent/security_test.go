@@ -301,3 +301,62 @@ func TestReplayAfterClockStepsBackIsNotDialled(t *testing.T) {
 		}
 	}
 }
+
+// With USSD/MMI codes allowed, the code is filled in as the phone's dialer
+// would take it, and a target that is more than a code is refused rather
+// than handed to the backend as it came.
+func TestAllowedMMICodeIsCleanedOrRefused(t *testing.T) {
+	s := newPhoneSetup(t)
+	a, err := New(Config{Identity: s.phone, Registry: s.reg, RegistryDir: filepath.Join(s.dir, "phone"),
+		Dialer: logdial.New(s.dialLog), Region: "DE", AuditPath: s.audit, AllowMMI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	send := func(target string) protocol.Reply {
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.reply(t, a.Handle(ctx, b, nil))
+	}
+	for _, target := range []string{"*#06#", "tel:*%2306%23", "TEL: *#06#", "* # 06 #"} {
+		if r := send(target); !r.Accepted || r.Mode != protocol.ModePrefill || r.Number != "*#06#" {
+			t.Errorf("%q: accepted %v mode %q number %q (%s), want *#06# prefilled", target, r.Accepted, r.Mode, r.Number, r.Reason)
+		}
+	}
+	for _, target := range []string{"*#06#; reboot", "*21*$(id)#", "tel:*21*%27x%27#", "#*%0A"} {
+		if r := send(target); r.Accepted {
+			t.Errorf("%q was accepted as %q", target, r.Number)
+		}
+	}
+	for _, n := range s.dialled(t) {
+		if n != "*#06#" {
+			t.Errorf("the backend was handed %q", n)
+		}
+	}
+}
+
+// FuzzMMICode: whatever the target, an accepted code holds only digits, '*',
+// '#' and a leading '+', and fits a reply.
+func FuzzMMICode(f *testing.F) {
+	for _, s := range []string{"*#06#", "tel:*%2306%23", "*21*+4930123#", "*#06#; reboot", "%", "+", "tel:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		code, ok := mmiCode(target)
+		if !ok {
+			return
+		}
+		if code == "" || len(code) > maxMMI {
+			t.Fatalf("mmiCode(%q) = %q", target, code)
+		}
+		for i, c := range code {
+			if !(c >= '0' && c <= '9' || c == '*' || c == '#' || c == '+' && i == 0) {
+				t.Fatalf("mmiCode(%q) = %q holds %q", target, code, c)
+			}
+		}
+	})
+}
