@@ -360,3 +360,40 @@ func FuzzMMICode(f *testing.F) {
 		}
 	})
 }
+
+// Spellings that might hide a premium-rate, shared-cost or emergency number,
+// or a * or #, from the policy: none of them is dialled in call mode.
+func TestNumberTricksAreNotAutoDialled(t *testing.T) {
+	s := newPhoneSetup(t)
+	a := s.start(t)
+	ctx := context.Background()
+	for _, target := range []string{
+		"０９００ １２３４５６７",                       // full-width digits
+		"＋４９ ９００ １２３４５６７",                    // full-width plus
+		"0049 900 1234567",                   // international prefix
+		"+49 (0) 900 1234567",                // trunk prefix kept
+		"tel:0900-1234567;phone-context=+49", // context supplies the country
+		"tel:1234567;phone-context=+49900",   // context supplies more than that
+		"tel:%2B499001234567",                // percent-encoded plus
+		"0900 1234567,,1",                    // a pause after the number
+		"+1 900 CALL NOW",                    // letters
+		"0180 5 123456",                      // shared cost
+		"tel:11%32",                          // encoded emergency number
+		"1 1 2",                              // spaced emergency number
+		"tel:%2A%2306%23",                    // encoded MMI code
+		"*%2306%23",                          // encoded MMI code, no scheme
+		"+49 30 1234567#",                    // a number with a trailing #
+	} {
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := s.reply(t, a.Handle(ctx, b, nil)); r.Accepted {
+			t.Errorf("%q was dialled as %s", target, r.Number)
+		}
+	}
+	if got := s.dialled(t); len(got) != 0 {
+		t.Errorf("dialled %v", got)
+	}
+}
