@@ -114,9 +114,13 @@ func contains(xs []string, x string) bool {
 
 // Open shows the dial box with text in the field (may be empty).
 func (d *DialBox) Open(text string) {
+	// SetText fires OnChanged (and so a search) only when the text
+	// changes; reopening with the same text must still show fresh
+	// contacts and recents.
+	same := d.Entry.Text == text
 	d.Entry.SetText(text)
-	if text == "" {
-		d.search("")
+	if text == "" || same {
+		d.search(text)
 	}
 	d.Window.Show()
 	d.Window.RequestFocus()
