@@ -36,7 +36,7 @@ type Client struct {
 	shared bool      // connected to a running instance (not started here)
 
 	mu     sync.Mutex
-	calls  map[string]chan protocol.Status
+	calls  map[string]callSub // by dial id
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
 	sub    *bus.Subscription
 }
@@ -64,7 +64,7 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 	for _, fn := range opts {
 		fn(&o)
 	}
-	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]chan protocol.Status{}, online: map[device.ID]bool{}}
+	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]callSub{}, online: map[device.ID]bool{}}
 	id := d.Identity.ID.String()
 	ri, rerr := readRunFile(d.Paths.Config)
 	running := rerr == nil && (ri.URL != "" || ri.Hosted != "")
@@ -175,11 +175,14 @@ func (c *Client) onStatus(m bus.Msg) {
 		return
 	}
 	c.mu.Lock()
-	ch := c.calls[st.ID]
+	sub, ok := c.calls[st.ID]
 	c.mu.Unlock()
-	if ch == nil {
+	// Only the phone the call went to reports on it; another paired phone
+	// that learnt the id cannot put words in its mouth.
+	if !ok || sub.phone != peer.ID {
 		return
 	}
+	ch := sub.ch
 	select {
 	case ch <- st:
 	default: // a reader that stopped listening must not block the connection
@@ -308,11 +311,18 @@ func (c *Client) send(ctx context.Context, peer device.Peer, req protocol.DialRe
 	return c.SendRaw(ctx, peer, req.ID, sealed, timeout)
 }
 
+// callSub is where a call's status updates go, and the phone they may
+// come from.
+type callSub struct {
+	ch    chan protocol.Status
+	phone device.ID
+}
+
 // SendRaw sends sealed bytes as dial request id and reads the answer.
 func (c *Client) SendRaw(ctx context.Context, peer device.Peer, id string, sealed []byte, timeout time.Duration) (*CallHandle, error) {
 	ch := make(chan protocol.Status, 16)
 	c.mu.Lock()
-	c.calls[id] = ch
+	c.calls[id] = callSub{ch: ch, phone: peer.ID}
 	c.mu.Unlock()
 	h := &CallHandle{ID: id, Phone: peer, c: c, done: make(chan struct{})}
 	subj := protocol.SubjectDial(c.d.prefix(), peer.ID)

@@ -488,3 +488,39 @@ func TestPrefillOnlyBackend(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A call's states come only from the phone it went to: another paired
+// phone that learnt the call's id cannot report on it.
+func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	other, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.desk.Registry.Add(device.Peer{ID: other.ID, Name: "Other", Role: device.RolePhone,
+		SignPub: other.SignPub, CurvePub: other.CurvePub, AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// A call in flight to w.phone, as SendRaw registers it.
+	id := protocol.NewMsgID()
+	ch := make(chan protocol.Status, 4)
+	w.client.mu.Lock()
+	w.client.calls[id] = callSub{ch: ch, phone: w.phone.ID}
+	w.client.mu.Unlock()
+	seal := func(from *device.Identity, state string) []byte {
+		b, err := protocol.NewBox(from).Seal(protocol.KindStatus, protocol.Status{V: protocol.Version, ID: id,
+			Seq: 1, State: state, At: time.Now().UnixMilli(), From: from.ID.String()}, w.desk.Identity.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	w.client.onStatus(bus.Msg{Data: seal(other, protocol.StateFailed)})
+	w.client.onStatus(bus.Msg{Data: seal(w.phone, protocol.StateActive)})
+	if st := <-ch; st.State != protocol.StateActive {
+		t.Fatalf("the call got %q first: a status from another phone reached it", st.State)
+	}
+	if len(ch) != 0 {
+		t.Fatalf("%d more statuses reached the call", len(ch))
+	}
+}
