@@ -82,6 +82,15 @@ type Core struct {
 	handle   CallHandle
 	recordID int64
 	seq      int
+	// earlier holds calls a newer call replaced on screen while they were
+	// still going: their states are no longer shown, but their outcome
+	// still goes to the history.
+	earlier map[int]earlierCall
+}
+
+type earlierCall struct {
+	call     Call
+	recordID int64
 }
 
 // New makes a Core. All ports are required.
@@ -448,6 +457,12 @@ func (c *Core) dial(number, name, phoneID string) {
 	}
 	// A prompt about this number is answered by dialling it.
 	c.promptID, c.prompted = 0, nil
+	if old := c.st.Call; old != nil && old.Live() && c.recordID != 0 {
+		if c.earlier == nil {
+			c.earlier = map[int]earlierCall{}
+		}
+		c.earlier[old.Seq] = earlierCall{call: *old, recordID: c.recordID}
+	}
 	c.seq++
 	call := &Call{
 		Seq: c.seq, Number: number, Name: name, Phone: p.ID, PhoneName: p.Name,
@@ -525,8 +540,12 @@ func (c *Core) nameFor(number string) string {
 
 func (c *Core) update(seq int, u CallUpdate) {
 	call := c.st.Call
-	if call == nil || call.Seq != seq || !call.Live() {
-		return // a newer call replaced it, or it is over
+	if call == nil || call.Seq != seq {
+		c.updateEarlier(seq, u)
+		return // a newer call replaced it on screen
+	}
+	if !call.Live() {
+		return // it is over
 	}
 	if u.At.IsZero() {
 		u.At = c.now()
@@ -559,19 +578,49 @@ func (c *Core) update(seq int, u CallUpdate) {
 
 // finish writes the outcome to the history and reloads the recent calls.
 func (c *Core) finish(call Call) {
-	if c.recordID != 0 {
-		rec := CallRecord{
-			Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
-			Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
-		}
-		if !call.ActiveAt.IsZero() {
-			rec.Talk = call.Ended.Sub(call.ActiveAt)
-		}
-		if err := c.hist.UpdateCall(c.ctx, c.recordID, rec); err != nil {
-			c.log.Warn("desktop: update call", "err", err)
-		}
-		c.recordID = 0
+	c.record(c.recordID, call)
+	c.recordID = 0
+	c.refresh()
+}
+
+// record writes a finished call's outcome to its history row.
+func (c *Core) record(id int64, call Call) {
+	if id == 0 {
+		return
 	}
+	rec := CallRecord{
+		Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
+		Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
+	}
+	if !call.ActiveAt.IsZero() {
+		rec.Talk = call.Ended.Sub(call.ActiveAt)
+	}
+	if err := c.hist.UpdateCall(c.ctx, id, rec); err != nil {
+		c.log.Warn("desktop: update call", "err", err)
+	}
+}
+
+// updateEarlier follows a call that a newer one replaced on screen, so its
+// outcome still reaches the history.
+func (c *Core) updateEarlier(seq int, u CallUpdate) {
+	e, ok := c.earlier[seq]
+	if !ok {
+		return
+	}
+	if u.At.IsZero() {
+		u.At = c.now()
+	}
+	e.call.Phase, e.call.Reason = u.Phase, u.Reason
+	if u.Phase == PhaseActive && e.call.ActiveAt.IsZero() {
+		e.call.ActiveAt = u.At
+	}
+	if u.Phase.Live() {
+		c.earlier[seq] = e
+		return
+	}
+	e.call.Ended = u.At
+	delete(c.earlier, seq)
+	c.record(e.recordID, e.call)
 	c.refresh()
 }
 

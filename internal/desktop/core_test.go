@@ -307,3 +307,29 @@ func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
 		t.Errorf("a premium number from the menu dialled with %s", d.Mode)
 	}
 }
+
+// A call started while another is still going replaces it on screen; the
+// first call's outcome still reaches the history.
+func TestCoreSecondCallKeepsTheFirstsOutcome(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
+	waitFor(t, "the first call", func() bool { return len(r.remote.dialed()) == 1 })
+	first := r.remote.handle(0)
+	t0 := time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)
+	first.ch <- CallUpdate{Phase: PhaseActive, At: t0}
+	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Phase == PhaseActive })
+
+	r.core.Do(Action{Kind: ActCall, Number: "+49897654321"})
+	waitFor(t, "the second call", func() bool { return len(r.remote.dialed()) == 2 })
+	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Number == "+49897654321" })
+
+	first.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(90 * time.Second)}
+	close(first.ch)
+	waitFor(t, "the first call's outcome in the history", func() bool {
+		rec := r.hist.record(0)
+		return rec.Phase == PhaseEnded && rec.Talk == 90*time.Second
+	})
+	r.waitState(t, func(s State) bool {
+		return s.Call != nil && s.Call.Number == "+49897654321" && s.Call.Live()
+	})
+}
