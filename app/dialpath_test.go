@@ -302,32 +302,7 @@ func dpDesktopName(t *testing.T, phoneHome string) string {
 }
 
 func TestEndToEndExternalServer(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nats-server is not installed (packaging/deps.sh installs it)")
-		}
-		t.Skip("nats-server not installed")
-	}
-	addr := dpFreeAddr(t)
-	host, port, _ := net.SplitHostPort(addr)
-	ns := exec.Command(bin, "-a", host, "-p", port)
-	if err := ns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ns.Process.Kill(); _ = ns.Wait() })
-	url := "nats://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nats-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	url := startNATS(t)
 
 	desk, phone := dpHome(t, ""), dpHome(t, "")
 	logFile := filepath.Join(phone, "dialled.log")

@@ -111,10 +111,7 @@ func TestNotificationScreenshot(t *testing.T) {
 		t.Skip("end-to-end test; not in -short")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "deskdial")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := deskdialBin(t)
 	env := []string{"LANG=en_US.UTF-8", "LANGUAGE=", "LC_ALL="}
 
 	conn, err := dbus.ConnectSessionBus()

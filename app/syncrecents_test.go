@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,35 +17,14 @@ import (
 // call made on the first reaches the second's history through the sealed
 // KV bucket, and the server's stored bytes hold no phone number.
 func TestRecentsSyncBetweenDesktops(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nats-server is not installed (packaging/deps.sh installs it)")
-		}
-		t.Skip("nats-server not installed")
-	}
-	addr := dpFreeAddr(t)
-	host, port, _ := net.SplitHostPort(addr)
 	store := t.TempDir()
-	ns := exec.Command(bin, "-a", host, "-p", port, "-js", "-sd", store)
-	if err := ns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ns.Process.Kill(); _ = ns.Wait() })
-	url := "nats://" + addr
+	url := startNATS(t, "-js", "-sd", store)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The server's owner makes the bucket once (docs/deploy.md).
-	var conn *bus.Conn
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if conn, err = bus.Connect(ctx, bus.URLs(url), bus.ConnectTimeout(time.Second)); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server did not start: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	conn, err := bus.Connect(ctx, bus.URLs(url), bus.ConnectTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer conn.Close()
 	if _, err := jskv.Create(ctx, conn.NATS(), jskv.DefaultBucket); err != nil {

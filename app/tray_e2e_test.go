@@ -467,10 +467,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Skip("end-to-end test; not in -short")
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "deskdial")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := deskdialBin(t)
 	env := []string{"LANG=en_US.UTF-8", "LANGUAGE=", "LC_ALL="}
 
 	conn, err := dbus.ConnectSessionBus()
@@ -480,14 +477,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	defer conn.Close()
 
 	// The notification server, with buttons.
-	start(t, nil, "/usr/bin/python3", "-m", "dbusmock", "--session", "-t", "notification_daemon",
-		"-p", `{"capabilities":"body actions"}`)
-	poll(t, "the notification server", 20*time.Second, func() bool {
-		var has bool
-		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.Notifications").Store(&has)
-		return has
-	})
-	notes := mockNotify{conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")}
+	notes := startNotificationMock(t, conn)
 
 	// The tray host.
 	w := &watcher{}

@@ -32,10 +32,7 @@ func TestTrayFootprint(t *testing.T) {
 	}
 	needDesktop(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "deskdial")
-	if out, err := exec.Command("go", "build", "-ldflags", "-s -w", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := deskdialBin(t)
 	// A notification server, so that telling "no phone" after the call
 	// from the dial box opens no window of its own.
 	conn, err := dbus.ConnectSessionBus()
@@ -43,13 +40,7 @@ func TestTrayFootprint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	start(t, nil, "/usr/bin/python3", "-m", "dbusmock", "--session", "-t", "notification_daemon",
-		"-p", `{"capabilities":"body actions"}`)
-	poll(t, "the notification server", 20*time.Second, func() bool {
-		var has bool
-		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.Notifications").Store(&has)
-		return has
-	})
+	startNotificationMock(t, conn)
 	home := filepath.Join(tmp, "home")
 	os.MkdirAll(home, 0o700)
 	os.WriteFile(filepath.Join(home, "settings.json"),

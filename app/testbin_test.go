@@ -1,0 +1,94 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The end-to-end tests run the real deskdial binary. It is built once per
+// test binary: linking Fyne, nats-server and SQLite takes seconds.
+var testBin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+	out  []byte
+}
+
+// deskdialBin returns the path of the built deskdial command.
+func deskdialBin(t *testing.T) string {
+	t.Helper()
+	testBin.once.Do(func() {
+		testBin.dir, testBin.err = os.MkdirTemp("", "deskdial-bin-")
+		if testBin.err != nil {
+			return
+		}
+		testBin.path = filepath.Join(testBin.dir, "deskdial")
+		testBin.out, testBin.err = exec.Command("go", "build", "-ldflags", "-s -w", "-o", testBin.path, ".").CombinedOutput()
+	})
+	if testBin.err != nil {
+		t.Fatalf("build deskdial: %v\n%s", testBin.err, testBin.out)
+	}
+	return testBin.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testBin.dir != "" {
+		os.RemoveAll(testBin.dir)
+	}
+	os.Exit(code)
+}
+
+// startNotificationMock runs python3-dbusmock's notification server with
+// the actions capability on the session bus until the test ends.
+func startNotificationMock(t *testing.T, conn *dbus.Conn) mockNotify {
+	t.Helper()
+	start(t, nil, "/usr/bin/python3", "-m", "dbusmock", "--session", "-t", "notification_daemon",
+		"-p", `{"capabilities":"body actions"}`)
+	poll(t, "the notification server", 20*time.Second, func() bool {
+		var has bool
+		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.Notifications").Store(&has)
+		return has
+	})
+	return mockNotify{conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")}
+}
+
+// startNATS runs Debian's nats-server on a free loopback port with extra
+// arguments until the test ends, and returns its URL once it accepts
+// connections. Missing nats-server fails under CI and skips elsewhere.
+func startNATS(t *testing.T, extra ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("nats-server is not installed (packaging/deps.sh installs it)")
+		}
+		t.Skip("nats-server not installed")
+	}
+	addr := dpFreeAddr(t)
+	host, port, _ := net.SplitHostPort(addr)
+	ns := exec.Command(bin, append([]string{"-a", host, "-p", port}, extra...)...)
+	if err := ns.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ns.Process.Kill(); _ = ns.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "nats://" + addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nats-server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
