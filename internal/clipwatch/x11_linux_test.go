@@ -308,6 +308,19 @@ func BenchmarkCopyToEvent(b *testing.B) {
 func TestPollingFallback(t *testing.T) {
 	x11test.NeedX(t)
 	xclip(t, "clipboard", "already there before the watcher")
+	// xclip takes the selection a moment after it starts; the watcher
+	// must start after that for the text to be "already there".
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ := exec.Command("xclip", "-selection", "clipboard", "-o").Output()
+		if string(out) == "already there before the watcher" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("xclip never owned the clipboard (it holds %q)", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	w := start(t, WithPolling(), WithPollInterval(50*time.Millisecond), WithSelections(Clipboard))
 	if w.Mechanism() != "x11-poll" {
 		t.Fatalf("mechanism %q", w.Mechanism())
