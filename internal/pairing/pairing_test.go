@@ -83,14 +83,17 @@ func TestOfferRefused(t *testing.T) {
 		pu, _ := url.Parse(u)
 		return pu.Query().Get(k)
 	}
-	flipLast := func(s string) string {
-		c := s[len(s)-1]
+	// flipFirst changes a value's first character. (The last character of
+	// unpadded base32 carries unused bits, so changing it may leave the
+	// decoded value, and so the offer, as it was.)
+	flipFirst := func(s string) string {
+		c := s[0]
 		if c == 'A' {
 			c = 'B'
 		} else {
 			c = 'A'
 		}
-		return s[:len(s)-1] + string(c)
+		return string(c) + s[1:]
 	}
 	cases := []struct {
 		name string
@@ -105,12 +108,12 @@ func TestOfferRefused(t *testing.T) {
 		{"version 2", replace("v=1", "v=2"), t0, ErrBadOffer},
 		{"cut off", u[:len(u)/2], t0, ErrBadOffer},
 		{"no checksum", u[:strings.LastIndex(u, "&c=")], t0, ErrBadOffer},
-		{"checksum typo", flipLast(u), t0, ErrBadOffer},
+		{"checksum typo", replace("c="+param("c"), "c="+flipFirst(param("c"))), t0, ErrBadOffer},
 		{"name changed", replace("n=Office+PC", "n=Evil+PC"), t0, ErrBadOffer},
 		{"server changed", replace("192.168.1.20", "192.168.1.66"), t0, ErrBadOffer},
 		{"server dropped", replace("&s="+url.QueryEscape("tls://[fe80::1]:4248"), ""), t0, ErrBadOffer},
 		{"fingerprint changed", replace(fp[:8], "00000000"), t0, ErrBadOffer},
-		{"secret typo", replace(param("t"), flipLast(param("t"))), t0, ErrBadOffer},
+		{"secret typo", replace("t="+param("t"), "t="+flipFirst(param("t"))), t0, ErrBadOffer},
 		{"expiry extended", replace(param("e"), param("e")[:len(param("e"))-1]+"9"), t0, ErrBadOffer},
 		{"keys of another desktop", replace(param("x"), other.CurvePub), t0, ErrBadOffer},
 		{"ID of another desktop", replace(url.QueryEscape(param("id")), url.QueryEscape(other.DesktopID.String())), t0, ErrBadOffer},

@@ -393,7 +393,9 @@ func TestPairingWindow(t *testing.T) {
 	w := NewPairingWindow(a, p, func() { refreshed++ })
 	w.SetPhones(nil)
 	w.MakeOffer()
-	waitFor(t, "offer", func() bool { return w.OfferText() != "" })
+	// The offer and its QR code are filled in together, from another
+	// goroutine: wait for both.
+	waitFor(t, "offer", func() bool { return w.OfferText() != "" && w.QR.Resource != nil })
 	if w.Offer.Text != w.OfferText() || w.QR.Resource == nil || len(w.QR.Resource.Content()) < 100 {
 		t.Fatalf("offer %q, QR %v", w.Offer.Text, w.QR.Resource)
 	}
