@@ -22,7 +22,9 @@ var (
 	ErrReused = errors.New("pairing: offer already used")
 	// ErrBadProof is returned when a join or accept does not prove
 	// knowledge of the offer's secret.
-	ErrBadProof = errors.New("pairing: proof does not match the offer's secret")
+	// A proof also covers every field of the offer, so an offer changed
+	// on the way (another server, certificate or key) fails here too.
+	ErrBadProof = errors.New("pairing: proof does not match the offer")
 	// ErrKeyMismatch is returned when the keys in a message do not belong
 	// together: a phone ID that is not its key's, a join not sealed by the
 	// curve key it names, or a bad signature.
@@ -77,16 +79,23 @@ func fields(label string, fs ...string) []byte {
 	return b
 }
 
-func (j Join) signed(desktopID string) []byte {
-	return fields("deskdial-pair-join-v1", j.OfferID, desktopID, j.PhoneID, j.Name, j.SignPub, j.CurvePub, string(j.Caps))
+// Labels of the proofs. v2: the proofs cover the offer's Digest, so an
+// offer changed on the way (servers, fingerprint, keys, expiry) cannot pair.
+const (
+	joinLabel   = "deskdial-pair-join-v2"
+	acceptLabel = "deskdial-pair-accept-v2"
+)
+
+// signed is what the join's proof and signature cover: the join's fields
+// and the digest of the offer as the phone read it.
+func (j Join) signed(o Offer) []byte {
+	return fields(joinLabel, j.OfferID, o.DesktopID.String(), j.PhoneID, j.Name, j.SignPub, j.CurvePub, string(j.Caps), string(o.Digest()))
 }
 
-func (a Accept) signed() []byte {
-	fs := []string{a.OfferID, a.DesktopID, a.PhoneID, a.Name, a.Server}
-	if a.Creds != "" { // only then, so accepts without it keep their proofs
-		fs = append(fs, a.Creds)
-	}
-	return fields("deskdial-pair-accept-v1", fs...)
+// signed is what the accept's proof covers: its fields and the digest of
+// the offer as the desktop showed it.
+func (a Accept) signed(o Offer) []byte {
+	return fields(acceptLabel, a.OfferID, a.DesktopID, a.PhoneID, a.Name, a.Server, a.Creds, string(o.Digest()))
 }
 
 func mac(secret, msg []byte) []byte {
@@ -115,7 +124,7 @@ func MakeJoin(o Offer, self *device.Identity, name string, caps any) (Join, erro
 		}
 		j.Caps = raw
 	}
-	msg := j.signed(o.DesktopID.String())
+	msg := j.signed(o)
 	j.Proof = mac(o.Secret, msg)
 	sig, err := self.Sign(msg)
 	if err != nil {
@@ -165,7 +174,7 @@ func MakeAcceptServer(o Offer, self *device.Identity, name string, j Join, serve
 
 func makeAccept(o Offer, desktopID, name, phoneID, server string) Accept {
 	a := Accept{V: protocol.Version, OfferID: o.OfferID(), DesktopID: desktopID, PhoneID: phoneID, Name: name, Server: server}
-	a.Proof = mac(o.Secret, a.signed())
+	a.Proof = mac(o.Secret, a.signed(o))
 	return a
 }
 
@@ -173,7 +182,7 @@ func makeAccept(o Offer, desktopID, name, phoneID, server string) Accept {
 // made again over them.
 func (a Accept) WithCreds(o Offer, creds string) Accept {
 	a.Creds = creds
-	a.Proof = mac(o.Secret, a.signed())
+	a.Proof = mac(o.Secret, a.signed(o))
 	return a
 }
 
@@ -181,10 +190,10 @@ func (a Accept) WithCreds(o Offer, creds string) Accept {
 // desktop of the offer and that it knew the offer's secret.
 func VerifyAccept(o Offer, a Accept) error {
 	if a.DesktopID != o.DesktopID.String() || a.OfferID != o.OfferID() {
-		return fmt.Errorf("verify accept: %w: it answers another desktop or offer", ErrKeyMismatch)
+		return fmt.Errorf("verify accept: %w: it answers another desktop or offer (was the offer changed on the way?)", ErrKeyMismatch)
 	}
-	if !hmac.Equal(a.Proof, mac(o.Secret, a.signed())) {
-		return fmt.Errorf("verify accept: %w", ErrBadProof)
+	if !hmac.Equal(a.Proof, mac(o.Secret, a.signed(o))) {
+		return fmt.Errorf("verify accept: %w: the desktop showed another offer than this one, so it was changed on the way; do not use it, make a new one on the desktop", ErrBadProof)
 	}
 	if a.Server != "" {
 		if err := checkServer(a.Server); err != nil {
@@ -279,13 +288,13 @@ func (p *Pending) Verify(j Join, senderCurvePub string, now time.Time) (device.P
 	if err := po.offer.CheckExpiry(now); err != nil {
 		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w", err)
 	}
-	msg := j.signed(po.offer.DesktopID.String())
+	msg := j.signed(po.offer)
 	if !hmac.Equal(j.Proof, mac(po.offer.Secret, msg)) {
 		po.badProofs++
 		if po.badProofs >= maxBadProofs {
 			po.used = true
 		}
-		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w", ErrBadProof)
+		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w: the phone used an offer that was changed on the way (server, certificate, keys, name or expiry) or has the wrong secret; make a new one with `deskdial pair`", ErrBadProof)
 	}
 	if err := device.Verify(j.SignPub, msg, j.Sig); err != nil {
 		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w: signature does not match the phone's key", ErrKeyMismatch)

@@ -138,8 +138,21 @@ func (o Offer) URI() string {
 }
 
 // checksum covers every field in a fixed order, each length-prefixed, so
-// the URI's encoding (percent escapes, parameter order) does not matter.
+// the URI's encoding (percent escapes, parameter order) does not matter. It
+// catches typos only: anyone can recompute it. Tampering is caught by the
+// join and accept proofs, which cover Digest.
 func (o Offer) checksum() string {
+	return b32.EncodeToString(o.Digest()[:checksumBytes])
+}
+
+// Digest is SHA-256 over every field of the offer: the label
+// "deskdial-offer-v1", then id, n, k, x, the decimal count of servers, each
+// server, fp, the raw secret, the decimal expiry (Unix seconds), and, only
+// when there is a pairing login, "login" and the login; each field as
+// uvarint(length) + bytes. The checksum is its first bytes; the join and
+// accept proofs cover all of it, so a changed server, fingerprint, key,
+// name or expiry makes them fail.
+func (o Offer) Digest() []byte {
 	h := sha256.New()
 	h.Write([]byte("deskdial-offer-v1"))
 	fields := []string{o.DesktopID.String(), o.Name, o.SignPub, o.CurvePub}
@@ -153,7 +166,7 @@ func (o Offer) checksum() string {
 		h.Write(binary.AppendUvarint(nil, uint64(len(f))))
 		h.Write([]byte(f))
 	}
-	return b32.EncodeToString(h.Sum(nil)[:checksumBytes])
+	return h.Sum(nil)
 }
 
 // ParseOffer reads an offer URI and checks it against the current time.
