@@ -50,7 +50,9 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rg := d.Settings.EffectiveRegion()
+	// Only a region the user gave (flag, setting, locale) reads national
+	// numbers: a guessed one would send a number of another country.
+	rg := d.Settings.KnownRegion()
 	if *region != "" {
 		rg = *region
 	}
@@ -74,6 +76,9 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		who = res.Name
 		fmt.Fprintf(e.stdout, "%s (%s): %s\n", res.Name, labelOr(res.Number.Label), res.Number.E164)
 		target = res.Number.E164
+	}
+	if _, err := number.PrepareTarget(target, rg, *prefill); err != nil {
+		return targetErr(err)
 	}
 	rec := newCallRecorder(ctx, e, hist, target, who, peer, rg)
 	c, err := remote.Open(ctx, d, remote.StartService())
@@ -122,6 +127,20 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 			return nil
 		}
 	}
+}
+
+// targetErr explains, as a usage error (exit 2), why a target is not sent:
+// nothing reached the phone.
+func targetErr(err error) error {
+	var se *number.ShortCodeError
+	switch {
+	case errors.As(err, &se):
+		return usageErr("%v; or send it with --prefill to open the phone's dialer with it", se)
+	case errors.Is(err, number.ErrNoRegion):
+		return usageErr("%s; give the region with --region (such as --region DE) or set it in the settings, then call again",
+			strings.TrimPrefix(err.Error(), number.ErrNoRegion.Error()+": "))
+	}
+	return err
 }
 
 // callExit maps a call error to its exit code.
@@ -261,6 +280,12 @@ func newCallRecorder(ctx context.Context, e *env, hist *history.Store, target, n
 		return r
 	}
 	num := target
+	if _, short := number.Short(target, region); short {
+		// A short code works only as typed on the phone; recents would
+		// offer it again as a number it is not.
+		r.hist = nil
+		return r
+	}
 	if n, err := number.Parse(target, region); err == nil {
 		num = n.E164
 	} else {

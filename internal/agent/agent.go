@@ -385,6 +385,18 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 	if mode == dialer.ModeCall && !a.cfg.Dialer.Capabilities().PlacesCalls {
 		mode = dialer.ModePrefill
 	}
+	// A short code (emergency or service number) has no E.164 form: it is
+	// only ever filled in, as its digits, for the phone's own dialer to
+	// route; never called from a request.
+	if sc, ok := number.Short(req.Target, a.cfg.Region); ok {
+		switch {
+		case mode == dialer.ModePrefill:
+			return r, sc.Digits, dialer.ModePrefill, false
+		case sc.Emergency:
+			return no(refuse(protocol.CodeEmergency, "%s is an emergency number, not dialled automatically; call it from the phone", sc.Digits))
+		}
+		return no(refuse(protocol.CodePremium, "%s is a short code (a service number), not dialled automatically; send it with --prefill to confirm on the phone", sc.Digits))
+	}
 	n, err := number.Parse(req.Target, a.cfg.Region)
 	if err != nil {
 		if looksLikeName(req.Target) {

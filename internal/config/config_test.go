@@ -173,6 +173,18 @@ func TestRegionFromLocale(t *testing.T) {
 	if got := (Settings{Region: "IN"}).EffectiveRegion(); got != "IN" {
 		t.Errorf("setting must win, got %q", got)
 	}
+	// No setting and no locale region: finding numbers guesses the US,
+	// but nothing is known to send national numbers with.
+	t.Setenv("LANG", "C.UTF-8")
+	if got := (Settings{}).KnownRegion(); got != "" {
+		t.Errorf("KnownRegion without setting or locale = %q, want none", got)
+	}
+	if got := (Settings{}).EffectiveRegion(); got != "US" {
+		t.Errorf("EffectiveRegion without setting or locale = %q, want US", got)
+	}
+	if got := (Settings{Region: "DE"}).KnownRegion(); got != "DE" {
+		t.Errorf("KnownRegion with a setting = %q", got)
+	}
 }
 
 func TestResolvePaths(t *testing.T) {

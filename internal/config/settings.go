@@ -271,13 +271,20 @@ func regionOf(loc string) string {
 }
 
 // EffectiveRegion is the region to read national numbers in: the setting,
-// else the OS locale, else "US" as libphonenumber does.
+// else the OS locale, else "US" as libphonenumber does. It suits finding
+// numbers in text; what is sent to a phone uses KnownRegion.
 func (s Settings) EffectiveRegion() string {
-	if s.Region != "" {
-		return s.Region
-	}
-	if r := RegionFromLocale(); r != "" {
+	if r := s.KnownRegion(); r != "" {
 		return r
 	}
 	return "US"
+}
+
+// KnownRegion is the setting, else the OS locale's region, else "": a
+// national number sent with a guessed region would dial another country.
+func (s Settings) KnownRegion() string {
+	if s.Region != "" {
+		return s.Region
+	}
+	return RegionFromLocale()
 }

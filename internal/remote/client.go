@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -267,25 +266,15 @@ func Timeout(d time.Duration) CallOption { return func(o *callOpts) { o.timeout 
 // Region reads national numbers ("030 ...") in region.
 func Region(r string) CallOption { return func(o *callOpts) { o.region = r } }
 
-// NormalizeTarget turns a number, a tel: URI or a national number into
-// E.164 when it is one; anything else (a contact name, an MMI code) is
-// sent as typed, and the phone decides.
-func NormalizeTarget(target, region string) string {
-	t := strings.TrimSpace(target)
-	if number.IsMMI(t) {
-		return t
-	}
-	if n, err := number.Parse(t, region); err == nil {
-		return n.E164
-	}
-	return t
-}
-
 // Call asks phone to dial target. It returns once the phone accepted; a
 // refusal is a *RefusedError, an absent phone ErrOffline, no answer
-// ErrTimeout.
+// ErrTimeout. Before anything is sent, number.PrepareTarget decides what
+// goes out: a short code (an emergency or service number) only as typed
+// for a prefill, never in E.164 form, and a national number only when a
+// region is known (the setting, the locale or Region); its errors
+// (*number.ShortCodeError, number.ErrNoRegion) mean nothing was sent.
 func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode protocol.Mode, opts ...CallOption) (*CallHandle, error) {
-	o := callOpts{timeout: DefaultTimeout, region: c.d.Settings.EffectiveRegion()}
+	o := callOpts{timeout: DefaultTimeout, region: c.d.Settings.KnownRegion()}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -293,7 +282,11 @@ func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode 
 	if !ok || peer.Role != device.RolePhone {
 		return nil, fmt.Errorf("call %s: %w", phone.Short(), ErrNotPhone)
 	}
-	req := protocol.NewDial(c.d.Identity.ID, phone, NormalizeTarget(target, o.region), mode, time.Now(), o.timeout)
+	t, err := number.PrepareTarget(target, o.region, mode == protocol.ModePrefill)
+	if err != nil {
+		return nil, fmt.Errorf("call: %w", err)
+	}
+	req := protocol.NewDial(c.d.Identity.ID, phone, t, mode, time.Now(), o.timeout)
 	return c.send(ctx, peer, req, o.timeout)
 }
 

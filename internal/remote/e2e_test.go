@@ -19,6 +19,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
 
@@ -208,7 +209,14 @@ func TestRefusals(t *testing.T) {
 		wantRefused(t, err, protocol.CodePremium, "premium-rate number, not dialled automatically")
 	})
 	t.Run("emergency in call mode", func(t *testing.T) {
+		// Refused on the desktop, before anything is sent ...
 		_, err := w.client.Call(ctx, w.phone.ID, "110", protocol.ModeCall)
+		if !errors.Is(err, number.ErrShortCode) || !strings.Contains(err.Error(), "110 is an emergency number: call it from the phone") {
+			t.Fatalf("call 110: %v, want refused on the desktop", err)
+		}
+		// ... and by the phone, from a desktop that sends it anyway.
+		req := protocol.NewDial(me, w.phone.ID, "110", protocol.ModeCall, time.Now(), 3*time.Second)
+		_, err = w.client.SendDial(ctx, peer, req, 3*time.Second)
 		wantRefused(t, err, protocol.CodeEmergency, "emergency number")
 	})
 	t.Run("contact name", func(t *testing.T) {
