@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // RequestKind is something the core asks the UI to show.
@@ -257,9 +258,13 @@ func (c *Core) do(a Action) {
 	case ActCall:
 		c.dial(a.Number, a.Name, a.Phone)
 	case ActDialText:
+		if sc, ok := number.Short(a.Text, c.region()); ok {
+			c.dial(sc.Digits, a.Name, a.Phone) // prefilled as typed: see safeToAutoDial
+			return
+		}
 		fs := c.findIn(a.Text)
 		if len(fs) == 0 {
-			c.feedback(NoticeSpec{Title: M("notice.no_number")})
+			c.noNumber(a.Text)
 			return
 		}
 		c.dial(fs[0].E164, a.Name, a.Phone)
@@ -296,7 +301,23 @@ func (c *Core) findIn(text string) []Found {
 	if c.find == nil {
 		return nil
 	}
-	return c.find(text, c.settings.Get().EffectiveRegion())
+	return c.find(text, c.region())
+}
+
+// region reads national numbers: the setting or the locale's region, never
+// a guess. With none, "030 1234567" is not read as a number of the US.
+func (c *Core) region() string { return c.settings.Get().KnownRegion() }
+
+// noNumber says why text gave nothing to dial: a national number with no
+// region known says to set the region; anything else, that no number was
+// found.
+func (c *Core) noNumber(text string) {
+	t := strings.TrimSpace(text)
+	if c.region() == "" && number.NeedsRegion(t) {
+		c.feedback(NoticeSpec{Title: M("notice.no_region", "Number", t), Body: M("notice.no_region_body")})
+		return
+	}
+	c.feedback(NoticeSpec{Title: M("notice.no_number")})
 }
 
 func (c *Core) clipboard(ch ClipChange) {
@@ -305,7 +326,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	d := c.gate.Decide(ch, GateContext{
 		Paused:     c.st.Paused,
 		Watch:      s.WatchClipboard,
-		Region:     s.EffectiveRegion(),
+		Region:     s.KnownRegion(),
 		Find:       c.find,
 		CallAtOnce: sel.ID != "" && sel.Online && s.CallAtOnce[sel.ID],
 	})
@@ -343,12 +364,18 @@ func ok(p Phone) bool { return p.ID != "" }
 // whatever "call at once" says: a web page can make the browser open one.
 // Pausing the clipboard watcher does not apply — the user clicked.
 func (c *Core) offerLink(link string) {
-	fs := c.findIn(link)
-	if len(fs) == 0 {
-		c.feedback(NoticeSpec{Title: M("notice.no_number")})
-		return
+	var o Offer
+	if sc, ok := number.Short(link, c.region()); ok {
+		// tel:112 is offered as 112, to be filled in on the phone.
+		o = Offer{Number: sc.Digits, Raw: link, Text: link}
+	} else {
+		fs := c.findIn(link)
+		if len(fs) == 0 {
+			c.noNumber(link)
+			return
+		}
+		o = Offer{Number: fs[0].E164, Raw: fs[0].Raw, Text: link, More: len(fs) - 1, SafeToAutoDial: fs[0].SafeToAutoDial}
 	}
-	o := Offer{Number: fs[0].E164, Raw: fs[0].Raw, Text: link, More: len(fs) - 1, SafeToAutoDial: fs[0].SafeToAutoDial}
 	c.st.Clip = &o
 	c.publish()
 	sel, _ := c.st.Selected()
@@ -523,8 +550,12 @@ func (c *Core) dial(number, name, phoneID string) {
 // safeToAutoDial reports whether the phone may place a call to number
 // without the user confirming on the phone. Targets that are no number
 // (codes) are left to the phone to decide.
-func (c *Core) safeToAutoDial(number string) bool {
-	fs := c.findIn(number)
+// A short code (emergency or service number) is only ever filled in.
+func (c *Core) safeToAutoDial(target string) bool {
+	if _, ok := number.Short(target, c.region()); ok {
+		return false
+	}
+	fs := c.findIn(target)
 	return len(fs) == 0 || fs[0].SafeToAutoDial
 }
 
