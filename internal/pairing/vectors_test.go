@@ -53,6 +53,7 @@ type pairingVectors struct {
 	Checksum     string `json:"checksum"`
 	OfferID      string `json:"offer_id"`
 	Join         Join   `json:"join"`
+	JoinCaps     string `json:"join_caps_bytes"` // caps exactly as sent and signed (the join object above is re-indented)
 	JoinSigned   string `json:"join_signed_hex"`
 	JoinProofHex string `json:"join_proof_hex"`
 	JoinSigHex   string `json:"join_sig_hex"`
@@ -117,6 +118,7 @@ func makeVectors(t *testing.T) pairingVectors {
 		t.Fatal(err)
 	}
 	v.Join = j
+	v.JoinCaps = string(j.Caps)
 	v.JoinSigned = hex.EncodeToString(j.signed(o))
 	v.JoinProofHex, v.JoinSigHex = hex.EncodeToString(j.Proof), hex.EncodeToString(j.Sig)
 	a := MakeAcceptServer(o, d, "Office PC", j, "tls://192.168.1.20:4248")
