@@ -387,8 +387,14 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 	}
 	// A short code (emergency or service number) has no E.164 form: it is
 	// only ever filled in, as its digits, for the phone's own dialer to
-	// route; never called from a request.
-	if sc, ok := number.Short(req.Target, a.cfg.Region); ok {
+	// route; never called from a request. The desktop's region may not be
+	// the phone's, so what is no number here is checked against all regions.
+	n, err := number.Parse(req.Target, a.cfg.Region)
+	sc, short := number.Short(req.Target, a.cfg.Region)
+	if !short && err != nil {
+		sc, short = number.Short(req.Target, "")
+	}
+	if short {
 		switch {
 		case mode == dialer.ModePrefill:
 			return r, sc.Digits, dialer.ModePrefill, false
@@ -397,7 +403,6 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		}
 		return no(refuse(protocol.CodePremium, "%s is a short code (a service number), not dialled automatically; send it with --prefill to confirm on the phone", sc.Digits))
 	}
-	n, err := number.Parse(req.Target, a.cfg.Region)
 	if err != nil {
 		if looksLikeName(req.Target) {
 			return no(refuse(CodeContactName, "%q looks like a contact name; the %s backend cannot look names up, send a number", req.Target, a.cfg.Dialer.Name()))

@@ -47,3 +47,30 @@ func TestShortCodePrefilledAsTyped(t *testing.T) {
 		t.Errorf("dialled %q, want %q", got, want)
 	}
 }
+
+// The desktop's region need not be the phone's: a short code of another
+// region (000 in Australia, sent to a phone set to DE) is still only filled
+// in, as typed, and never called.
+func TestShortCodeOfAnotherRegion(t *testing.T) {
+	s := newPhoneSetup(t)
+	a := s.start(t)
+	ctx := context.Background()
+	send := func(target string, mode protocol.Mode) protocol.Reply {
+		t.Helper()
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, mode, time.Now(), protocol.MaxTTL)
+		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.reply(t, a.Handle(ctx, b, nil))
+	}
+	if r := send("000", protocol.ModePrefill); !r.Accepted || r.Number != "000" {
+		t.Errorf("prefill 000: %+v; want the dialer opened with 000", r)
+	}
+	if r := send("000", protocol.ModeCall); r.Accepted || r.Code != protocol.CodeEmergency {
+		t.Errorf("call 000: %+v; want refused as emergency", r)
+	}
+	if got := s.dialled(t); strings.Join(got, " ") != "000" {
+		t.Errorf("dialled %q, want only the prefilled 000", got)
+	}
+}
