@@ -341,6 +341,11 @@ func (c *Core) clipboard(ch ClipChange) {
 		c.log.Debug("desktop: clipboard ignored", "why", d.Why)
 		c.st.Clip = nil
 		c.publish()
+		// A copied national number would have been offered with a guessed
+		// region; say what is missing instead.
+		if d.Why == WhyNoNumber && s.WatchClipboard && !c.st.Paused && c.region() == "" && number.NeedsRegion(ch.Text) {
+			c.noNumber(ch.Text)
+		}
 		return
 	case CallAtOnce:
 		c.st.Clip = d.Offer

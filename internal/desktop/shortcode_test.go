@@ -51,6 +51,19 @@ func TestCoreNationalNumberWithoutRegion(t *testing.T) {
 			t.Errorf("%q: notice %+v, want one saying to set the region", a.Text, n)
 		}
 	}
+	// A copied national number says so too, where it would have prompted;
+	// other copies say nothing.
+	r.core.Clipboard(ClipChange{Text: "030 1234567"})
+	r.core.Sync()
+	if n := r.notifier.last(); n.Title != "notice.no_region{Number=030 1234567}" {
+		t.Errorf("copied national number: notice %+v, want one saying to set the region", n)
+	}
+	shown := len(r.notifier.titles())
+	r.core.Clipboard(ClipChange{Text: "Order 12345 shipped"})
+	r.core.Sync()
+	if got := len(r.notifier.titles()); got != shown {
+		t.Errorf("a copy without a number showed %q", r.notifier.titles()[shown:])
+	}
 	if got := r.remote.dialed(); len(got) != 0 {
 		t.Fatalf("sent %+v without a region", got)
 	}

@@ -133,8 +133,10 @@ func validShort(d, region string) bool {
 	return phonenumbers.IsValidShortNumberForRegion(pn, region) && !phonenumbers.IsValidNumber(pn)
 }
 
-// NeedsRegion reports whether s is written as a national number: digits
-// without a country code, which only a region can place.
+// NeedsRegion reports whether s is written as a national number: nothing
+// but digits (at least 5) and the punctuation numbers are written with,
+// and no country code, so only a region can place it. Text around a number
+// ("order 12345") is not one.
 func NeedsRegion(s string) bool {
 	if _, err := Parse(s, ""); err == nil {
 		return false
@@ -146,7 +148,17 @@ func NeedsRegion(s string) bool {
 	if dec, err := url.PathUnescape(body); err == nil {
 		body = dec
 	}
-	if strings.ContainsAny(body, "*#") {
+	digits := 0
+	for _, r := range body {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" -./()\u00a0", r):
+		default:
+			return false
+		}
+	}
+	if digits < 5 || digits > 17 {
 		return false
 	}
 	_, err := phonenumbers.Parse(body, "ZZ")

@@ -112,6 +112,18 @@ func TestPrepareTargetNumbers(t *testing.T) {
 	}
 }
 
+func TestNeedsRegion(t *testing.T) {
+	for in, want := range map[string]bool{
+		"030 1234567": true, "(202) 555-0123": true, "tel:030-1234567": true, "0049 30 1234567": true,
+		"+49 30 1234567": false, "Order 12345 shipped": false, "Alice": false, "*#06#": false,
+		"1234": false, "": false, "1-800-FLOWERS": false,
+	} {
+		if got := NeedsRegion(in); got != want {
+			t.Errorf("NeedsRegion(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 // Ordinary numbers are not short codes, whatever the region.
 func TestShortNotNumbers(t *testing.T) {
 	for _, c := range []struct{ in, region string }{
