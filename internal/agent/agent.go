@@ -32,6 +32,7 @@ const (
 	CodeForged      = "forged"       // a box that does not open with the key it names
 	CodeContactName = "contact_name" // a name, and the backend cannot look names up
 	CodeUnknownCall = "unknown_call" // hang-up for a call that is not running
+	CodeAuditFailed = "audit_failed" // the decision could not be logged, so nothing is dialled
 )
 
 // UnknownID is the reply id for a message whose id could not be read (a box
@@ -55,6 +56,7 @@ type Config struct {
 	RatePerMinute int         // dial requests per desktop per minute; 0: 10
 	Prefix        string      // subject prefix; "": "deskdial"
 	AuditPath     string      // the audit log; "": no log (tests only)
+	ClockPath     string      // the clock mark; "": ClockFile next to AuditPath (none without it)
 	Version       string      // deskdial version, for presence
 	OnEntry       func(Entry) // told every decision (the CLI prints them)
 }
@@ -63,14 +65,16 @@ type Config struct {
 type Agent struct {
 	cfg    Config
 	box    *protocol.Box
-	now    func() time.Time
+	now    func() time.Time     // the wall clock: request times are compared with it
+	mono   func() time.Duration // real time since some start, unaffected by clock steps
+	mark   *clockMark
 	aud    *auditLog
 	wg     sync.WaitGroup
 	mu     sync.Mutex
-	seen   map[string]seenEntry      // dial ids until they expire
-	rate   map[device.ID][]time.Time // accepted-for-processing times per desktop
-	live   map[string]liveCall       // dial id -> running call
-	pruned time.Time                 // last sweep of seen
+	seen   map[string]*seenEntry         // dial ids until they expire by the clock mark
+	rate   map[device.ID][]time.Duration // accepted-for-processing times (mono) per desktop
+	live   map[string]liveCall           // dial id -> running call
+	pruned time.Duration                 // mono time of the last sweep of seen
 
 	self      string // this phone's device ID as the wire spells it
 	peersPath string // RegistryDir's peers.json, or ""
@@ -85,12 +89,16 @@ type regStamp struct {
 	size  int64
 }
 
+// seenEntry is a dial id the agent has taken on. It is recorded, under
+// the same lock as the check that it is new, before anything is dialled;
+// done is closed once reply holds the decision, so a copy of the request
+// arriving meanwhile waits for it instead of dialling again.
 type seenEntry struct {
 	expires time.Time
-	kept    time.Time // time.Now() when stored, with its monotonic reading
-	digest  [32]byte
-	reply   protocol.Reply
+	digest  [32]byte // zero for an id read back from the audit log
 	from    device.ID
+	reply   protocol.Reply
+	done    chan struct{}
 }
 
 type liveCall struct {
@@ -102,8 +110,14 @@ type liveCall struct {
 // Option configures New.
 type Option func(*Agent)
 
-// WithClock sets the agent's clock (tests of expiry use it).
+// WithClock sets the agent's wall clock (tests of expiry use it).
 func WithClock(now func() time.Time) Option { return func(a *Agent) { a.now = now } }
+
+// WithClocks sets the agent's wall clock and its monotonic clock (the real
+// time elapsed since some start), for tests that step one and not the other.
+func WithClocks(wall func() time.Time, mono func() time.Duration) Option {
+	return func(a *Agent) { a.now, a.mono = wall, mono }
+}
 
 // New makes an agent.
 func New(cfg Config, opts ...Option) (*Agent, error) {
@@ -116,30 +130,44 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "deskdial"
 	}
+	start := time.Now()
 	a := &Agent{
 		cfg:  cfg,
 		box:  protocol.NewBox(cfg.Identity),
 		now:  time.Now,
-		seen: map[string]seenEntry{},
-		rate: map[device.ID][]time.Time{},
+		mono: func() time.Duration { return time.Since(start) },
+		seen: map[string]*seenEntry{},
+		rate: map[device.ID][]time.Duration{},
 		live: map[string]liveCall{},
 	}
 	for _, o := range opts {
 		o(a)
 	}
+	a.pruned = a.mono()
 	a.self = cfg.Identity.ID.String()
 	if cfg.RegistryDir != "" {
 		a.peersPath = filepath.Join(cfg.RegistryDir, device.PeersFile)
 	}
+	if cfg.ClockPath == "" && cfg.AuditPath != "" {
+		cfg.ClockPath = filepath.Join(filepath.Dir(cfg.AuditPath), ClockFile)
+		a.cfg.ClockPath = cfg.ClockPath
+	}
+	m, err := loadMark(cfg.ClockPath)
+	if err != nil {
+		return nil, err
+	}
+	a.mark = m
 	if cfg.AuditPath != "" {
 		// The replay cache lives in memory; the audit log carries it over
 		// a restart, or a request captured on the relay could be replayed
 		// to a restarted agent while still valid and dial again.
 		if err := a.restoreSeen(cfg.AuditPath); err != nil {
+			_ = m.close()
 			return nil, err
 		}
 		l, err := openAudit(cfg.AuditPath)
 		if err != nil {
+			_ = m.close()
 			return nil, err
 		}
 		a.aud = l
@@ -147,13 +175,20 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 	return a, nil
 }
 
-// restoreSeen fills the replay cache with the ids the audit log shows were
-// decided within replayWindow. Their digests are unknown, so any request
-// reusing one, even the desktop's own retry, is refused as replayed: a
-// retry across a restart is rare, a second dial is not acceptable.
+// restoreSeen takes the clock mark on from the audit log (in case the
+// mark's file lost its last update) and fills the replay cache with the
+// ids the log holds whose requests have not expired by the mark. Their
+// digests are unknown, so any request reusing one, even the desktop's own
+// retry, is refused as replayed: a retry across a restart is rare, a
+// second dial is not acceptable.
 func (a *Agent) restoreSeen(path string) error {
-	now := a.now()
-	entries, err := recentDials(path, now.Add(-replayWindow))
+	last, err := lastMark(path)
+	if err != nil {
+		return err
+	}
+	a.mark.advance(last)
+	mark := a.mark.advance(a.now())
+	entries, err := recentDials(path, mark.Add(-replayWindow))
 	if err != nil {
 		return err
 	}
@@ -161,8 +196,19 @@ func (a *Agent) restoreSeen(path string) error {
 		if _, ok := a.seen[e.ID]; ok {
 			continue // newest first: keep the latest decision
 		}
+		// A line from before the mark was logged has no expiry: keep it
+		// for as long as a request can be valid after it was decided.
+		expires := e.Time.Add(replayWindow)
+		if e.Expires > 0 {
+			expires = time.UnixMilli(e.Expires)
+		}
+		if expires.Before(mark) {
+			continue // expired for good, refused as such
+		}
 		from, _ := device.ParseID(e.From)
-		a.seen[e.ID] = seenEntry{expires: e.Time.Add(replayWindow), kept: time.Now(), from: from,
+		done := make(chan struct{})
+		close(done)
+		a.seen[e.ID] = &seenEntry{expires: expires, from: from, done: done,
 			reply: protocol.Refuse(e.ID, protocol.CodeReplayed, "a request with this id was already handled")}
 	}
 	return nil
@@ -198,13 +244,16 @@ func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
 }
 
 // Close waits for the calls being followed to end (their contexts end with
-// Serve's) and closes the audit log.
+// Serve's), saves the clock mark and closes the audit log.
 func (a *Agent) Close() error {
 	a.wg.Wait()
+	merr := a.mark.close()
 	if a.aud != nil {
-		return a.aud.close()
+		if err := a.aud.close(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return merr
 }
 
 // refusal is a decision not to dial, with a code and a reason for people.
@@ -287,10 +336,10 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 		a.audit(e)
 		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender), nil
 	}
-	e.ID, e.Target, e.Mode = req.ID, req.Target, string(req.Mode)
-	digest := requestDigest(req)
-	reply, dialNum, mode, dup := a.decide(req, digest, peer, from, known)
-	if dup {
+	e.ID, e.Target, e.Mode, e.Expires = req.ID, req.Target, string(req.Mode), req.ExpiresAt
+	d := a.decide(ctx, req, requestDigest(req), peer, from, known)
+	reply := d.reply
+	if d.dup {
 		e.Decision = "duplicate"
 		e.Code, e.Reason, e.Number = reply.Code, reply.Reason, reply.Number
 		a.audit(e)
@@ -298,9 +347,21 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	}
 	var follow func()
 	if reply.Code == "" {
-		reply, follow = a.dial(ctx, req, peer, dialNum, mode, pub)
+		// The id goes into the log before anything is dialled: replay
+		// protection across a restart is rebuilt from the log, so a
+		// request that cannot be logged is not dialled (fail closed).
+		pre := e
+		pre.Decision, pre.Number = "dialling", d.number
+		if err := a.record(pre); err != nil {
+			reply.Code = CodeAuditFailed
+			reply.Reason = fmt.Sprintf("nothing was dialled: this phone cannot write its audit log (is its storage full or read-only?): %v", err)
+		} else {
+			reply, follow = a.dial(ctx, req, peer, d.number, d.mode, pub)
+		}
 	}
-	a.remember(req, digest, peer.ID, reply)
+	if d.slot != nil {
+		a.complete(d.slot, reply)
+	}
 	e.Decision = "accepted"
 	if !reply.Accepted {
 		e.Decision = "refused"
@@ -310,14 +371,25 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	return a.seal(reply, sender), follow
 }
 
-// decide applies the policy. It returns a reply with Code set for a
-// refusal, or an empty code with the number and mode to dial; dup is true
-// for a retry of a request already handled (its earlier reply is returned).
-func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Peer, from string, known bool) (protocol.Reply, string, dialer.Mode, bool) {
-	r := protocol.Reply{V: protocol.Version, ID: req.ID}
-	no := func(x *refusal) (protocol.Reply, string, dialer.Mode, bool) {
-		r.Code, r.Reason = x.code, x.reason
-		return r, "", "", false
+// decision is what decide makes of a request.
+type decision struct {
+	reply  protocol.Reply // Code set for a refusal
+	number string         // what to dial, when reply.Code is ""
+	mode   dialer.Mode
+	dup    bool       // a copy of a request already handled: reply is the earlier answer
+	slot   *seenEntry // the id's place in the replay cache, to complete with the reply
+}
+
+// decide applies the policy. It returns a refusal, or an empty code with
+// the number and mode to dial. Once a request has passed the checks of who
+// sent it and when, its id is claimed in the replay cache in the same
+// critical section as the check that it is new, so two copies handled at
+// once (two servers feeding one phone) cannot both get past it.
+func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32]byte, peer device.Peer, from string, known bool) decision {
+	d := decision{reply: protocol.Reply{V: protocol.Version, ID: req.ID}}
+	no := func(x *refusal) decision {
+		d.reply.Code, d.reply.Reason = x.code, x.reason
+		return d
 	}
 	if !known || peer.Role != device.RoleDesktop {
 		return no(refuse(protocol.CodeUnknownSender, "this phone is not paired with the sending desktop"))
@@ -329,28 +401,54 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		return no(refuse(protocol.CodeWrongRecipient, "the request is for another phone"))
 	}
 	now := a.now()
-	if err := req.CheckTime(now); err != nil {
-		if errors.Is(err, protocol.ErrNotYetValid) {
-			return no(refuse(protocol.CodeNotYetValid, "the request was issued %s in this phone's future; the clocks differ too much",
-				time.UnixMilli(req.IssuedAt).Sub(now).Round(time.Second)))
-		}
+	mark := a.mark.advance(now)
+	if now.After(req.Expires()) {
 		return no(refuse(protocol.CodeExpired, "the request expired %s ago, nothing was dialled (check both clocks if this repeats)",
 			now.Sub(req.Expires()).Round(time.Millisecond)))
 	}
+	// The clock mark is the latest time this phone's clock has shown: a
+	// request expired by it, or issued longer than the allowed skew
+	// before it, is not current whatever the clock says now (it was set
+	// back). Such requests are refused for good, so the replay cache
+	// need not keep them.
+	if mark.After(req.Expires()) || time.UnixMilli(req.IssuedAt).Before(mark.Add(-protocol.MaxSkew)) {
+		return no(refuse(protocol.CodeExpired, "the request was issued at %s, before this phone's clock last read %s; nothing was dialled (was the phone's clock set back?)",
+			time.UnixMilli(req.IssuedAt).UTC().Format(time.RFC3339), mark.UTC().Format(time.RFC3339)))
+	}
 	a.mu.Lock()
-	a.pruneLocked(now)
+	a.pruneLocked(mark)
 	if s, ok := a.seen[req.ID]; ok {
 		a.mu.Unlock()
-		if s.digest == digest && s.from == peer.ID {
-			return s.reply, "", "", true // the sender's retry: same answer, no second dial
+		if s.digest != digest || s.from != peer.ID {
+			return no(refuse(protocol.CodeReplayed, "a request with this id was already handled"))
 		}
-		return no(refuse(protocol.CodeReplayed, "a request with this id was already handled"))
+		// The sender's retry, or a second copy: the same answer, no
+		// second dial. A copy arriving while the first is being decided
+		// waits for its answer.
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return no(refuse(protocol.CodeReplayed, "a request with this id is being handled"))
+		}
+		d.reply, d.dup = s.reply, true
+		return d
 	}
-	// Rate limit per desktop over a sliding minute: the times are in
-	// order, so drop the old ones from the front.
+	d.slot = &seenEntry{expires: req.Expires(), digest: digest, from: peer.ID, done: make(chan struct{})}
+	a.seen[req.ID] = d.slot
+	a.mu.Unlock()
+
+	if err := req.CheckTime(now); errors.Is(err, protocol.ErrNotYetValid) {
+		return no(refuse(protocol.CodeNotYetValid, "the request was issued %s in this phone's future; the clocks differ too much",
+			time.UnixMilli(req.IssuedAt).Sub(now).Round(time.Second)))
+	}
+
+	// Rate limit per desktop over a sliding minute of real time: the
+	// times are in order, so drop the old ones from the front.
+	a.mu.Lock()
+	mono := a.mono()
 	win := a.rate[peer.ID]
 	i := 0
-	for i < len(win) && now.Sub(win[i]) >= time.Minute {
+	for i < len(win) && mono-win[i] >= time.Minute {
 		i++
 	}
 	win = win[i:]
@@ -359,7 +457,7 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		a.mu.Unlock()
 		return no(refuse(protocol.CodeRateLimited, "more than %d requests a minute from this desktop", a.cfg.RatePerMinute))
 	}
-	a.rate[peer.ID] = append(win, now)
+	a.rate[peer.ID] = append(win, mono)
 	a.mu.Unlock()
 
 	mode := dialer.ModeCall
@@ -378,7 +476,8 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 		if !ok {
 			return no(refuse(protocol.CodeMMI, "%q is not a USSD/MMI code this phone fills in (digits, * and #, at most %d)", req.Target, maxMMI))
 		}
-		return r, code, dialer.ModePrefill, false // prefill only: the user presses call
+		d.number, d.mode = code, dialer.ModePrefill // prefill only: the user presses call
+		return d
 	}
 	// A backend that can only open the dialer never places a call, so the
 	// request is a prefill whatever was asked; the reply says so.
@@ -397,7 +496,8 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 	if short {
 		switch {
 		case mode == dialer.ModePrefill:
-			return r, sc.Digits, dialer.ModePrefill, false
+			d.number, d.mode = sc.Digits, dialer.ModePrefill
+			return d
 		case sc.Emergency:
 			return no(refuse(protocol.CodeEmergency, "%s is an emergency number, not dialled automatically; call it from the phone", sc.Digits))
 		}
@@ -419,7 +519,8 @@ func (a *Agent) decide(req protocol.DialRequest, digest [32]byte, peer device.Pe
 			return no(refuse(protocol.CodePremium, "%s number, not dialled automatically; send with --prefill to confirm on the phone", n.Type))
 		}
 	}
-	return r, n.E164, mode, false
+	d.number, d.mode = n.E164, mode
+	return d
 }
 
 // maxMMI is the longest code handed to a dialer; a reply's number is
@@ -595,27 +696,29 @@ func requestDigest(req protocol.DialRequest) [32]byte {
 		strconv.FormatInt(req.IssuedAt, 10) + "\x00" + strconv.FormatInt(req.ExpiresAt, 10)))
 }
 
-func (a *Agent) remember(req protocol.DialRequest, digest [32]byte, from device.ID, reply protocol.Reply) {
+// complete gives a claimed id its answer, for copies of the request that
+// arrive later or are waiting.
+func (a *Agent) complete(slot *seenEntry, reply protocol.Reply) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.seen[req.ID] = seenEntry{expires: time.UnixMilli(req.ExpiresAt), kept: time.Now(), digest: digest, reply: reply, from: from}
+	slot.reply = reply
+	a.mu.Unlock()
+	close(slot.done)
 }
 
-// pruneLocked forgets ids whose requests expired: an expired request is
-// refused as expired anyway, so the replay cache needs nothing older. An id
-// is also kept for replayWindow of real time: a wall clock that is set
-// back (NTP, the network's time) would otherwise bring a forgotten request
-// back inside its window, and a replay of it would dial.
-func (a *Agent) pruneLocked(now time.Time) {
-	// Sweep at most once a second: the map holds at most a minute of
-	// requests, and a sweep per request would cost more than the rest of
-	// the policy.
-	if now.Sub(a.pruned) < time.Second {
+// pruneLocked forgets ids whose requests expired by the clock mark: those
+// are refused as expired whatever the wall clock is set to later, so the
+// replay cache needs nothing older.
+func (a *Agent) pruneLocked(mark time.Time) {
+	// Sweep at most once a second of real time: the map holds at most a
+	// minute or two of requests, and a sweep per request would cost more
+	// than the rest of the policy.
+	mono := a.mono()
+	if mono-a.pruned < time.Second {
 		return
 	}
-	a.pruned = now
+	a.pruned = mono
 	for id, s := range a.seen {
-		if now.After(s.expires) && time.Since(s.kept) >= replayWindow {
+		if mark.After(s.expires) {
 			delete(a.seen, id)
 		}
 	}
@@ -629,18 +732,26 @@ func (a *Agent) seal(r protocol.Reply, peerCurve string) []byte {
 	return b
 }
 
+// audit logs a decision and tells OnEntry. A decision that cannot be
+// logged is still told: it dialled nothing (see record).
 func (a *Agent) audit(e Entry) {
-	if a.aud == nil {
-		if a.cfg.OnEntry != nil {
-			a.cfg.OnEntry(e)
-		}
-		return
-	}
 	e.Time = a.now().UTC()
-	_ = a.aud.write(e)
+	_ = a.record(e)
 	if a.cfg.OnEntry != nil {
 		a.cfg.OnEntry(e)
 	}
+}
+
+// record writes e to the audit log with the clock mark.
+func (a *Agent) record(e Entry) error {
+	if a.aud == nil {
+		return nil
+	}
+	if e.Time.IsZero() {
+		e.Time = a.now().UTC()
+	}
+	e.Mark = a.mark.advance(e.Time).UnixMilli()
+	return a.aud.write(e)
 }
 
 // reloadRegistry picks up pairings and unpairings made by another process

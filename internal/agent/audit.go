@@ -25,10 +25,24 @@ type Entry struct {
 	FromName string    `json:"from_name,omitempty"` // its paired name
 	Target   string    `json:"target,omitempty"`
 	Mode     string    `json:"mode,omitempty"`
-	Decision string    `json:"decision"` // accepted, refused, duplicate
+	Decision string    `json:"decision"` // dialling (logged before the dial), accepted, refused, duplicate
 	Code     string    `json:"code,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
-	Number   string    `json:"number,omitempty"` // what was handed to the dialer
+	Number   string    `json:"number,omitempty"`     // what was handed to the dialer
+	Expires  int64     `json:"expires_at,omitempty"` // the request's expires_at, Unix ms
+	// Mark is the clock mark when the line was written (Unix ms): the
+	// latest time the phone's clock had shown. Unlike Time it never goes
+	// backwards from one line to the next.
+	Mark int64 `json:"clock_mark,omitempty"`
+}
+
+// order is what lines are ordered by: the clock mark, or the time for a
+// line written before the mark was logged.
+func (e Entry) order() time.Time {
+	if e.Mark > 0 {
+		return time.UnixMilli(e.Mark)
+	}
+	return e.Time
 }
 
 // auditLog appends JSON lines to a private file. The file is kept open and
@@ -57,7 +71,7 @@ func openAudit(path string) (*auditLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agent: open audit log: %w", err)
 	}
-	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
 		// An older file with loose permissions: tighten, it names numbers.
 		_ = f.Chmod(0o600)
 	}
@@ -127,32 +141,60 @@ func (l *auditLog) close() error {
 
 // replayWindow bounds how long a request may still be valid after the phone
 // logged its decision: it may be issued up to MaxSkew ahead of the phone's
-// clock and is valid for at most MaxTTL from then.
+// clock and is valid for at most MaxTTL from then. A line whose clock mark
+// is older than the current mark by more than this holds no request that
+// could still pass the checks.
 const replayWindow = protocol.MaxTTL + protocol.MaxSkew
 
 // auditChunk is how much of the audit log is read at a time, from its end.
 const auditChunk = 64 << 10
 
+// lastMark returns the latest clock mark (or time) the audit log at path
+// holds: that of its last line that parses. A missing log holds none.
+func lastMark(path string) (time.Time, error) {
+	var last time.Time
+	err := readBack(path, func(e Entry) bool {
+		last = e.order()
+		return false
+	})
+	return last, err
+}
+
 // recentDials returns the dial decisions with a message id that the audit
-// log at path holds from since on, newest first. Lines are appended in time
-// order, so reading goes backwards from the end and stops at the first
-// older line: a long log costs no more than its last minutes. Lines that do
-// not parse (a torn last line after a power loss) are skipped. A missing
-// log holds nothing.
+// log at path holds from since on (by their clock mark), newest first.
+// Lines are appended in the mark's order, so reading goes backwards from
+// the end and stops at the first older line: a long log costs no more than
+// its last minutes. Lines that do not parse (a torn last line after a
+// power loss) are skipped. A missing log holds nothing.
 func recentDials(path string, since time.Time) ([]Entry, error) {
+	var out []Entry
+	err := readBack(path, func(e Entry) bool {
+		if e.order().Before(since) {
+			return false
+		}
+		if e.Kind == "dial" && e.ID != "" {
+			out = append(out, e)
+		}
+		return true
+	})
+	return out, err
+}
+
+// readBack calls fn with the entries of the audit log at path, last first,
+// while fn returns true.
+func readBack(path string, fn func(Entry) bool) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("agent: read audit log: %w", err)
+		return fmt.Errorf("agent: read audit log: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("agent: read audit log: %w", err)
+		return fmt.Errorf("agent: read audit log: %w", err)
 	}
-	var out []Entry
 	var rest []byte // the start of a line whose beginning is not read yet
 	for off := fi.Size(); off > 0; {
 		n := int64(auditChunk)
@@ -162,7 +204,7 @@ func recentDials(path string, since time.Time) ([]Entry, error) {
 		off -= n
 		buf := make([]byte, n, n+int64(len(rest)))
 		if _, err := f.ReadAt(buf, off); err != nil {
-			return nil, fmt.Errorf("agent: read audit log: %w", err)
+			return fmt.Errorf("agent: read audit log: %w", err)
 		}
 		buf = append(buf, rest...)
 		first := 0
@@ -181,13 +223,10 @@ func recentDials(path string, since time.Time) ([]Entry, error) {
 			if json.Unmarshal(lines[i], &e) != nil || e.Time.IsZero() {
 				continue
 			}
-			if e.Time.Before(since) {
-				return out, nil
-			}
-			if e.Kind == "dial" && e.ID != "" {
-				out = append(out, e)
+			if !fn(e) {
+				return nil
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
