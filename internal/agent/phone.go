@@ -125,6 +125,7 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 		}
 	}
 	peer := o.Peer(time.Now())
+	peer.Pairing = o.OfferID() // the desktop stores the same
 	// Keep every address of the offer, the one that worked first.
 	servers := []string{}
 	if acc.Server != "" {
@@ -307,8 +308,25 @@ func (s signer) PublicKey() string                 { return s.id.SignPub }
 func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }
 
 // CodeUnpaired is the code of the notice a phone sends a desktop it has
-// forgotten: a sealed protocol.Reply on the desktop's status subject.
+// forgotten: a sealed protocol.Reply on the desktop's status subject whose
+// id is the pairing it ends (device.Peer.Pairing; UnknownID for a pairing
+// made before pairings had ids).
 const CodeUnpaired = "unpaired"
+
+// UnpairedNotice is the notice NotifyUnpaired sends desk. It is sealed by
+// this phone's key, so nobody else can make one, and it names the pairing
+// it ends, so a copy kept by the relay cannot end a later pairing.
+func UnpairedNotice(id *device.Identity, desk device.Peer) ([]byte, error) {
+	pairing := desk.Pairing
+	if pairing == "" {
+		pairing = UnknownID
+	}
+	b, err := protocol.NewBox(id).Seal(protocol.KindReply, protocol.Refuse(pairing, CodeUnpaired, "the phone was unpaired from this desktop"), desk.CurvePub)
+	if err != nil {
+		return nil, fmt.Errorf("seal the unpaired notice: %w", err)
+	}
+	return b, nil
+}
 
 // NotifyUnpaired tells a desktop that this phone forgot it, so the desktop
 // forgets the phone too and closes its server login. The notice is sealed
@@ -330,7 +348,7 @@ func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, 
 		return fmt.Errorf("tell %s: %w", desk.Name, err)
 	}
 	defer conn.Close()
-	b, err := protocol.NewBox(id).Seal(protocol.KindReply, protocol.Refuse(UnknownID, CodeUnpaired, "the phone was unpaired from this desktop"), desk.CurvePub)
+	b, err := UnpairedNotice(id, desk)
 	if err != nil {
 		return fmt.Errorf("tell %s: %w", desk.Name, err)
 	}

@@ -55,6 +55,12 @@ type Peer struct {
 	Caps     json.RawMessage `json:"caps,omitempty"`
 	Server   string          `json:"server,omitempty"`  // the desktop's server, as learned at pairing
 	CertFP   string          `json:"cert_fp,omitempty"` // SHA-256 of the server's TLS certificate, hex
+	// Pairing names the pairing that added the device: the id of the
+	// offer it went through (16 hex digits), the same on both sides and
+	// new each time. A notice about the pairing (the phone unpaired) names
+	// it, so a notice kept from an earlier pairing is told apart. Empty
+	// for devices paired before it was stored.
+	Pairing string `json:"pairing,omitempty"`
 }
 
 // Validate checks that the peer's ID belongs to its signing key, its keys
@@ -76,7 +82,26 @@ func (p Peer) Validate() error {
 	if err := ValidateName(p.Name); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadPeer, err)
 	}
+	if !validPairing(p.Pairing) {
+		return fmt.Errorf("%w: bad pairing id %q", ErrBadPeer, p.Pairing)
+	}
 	return nil
+}
+
+// validPairing: empty, or 16 lower-case hex digits.
+func validPairing(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateName checks a device name: 1 to MaxNameLen printable characters.

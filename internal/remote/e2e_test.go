@@ -532,3 +532,44 @@ func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
 		t.Fatalf("%d more statuses reached the call", len(ch))
 	}
 }
+
+// A relay that kept the "unpaired" notice a phone sent replays it after the
+// phone paired with the desktop again: the desktop must keep the phone. A
+// notice of the current pairing still unpairs it.
+func TestReplayedUnpairNoticeAfterRepairingKeepsThePhone(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	desk := w.preg.List()[0]
+	captured, err := agent.UnpairedNotice(w.phone, desk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := w.client.Service()
+	svc.handleStatus(bus.Msg{Data: captured}) // the phone unpairs: delivered once
+	_ = w.desk.Registry.Reload()
+	if _, ok := w.desk.Registry.Get(w.phone.ID); ok {
+		t.Fatal("the desktop kept the phone after its notice")
+	}
+	if err := w.preg.Remove(desk.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	w.pairWith(ctx, w.client) // paired again, a new pairing
+	svc.handleStatus(bus.Msg{Data: captured})
+	_ = w.desk.Registry.Reload()
+	if _, ok := w.desk.Registry.Get(w.phone.ID); !ok {
+		t.Fatal("a replayed notice of the old pairing made the desktop forget the phone")
+	}
+	w.waitOnline(w.client, true)
+
+	desk = w.preg.List()[0]
+	current, err := agent.UnpairedNotice(w.phone, desk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.handleStatus(bus.Msg{Data: current})
+	_ = w.desk.Registry.Reload()
+	if _, ok := w.desk.Registry.Get(w.phone.ID); ok {
+		t.Fatal("the notice of the current pairing did not unpair the phone")
+	}
+}

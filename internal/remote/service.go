@@ -67,6 +67,16 @@ func OnUnpair(fn func(device.Peer)) ServiceOption {
 // the desktop does not import it).
 const codeUnpaired = "unpaired"
 
+// noticePairing is the id an unpaired notice for p's current pairing
+// carries: its pairing id, or protocol.UnknownID for a phone paired before
+// pairings had ids (as phones of that time send).
+func noticePairing(p device.Peer) string {
+	if p.Pairing == "" {
+		return protocol.UnknownID
+	}
+	return p.Pairing
+}
+
 // NoRunFile keeps the service from announcing itself in the run file: for
 // a service that lives only as long as one command.
 func NoRunFile() ServiceOption { return func(s *Service) { s.noRun = true } }
@@ -280,6 +290,7 @@ func (s *Service) handleJoin(m bus.Msg) {
 		return
 	}
 	_ = dropOffer(s.d.Paths.Config, offer.OfferID())
+	peer.Pairing = offer.OfferID() // the phone stores the same
 	if err := s.d.Registry.Add(peer); err != nil {
 		refuse("pair_failed", fmt.Errorf("store the phone: %w", err))
 		return
@@ -315,8 +326,10 @@ func (s *Service) handleStatus(m bus.Msg) {
 	}
 	if kind == protocol.KindReply {
 		// A phone that was unpaired on its side says so, sealed with its
-		// own key: forget it and close its login.
-		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == codeUnpaired {
+		// own key: forget it and close its login. The notice names the
+		// pairing it ends; one of an earlier pairing (kept and replayed by
+		// a relay after the phone paired again) is ignored.
+		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == codeUnpaired && rep.ID == noticePairing(peer) {
 			if s.d.Registry.Remove(peer.ID) == nil {
 				s.box.Forget(peer.CurvePub)
 				_ = s.Reload()
