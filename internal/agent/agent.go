@@ -175,18 +175,15 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 	return a, nil
 }
 
-// restoreSeen takes the clock mark on from the audit log (in case the
-// mark's file lost its last update) and fills the replay cache with the
-// ids the log holds whose requests have not expired by the mark. Their
-// digests are unknown, so any request reusing one, even the desktop's own
-// retry, is refused as replayed: a retry across a restart is rare, a
-// second dial is not acceptable.
+// restoreSeen fills the replay cache with the ids the audit log holds
+// whose requests have not expired by the clock mark. Every id is logged
+// before it is dialled, with its expiry, so this holds even if the saved
+// mark lags behind (a crash before it was saved) or was deleted: a lower
+// mark only means more ids are read back. Their digests are unknown, so
+// any request reusing one, even the desktop's own retry, is refused as
+// replayed: a retry across a restart is rare, a second dial is not
+// acceptable.
 func (a *Agent) restoreSeen(path string) error {
-	last, err := lastMark(path)
-	if err != nil {
-		return err
-	}
-	a.mark.advance(last)
 	mark := a.mark.advance(a.now())
 	entries, err := recentDials(path, mark.Add(-replayWindow))
 	if err != nil {
@@ -412,8 +409,9 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 	// back). Such requests are refused for good, so the replay cache
 	// need not keep them.
 	if mark.After(req.Expires()) || time.UnixMilli(req.IssuedAt).Before(mark.Add(-protocol.MaxSkew)) {
-		return no(refuse(protocol.CodeExpired, "the request was issued at %s, before this phone's clock last read %s; nothing was dialled (was the phone's clock set back?)",
-			time.UnixMilli(req.IssuedAt).UTC().Format(time.RFC3339), mark.UTC().Format(time.RFC3339)))
+		return no(refuse(protocol.CodeExpired, "the request was issued at %s, before this phone's clock last read %s; nothing was dialled "+
+			"(if the phone's clock was wrong then, stop deskdial phone there and delete %s in its data directory)",
+			time.UnixMilli(req.IssuedAt).UTC().Format(time.RFC3339), mark.UTC().Format(time.RFC3339), ClockFile))
 	}
 	a.mu.Lock()
 	a.pruneLocked(mark)
@@ -671,8 +669,12 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	if h.To != a.self {
 		return fail(protocol.CodeWrongRecipient, "the request is for another phone")
 	}
-	if err := h.CheckTime(a.now()); err != nil {
+	now := a.now()
+	if err := h.CheckTime(now); err != nil {
 		return fail(protocol.RefusalCode(err), "the hang-up request is out of its time window")
+	}
+	if a.mark.advance(now).After(time.UnixMilli(h.ExpiresAt)) {
+		return fail(protocol.CodeExpired, "the hang-up request expired by an earlier reading of this phone's clock")
 	}
 	a.mu.Lock()
 	lc, ok := a.live[h.CallID]

@@ -149,17 +149,6 @@ const replayWindow = protocol.MaxTTL + protocol.MaxSkew
 // auditChunk is how much of the audit log is read at a time, from its end.
 const auditChunk = 64 << 10
 
-// lastMark returns the latest clock mark (or time) the audit log at path
-// holds: that of its last line that parses. A missing log holds none.
-func lastMark(path string) (time.Time, error) {
-	var last time.Time
-	err := readBack(path, func(e Entry) bool {
-		last = e.order()
-		return false
-	})
-	return last, err
-}
-
 // recentDials returns the dial decisions with a message id that the audit
 // log at path holds from since on (by their clock mark), newest first.
 // Lines are appended in the mark's order, so reading goes backwards from

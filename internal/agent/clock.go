@@ -25,8 +25,10 @@ var ErrClockMark = errors.New("agent: unreadable clock mark")
 // back (NTP or NITZ steps, a spoofed time source).
 //
 // The mark is saved in the background, at most once per saveEvery, and on
-// close; the audit log carries the mark of every decision as well, so a
-// mark lost to a crash is taken back from the log.
+// close. A saved mark that lags behind (a crash) or is gone (deleted to
+// recover from a clock that was far ahead) weakens nothing: the ids read
+// back from the audit log are those not expired by the mark, so a lower
+// mark reads back more of them.
 type clockMark struct {
 	path  string // "": not saved
 	mu    sync.Mutex

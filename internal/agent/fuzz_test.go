@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -65,3 +67,29 @@ func FuzzHandle(f *testing.F) {
 type rawJSON []byte
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
+
+// FuzzLoadMark: whatever the clock mark's file holds, loading it either
+// gives a mark after the epoch or refuses with ErrClockMark.
+func FuzzLoadMark(f *testing.F) {
+	f.Add([]byte(`{"mark":1767225600000}`))
+	f.Add([]byte(`{"mark":-1}`))
+	f.Add([]byte(`{"mark":"x"}`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), ClockFile)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m, err := loadMark(path)
+		if err != nil {
+			if !errors.Is(err, ErrClockMark) {
+				t.Fatalf("loadMark = %v, want ErrClockMark", err)
+			}
+			return
+		}
+		defer m.close()
+		if !m.get().After(time.UnixMilli(0)) {
+			t.Fatalf("mark %v from %q", m.get(), data)
+		}
+	})
+}
