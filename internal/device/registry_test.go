@@ -101,6 +101,9 @@ func TestRegistryRefusesBadPeers(t *testing.T) {
 		"control in name":   func(p *Peer) { p.Name = "Pi\x07xel" },
 		"long name":         func(p *Peer) { p.Name = strings.Repeat("x", MaxNameLen+1) },
 		"padded name":       func(p *Peer) { p.Name = " Pixel" },
+		"short pairing":     func(p *Peer) { p.Pairing = "0123abcd" },
+		"upper-case hex":    func(p *Peer) { p.Pairing = "0123456789ABCDEF" },
+		"escape in pairing": func(p *Peer) { p.Pairing = "0123456789abcd\x1b[" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
