@@ -408,10 +408,15 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 	// before it, is not current whatever the clock says now (it was set
 	// back). Such requests are refused for good, so the replay cache
 	// need not keep them.
-	if mark.After(req.Expires()) || time.UnixMilli(req.IssuedAt).Before(mark.Add(-protocol.MaxSkew)) {
+	issued := time.UnixMilli(req.IssuedAt)
+	if !mark.After(now) && issued.Before(now.Add(-protocol.MaxSkew)) {
+		return no(refuse(protocol.CodeExpired, "the request was issued %s ago, more than the %s allowed; nothing was dialled (check both clocks if this repeats)",
+			now.Sub(issued).Round(time.Second), protocol.MaxSkew))
+	}
+	if mark.After(req.Expires()) || issued.Before(mark.Add(-protocol.MaxSkew)) {
 		return no(refuse(protocol.CodeExpired, "the request was issued at %s, before this phone's clock last read %s; nothing was dialled "+
 			"(if the phone's clock was wrong then, stop deskdial phone there and delete %s in its data directory)",
-			time.UnixMilli(req.IssuedAt).UTC().Format(time.RFC3339), mark.UTC().Format(time.RFC3339), ClockFile))
+			issued.UTC().Format(time.RFC3339), mark.UTC().Format(time.RFC3339), ClockFile))
 	}
 	a.mu.Lock()
 	a.pruneLocked(mark)
