@@ -277,6 +277,7 @@ func mapErr(err error) error {
 // Msg is one received message.
 type Msg struct {
 	Subject string
+	Reply   string // where the sender wants the answer; "" if none
 	Data    []byte
 	respond func([]byte) error
 }
@@ -309,7 +310,7 @@ func (s *Subscription) Stop() error {
 // ends or the subscription is stopped.
 func (c *Conn) Subscribe(ctx context.Context, subject string, fn func(Msg)) (*Subscription, error) {
 	sub, err := c.nc.Subscribe(subject, func(m *nats.Msg) {
-		msg := Msg{Subject: m.Subject, Data: m.Data}
+		msg := Msg{Subject: m.Subject, Reply: m.Reply, Data: m.Data}
 		if m.Reply != "" {
 			msg.respond = m.Respond
 		}

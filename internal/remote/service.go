@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ type Service struct {
 	onStatus []func(StatusEvent)
 	onUnpair []func(device.Peer)
 	noRun    bool
+
+	refusals limiter // refused joins answered, so a flood cannot make the desktop publish
 
 	ready chan struct{}
 	mu    sync.Mutex
@@ -266,7 +269,14 @@ func (s *Service) handleJoin(m bus.Msg) {
 	if err != nil || kind != protocol.KindPairJoin {
 		return // not a join we can answer to anyone in particular
 	}
+	// Only a pairing inbox is answered: the sender names the reply
+	// subject, and the desktop's login may publish to phones' dial
+	// subjects and its own control subjects.
+	replyOK := pairInbox(m.Reply)
 	refuse := func(code string, err error) {
+		if !replyOK || !s.refusals.allow(time.Now()) {
+			return
+		}
 		if b, serr := s.box.Seal(protocol.KindReply, protocol.Refuse("pair", code, err.Error()), sender); serr == nil {
 			_ = m.Respond(b)
 		}
@@ -274,6 +284,13 @@ func (s *Service) handleJoin(m bus.Msg) {
 	j, err := pairing.DecodeJoin(plain)
 	if err != nil {
 		refuse(protocol.CodeMalformed, err)
+		return
+	}
+	// A phone that pairs with credentials of its own (a hosted server
+	// without a pairing login) waits on its own inbox: answerable when
+	// the join is sealed by its key and names it.
+	replyOK = replyOK || ownInbox(m.Reply, j, sender)
+	if !replyOK {
 		return
 	}
 	s.loadOffers()
@@ -313,6 +330,72 @@ func (s *Service) handleJoin(m bus.Msg) {
 	for _, fn := range s.onPair {
 		fn(PairEvent{Phone: peer, OfferID: offer.OfferID()})
 	}
+}
+
+// maxReply is the longest reply subject answered; nats.go's inboxes are
+// well under it.
+const maxReply = 200
+
+// pairInbox reports whether reply is a plain subject under the pairing
+// login's inbox prefix: the only subjects that login may read.
+func pairInbox(reply string) bool {
+	return underInbox(reply, bus.PairInboxPrefix)
+}
+
+// ownInbox reports whether reply is in the inbox of the phone the join
+// names, and the join is that phone's: sealed by the curve key it names,
+// with an ID that is its signing key's.
+func ownInbox(reply string, j pairing.Join, sender string) bool {
+	if j.CurvePub != sender {
+		return false
+	}
+	id, err := device.IDFromKey(j.SignPub)
+	if err != nil || id.String() != j.PhoneID {
+		return false
+	}
+	return underInbox(reply, bus.InboxPrefix(j.PhoneID))
+}
+
+// underInbox reports whether subject is prefix.<tokens>, without
+// wildcards, spaces or empty tokens.
+func underInbox(subject, prefix string) bool {
+	if len(subject) > maxReply || !strings.HasPrefix(subject, prefix+".") {
+		return false
+	}
+	for _, tok := range strings.Split(subject[len(prefix)+1:], ".") {
+		if tok == "" || tok == "*" || tok == ">" || strings.ContainsAny(tok, " \t\r\n") {
+			return false
+		}
+	}
+	return true
+}
+
+// limiter is a token bucket: burst answers at once, then one per every.
+type limiter struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+const (
+	refusalBurst = 5
+	refusalEvery = 2 * time.Second
+)
+
+func (l *limiter) allow(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last.IsZero() {
+		l.tokens = refusalBurst
+	} else if d := now.Sub(l.last); d > 0 {
+		l.tokens = min(refusalBurst, l.tokens+float64(d)/float64(refusalEvery))
+	}
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
 }
 
 func (s *Service) handleStatus(m bus.Msg) {
