@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +31,68 @@ var (
 	ErrNotReady = errors.New("bus: server not ready")
 	// ErrClosed means the connection was closed.
 	ErrClosed = errors.New("bus: connection closed")
+	// ErrServerTooOld means the server is older than MinServerVersion: it
+	// cannot apply the permissions deskdial's logins need, so requests
+	// would reach the phone while the answers never come back.
+	ErrServerTooOld = errors.New("bus: the server is too old for deskdial")
+	// ErrRefused means the server refused this connection a permission a
+	// request needed (its reply inbox, or the subject): the server or its
+	// configuration does not fit this deskdial.
+	ErrRefused = errors.New("bus: the server refused a permission")
 )
+
+// MinServerVersion is the oldest nats-server a relay login (a .creds
+// file: `deskdial admin` and the pairing issue them) works with. The
+// relay's permission templates put the device ID inside a subject token
+// (`_INBOX_{{name()}}.>`); servers before 2.11.0 expand templates only as
+// whole tokens, so they deny every device its own reply inbox. An open
+// server without logins applies no permissions and is not checked.
+const MinServerVersion = "2.11.0"
+
+// ServerVersionOK reports whether a server's version (as in its INFO,
+// "2.11.3" or "v2.12.0-RC.1") is at least MinServerVersion. An unreadable
+// version is not OK.
+func ServerVersionOK(v string) bool {
+	have, ok := parseVersion(v)
+	if !ok {
+		return false
+	}
+	want, _ := parseVersion(MinServerVersion)
+	for i := range want {
+		if have[i] != want[i] {
+			return have[i] > want[i]
+		}
+	}
+	return true
+}
+
+// parseVersion reads major.minor.patch, ignoring a leading "v" and any
+// pre-release or build suffix.
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
+	if i := strings.IndexAny(v, "-+ "); i >= 0 {
+		v = v[:i]
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || len(p) > 6 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// tooOld is the error for a server below MinServerVersion, in words an
+// admin can act on.
+func tooOld(version, url string) error {
+	return fmt.Errorf("%w: %s runs nats-server %s, a deskdial relay needs %s or newer; update the relay's nats-server", ErrServerTooOld, url, version, MinServerVersion)
+}
 
 // Client ping settings: a client notices a vanished server in a few
 // seconds and starts reconnecting.
@@ -100,7 +163,41 @@ func ConnectTimeout(d time.Duration) Option { return func(o *connOpts) { o.connT
 
 // Conn is one connection to a server.
 type Conn struct {
-	nc *nats.Conn
+	nc      *nats.Conn
+	inbox   string
+	denied  *denials
+	refused func() error // why the connection was left, if it was
+}
+
+// denials keeps the server's last permission violations, so a request
+// that gets no answer because its inbox or subject was denied says so
+// instead of timing out.
+type denials struct {
+	mu   sync.Mutex
+	last []string // newest last, a few at most
+}
+
+func (d *denials) add(msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.last) >= 8 {
+		d.last = d.last[1:]
+	}
+	d.last = append(d.last, msg)
+}
+
+// about returns the newest violation naming one of the subjects.
+func (d *denials) about(subjects ...string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.last) - 1; i >= 0; i-- {
+		for _, s := range subjects {
+			if s != "" && strings.Contains(d.last[i], s) {
+				return d.last[i]
+			}
+		}
+	}
+	return ""
 }
 
 // Connect opens a connection. It reconnects for ever with a short backoff.
@@ -108,6 +205,23 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	var o connOpts
 	for _, fn := range opts {
 		fn(&o)
+	}
+	denied := &denials{}
+	// A server too old for the relay's permissions is left at once, on
+	// the first connection and on every reconnect (a cluster may have an
+	// old node): otherwise a phone would take dial requests whose answers
+	// the desktop can never receive.
+	var refusedMu sync.Mutex
+	var refused error
+	checkVersion := func(nc *nats.Conn) bool {
+		if o.creds == "" || ServerVersionOK(nc.ConnectedServerVersion()) {
+			return true
+		}
+		refusedMu.Lock()
+		refused = tooOld(nc.ConnectedServerVersion(), nc.ConnectedUrlRedacted())
+		refusedMu.Unlock()
+		go nc.Close()
+		return false
 	}
 	no := []nats.Option{
 		nats.MaxReconnects(-1),
@@ -119,7 +233,11 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		nats.NoCallbacksAfterClientClose(),
 		// nats.go prints asynchronous errors to stderr by default; they
 		// reach the caller through OnState and failed requests instead.
-		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				denied.add(err.Error())
+			}
+		}),
 	}
 	if o.connTimeout > 0 {
 		no = append(no, nats.Timeout(o.connTimeout))
@@ -150,13 +268,23 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	if o.retryFirst {
 		no = append(no, nats.RetryOnFailedConnect(true))
 	}
-	if fn := o.onState; fn != nil {
-		no = append(no,
-			nats.ConnectHandler(func(*nats.Conn) { fn(true) }),
-			nats.ReconnectHandler(func(*nats.Conn) { fn(true) }),
-			nats.DisconnectErrHandler(func(*nats.Conn, error) { fn(false) }),
-		)
+	fn := o.onState
+	if fn == nil {
+		fn = func(bool) {}
 	}
+	no = append(no,
+		nats.ConnectHandler(func(nc *nats.Conn) {
+			if checkVersion(nc) {
+				fn(true)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			if checkVersion(nc) {
+				fn(true)
+			}
+		}),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { fn(false) }),
+	)
 	url := nats.DefaultURL
 	if len(o.urls) > 0 {
 		url = joinURLs(o.urls)
@@ -175,7 +303,18 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("bus: connect %s: %w", url, r.err)
 		}
-		return &Conn{nc: r.nc}, nil
+		// The connect handler runs asynchronously; check here too, so
+		// the caller learns of an old server before it sends anything.
+		if r.nc.IsConnected() && o.creds != "" && !ServerVersionOK(r.nc.ConnectedServerVersion()) {
+			err := tooOld(r.nc.ConnectedServerVersion(), r.nc.ConnectedUrlRedacted())
+			r.nc.Close()
+			return nil, err
+		}
+		return &Conn{nc: r.nc, inbox: o.inbox, denied: denied, refused: func() error {
+			refusedMu.Lock()
+			defer refusedMu.Unlock()
+			return refused
+		}}, nil
 	case <-ctx.Done():
 		go func() {
 			if r := <-ch; r.nc != nil {
@@ -239,9 +378,36 @@ func (c *Conn) Request(ctx context.Context, subject string, data []byte, timeout
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = ErrTimeout
 		}
+		if errors.Is(err, ErrTimeout) || errors.Is(err, nats.ErrTimeout) {
+			if why := c.why(subject); why != nil {
+				return nil, fmt.Errorf("bus: request %s: %w", subject, why)
+			}
+		}
+		if errors.Is(err, nats.ErrConnectionClosed) && c.refused != nil {
+			if why := c.refused(); why != nil {
+				return nil, fmt.Errorf("bus: request %s: %w", subject, why)
+			}
+		}
 		return nil, fmt.Errorf("bus: request %s: %w", subject, mapErr(err))
 	}
 	return m.Data, nil
+}
+
+// why explains a request that got no answer by a permission the server
+// refused: the reply inbox (the answer can never arrive) or the subject
+// (the request never left).
+func (c *Conn) why(subject string) error {
+	if c.denied == nil {
+		return nil
+	}
+	inbox := c.inbox
+	if inbox == "" {
+		inbox = nats.InboxPrefix
+	}
+	if msg := c.denied.about(inbox, `"`+subject+`"`); msg != "" {
+		return fmt.Errorf("%w (%s); update the server or its configuration", ErrRefused, msg)
+	}
+	return nil
 }
 
 // RequestRetry sends a request and, if it times out, sends the same bytes
