@@ -149,7 +149,7 @@ func createBucket(ctx context.Context, conn *bus.Conn, replicas int) error {
 		"subjects":             []string{"$KV." + Bucket + ".>"},
 		"retention":            "limits",
 		"max_consumers":        -1,
-		"max_msgs":             -1,
+		"max_msgs":             BucketMaxMsgs,
 		"max_msgs_per_subject": BucketHistory,
 		"max_bytes":            BucketMaxBytes,
 		"max_age":              0,
@@ -159,12 +159,26 @@ func createBucket(ctx context.Context, conn *bus.Conn, replicas int) error {
 		"num_replicas":         replicas,
 		"duplicate_window":     int64(2 * time.Minute),
 		"deny_delete":          true,
-		"deny_purge":           false,
-		"allow_rollup_hdrs":    true,
+		"deny_purge":           true,
+		"allow_rollup_hdrs":    false,
 		"allow_direct":         true,
 	}
 	body, _ := json.Marshal(cfg)
-	b, err := conn.Request(ctx, "$JS.API.STREAM.CREATE.KV_"+Bucket, body, pushTimeout)
+	err := streamAPI(ctx, conn, "CREATE", body)
+	// A bucket made by an older deskdial (purge and rollup allowed, no
+	// message cap) gets today's limits; its values stay.
+	if errors.Is(err, errStreamExists) {
+		err = streamAPI(ctx, conn, "UPDATE", body)
+	}
+	return err
+}
+
+// errStreamExists is JetStream's "stream name already in use with a
+// different configuration" (error code 10058).
+var errStreamExists = errors.New("relay: bucket exists with other settings")
+
+func streamAPI(ctx context.Context, conn *bus.Conn, op string, body []byte) error {
+	b, err := conn.Request(ctx, "$JS.API.STREAM."+op+".KV_"+Bucket, body, pushTimeout)
 	if err != nil {
 		return fmt.Errorf("create bucket: %w", err)
 	}
@@ -179,6 +193,9 @@ func createBucket(ctx context.Context, conn *bus.Conn, replicas int) error {
 		return fmt.Errorf("create bucket: read answer: %w", err)
 	}
 	if r.Error != nil {
+		if op == "CREATE" && r.Error.ErrCode == 10058 {
+			return errStreamExists
+		}
 		return fmt.Errorf("%w: %s (%d)", ErrBucket, r.Error.Description, r.Error.ErrCode)
 	}
 	return nil

@@ -36,13 +36,16 @@ const PhoneService = "deskdial-phone"
 // PairInboxPrefix is the reply inbox of pairing logins.
 const PairInboxPrefix = "_INBOX_pair"
 
-// KV bucket every account gets, and its limits: those history sync
-// (internal/bus/jskv) makes the bucket with on the embedded server.
+// KV bucket every account gets, and its limits: what one desktop login
+// can write at most. A full bucket refuses new values (discard new)
+// instead of dropping old ones; purges and rollups are refused, so no
+// login can wipe the synced history with one message.
 const (
 	Bucket         = "calls"
 	BucketHistory  = 5
 	BucketMaxBytes = 8 << 20
 	BucketMaxValue = 4 << 10
+	BucketMaxMsgs  = 20000
 )
 
 // kvSubjects are exactly what a device needs to put, get and watch the
@@ -56,7 +59,7 @@ func kvSubjects() []string {
 	}
 }
 
-// responses lets a device answer each request it receives once, within a
+// responses lets a phone answer each request it receives once, within a
 // minute, without being able to publish to anybody's inbox otherwise.
 func responses() *jwt.ResponsePermission {
 	return &jwt.ResponsePermission{MaxMsgs: 1, Expires: time.Minute}
@@ -73,13 +76,19 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".ctl."+me+".>",
 			"$SRV.PING."+PhoneService, "$SRV.INFO."+PhoneService)
 		t.Pub.Allow.Add(kvSubjects()...)
+		// Answers, to exactly the requests a desktop serves: joins from
+		// pairing logins (their inbox) and its own control requests
+		// (its own inbox); and the flow control of its bucket watch. No
+		// allow_responses: with it, whoever sends a request chooses
+		// where the desktop publishes.
+		t.Pub.Allow.Add(PairInboxPrefix+".>", "_INBOX_"+me+".>", "$JS.FC.KV_"+Bucket+".>")
 		t.Sub.Allow.Add(Prefix+".status."+me, Prefix+".pair."+me, Prefix+".ctl."+me+".>", "_INBOX_"+me+".>")
-		t.Resp = responses() // answers to pairing and control requests
 	case RolePhone:
 		// Status to its desktops; pairing requests, so a phone that has
-		// credentials can pair with another desktop of its user.
+		// credentials can pair with another desktop of its user. No KV:
+		// phones never use the bucket, and a stolen phone must not be
+		// able to purge or fill the user's history.
 		t.Pub.Allow.Add(Prefix+".status.*", Prefix+".pair.*")
-		t.Pub.Allow.Add(kvSubjects()...)
 		t.Sub.Allow.Add(Prefix+".dial."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
 		t.Resp = responses() // dial replies and discovery answers
 	case RolePair:

@@ -1,0 +1,328 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/relay/mint"
+	"github.com/deskdial/deskdial/internal/remote"
+)
+
+// accountAdmin writes credentials of a user signed by the account key
+// itself, without permissions: a privileged watcher inside user's account.
+func accountAdmin(t *testing.T, st *Store, user, dir string) string {
+	t.Helper()
+	a, err := st.User(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	akp, err := nkeys.FromSeed([]byte(a.Seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ukp, _ := nkeys.CreateUser()
+	upub, _ := ukp.PublicKey()
+	useed, _ := ukp.Seed()
+	tok, err := jwt.NewUserClaims(upub).Encode(akp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := jwt.FormatUserConfig(tok, useed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "watcher.creds")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// violations collects the permission violations the server reports to a
+// raw connection.
+type violations struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (v *violations) handler(_ *nats.Conn, _ *nats.Subscription, err error) {
+	if errors.Is(err, nats.ErrPermissionViolation) {
+		v.mu.Lock()
+		v.got = append(v.got, err.Error())
+		v.mu.Unlock()
+	}
+}
+
+// waitFor waits until the server reported a violation naming subject.
+func (v *violations) waitFor(t *testing.T, what, subject string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, what+" to be refused", func() bool {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		for _, m := range v.got {
+			if strings.Contains(m, `"`+subject+`"`) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// rawNATS is a plain nats.go connection with creds, for what deskdial's
+// own clients never send (headers, chosen reply subjects).
+func rawNATS(t *testing.T, url, creds string, v *violations, opts ...nats.Option) *nats.Conn {
+	t.Helper()
+	opts = append(opts, nats.UserCredentials(creds), nats.Timeout(5*time.Second))
+	if v != nil {
+		opts = append(opts, nats.ErrorHandler(v.handler))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// TestPhoneCannotTouchHistory: with the shipped configuration and the
+// credentials deskdial issues, a phone cannot write the calls bucket at
+// all (a PURGE or rollup from it is a permissions violation), a desktop
+// cannot purge, roll up or overfill it, and the history is intact.
+func TestPhoneCannotTouchHistory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := t.TempDir()
+	st := newStore(t, base, "alice")
+	desk, _, deskCreds := enrolDesktop(t, st, "alice", "laptop")
+	ph, phDir := ident(t)
+	pCreds := phoneCreds(t, minter(t, deskCreds), ph, phDir)
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
+	if err := st.CreateBucket(ctx, []string{url}, "alice", 1); err != nil {
+		t.Fatal(err)
+	}
+
+	dc := connect(t, url, deskCreds, desk.ID.String())
+	for _, k := range []string{"recent.a", "recent.b"} {
+		if _, err := dc.Request(ctx, "$KV.calls."+k, []byte("sealed-"+k), 3*time.Second); err != nil {
+			t.Fatalf("desktop put %s: %v", k, err)
+		}
+	}
+	intact := func(when string) {
+		t.Helper()
+		for _, k := range []string{"recent.a", "recent.b"} {
+			v, err := dc.Request(ctx, "$JS.API.DIRECT.GET.KV_calls.$KV.calls."+k, nil, 3*time.Second)
+			if err != nil || string(v) != "sealed-"+k {
+				t.Fatalf("%s: %s reads %q, %v", when, k, v, err)
+			}
+		}
+	}
+
+	// The phone: every KV subject is refused by the server.
+	var pv violations
+	pc := rawNATS(t, url, pCreds, &pv, nats.CustomInboxPrefix(bus.InboxPrefix(ph.ID.String())))
+	purge := nats.NewMsg("$KV.calls.recent.a")
+	purge.Header.Set("KV-Operation", "PURGE")
+	purge.Header.Set("Nats-Rollup", "sub")
+	if err := pc.PublishMsg(purge); err != nil {
+		t.Fatal(err)
+	}
+	pv.waitFor(t, "the phone's purge", "$KV.calls.recent.a")
+	all := nats.NewMsg("$KV.calls.recent.x")
+	all.Header.Set("Nats-Rollup", "all")
+	if err := pc.PublishMsg(all); err != nil {
+		t.Fatal(err)
+	}
+	pv.waitFor(t, "the phone's rollup", "$KV.calls.recent.x")
+	if err := pc.Publish("$KV.calls.recent.fill", make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	pv.waitFor(t, "the phone's put", "$KV.calls.recent.fill")
+	pb := connect(t, url, pCreds, ph.ID.String())
+	if _, err := pb.Request(ctx, "$JS.API.STREAM.INFO.KV_calls", nil, 3*time.Second); !errors.Is(err, bus.ErrRefused) {
+		t.Fatalf("the phone reading the bucket's info: %v, want refused", err)
+	}
+	intact("after the phone's attempts")
+
+	// The desktop: the bucket refuses purges, rollups and oversized
+	// values; the purge API is not among its permissions.
+	dnc := rawNATS(t, url, deskCreds, nil, nats.CustomInboxPrefix(bus.InboxPrefix(desk.ID.String())))
+	for _, h := range []map[string]string{
+		{"KV-Operation": "PURGE", "Nats-Rollup": "sub"},
+		{"Nats-Rollup": "all"},
+	} {
+		m := nats.NewMsg("$KV.calls.recent.a")
+		for k, v := range h {
+			m.Header.Set(k, v)
+		}
+		r, err := dnc.RequestMsg(m, 3*time.Second)
+		if err != nil {
+			t.Fatalf("desktop rollup %v: %v", h, err)
+		}
+		if !strings.Contains(string(r.Data), `"error"`) {
+			t.Fatalf("desktop rollup %v accepted: %s", h, r.Data)
+		}
+	}
+	r, err := dnc.Request("$KV.calls.recent.big", make([]byte, BucketMaxValue+1), 3*time.Second)
+	if err != nil || !strings.Contains(string(r.Data), `"error"`) {
+		t.Fatalf("desktop put of %d bytes: %v %s, want refused", BucketMaxValue+1, err, r.Data)
+	}
+	if _, err := dc.Request(ctx, "$JS.API.STREAM.PURGE.KV_calls", nil, time.Second); !errors.Is(err, bus.ErrRefused) {
+		t.Fatalf("desktop purging the stream: %v, want refused", err)
+	}
+	intact("after the desktop's attempts")
+}
+
+// TestRelayPairReplyOnlyToPairingInbox: on the shipped configuration, a
+// holder of an offer's pairing login sends joins naming a dial, control,
+// status or KV subject, or a device's inbox, as the reply. A watcher with
+// every permission in the account sees nothing published there, the
+// desktop's login itself may not publish to a phone's inbox, and nobody
+// is paired.
+func TestRelayPairReplyOnlyToPairingInbox(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := t.TempDir()
+	st := newStore(t, base, "alice")
+	desk, deskDir, deskCreds := enrolDesktop(t, st, "alice", "laptop")
+	ph, _ := ident(t)
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
+	if err := st.CreateBucket(ctx, []string{url}, "alice", 1); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := config.Default()
+	cfg.Region = "DE"
+	d, err := remote.OpenDesktop(config.Paths{Config: deskDir, Data: deskDir}, cfg, url, deskCreds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Name = "Laptop"
+	client, err := remote.Open(ctx, d, remote.StartService(remote.NoRunFile()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	offer, err := client.Offer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := pairing.ParseOffer(offer.URI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := mint.PairingCreds(o.Login, o.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := filepath.Join(base, "login.creds")
+	if err := os.WriteFile(lp, lc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	login := rawNATS(t, url, lp, nil, nats.CustomInboxPrefix(PairInboxPrefix))
+
+	watcher := rawNATS(t, url, accountAdmin(t, st, "alice", base), nil)
+	targets := []string{
+		protocol.SubjectDial(Prefix, ph.ID),
+		Prefix + ".ctl." + desk.ID.String() + ".reload",
+		protocol.SubjectStatus(Prefix, desk.ID),
+		"$KV.calls.recent.a",
+		bus.InboxPrefix(ph.ID.String()) + ".x",
+		bus.InboxPrefix(desk.ID.String()) + ".x",
+	}
+	seen := make([]*atomic.Int32, len(targets))
+	for i, s := range targets {
+		n := new(atomic.Int32)
+		seen[i] = n
+		if _, err := watcher.Subscribe(s, func(*nats.Msg) { n.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := watcher.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	stranger, _ := ident(t)
+	box := protocol.NewBox(stranger)
+	seal := func(j pairing.Join) []byte {
+		b, err := box.Seal(protocol.KindPairJoin, j, o.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	good, err := pairing.MakeJoin(o, stranger, "Thief", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := good
+	bad.OfferID = "no-such-offer"
+	pairSubj := protocol.SubjectPair(Prefix, desk.ID)
+	for _, reply := range targets {
+		for _, j := range []pairing.Join{good, bad} {
+			if err := login.PublishRequest(pairSubj, reply, seal(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Answered in order: once this refusal arrives, every join before it
+	// was handled, and a flush brings the watcher anything published.
+	if _, err := login.Request(pairSubj, seal(bad), 5*time.Second); err != nil {
+		t.Fatalf("a join to the pairing inbox got no refusal: %v", err)
+	}
+	if err := watcher.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range seen {
+		if got := n.Load(); got != 0 {
+			t.Errorf("the desktop published %d messages on %s", got, targets[i])
+		}
+	}
+	if err := d.Registry.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if peers := d.Registry.List(); len(peers) != 0 {
+		t.Fatalf("the strangers paired: %+v", peers)
+	}
+
+	// The desktop role answers only the requests it serves: even a
+	// desktop login that answers a join naming a phone's inbox (as the
+	// responder did) is refused by the relay, which allows answers only
+	// on the pairing inbox and the desktop's own.
+	var dv violations
+	dnc := rawNATS(t, url, deskCreds, &dv, nats.CustomInboxPrefix(bus.InboxPrefix(desk.ID.String())))
+	if _, err := dnc.Subscribe(pairSubj, func(m *nats.Msg) {
+		if m.Reply != "" {
+			_ = m.Respond([]byte("answer"))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dnc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := login.PublishRequest(pairSubj, targets[4], []byte("not a join")); err != nil {
+		t.Fatal(err)
+	}
+	dv.waitFor(t, "the desktop's answer on a phone's inbox", targets[4])
+	if err := watcher.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen[4].Load(); got != 0 {
+		t.Fatalf("the desktop login published %d messages on %s", got, targets[4])
+	}
+}
