@@ -178,8 +178,11 @@ func TestPhoneCannotTouchHistory(t *testing.T) {
 		}
 	}
 	r, err := dnc.Request("$KV.calls.recent.big", make([]byte, BucketMaxValue+1), 3*time.Second)
-	if err != nil || !strings.Contains(string(r.Data), `"error"`) {
-		t.Fatalf("desktop put of %d bytes: %v %s, want refused", BucketMaxValue+1, err, r.Data)
+	if err != nil {
+		t.Fatalf("desktop put of %d bytes: %v", BucketMaxValue+1, err)
+	}
+	if !strings.Contains(string(r.Data), `"error"`) {
+		t.Fatalf("desktop put of %d bytes accepted: %s", BucketMaxValue+1, r.Data)
 	}
 	if _, err := dc.Request(ctx, "$JS.API.STREAM.PURGE.KV_calls", nil, time.Second); !errors.Is(err, bus.ErrRefused) {
 		t.Fatalf("desktop purging the stream: %v, want refused", err)
@@ -324,5 +327,87 @@ func TestRelayPairReplyOnlyToPairingInbox(t *testing.T) {
 	}
 	if got := seen[4].Load(); got != 0 {
 		t.Fatalf("the desktop login published %d messages on %s", got, targets[4])
+	}
+}
+
+// TestPushAllUpgradesOldAccounts: an account signed by an older deskdial
+// (phones may write the bucket, desktops answer anything) gets this
+// version's role permissions from `admin push`, and the same phone
+// credentials then cannot write the bucket.
+func TestPushAllUpgradesOldAccounts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := t.TempDir()
+	st := newStore(t, base, "alice")
+	_, _, deskCreds := enrolDesktop(t, st, "alice", "laptop")
+	ph, phDir := ident(t)
+	pCreds := phoneCreds(t, minter(t, deskCreds), ph, phDir)
+
+	// Re-sign the account as the old version did.
+	op, err := nkeys.FromSeed([]byte(st.d.Operator))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := st.d.Accounts[0]
+	ac, err := jwt.DecodeAccountClaims(a.JWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sk := range ac.SigningKeys {
+		if sc, ok := sk.(*jwt.UserScope); ok && sc.Role == RolePhone {
+			sc.Template.Pub.Allow.Add(kvSubjects()...)
+		}
+	}
+	if a.JWT, err = ac.Encode(op); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.save(); err != nil {
+		t.Fatal(err)
+	}
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
+	// The bucket as the old version made it: purges and rollups allowed.
+	admin := rawNATS(t, url, accountAdmin(t, st, "alice", base), nil)
+	oldCfg := `{"name":"KV_calls","subjects":["$KV.calls.>"],"retention":"limits","max_consumers":-1,` +
+		`"max_msgs":-1,"max_msgs_per_subject":5,"max_bytes":8388608,"max_msg_size":4096,"storage":"file",` +
+		`"discard":"new","num_replicas":1,"duplicate_window":120000000000,"deny_delete":true,` +
+		`"deny_purge":false,"allow_rollup_hdrs":true,"allow_direct":true}`
+	if r, err := admin.Request("$JS.API.STREAM.CREATE.KV_calls", []byte(oldCfg), 5*time.Second); err != nil {
+		t.Fatalf("make the old bucket: %v", err)
+	} else if strings.Contains(string(r.Data), `"error"`) {
+		t.Fatalf("make the old bucket: %s", r.Data)
+	}
+	old := connect(t, url, pCreds, ph.ID.String())
+	if _, err := old.Request(ctx, "$KV.calls.recent.a", []byte("x"), 3*time.Second); err != nil {
+		t.Fatalf("the old account should let the phone write (the setup is wrong): %v", err)
+	}
+	old.Close()
+
+	// What `admin push` does: every account, then every bucket.
+	if err := st.PushAll(ctx, []string{url}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateBucket(ctx, []string{url}, "alice", 1); err != nil {
+		t.Fatalf("bring the old bucket up to date: %v", err)
+	}
+	r, err := admin.Request("$JS.API.STREAM.INFO.KV_calls", nil, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"deny_purge":true`, `"max_msgs":20000`} {
+		if !strings.Contains(string(r.Data), want) {
+			t.Errorf("the bucket after the push lacks %s: %s", want, r.Data)
+		}
+	}
+	if strings.Contains(string(r.Data), `"allow_rollup_hdrs":true`) {
+		t.Errorf("the bucket still allows rollups: %s", r.Data)
+	}
+	if v, err := admin.Request("$JS.API.DIRECT.GET.KV_calls.$KV.calls.recent.a", nil, 5*time.Second); err != nil {
+		t.Fatalf("the value written before the upgrade: %v", err)
+	} else if string(v.Data) != "x" {
+		t.Fatalf("the value written before the upgrade reads %q", v.Data)
+	}
+	pc := connect(t, url, pCreds, ph.ID.String())
+	if _, err := pc.Request(ctx, "$KV.calls.recent.a", []byte("x"), 3*time.Second); !errors.Is(err, bus.ErrRefused) {
+		t.Fatalf("the phone writing the bucket after the push: %v, want refused", err)
 	}
 }

@@ -88,11 +88,24 @@ func pushOne(ctx context.Context, conn *bus.Conn, tok string) error {
 }
 
 // PushAll sends every account to the servers (after `admin init` on a
-// fresh node, or to repair one).
+// fresh node, to repair one, or after an upgrade). Each account is signed
+// again first, so its role templates are this version's: the permissions
+// of every device change with it, without new credentials. Limits and
+// revocations stay.
 func (s *Store) PushAll(ctx context.Context, urls []string) error {
+	s.mu.Lock()
 	var toks []string
-	for _, a := range s.Users() {
+	for _, a := range s.d.Accounts {
+		if err := s.signAccount(a, Limits{}); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 		toks = append(toks, a.JWT)
+	}
+	err := s.save()
+	s.mu.Unlock()
+	if err != nil {
+		return err
 	}
 	return s.Push(ctx, urls, toks...)
 }
