@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/bus/jskv"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -409,5 +411,46 @@ func TestPushAllUpgradesOldAccounts(t *testing.T) {
 	pc := connect(t, url, pCreds, ph.ID.String())
 	if _, err := pc.Request(ctx, "$KV.calls.recent.a", []byte("x"), 3*time.Second); !errors.Is(err, bus.ErrRefused) {
 		t.Fatalf("the phone writing the bucket after the push: %v, want refused", err)
+	}
+}
+
+// TestDesktopSyncsOnShippedRelay: what history sync does with a desktop's
+// credentials still works without the blanket answer permission: bind the
+// bucket, put, and watch every value.
+func TestDesktopSyncsOnShippedRelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := t.TempDir()
+	st := newStore(t, base, "alice")
+	desk, _, deskCreds := enrolDesktop(t, st, "alice", "laptop")
+	url := clientURL(serveShipped(t, st, filepath.Join(base, "relay")))
+	if err := st.CreateBucket(ctx, []string{url}, "alice", 1); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, url, deskCreds, desk.ID.String())
+	kv, err := jskv.BindConn(ctx, c, Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	value := make([]byte, 3000)
+	for i := range n {
+		if err := kv.Put(ctx, fmt.Sprintf("recent.k%03d", i), value); err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+	}
+	seen := map[string]bool{}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errDone := errors.New("all seen")
+	err = kv.Watch(wctx, func(key string, _ []byte, _ bool) error {
+		seen[key] = true
+		if len(seen) == n {
+			return errDone
+		}
+		return nil
+	})
+	if !errors.Is(err, errDone) {
+		t.Fatalf("watch saw %d of %d values: %v", len(seen), n, err)
 	}
 }
