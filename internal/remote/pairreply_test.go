@@ -192,3 +192,26 @@ func waitDialled(t *testing.T, w *world, want string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// FuzzPairInbox: a reply subject passes only as a plain subject under the
+// pairing inbox prefix, never one that reaches beyond it.
+func FuzzPairInbox(f *testing.F) {
+	for _, s := range []string{"_INBOX_pair.abc.1", "_INBOX_pair.>", "_INBOX_pair.*", "_INBOX_pair..x",
+		"deskdial.ctl.X.reload", "_INBOX_pairX.a", "_INBOX_pair.a b", "_INBOX_pair."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !pairInbox(s) {
+			return
+		}
+		rest, ok := strings.CutPrefix(s, bus.PairInboxPrefix+".")
+		if !ok || len(s) > maxReply {
+			t.Fatalf("%q passed outside the pairing inbox", s)
+		}
+		for _, tok := range strings.Split(rest, ".") {
+			if tok == "" || tok == "*" || tok == ">" || strings.ContainsAny(tok, " \t\r\n") {
+				t.Fatalf("%q passed with token %q", s, tok)
+			}
+		}
+	})
+}
