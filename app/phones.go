@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
 // cmdPhones lists the paired phones with online/offline and what they do
@@ -56,9 +57,11 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 			does = "calls"
 		}
 		if backend != "" {
-			does += " (" + backend + ")"
+			does += " (" + textsafe.Terminal(backend) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Peer.Name, p.Peer.ID.Short(), state, does)
+		// Names and backends come from the phone: escaped, so no control
+		// character can move the cursor or add a row.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", textsafe.Terminal(p.Peer.Name), p.Peer.ID.Short(), state, does)
 	}
 	return tw.Flush()
 }

@@ -226,11 +226,17 @@ func (a *Agent) Presence() protocol.Presence {
 // subject, with its presence in the service metadata. Serve may run on
 // several connections at once (desktops on different servers).
 func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
+	// Signed, because presence is not sealed: desktops show only what
+	// verifies with this phone's key.
+	meta, err := a.Presence().SignedMetadata(a.cfg.Identity)
+	if err != nil {
+		return fmt.Errorf("agent: serve: %w", err)
+	}
 	svc, err := conn.AddService(ctx, bus.Service{
 		Name:     protocol.ServiceName,
 		Version:  "1.0.0",
 		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
-		Metadata: a.Presence().Metadata(),
+		Metadata: meta,
 		Handler:  func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
 	})
 	if err != nil {

@@ -269,8 +269,8 @@ func (p *Pending) Verify(j Join, senderCurvePub string, now time.Time) (device.P
 		}
 		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w: %v", ErrBadMessage, err)
 	}
-	if len(j.Caps) > 0 && !json.Valid(j.Caps) {
-		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w: capabilities are not JSON", ErrBadMessage)
+	if err := checkCaps(j.Caps); err != nil {
+		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w", err)
 	}
 	if j.CurvePub != senderCurvePub {
 		return device.Peer{}, Offer{}, fmt.Errorf("verify join: %w: sealed by another key than the one it names", ErrKeyMismatch)

@@ -491,17 +491,16 @@ func (p Presence) Metadata() map[string]string {
 }
 
 // PresenceFromMetadata reads what Metadata wrote. Missing booleans are
-// false; a bad ID is ErrMalformed.
+// false; a bad ID, a name with control characters, or a backend or version
+// that is not a plain token is ErrMalformed. It does not check the
+// signature: see VerifyPresence.
 func PresenceFromMetadata(m map[string]string) (Presence, error) {
 	p := Presence{
 		ID: m["id"], Name: m["name"], Backend: m["backend"], Version: m["version"],
 		PlacesCalls: m["places_calls"] == "true", ReportsStates: m["reports_states"] == "true",
 		CanHangup: m["can_hangup"] == "true",
 	}
-	if err := checkDevice("id", p.ID); err != nil {
-		return Presence{}, err
-	}
-	if err := checkText("name", p.Name, 4*device.MaxNameLen, false); err != nil {
+	if err := p.check(); err != nil {
 		return Presence{}, err
 	}
 	return p, nil

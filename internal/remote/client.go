@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -459,6 +460,9 @@ type PhoneInfo struct {
 	Peer     device.Peer
 	Online   bool
 	Presence protocol.Presence // valid when Online
+	// Verified says Presence was signed by the phone; otherwise it holds
+	// what the phone said at pairing.
+	Verified bool
 }
 
 // Phones lists the paired phones with their presence. A client that just
@@ -485,24 +489,51 @@ func (c *Client) phonesOnce(ctx context.Context) ([]PhoneInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list phones: %w", err)
 	}
-	online := map[string]protocol.Presence{}
-	for _, in := range inst {
-		if p, err := protocol.PresenceFromMetadata(in.Metadata); err == nil {
-			online[p.ID] = p
-		}
-	}
 	var out []PhoneInfo
 	for _, p := range c.d.Registry.List() {
 		if p.Role != device.RolePhone {
 			continue
 		}
-		pr, ok := online[p.ID.String()]
-		if ok {
-			c.markOnline(p.ID)
+		info := PhoneInfo{Peer: p}
+		for _, in := range inst {
+			if in.Metadata["id"] != p.ID.String() {
+				continue
+			}
+			info.Online = true
+			// Presence is unsealed: only what the phone signed is shown;
+			// anything else (a relay answering in the phone's name) falls
+			// back to what the phone said, authenticated, at pairing.
+			if pr, err := protocol.VerifyPresence(in.Metadata, p.SignPub); err == nil {
+				info.Presence, info.Verified = pr, true
+				break
+			}
 		}
-		out = append(out, PhoneInfo{Peer: p, Online: ok, Presence: pr})
+		if info.Online {
+			c.markOnline(p.ID)
+			if !info.Verified {
+				info.Presence = pairedPresence(p)
+			}
+		}
+		out = append(out, info)
 	}
 	return out, nil
+}
+
+// pairedPresence is a phone's presence as it described itself at pairing
+// (its join is signed and proves the offer's secret), for when no signed
+// presence is at hand.
+func pairedPresence(p device.Peer) protocol.Presence {
+	pr := protocol.Presence{ID: p.ID.String(), Name: p.Name}
+	var caps struct {
+		Backend       string `json:"backend"`
+		PlacesCalls   bool   `json:"places_calls"`
+		ReportsStates bool   `json:"reports_states"`
+		CanHangup     bool   `json:"can_hangup"`
+	}
+	if json.Unmarshal(p.Caps, &caps) == nil && protocol.CheckBackend(caps.Backend) == nil {
+		pr.Backend, pr.PlacesCalls, pr.ReportsStates, pr.CanHangup = caps.Backend, caps.PlacesCalls, caps.ReportsStates, caps.CanHangup
+	}
+	return pr
 }
 
 // Offer makes a pairing offer answered by the service: this client's own,
