@@ -14,6 +14,7 @@ import (
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
 // cmdCall sends a dial request to a paired phone and prints what happens.
@@ -74,7 +75,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		who = res.Name
-		fmt.Fprintf(e.stdout, "%s (%s): %s\n", res.Name, labelOr(res.Number.Label), res.Number.E164)
+		fmt.Fprintf(e.stdout, "%s (%s): %s\n", textsafe.Terminal(res.Name), labelOr(res.Number.Label), res.Number.E164)
 		target = res.Number.E164
 	}
 	if _, err := number.PrepareTarget(target, rg, *prefill); err != nil {
@@ -241,9 +242,11 @@ func resolveContact(ctx context.Context, hist *history.Store, name string) (hist
 		var b strings.Builder
 		fmt.Fprintf(&b, "%q matches more than one number; call one of these:", name)
 		for _, c := range res.Candidates {
-			who := c.Name
+			// Escaped: an imported name with a newline must not add a
+			// choice that is not there.
+			who := textsafe.Terminal(c.Name)
 			if c.Org != "" {
-				who += ", " + c.Org
+				who += ", " + textsafe.Terminal(c.Org)
 			}
 			fmt.Fprintf(&b, "\n  %s (%s): %s", who, labelOr(c.Label), c.E164)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/history"
+	"github.com/deskdial/deskdial/internal/textsafe"
 	"github.com/emersion/go-webdav"
 )
 
@@ -123,10 +124,11 @@ func contactsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// One line per number: name, organisation, label, E.164, separated by
-	// tabs so that scripts can cut columns.
+	// tabs so that scripts can cut columns. Names are escaped: a tab or
+	// newline stored by an older version cannot add a column or a row.
 	for _, c := range cs {
 		for _, n := range c.Numbers {
-			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", c.Name, c.Org, n.Label, n.E164)
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", textsafe.Terminal(c.Name), textsafe.Terminal(c.Org), n.Label, n.E164)
 		}
 	}
 	return nil

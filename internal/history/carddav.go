@@ -153,6 +153,13 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 	err = s.write(ctx, func(tx *wtx) error {
 		for i, o := range objs {
 			rec, problems := cardToRec(o.Card, region)
+			if err := checkContact(&rec.Contact); err != nil {
+				// Skipped, and a stored copy is kept: the server sent
+				// something no honest address book has.
+				rep.Skipped++
+				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: "<" + o.Path + ">", Reason: "not imported: " + err.Error()})
+				continue
+			}
 			for _, p := range problems {
 				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: rec.Name + " <" + o.Path + ">", Reason: p})
 			}

@@ -427,6 +427,9 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 			nums = append(nums, n)
 		}
 		rec := contactRec{Contact: Contact{Name: e.Contact.Name, Org: e.Contact.Org, Numbers: sortNumbers(nums), Source: "sync", UID: e.Ref}}
+		if checkContact(&rec.Contact) != nil {
+			return nil // not plain text: never stored, as on import
+		}
 		_, _, err := putContact(ctx, tx, &rec, true, false)
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/deskdial/deskdial/internal/number"
+	"github.com/deskdial/deskdial/internal/textsafe"
 	"github.com/emersion/go-vcard"
 )
 
@@ -34,12 +35,18 @@ type ImportProblem struct {
 	Reason string
 }
 
+// String is one line for a terminal: the name and reason come from the
+// file (or server) and are escaped, so they cannot forge a second line.
 func (p ImportProblem) String() string {
 	who := ""
 	if p.Name != "" {
-		who = " (" + p.Name + ")"
+		who = " (" + textsafe.Terminal(p.Name) + ")"
 	}
-	return fmt.Sprintf("card %d at line %d%s: %s", p.Card, p.Line, who, p.Reason)
+	at := ""
+	if p.Line > 0 {
+		at = fmt.Sprintf(" at line %d", p.Line)
+	}
+	return fmt.Sprintf("card %d%s%s: %s", p.Card, at, who, textsafe.Terminal(p.Reason))
 }
 
 // rawCard is the text of one BEGIN:VCARD … END:VCARD block.
@@ -272,6 +279,11 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 			return nil
 		}
 		rec, problems := cardToRec(card, region)
+		if err := checkContact(&rec.Contact); err != nil {
+			rep.Skipped++
+			prob("", "not imported: "+err.Error())
+			return nil
+		}
 		for _, p := range problems {
 			prob(rec.Name, p)
 		}
@@ -286,7 +298,7 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		}
 		existed, err := store(&rec)
 		if err != nil {
-			return fmt.Errorf("store card %d (%s): %w", rc.index, rec.Name, err)
+			return fmt.Errorf("store card %d (%s): %w", rc.index, textsafe.Terminal(rec.Name), err)
 		}
 		if existed {
 			rep.Merged++
