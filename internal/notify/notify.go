@@ -37,7 +37,9 @@ type Action struct {
 	Label string
 }
 
-// Notification is what Show displays.
+// Notification is what Show displays. Title and Body are plain text: Show
+// escapes them for the server (markup, control characters), so callers
+// never escape and names cannot inject markup.
 type Notification struct {
 	Title   string
 	Body    string

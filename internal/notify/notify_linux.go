@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/deskdial/deskdial/internal/textsafe"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -134,7 +135,7 @@ func (b *fdBackend) show(ctx context.Context, appName string, n Notification) (u
 	}
 	var id uint32
 	err := b.obj.CallWithContext(ctx, iface+".Notify", 0,
-		appName, n.Replaces, n.Icon, n.Title, n.Body, actions, hints, timeout).Store(&id)
+		appName, n.Replaces, n.Icon, textsafe.Terminal(n.Title), b.body(n.Body), actions, hints, timeout).Store(&id)
 	if err != nil {
 		return 0, fmt.Errorf("send notification: %w", err)
 	}
@@ -142,6 +143,20 @@ func (b *fdBackend) show(ctx context.Context, appName string, n Notification) (u
 	b.ours[id] = true
 	b.mu.Unlock()
 	return id, nil
+}
+
+// body prepares a plain-text body for the server. Bodies carry names from
+// phones and contacts; on a server that reads markup ("body-markup") a name
+// such as `<a href=…>` or `<img src=…>` would become a link or an image, so
+// &, < and > are escaped there. Control characters are shown visibly on
+// every server; newlines are kept.
+func (b *fdBackend) body(s string) string {
+	for _, c := range b.caps {
+		if c == "body-markup" {
+			return textsafe.Markup(s)
+		}
+	}
+	return textsafe.Plain(s)
 }
 
 func (b *fdBackend) close(ctx context.Context, id uint32) error {
