@@ -17,7 +17,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,6 +123,9 @@ func Open(path string) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
+	if err := makePrivate(path, true); err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
@@ -133,7 +139,53 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open history %s: read device id: %w", path, err)
 	}
+	// A -wal or -shm file left by an older version (or made while another
+	// process had the database open) keeps the mode it was made with.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := makePrivate(path+suffix, false); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open history %s: %w", path, err)
+		}
+	}
 	return s, nil
+}
+
+// makePrivate gives the file at path mode 0600, creating it (empty) when
+// create is set. The database holds the numbers and names a user calls.
+//
+// SQLite creates a new database 0644 less the umask. It creates the -wal
+// and -shm files with the mode of the database file and then fchmods them
+// to exactly that mode, whatever the umask. So the database file is made
+// before SQLite opens it and chmodded (chmod is not subject to the umask;
+// a umask such as 0277 would otherwise leave it unwritable), and the
+// journal files follow it. This avoids changing the process-wide umask,
+// which other goroutines' files would feel too.
+func makePrivate(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+		err = f.Chmod(0o600)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("make database file private: %w", err)
+		}
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && fi.Mode().Perm() != 0o600 {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("make %s private: %w", filepath.Base(path), err)
+	}
+	return nil
 }
 
 // Close closes the database.
