@@ -29,7 +29,7 @@ func noRawControls(t *testing.T, what, s string) {
 // sequences, a bidi override or a megabyte of text. Those cards are
 // skipped and reported, one line each, escaped; the good card is imported.
 func TestContactsImportRefusesHostileNames(t *testing.T) {
-	home := t.TempDir()
+	home := privateHome(t)
 	vcf := filepath.Join(t.TempDir(), "hostile.vcf")
 	card := func(fn, tel string) string {
 		return "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:" + fn + "\r\nTEL;TYPE=CELL:" + tel + "\r\nEND:VCARD\r\n"
@@ -73,7 +73,7 @@ func TestContactsImportRefusesHostileNames(t *testing.T) {
 // `contacts list` and by the choices `call NAME` lists: a newline in a name
 // adds no row and no choice.
 func TestStoredHostileNamesEscaped(t *testing.T) {
-	home := t.TempDir()
+	home := privateHome(t)
 	in := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna One\r\nTEL;TYPE=CELL:0170 1111111\r\nEND:VCARD\r\n" +
 		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Two\r\nTEL;TYPE=CELL:0170 2222222\r\nEND:VCARD\r\n"
 	if _, errs, code := runContacts(t, home, in, "import", "--region", "DE", "-"); code != 0 {
@@ -117,4 +117,15 @@ func TestStoredHostileNamesEscaped(t *testing.T) {
 	if n := strings.Count(msg, "\n"); n != 2 {
 		t.Errorf("call lists %d choices for 2 contacts:\n%s", n, msg)
 	}
+}
+
+// privateHome is a --home that deskdial has no reason to tighten (and so
+// no notice to print).
+func privateHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return home
 }

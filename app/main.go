@@ -48,13 +48,18 @@ type env struct {
 	stderr io.Writer
 }
 
-// paths resolves the config and data directories and creates them.
+// paths resolves the config and data directories, creates them, and makes
+// them private, saying so on stderr when it had to tighten one.
 func (e *env) paths() (config.Paths, error) {
 	p, err := config.ResolvePaths(e.home)
 	if err != nil {
 		return p, err
 	}
-	return p, p.Ensure()
+	notices, err := p.EnsurePrivate()
+	for _, n := range notices {
+		fmt.Fprintf(e.stderr, "deskdial: %s\n", n)
+	}
+	return p, err
 }
 
 // exitErr carries an exit code other than 1 up to main.

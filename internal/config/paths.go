@@ -64,14 +64,66 @@ func userDataDir() (string, error) {
 	return d, nil
 }
 
-// Ensure creates both directories with private permissions.
+// Ensure creates both directories with private permissions and makes
+// existing ones private (see EnsurePrivate), without telling anyone.
 func (p Paths) Ensure() error {
-	for _, d := range []string{p.Config, p.Data} {
+	_, err := p.EnsurePrivate()
+	return err
+}
+
+// EnsurePrivate creates both directories (0700) and checks existing ones:
+// they hold the device keys, the paired devices and the call history, so
+// no other local user may enter them. A directory that others can read,
+// write or enter is made private (0700) if it is deskdial's own (empty, or
+// holding deskdial's files), and the returned notices say so, for the user;
+// any other such directory is refused with ErrNotPrivate, as is one owned
+// by another user. The check is on the directories themselves: the files
+// inside are only as private as the directory that holds them.
+func (p Paths) EnsurePrivate() (notices []string, err error) {
+	dirs := []string{p.Config}
+	if p.Data != p.Config {
+		dirs = append(dirs, p.Data)
+	}
+	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("config: create %s: %w", d, err)
+			return notices, fmt.Errorf("config: create %s: %w", d, err)
+		}
+		n, err := makeDirPrivate(d)
+		if err != nil {
+			return notices, err
+		}
+		if n != "" {
+			notices = append(notices, n)
 		}
 	}
-	return nil
+	return notices, nil
+}
+
+// ErrNotPrivate is returned by EnsurePrivate for a directory other users
+// can get into and that deskdial will not change by itself.
+var ErrNotPrivate = errors.New("config: directory is not private")
+
+// ownFiles are files deskdial keeps; a directory holding one of them (or
+// nothing) is deskdial's to make private.
+var ownFiles = []string{SettingsFile, "device.seed", "peers.json", "history.db", "audit.log"}
+
+// isOwnDir reports whether dir is empty or holds one of deskdial's files.
+func isOwnDir(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	names, _ := f.Readdirnames(1)
+	f.Close()
+	if len(names) == 0 {
+		return true
+	}
+	for _, n := range ownFiles {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteFileAtomic replaces path with data so that readers see either the old

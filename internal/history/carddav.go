@@ -157,7 +157,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 				// Skipped, and a stored copy is kept: the server sent
 				// something no honest address book has.
 				rep.Skipped++
-				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: "<" + o.Path + ">", Reason: "not imported: " + err.Error()})
+				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: "<" + o.Path + ">", Reason: "not imported: " + strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": ")})
 				continue
 			}
 			for _, p := range problems {

@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
@@ -20,11 +21,10 @@ const (
 // take over a terminal; bidirectional overrides, which make a name read as
 // another; broken UTF-8) or is absurdly long.
 func checkContact(c *Contact) error {
-	if err := textsafe.Check(c.Name, MaxContactName); err != nil {
-		return fmt.Errorf("%w: name %q: %v", ErrInvalidInput, textsafe.Terminal(shorten(c.Name)), err)
-	}
-	if err := textsafe.Check(c.Org, MaxContactName); err != nil {
-		return fmt.Errorf("%w: organisation %q: %v", ErrInvalidInput, textsafe.Terminal(shorten(c.Org)), err)
+	for _, f := range []struct{ what, s string }{{"name", c.Name}, {"organisation", c.Org}} {
+		if err := textsafe.Check(f.s, MaxContactName); err != nil {
+			return fmt.Errorf("%w: %s \"%s\" %s", ErrInvalidInput, f.what, textsafe.Terminal(shorten(f.s)), strings.TrimPrefix(err.Error(), textsafe.ErrInvalid.Error()+": "))
+		}
 	}
 	if len(c.UID) > maxUID {
 		return fmt.Errorf("%w: UID longer than %d bytes", ErrInvalidInput, maxUID)

@@ -281,7 +281,7 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		rec, problems := cardToRec(card, region)
 		if err := checkContact(&rec.Contact); err != nil {
 			rep.Skipped++
-			prob("", "not imported: "+err.Error())
+			prob("", "not imported: "+strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": "))
 			return nil
 		}
 		for _, p := range problems {

@@ -31,7 +31,7 @@ func Check(s string, max int) error {
 	}
 	for _, r := range s {
 		if Unsafe(r) {
-			return fmt.Errorf("%w: contains the control character %U", ErrInvalid, r)
+			return fmt.Errorf("%w: contains the control or direction character %U", ErrInvalid, r)
 		}
 	}
 	return nil
