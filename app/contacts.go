@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/textsafe"
-	"github.com/emersion/go-webdav"
 )
 
 // envCardDAVPassword carries the CardDAV password for `contacts sync`; it is
@@ -22,7 +20,7 @@ const envCardDAVPassword = "DESKDIAL_CARDDAV_PASSWORD"
 
 const contactsUsage = `usage: deskdial contacts import [--region CC] FILE.vcf...   (- reads stdin)
        deskdial contacts list
-       deskdial contacts sync [--url URL] [--user NAME] [--password-file FILE] [--region CC]
+       deskdial contacts sync [--url URL] [--user NAME] [--password-file FILE] [--region CC] [--timeout D]
 The CardDAV password comes from --password-file or $` + envCardDAVPassword + `.`
 
 // cmdContacts imports, lists and syncs the contacts deskdial can call by name.
@@ -140,12 +138,16 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 	user := fs.String("user", "", "CardDAV user name (default: carddav_user from settings)")
 	passFile := fs.String("password-file", "", "file holding the CardDAV password (default: $"+envCardDAVPassword+")")
 	region := fs.String("region", "", "region for numbers without a country code (default: from settings)")
+	timeout := fs.Duration("timeout", history.DefaultCardDAVTimeout, "give up when the sync takes longer than this")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usageErr("contacts sync: unexpected argument %q", rest[0])
+	}
+	if *timeout <= 0 {
+		return usageErr("contacts sync: --timeout must be positive")
 	}
 	st, set, err := openHistory(e)
 	if err != nil {
@@ -172,17 +174,20 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 		}
 		password = strings.TrimRight(string(b), "\r\n")
 	}
-	var hc webdav.HTTPClient = http.DefaultClient
-	if *user != "" || password != "" {
-		hc = webdav.HTTPClientWithBasicAuth(http.DefaultClient, *user, password)
-	}
-	rep, err := st.SyncCardDAV(ctx, hc, *bookURL, strings.ToUpper(*region))
+	opts := history.CardDAVOptions{User: *user, Password: password, Timeout: *timeout}
+	prog := newSyncProgress(e.stderr)
+	opts.Progress = prog.show
+	rep, err := st.SyncCardDAV(ctx, *bookURL, strings.ToUpper(*region), opts)
+	prog.done()
 	for _, p := range rep.Problems {
 		fmt.Fprintf(e.stderr, "%s\n", p)
 	}
 	if err != nil {
 		if errors.Is(err, history.ErrInvalidInput) {
 			return withCode(exitUsage, err)
+		}
+		if errors.Is(err, history.ErrTimeout) {
+			return withCode(exitTimedOut, err)
 		}
 		return err
 	}
@@ -191,6 +196,46 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 		kind = "incremental"
 	}
 	fmt.Fprintf(e.stdout, "%s: %s sync: %d cards fetched: %d added, %d updated, %d deleted, %d skipped\n",
-		rep.AddressBook, kind, rep.Fetched, rep.Added, rep.Updated, rep.Deleted, rep.Skipped)
+		textsafe.Terminal(rep.AddressBook), kind, rep.Fetched, rep.Added, rep.Updated, rep.Deleted, rep.Skipped)
 	return nil
+}
+
+// syncProgress shows what a CardDAV sync is doing on one line of a
+// terminal, so a slow server is seen to be slow (Ctrl-C cancels; nothing
+// is changed then). On anything but a terminal it shows nothing: scripts
+// get the summary line only.
+type syncProgress struct {
+	w     io.Writer
+	shown bool
+}
+
+func newSyncProgress(w io.Writer) *syncProgress {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return &syncProgress{w: w}
+		}
+	}
+	return &syncProgress{}
+}
+
+func (p *syncProgress) show(s history.CardDAVProgress) {
+	if p.w == nil {
+		return
+	}
+	line := "contacts sync: " + s.Step
+	if s.Total > 0 {
+		line += fmt.Sprintf(" %d of %d cards", s.Done, s.Total)
+	}
+	if s.Bytes > 0 {
+		line += fmt.Sprintf(", %d KiB received", s.Bytes>>10)
+	}
+	// \r and erase-line: the next step overwrites this one.
+	fmt.Fprintf(p.w, "\r\x1b[K%s (Ctrl-C cancels)", line)
+	p.shown = true
+}
+
+func (p *syncProgress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }

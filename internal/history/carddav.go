@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
-	"github.com/emersion/go-webdav"
+	"github.com/deskdial/deskdial/internal/textsafe"
 	"github.com/emersion/go-webdav/carddav"
 )
 
@@ -30,27 +29,42 @@ const multiGetBatch = 100
 
 // SyncCardDAV brings the contacts from a CardDAV address book up to date.
 // bookURL is the address book, or any collection above it (the first
-// address book found below is used). hc carries the credentials (for
-// example webdav.HTTPClientWithBasicAuth). With a sync token from the
-// previous run, only the changes are fetched (RFC 6578 sync-collection);
-// a server that does not support it, or has forgotten the token, gets a
-// full listing compared by ETag, so unchanged cards are never downloaded.
-func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, region string) (CardDAVReport, error) {
-	var rep CardDAVReport
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+// address book found below is used); o carries the credentials and the
+// limits (see CardDAVOptions). With a sync token from the previous run,
+// only the changes are fetched (RFC 6578 sync-collection); a server that
+// does not support it, or has forgotten the token, gets a full listing
+// compared by ETag, so unchanged cards are never downloaded. Everything is
+// stored in one transaction at the end, so a sync that fails or is
+// cancelled (ErrTimeout, ErrTooLarge, ErrCanceled) changes nothing.
+func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardDAVOptions) (rep CardDAVReport, err error) {
 	u, err := url.Parse(bookURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return rep, fmt.Errorf("sync CardDAV: %w: address book URL %q must be http(s)://host/path", ErrInvalidInput, bookURL)
+		return rep, fmt.Errorf("sync CardDAV: %w: address book URL %q must be http(s)://host/path", ErrInvalidInput, textsafe.Terminal(bookURL))
 	}
-	cl, err := carddav.NewClient(hc, bookURL)
+	o = o.withDefaults()
+	parent := ctx
+	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, errSyncDeadline)
+	defer cancel()
+	tr := &davTracker{}
+	defer func() {
+		if err != nil {
+			err = o.explain(ctx, parent, tr, err)
+			err = fmt.Errorf("sync CardDAV %s: %w", textsafe.Terminal(bookURL), err)
+		}
+	}()
+	progress := func(step string, done, total int) {
+		if o.Progress != nil {
+			o.Progress(CardDAVProgress{Step: step, Done: done, Total: total, Bytes: tr.bytes.Load()})
+		}
+	}
+	progress("connecting", 0, 0)
+	cl, err := carddav.NewClient(o.client(tr), bookURL)
 	if err != nil {
-		return rep, fmt.Errorf("sync CardDAV: %w", err)
+		return rep, err
 	}
 	path, err := findAddressBook(ctx, cl, u.Path)
 	if err != nil {
-		return rep, fmt.Errorf("sync CardDAV %s: %w", bookURL, err)
+		return rep, err
 	}
 	base := *u
 	base.Path, base.RawPath = path, ""
@@ -61,7 +75,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 	var token string
 	err = s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, tokenKey).Scan(&token)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return rep, fmt.Errorf("sync CardDAV: read sync token: %w", err)
+		return rep, fmt.Errorf("read sync token: %w", err)
 	}
 
 	// What the server has (or what changed), as href → ETag.
@@ -71,6 +85,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 		deleted  []string
 		newToken string
 	)
+	progress("listing", 0, 0)
 	etagReq := carddav.AddressDataRequest{Props: []string{"UID"}}
 	resp, err := cl.SyncCollection(ctx, path, &carddav.SyncQuery{DataRequest: etagReq, SyncToken: token})
 	if err != nil && token != "" {
@@ -96,7 +111,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 		// No sync-collection: list the collection with its ETags.
 		objs, qerr := cl.QueryAddressBook(ctx, path, &carddav.AddressBookQuery{DataRequest: etagReq})
 		if qerr != nil {
-			return rep, fmt.Errorf("sync CardDAV %s: list address book: %w (sync-collection: %v)", rep.AddressBook, qerr, err)
+			return rep, fmt.Errorf("list address book: %w (sync-collection: %v)", qerr, err)
 		}
 		listing = map[string]string{}
 		for _, o := range objs {
@@ -109,14 +124,14 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 	storedID := map[string]int64{}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, href, etag FROM contacts WHERE source = ? AND href <> ''`, source)
 	if err != nil {
-		return rep, fmt.Errorf("sync CardDAV: read contacts: %w", err)
+		return rep, fmt.Errorf("read contacts: %w", err)
 	}
 	for rows.Next() {
 		var id int64
 		var href, etag string
 		if err := rows.Scan(&id, &href, &etag); err != nil {
 			rows.Close()
-			return rep, fmt.Errorf("sync CardDAV: read contacts: %w", err)
+			return rep, fmt.Errorf("read contacts: %w", err)
 		}
 		stored[href], storedID[href] = etag, id
 	}
@@ -141,14 +156,16 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 
 	var objs []carddav.AddressObject
 	for i := 0; i < len(fetch); i += multiGetBatch {
+		progress("fetching", i, len(fetch))
 		batch := fetch[i:min(i+multiGetBatch, len(fetch))]
 		got, err := cl.MultiGetAddressBook(ctx, path, &carddav.AddressBookMultiGet{Paths: batch, DataRequest: carddav.AddressDataRequest{AllProp: true}})
 		if err != nil {
-			return rep, fmt.Errorf("sync CardDAV %s: fetch cards: %w", rep.AddressBook, err)
+			return rep, fmt.Errorf("fetch cards: %w", err)
 		}
 		objs = append(objs, got...)
 	}
 	rep.Fetched = len(objs)
+	progress("storing", len(objs), len(fetch))
 
 	err = s.write(ctx, func(tx *wtx) error {
 		for i, o := range objs {
@@ -212,7 +229,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, hc webdav.HTTPClient, bookURL, 
 		return err
 	})
 	if err != nil {
-		return rep, fmt.Errorf("sync CardDAV: store contacts: %w", err)
+		return rep, fmt.Errorf("store contacts: %w", err)
 	}
 	s.notify()
 	return rep, nil

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-webdav"
 )
 
 const radicalePython = "/usr/bin/python3"
@@ -98,9 +96,9 @@ func TestCardDAVSyncWithRadicale(t *testing.T) {
 	putCard(t, book, "carla.vcf", "u-carla", "Carla Vogt", "TEL;TYPE=HOME:+49 30 4444444\r\n")
 
 	s, _ := openTemp(t)
-	hc := webdav.HTTPClientWithBasicAuth(http.DefaultClient, "alice", "x")
+	dav := CardDAVOptions{User: "alice", Password: "x"}
 	// The user may give the server root: the address book is discovered.
-	rep, err := s.SyncCardDAV(ctx, hc, base+"/alice/", "DE")
+	rep, err := s.SyncCardDAV(ctx, base+"/alice/", "DE", dav)
 	if err != nil {
 		t.Fatalf("first sync: %v", err)
 	}
@@ -112,7 +110,7 @@ func TestCardDAVSyncWithRadicale(t *testing.T) {
 	}
 
 	// Nothing changed: nothing fetched.
-	rep, err = s.SyncCardDAV(ctx, hc, book, "DE")
+	rep, err = s.SyncCardDAV(ctx, book, "DE", dav)
 	if err != nil || !rep.Incremental || rep.Fetched != 0 {
 		t.Errorf("idle sync = %+v, %v", rep, err)
 	}
@@ -121,7 +119,7 @@ func TestCardDAVSyncWithRadicale(t *testing.T) {
 	putCard(t, book, "bernd.vcf", "u-bernd", "Bernd Kaiser", "TEL;TYPE=CELL:+49 171 3333333\r\n")
 	putCard(t, book, "dora.vcf", "u-dora", "Dora Lang", "TEL;TYPE=CELL:+49 170 5555555\r\n")
 	davDo(t, http.MethodDelete, book+"carla.vcf", "", "")
-	rep, err = s.SyncCardDAV(ctx, hc, book, "DE")
+	rep, err = s.SyncCardDAV(ctx, book, "DE", dav)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,12 +138,12 @@ func TestCardDAVSyncWithRadicale(t *testing.T) {
 
 	// A forgotten sync token falls back to a full comparison by ETag.
 	s.db.Exec(`UPDATE meta SET value = 'http://radicale.org/ns/sync/bogus' WHERE key LIKE 'carddav-token:%'`)
-	rep, err = s.SyncCardDAV(ctx, hc, book, "DE")
+	rep, err = s.SyncCardDAV(ctx, book, "DE", dav)
 	if err != nil || rep.Fetched != 0 || rep.Deleted != 0 {
 		t.Errorf("sync after a lost token = %+v, %v; want nothing fetched", rep, err)
 	}
 
-	if _, err := s.SyncCardDAV(ctx, hc, "ftp://example.org/", "DE"); err == nil {
+	if _, err := s.SyncCardDAV(ctx, "ftp://example.org/", "DE", dav); err == nil {
 		t.Error("an ftp:// address book was accepted")
 	}
 }
