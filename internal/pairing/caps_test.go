@@ -43,3 +43,19 @@ func TestJoinWithHostileCapsRefused(t *testing.T) {
 		t.Errorf("stored caps = %s", peer.Caps)
 	}
 }
+
+// FuzzCheckCaps: any capabilities document is either refused or free of
+// raw control characters, and checking it never panics.
+func FuzzCheckCaps(f *testing.F) {
+	f.Add([]byte(`{"backend":"adb","places_calls":true}`))
+	f.Add([]byte(`{"backend":"a\u001b"}`))
+	f.Add([]byte(`[[[[[[[[1]]]]]]]]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if checkCaps(b) != nil {
+			return
+		}
+		if strings.Contains(string(b), `\u001b`) && !strings.Contains(string(b), `\\`) {
+			t.Fatalf("accepted an escaped ESC: %q", b)
+		}
+	})
+}

@@ -90,3 +90,26 @@ func TestPresenceHostileFields(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPresenceFromMetadata: whatever a relay puts in presence, reading it
+// never panics, and what is accepted is plain text.
+func FuzzPresenceFromMetadata(f *testing.F) {
+	f.Add("Pixel", "adb", "1.0", "")
+	f.Add("Pixel\x1b[2J", "log\n", "1.0\u202e", "!!")
+	f.Fuzz(func(t *testing.T, name, backend, version, sig string) {
+		ph := phone(t)
+		m := map[string]string{"id": ph.ID.String(), "name": name, "backend": backend, "version": version, "sig": sig}
+		p, err := PresenceFromMetadata(m)
+		if err != nil {
+			return
+		}
+		for _, s := range []string{p.Name, p.Backend, p.Version} {
+			if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x202e }) {
+				t.Fatalf("accepted %q", s)
+			}
+		}
+		if _, err := VerifyPresence(m, ph.SignPub); err == nil {
+			t.Fatalf("a presence with a made-up signature verified: %v", m)
+		}
+	})
+}
