@@ -147,3 +147,38 @@ func TestCardDAVSyncWithRadicale(t *testing.T) {
 		t.Error("an ftp:// address book was accepted")
 	}
 }
+
+// TestCardDAVHostileNamesNotImported: a CardDAV server hands out cards whose
+// names carry an escaped newline, an escape sequence or a bidi override.
+// They are skipped with one escaped problem each; the good card is stored.
+func TestCardDAVHostileNamesNotImported(t *testing.T) {
+	ctx := context.Background()
+	base := radicale(t)
+	book := base + "/alice/contacts/"
+	davDo(t, "MKCOL", book, "application/xml", `<?xml version="1.0"?>
+<mkcol xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><set><prop>
+<resourcetype><collection/><C:addressbook/></resourcetype><displayname>Contacts</displayname>
+</prop></set></mkcol>`)
+	putCard(t, book, "good.vcf", "u-good", "Anna Good", "TEL;TYPE=CELL:0170 1111111\r\n")
+	putCard(t, book, "nl.vcf", "u-nl", `Eve\nMallory\tmobile\t+491709999999`, "TEL;TYPE=CELL:0170 2222222\r\n")
+	putCard(t, book, "bidi.vcf", "u-bidi", "Carl \u202egnp.exe", "TEL;TYPE=CELL:0170 3333333\r\n")
+
+	s, _ := openTemp(t)
+	rep, err := s.SyncCardDAV(ctx, book, "DE", CardDAVOptions{User: "alice", Password: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 1 || rep.Skipped != 2 || len(rep.Problems) != 2 {
+		t.Fatalf("report = %+v, want 1 added and 2 skipped with a problem each", rep)
+	}
+	for _, p := range rep.Problems {
+		line := p.String()
+		if strings.ContainsAny(line, "\n\t\u202e") || !strings.Contains(line, "not imported") {
+			t.Errorf("problem line %q", line)
+		}
+	}
+	cs, _ := s.Contacts(ctx)
+	if len(cs) != 1 || cs[0].Name != "Anna Good" {
+		t.Errorf("contacts = %+v", cs)
+	}
+}
