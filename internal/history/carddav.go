@@ -52,11 +52,16 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 			err = fmt.Errorf("sync CardDAV %s: %w", textsafe.Terminal(bookURL), err)
 		}
 	}()
+	var last CardDAVProgress
 	progress := func(step string, done, total int) {
+		last = CardDAVProgress{Step: step, Done: done, Total: total}
 		if o.Progress != nil {
 			o.Progress(CardDAVProgress{Step: step, Done: done, Total: total, Bytes: tr.bytes.Load()})
 		}
 	}
+	// Bytes arrive on the goroutine that reads the answer, which is this
+	// one (go-webdav decodes as it reads).
+	tr.tick = func() { progress(last.Step, last.Done, last.Total) }
 	progress("connecting", 0, 0)
 	cl, err := carddav.NewClient(o.client(tr), bookURL)
 	if err != nil {

@@ -84,7 +84,12 @@ type davTracker struct {
 	mu       sync.Mutex
 	tooLarge bool
 	timeout  string // "connect", "answer"
+	// tick, if set, is called each time another progressEvery bytes
+	// arrived, so a long download is seen to move.
+	tick func()
 }
+
+const progressEvery = 256 << 10
 
 func (t *davTracker) fail(tooLarge bool, timeout string) {
 	t.mu.Lock()
@@ -138,7 +143,9 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
-	b.tr.bytes.Add(int64(n))
+	if total := b.tr.bytes.Add(int64(n)); b.tr.tick != nil && total/progressEvery != (total-int64(n))/progressEvery {
+		b.tr.tick()
+	}
 	if b.left < 0 {
 		b.tr.fail(true, "")
 		return n - 1, ErrTooLarge

@@ -116,10 +116,15 @@ func TestCardDAVStalledServer(t *testing.T) {
 // error naming the cause.
 func TestCardDAVEndlessAnswer(t *testing.T) {
 	s, _ := openTemp(t)
+	var seen []CardDAVProgress
 	_, err := s.SyncCardDAV(context.Background(), endlessServer(t, false), "DE",
-		CardDAVOptions{MaxResponse: 1 << 20, Timeout: time.Hour})
+		CardDAVOptions{MaxResponse: 1 << 20, Timeout: time.Hour, Progress: func(p CardDAVProgress) { seen = append(seen, p) }})
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "more than 1 MiB in one answer") {
 		t.Fatalf("endless stream: %v, want ErrTooLarge", err)
+	}
+	// The user saw the download move before it was cut off.
+	if len(seen) < 2 || seen[len(seen)-1].Bytes < 512<<10 {
+		t.Errorf("progress = %+v, want the bytes received to be reported as they arrive", seen)
 	}
 	_, err = s.SyncCardDAV(context.Background(), endlessServer(t, true), "DE",
 		CardDAVOptions{Timeout: 300 * time.Millisecond})
