@@ -49,7 +49,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 	defer func() {
 		if err != nil {
 			err = o.explain(ctx, parent, tr, err)
-			err = fmt.Errorf("sync CardDAV %s: %w", textsafe.Terminal(bookURL), err)
+			err = fmt.Errorf("sync CardDAV %s: %w", textsafe.Terminal(u.Redacted()), err)
 		}
 	}()
 	var last CardDAVProgress
