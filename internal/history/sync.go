@@ -395,6 +395,9 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 			return nil
 		}
 		c := e.Call
+		if checkContact(&Contact{Name: c.Name, Org: c.PhoneName}) != nil {
+			return nil // names that are not plain text are never stored
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(sync_id) DO UPDATE SET outcome = excluded.outcome, duration_ms = excluded.duration_ms,

@@ -1,0 +1,44 @@
+package history
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestSyncedHostileNamesNotStored: another desktop (or anyone holding the
+// sync key) sends a contact or a recent whose name carries an escape
+// sequence or a forged line; it is not stored. Plain names are.
+func TestSyncedHostileNamesNotStored(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Now()
+	entries := []entry{
+		{Kind: kindContact, Ref: "u-evil", Updated: now.UnixNano(), Contact: &wireContact{Name: "Eve\x1b[2J", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491701111111"}}}},
+		{Kind: kindContact, Ref: "u-nl", Updated: now.UnixNano(), Contact: &wireContact{Name: "Eve\nMallory", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491702222222"}}}},
+		{Kind: kindContact, Ref: "u-ok", Updated: now.UnixNano(), Contact: &wireContact{Name: "Anna", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491703333333"}}}},
+		{Kind: kindRecent, Ref: "+491704444444", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c1", At: now.UnixMilli(), Name: "Bob\u202e", Outcome: OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491705555555", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c2", At: now.UnixMilli(), Name: "Bob", PhoneName: "Pixel\x07", Outcome: OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491706666666", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c3", At: now.UnixMilli(), Name: "Carl", PhoneName: "Pixel", Outcome: OutcomeAccepted}},
+	}
+	y := &Syncer{}
+	err := s.write(ctx, func(tx *wtx) error {
+		for i := range entries {
+			if err := y.applyEntry(ctx, tx, &entries[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := s.Contacts(ctx)
+	if len(cs) != 1 || cs[0].Name != "Anna" {
+		t.Errorf("contacts = %+v, want only Anna", cs)
+	}
+	rec, _ := s.Recent(ctx, 10)
+	if len(rec) != 1 || rec[0].Name != "Carl" {
+		t.Errorf("recents = %+v, want only Carl's", rec)
+	}
+}
