@@ -1,0 +1,387 @@
+package hfp
+
+import (
+	"errors"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
+	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
+)
+
+const (
+	number = "+4930123456"
+	phone  = "00:11:22:33:44:55"
+	ag0    = dbus.ObjectPath(pwRoot + "/ag0")
+	tel0   = dbus.ObjectPath("/org/bluez/hci0/dev_00_11_22_33_44_55/telephony0")
+)
+
+// rig is a private session bus and a private "system" bus, with the mock
+// services a test asks for on them, and a Dialer pointed at both.
+type rig struct {
+	sess, sys         string
+	sessConn, sysConn *dbus.Conn
+	pw, bz            *dbustest.Mock
+	d                 *Dialer
+}
+
+func template(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mockArgs(t *testing.T, tmpl, params string) []string {
+	args := []string{"--template", template(t, tmpl)}
+	if params != "" {
+		args = append(args, "-p", params)
+	}
+	return args
+}
+
+// newRig starts PipeWire's telephony mock on the session bus unless pw is
+// "-", and BlueZ's on the system bus unless bz is "-"; the strings are the
+// mocks' parameters (JSON).
+func newRig(t *testing.T, pw, bz string, opts ...Option) *rig {
+	t.Helper()
+	r := &rig{sess: dbustest.Bus(t), sys: dbustest.Bus(t)}
+	r.sessConn, r.sysConn = dbustest.Conn(t, r.sess), dbustest.Conn(t, r.sys)
+	if pw != "-" {
+		r.pw = dbustest.StartMock(t, r.sess, pwService, mockArgs(t, "pipewire_telephony.py", pw)...)
+	}
+	if bz != "-" {
+		r.bz = dbustest.StartMock(t, r.sys, bzService, mockArgs(t, "bluez_telephony.py", bz)...)
+	}
+	r.d = New(append([]Option{WithSessionBus(r.sess), WithSystemBus(r.sys)}, opts...)...)
+	t.Cleanup(func() { r.d.Close() })
+	return r
+}
+
+func (r *rig) pwState(t *testing.T, call dialer.Call, state string) {
+	t.Helper()
+	_, p, _ := parseHandle(call.Handle)
+	if err := r.sessConn.Object(pwService, pwRoot).Call("org.freedesktop.DBus.Mock.SetCallState", 0, p, state).Err; err != nil {
+		t.Fatalf("SetCallState %s: %v", state, err)
+	}
+}
+
+func (r *rig) bzState(t *testing.T, call dialer.Call, state string) {
+	t.Helper()
+	_, p, _ := parseHandle(call.Handle)
+	if err := r.sysConn.Object(bzService, "/").Call("org.freedesktop.DBus.Mock.SetCallState", 0, p, state).Err; err != nil {
+		t.Fatalf("SetCallState %s: %v", state, err)
+	}
+}
+
+func req(id string) dialer.Request {
+	return dialer.Request{ID: id, Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)}
+}
+
+// settled fails unless the goroutines are back to base once the dialer is
+// closed: no watch, subscription or connection outlives its call.
+func settled(t *testing.T, r *rig, base int) {
+	t.Helper()
+	r.d.Close()
+	c := calltest.Ctx(t)
+	calltest.Eventually(t, c, "goroutines back to where they were", func() bool {
+		return runtime.NumGoroutine() <= base
+	})
+}
+
+func TestCapabilities(t *testing.T) {
+	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
+	if got := New().Capabilities(); got != want {
+		t.Fatalf("Capabilities = %+v, want %+v", got, want)
+	}
+}
+
+func TestPipeWireCallEndedByTheOtherSide(t *testing.T) {
+	// PipeWire 1.5.81 and later: Dial returns nothing, the call is announced.
+	r := newRig(t, "", `{"Telephony": false}`)
+	c := calltest.Ctx(t)
+	if err := r.d.Check(c); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	ps, err := r.d.Phones(c)
+	if err != nil || len(ps) != 1 || ps[0].Name != "Pixel 7" || ps[0].Address != phone || ps[0].Path != ag0 || !strings.Contains(ps[0].Service, "PipeWire") {
+		t.Fatalf("Phones = %+v, %v; want Pixel 7 through PipeWire", ps, err)
+	}
+	if u, err := r.d.Using(c); err != nil || u != "Pixel 7 through PipeWire telephony (org.pipewire.Telephony on the session bus)" {
+		t.Fatalf("Using = %q, %v", u, err)
+	}
+	call := calltest.Dial(t, c, r.d, req("id-1"))
+	if call.ID != "id-1" || call.Handle != "pipewire:"+string(ag0)+"/call0" {
+		t.Fatalf("Dial = %+v", call)
+	}
+	got := dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")
+	if len(got) != 1 || len(got[0]) != 1 || got[0][0] != number {
+		t.Fatalf("PipeWire received Dial %v, want [[%s]]", got, number)
+	}
+	// A state change before Watch starts is not lost.
+	r.pwState(t, call, "alerting")
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting)
+	r.pwState(t, call, "active")
+	calltest.States(t, c, ch, dialer.StateActive)
+	r.pwState(t, call, "disconnected")
+	ev := calltest.Next(t, c, ch)
+	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "the call ended" {
+		t.Fatalf("end = %+v, want ended with a duration", ev)
+	}
+	calltest.Closed(t, c, ch)
+}
+
+func TestPipeWire14HangupFromDesktop(t *testing.T) {
+	// PipeWire 1.4: Dial answers with the call's path.
+	r := newRig(t, `{"DialReturnsCall": true}`, "-")
+	c := calltest.Ctx(t)
+	rec := dbustest.Record(t, r.sessConn)
+	base := runtime.NumGoroutine()
+	call := calltest.Dial(t, c, r.d, req("id-2"))
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	r.pwState(t, call, "active")
+	calltest.States(t, c, ch, dialer.StateActive)
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	ev := calltest.Next(t, c, ch)
+	if ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
+		t.Fatalf("after Hangup: %+v", ev)
+	}
+	calltest.Closed(t, c, ch)
+	_, p, _ := parseHandle(call.Handle)
+	if !rec.Has(p, "Hangup") {
+		t.Fatal("the mock call never received Hangup")
+	}
+	if left := r.d.calls(c, r.sessConn, pipewireSession, ag0); len(left) != 0 {
+		t.Fatalf("calls left on the phone: %v", left)
+	}
+	// A call that is over hangs up without error.
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("second Hangup: %v", err)
+	}
+	// Without BlueZ the phone shows by its address.
+	if ps, _ := r.d.Phones(c); len(ps) != 1 || ps[0].Name != phone {
+		t.Fatalf("Phones without BlueZ = %+v", ps)
+	}
+	settled(t, r, base)
+}
+
+func TestBlueZTelephony(t *testing.T) {
+	r := newRig(t, "-", "")
+	c := calltest.Ctx(t)
+	ps, err := r.d.Phones(c)
+	if err != nil || len(ps) != 1 || ps[0].Name != "Pixel 7" || ps[0].Path != tel0 || !strings.Contains(ps[0].Service, "BlueZ") {
+		t.Fatalf("Phones = %+v, %v", ps, err)
+	}
+	call := calltest.Dial(t, c, r.d, req("id-3"))
+	if call.Handle != "bluez:"+string(tel0)+"/call1" {
+		t.Fatalf("Dial = %+v", call)
+	}
+	got := dbustest.MethodCalls(t, r.sysConn, bzService, tel0, "Dial")
+	if len(got) != 1 || got[0][0] != "tel:"+number {
+		t.Fatalf("BlueZ received Dial %v, want [[tel:%s]]", got, number)
+	}
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	r.bzState(t, call, "alerting")
+	calltest.States(t, c, ch, dialer.StateAlerting)
+	r.bzState(t, call, "active")
+	calltest.States(t, c, ch, dialer.StateActive)
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
+		t.Fatalf("after Hangup: %+v", ev)
+	}
+	calltest.Closed(t, c, ch)
+}
+
+func TestBlueZDeclined(t *testing.T) {
+	r := newRig(t, "-", "")
+	c := calltest.Ctx(t)
+	call := calltest.Dial(t, c, r.d, req("id-4"))
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	r.bzState(t, call, "disconnected")
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration != 0 || !strings.Contains(ev.Reason, "did not connect") {
+		t.Fatalf("declined call: %+v", ev)
+	}
+}
+
+func TestPhoneGoneMidCall(t *testing.T) {
+	for _, tc := range []struct {
+		name, pw, bz string
+		drop         func(t *testing.T, r *rig)
+	}{
+		{"PipeWire", "", "-", func(t *testing.T, r *rig) {
+			if err := r.sessConn.Object(pwService, pwRoot).Call("org.freedesktop.DBus.Mock.RemoveAudioGateway", 0, ag0).Err; err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"BlueZ", "-", "", func(t *testing.T, r *rig) {
+			if err := r.sysConn.Object(bzService, "/").Call("org.freedesktop.DBus.Mock.DisconnectDevice", 0, phone).Err; err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.pw, tc.bz)
+			c := calltest.Ctx(t)
+			base := runtime.NumGoroutine()
+			call := calltest.Dial(t, c, r.d, req("id-5"))
+			ch := calltest.Watch(t, c, r.d, call)
+			calltest.States(t, c, ch, dialer.StateDialing)
+			if tc.pw != "-" {
+				r.pwState(t, call, "active")
+			} else {
+				r.bzState(t, call, "active")
+			}
+			calltest.States(t, c, ch, dialer.StateActive)
+			tc.drop(t, r)
+			ev := calltest.Next(t, c, ch)
+			if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "disconnected from this computer during the call") {
+				t.Fatalf("phone gone: %+v", ev)
+			}
+			calltest.Closed(t, c, ch)
+			_, err := r.d.Dial(c, req("id-6"))
+			if !errors.Is(err, dialer.ErrUnavailable) {
+				t.Fatalf("Dial with the phone gone = %v, want unavailable", err)
+			}
+			settled(t, r, base)
+		})
+	}
+}
+
+func TestServiceStopsMidCall(t *testing.T) {
+	r := newRig(t, "", "-")
+	c := calltest.Ctx(t)
+	call := calltest.Dial(t, c, r.d, req("id-7"))
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	r.pw.Kill()
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateFailed || ev.Reason != "PipeWire stopped during the call" {
+		t.Fatalf("PipeWire gone: %+v", ev)
+	}
+	calltest.Closed(t, c, ch)
+}
+
+func TestNoService(t *testing.T) {
+	r := newRig(t, "-", "-")
+	c := calltest.Ctx(t)
+	err := r.d.Check(c)
+	if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoService) || !strings.Contains(err.Error(), "docs/phones.md") {
+		t.Fatalf("Check = %v, want no service with a pointer to the docs", err)
+	}
+	if _, err := r.d.Dial(c, req("x")); !errors.Is(err, ErrNoService) {
+		t.Fatalf("Dial = %v", err)
+	}
+}
+
+func TestBlueZWithoutTelephonyIsNoService(t *testing.T) {
+	// bluetoothd without -E has devices but no Telephony1.
+	r := newRig(t, "-", `{"Telephony": false}`)
+	if err := r.d.Check(calltest.Ctx(t)); !errors.Is(err, ErrNoService) {
+		t.Fatalf("Check = %v, want no service", err)
+	}
+}
+
+func TestNoPhone(t *testing.T) {
+	r := newRig(t, `{"Phones": []}`, "-")
+	err := r.d.Check(calltest.Ctx(t))
+	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "Bluetooth settings") {
+		t.Fatalf("Check = %v, want no phone, saying where to connect one", err)
+	}
+}
+
+func TestChoosingAPhone(t *testing.T) {
+	params := `{"Devices": [["00:11:22:33:44:55", "Pixel 7"], ["66:77:88:99:AA:BB", "Work iPhone"]]}`
+	r := newRig(t, "-", params)
+	c := calltest.Ctx(t)
+	if err := r.d.Check(c); err == nil || !strings.Contains(err.Error(), "hfp:NAME") || !strings.Contains(err.Error(), `"Work iPhone"`) {
+		t.Fatalf("Check with two phones = %v, want a request to choose", err)
+	}
+	d := New(WithSessionBus(r.sess), WithSystemBus(r.sys), WithPhone("work iphone"))
+	defer d.Close()
+	call := calltest.Dial(t, c, d, req("id-8"))
+	if !strings.HasPrefix(call.Handle, "bluez:/org/bluez/hci0/dev_66_77_88_99_AA_BB/") {
+		t.Fatalf("called through %s, want the work iPhone", call.Handle)
+	}
+	d2 := New(WithSessionBus(r.sess), WithSystemBus(r.sys), WithPhone("Nokia"))
+	defer d2.Close()
+	if err := d2.Check(c); !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), `no phone called "Nokia"`) {
+		t.Fatalf("Check for a phone not there = %v", err)
+	}
+}
+
+func TestDialErrors(t *testing.T) {
+	r := newRig(t, `{"DialError": "org.pipewire.Telephony.Error.CME"}`, "-")
+	c := calltest.Ctx(t)
+	base := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		_, err := r.d.Dial(c, req("id-9"))
+		if !errors.Is(err, ErrRefused) {
+			t.Fatalf("Dial = %v, want refused", err)
+		}
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "p", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+		t.Fatalf("prefill = %v, want unsupported", err)
+	}
+	if _, err := r.d.Dial(c, dialer.Request{ID: "b", Number: "+49 30; ATH", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+		t.Fatalf("bad number = %v, want invalid", err)
+	}
+	if n := len(dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")); n != 5 {
+		t.Fatalf("PipeWire received %d dials, want 5 (none for prefill or a bad number)", n)
+	}
+	if s := r.d.pending.Take(ag0 + "/call0"); s != nil {
+		t.Fatal("a failed dial left a subscription behind")
+	}
+	settled(t, r, base)
+}
+
+func TestBusyPhone(t *testing.T) {
+	r := newRig(t, `{"DialError": "org.pipewire.Telephony.Error.InvalidState"}`, "-")
+	_, err := r.d.Dial(calltest.Ctx(t), req("id-10"))
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("Dial = %v, want refused: busy", err)
+	}
+}
+
+func TestWatchAfterRestart(t *testing.T) {
+	r := newRig(t, "", "-")
+	c := calltest.Ctx(t)
+	call := calltest.Dial(t, c, r.d, req("id-11"))
+	r.pwState(t, call, "active")
+	d2 := New(WithSessionBus(r.sess), WithSystemBus(r.sys))
+	defer d2.Close()
+	ch := calltest.Watch(t, c, d2, call)
+	calltest.States(t, c, ch, dialer.StateActive)
+	if err := d2.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+		t.Fatalf("after Hangup: %+v", ev)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Pixel 7":                      "Pixel 7",
+		"  Bob\x1b[31m's\u202e phone ": "Bob[31m's phone",
+		strings.Repeat("é", 80):        strings.Repeat("é", 64),
+	} {
+		if got := cleanName(in); got != want {
+			t.Errorf("cleanName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
