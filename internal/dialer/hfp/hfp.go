@@ -392,9 +392,19 @@ type ofonoModem struct {
 }
 
 func (d *Dialer) ofonoPhones(ctx context.Context, c *dbus.Conn) (*flavor, []Phone, error) {
+	reply := c.Object(ofService, "/").CallWithContext(ctx, "org.ofono.Manager.GetModems", 0)
+	if reply.Err != nil {
+		return ofonoFlavor, nil, fmt.Errorf("%w: list oFono's modems: %s", dialer.ErrUnavailable, dbusx.ErrorText(reply.Err))
+	}
+	// oFono answers a(oa{sv}); PipeWire in oFono mode a{oa{sv}}.
 	var modems []ofonoModem
-	if err := c.Object(ofService, "/").CallWithContext(ctx, "org.ofono.Manager.GetModems", 0).Store(&modems); err != nil {
-		return ofonoFlavor, nil, fmt.Errorf("%w: list oFono's modems: %s", dialer.ErrUnavailable, dbusx.ErrorText(err))
+	if err := reply.Store(&modems); err != nil {
+		var pw map[dbus.ObjectPath]map[string]dbus.Variant
+		if err := reply.Store(&pw); err != nil {
+			return ofonoFlavor, nil, fmt.Errorf("%w: list oFono's modems: unexpected reply: %v", dialer.ErrUnavailable, err)
+		}
+		ps, err := d.pipewirePhones(ctx, c, pipewireOfono)
+		return pipewireOfono, ps, err
 	}
 	for _, m := range modems {
 		if strings.HasPrefix(string(m.Path), pwRoot+"/") {

@@ -385,3 +385,66 @@ func TestCleanName(t *testing.T) {
 		}
 	}
 }
+
+func TestPipeWireInOfonoMode(t *testing.T) {
+	// bluez5.telephony.provide-ofono: PipeWire owns org.ofono on the system
+	// bus; its modems have none of oFono's properties.
+	r := newRig(t, "-", "-")
+	dbustest.StartMock(t, r.sys, ofService, mockArgs(t, "pipewire_ofono.py", "")...)
+	c := calltest.Ctx(t)
+	ps, err := r.d.Phones(c)
+	if err != nil || len(ps) != 1 || ps[0].Path != ag0 || !strings.Contains(ps[0].Service, "oFono mode") {
+		t.Fatalf("Phones = %+v, %v", ps, err)
+	}
+	call := calltest.Dial(t, c, r.d, req("id-12"))
+	if call.Handle != "pipewire-ofono:"+string(ag0)+"/call0" {
+		t.Fatalf("Dial = %+v", call)
+	}
+	if got := dbustest.MethodCalls(t, r.sysConn, ofService, ag0, "Dial"); len(got) != 1 || got[0][0] != number {
+		t.Fatalf("Dial received %v", got)
+	}
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+		t.Fatalf("after Hangup: %+v", ev)
+	}
+}
+
+func TestOfonoHandsFree(t *testing.T) {
+	// Debian's dbusmock oFono template has a modem of this computer
+	// ("hardware"), which is no Bluetooth phone.
+	r := newRig(t, "-", "-")
+	dbustest.StartMock(t, r.sys, ofService, "--template", "ofono")
+	c := calltest.Ctx(t)
+	err := r.d.Check(c)
+	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "oFono") {
+		t.Fatalf("Check = %v, want no phone through oFono", err)
+	}
+	// oFono's hands-free modem for a phone: Type "hfp", the phone's name.
+	dbustest.SetProp(t, r.sysConn, ofService, "/ril_0", "org.ofono.Modem", "Type", "hfp")
+	if err := r.sysConn.Object(ofService, "/ril_0").Call("org.freedesktop.DBus.Mock.AddProperty", 0, "org.ofono.Modem", "Name", dbus.MakeVariant("Pixel 7")).Err; err != nil {
+		t.Fatal(err)
+	}
+	ps, err := r.d.Phones(c)
+	if err != nil || len(ps) != 1 || ps[0].Name != "Pixel 7" || !ps[0].Ready || !strings.Contains(ps[0].Service, "oFono") {
+		t.Fatalf("Phones = %+v, %v", ps, err)
+	}
+	call := calltest.Dial(t, c, r.d, req("id-13"))
+	if call.Handle != "ofono:/ril_0/voicecall01" {
+		t.Fatalf("Dial = %+v", call)
+	}
+	if got := dbustest.MethodCalls(t, r.sysConn, ofService, "/", "Dial"); len(got) != 1 || got[0][0] != number {
+		t.Fatalf("oFono received Dial %v", got)
+	}
+	ch := calltest.Watch(t, c, r.d, call)
+	calltest.States(t, c, ch, dialer.StateDialing)
+	if err := r.d.Hangup(c, call); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+		t.Fatalf("after Hangup: %+v", ev)
+	}
+}

@@ -36,6 +36,8 @@ MAIN_IFACE = 'org.ofono.Manager'
 SYSTEM_BUS = False
 IS_OBJECT_MANAGER = False
 
+# Audio gateways keep this prefix also when the manager sits at / (oFono mode).
+AG_BASE = '/org/pipewire/Telephony'
 OM_IFACE = 'org.freedesktop.DBus.ObjectManager'
 AG_IFACE = 'org.pipewire.Telephony.AudioGateway1'
 CALL_IFACE = 'org.pipewire.Telephony.Call1'
@@ -49,6 +51,12 @@ def load(mock, parameters):
     mock.call_state = parameters.get('CallState', 'dialing')
     mock.AddMethods(OM_IFACE, [
         ('GetManagedObjects', '', 'a{oa{sa{sv}}}', manager_objects),
+    ])
+    # For oFono compatibility PipeWire's manager answers GetModems with
+    # every audio gateway and no properties (manager_get_managed_objects).
+    mock.AddMethods(MAIN_IFACE, [
+        ('GetModems', '', 'a{oa{sv}}', lambda self: dbus.Dictionary(
+            {dbus.ObjectPath(p): dbus.Dictionary({}, signature='sv') for p in ag_paths()}, signature='oa{sv}')),
     ])
     for addr in parameters.get('Phones', ['00:11:22:33:44:55']):
         add_ag(mock, addr)
@@ -76,7 +84,7 @@ def ag_objects(ag):
 
 
 def add_ag(manager, address):
-    path = f'{MAIN_OBJ}/ag{manager.ag_counter}'
+    path = f'{AG_BASE}/ag{manager.ag_counter}'
     manager.ag_counter += 1
     manager.AddObject(path, AG_IFACE, {
         'Address': dbus.String(address),
