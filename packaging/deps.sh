@@ -2,7 +2,7 @@
 # Installs what building, running and testing deskdial needs on Debian or
 # Ubuntu: the C headers Fyne's OpenGL/X11 driver compiles against, the X and
 # D-Bus tools the tests drive, and the peers the tests talk to (nats-server,
-# adb, radicale, python3-dbusmock). Only missing packages are installed.
+# adb, radicale, python3-dbusmock, kdeconnect). Only missing packages are installed.
 #
 #   packaging/deps.sh          build + run dependencies
 #   packaging/deps.sh --test   also what `make test` needs
@@ -23,6 +23,9 @@ test+=(fonts-wqy-microhei)
 # A notification server that draws on X11, for the end-to-end picture of
 # the Call prompt (the other tests use python3-dbusmock's).
 test+=(dunst)
+# KDE Connect's daemon, a real peer for the kdeconnect backend's tests (run
+# in a network namespace of its own), and unshare/ip to make that namespace.
+test+=(kdeconnect util-linux iproute2)
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
 
