@@ -26,7 +26,8 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	serial := fs.String("serial", "", "adb: device serial (default: the only device)")
 	adbPath := fs.String("adb", "", "adb: the adb program (default: adb from PATH)")
 	adbPort := fs.Int("adb-port", 0, "adb: port of the adb server (default 5037)")
-	bus := fs.String("bus", "", "ofono/modemmanager: D-Bus address (default: the system bus)")
+	bus := fs.String("bus", "", "ofono/modemmanager/hfp: D-Bus address of the system bus (default: the system bus)")
+	sessionBus := fs.String("session-bus", "", "hfp/kdeconnect: D-Bus address of the session bus (default: this session's)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	d, err := backends.Open(*backend, backends.Options{
-		Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus,
+		Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus, SessionBusAddress: *sessionBus,
 	})
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -87,6 +88,14 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	}
 	if err := d.Check(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "warning: backend %s: %v\n", d.Name(), err)
+	} else if u, ok := d.(interface {
+		Using(context.Context) (string, error)
+	}); ok {
+		// hfp and kdeconnect find their service and phone themselves;
+		// say which, so a wrong pick shows before the first call.
+		if s, err := u.Using(ctx); err == nil {
+			fmt.Fprintf(e.stdout, "backend %s: numbers go to %s\n", d.Name(), s)
+		}
 	}
 	var outMu sync.Mutex
 	say := func(format string, a ...any) {

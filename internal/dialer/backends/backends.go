@@ -9,6 +9,8 @@ import (
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/adb"
+	"github.com/deskdial/deskdial/internal/dialer/hfp"
+	"github.com/deskdial/deskdial/internal/dialer/kdeconnect"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/dialer/modemmanager"
 	"github.com/deskdial/deskdial/internal/dialer/ofono"
@@ -23,26 +25,29 @@ type Options struct {
 	Modem  string // ofono: modem object path; modemmanager: path or index ("0"); empty: the first usable one
 	Serial string // adb: device serial; empty: the only device
 
-	ADB        string // adb: the adb program; empty: "adb" from PATH
-	ADBPort    int    // adb: adb server port (adb -P); 0: the default 5037
-	BusAddress string // ofono, modemmanager: D-Bus address; empty: the system bus
+	ADB               string // adb: the adb program; empty: "adb" from PATH
+	ADBPort           int    // adb: adb server port (adb -P); 0: the default 5037
+	BusAddress        string // ofono, modemmanager, hfp: D-Bus address of the system bus; empty: the system bus
+	SessionBusAddress string // hfp, kdeconnect: D-Bus address of the session bus; empty: the user's
 
 	Opener      urlopen.Opener // url: opener to use instead of a command (the phone app passes its toolkit's)
 	OpenCommand []string       // url: command to run, the URI appended; empty: the platform opener
 }
 
 // Help lists the backends on one line, for flag help and usage errors.
-const Help = "ofono[:MODEM] | modemmanager[:MODEM] | adb[:SERIAL] | url (opens the dialer only) | log:FILE (dials nothing; writes numbers to FILE)"
+const Help = "hfp[:PHONE] | kdeconnect[:DEVICE] (opens the dialer only) | ofono[:MODEM] | modemmanager[:MODEM] | adb[:SERIAL] | url (opens the dialer only) | log:FILE (dials nothing; writes numbers to FILE)"
 
 // Usage describes each backend, one per line.
-const Usage = `ofono[:MODEM]          Linux phone with oFono (Ubuntu Touch, Sailfish), or a phone paired over Bluetooth hands-free
+const Usage = `hfp[:PHONE]            any phone connected to this computer over Bluetooth (PipeWire 1.4+, BlueZ 5.86+ or oFono hands-free); PHONE: its Bluetooth name
+  kdeconnect[:DEVICE]    a phone paired in KDE Connect or GSConnect: its dialer opens with the number filled in
+  ofono[:MODEM]          Linux phone with oFono (Ubuntu Touch, Sailfish)
   modemmanager[:MODEM]   Linux phone with ModemManager (postmarketOS, Mobian, PureOS)
   adb[:SERIAL]           Android phone next to this computer, over USB or Wi-Fi debugging
   url                    open the dialer with the number filled in (tel: link); the user places the call
   log:FILE               dials nothing; writes each accepted number to FILE (for trying deskdial and for tests)`
 
 // Names are the backend names Open accepts.
-var Names = []string{"ofono", "modemmanager", "adb", "url", "log"}
+var Names = []string{"hfp", "kdeconnect", "ofono", "modemmanager", "adb", "url", "log"}
 
 // Open returns the backend named by spec. The part after ':' is the log
 // file for log, and a shorthand for Options.Modem or Options.Serial for
@@ -61,6 +66,18 @@ func Open(spec string, opts Options) (dialer.Dialer, error) {
 			return nil, fmt.Errorf("backend log needs a file: --backend log:FILE")
 		}
 		return logdial.New(arg), nil
+	case "hfp", "bluetooth":
+		o := []hfp.Option{hfp.WithSystemBus(opts.BusAddress), hfp.WithSessionBus(opts.SessionBusAddress)}
+		if arg != "" {
+			o = append(o, hfp.WithPhone(arg))
+		}
+		return hfp.New(o...), nil
+	case "kdeconnect", "gsconnect":
+		o := []kdeconnect.Option{kdeconnect.WithBusAddress(opts.SessionBusAddress)}
+		if arg != "" {
+			o = append(o, kdeconnect.WithDevice(arg))
+		}
+		return kdeconnect.New(o...), nil
 	case "ofono":
 		o := []ofono.Option{ofono.WithBusAddress(opts.BusAddress)}
 		if m := pick(opts.Modem); m != "" {

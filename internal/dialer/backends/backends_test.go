@@ -22,6 +22,10 @@ func TestOpen(t *testing.T) {
 		{"adb", "adb", dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}},
 		{"adb:192.168.1.20:5555", "adb", dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}},
 		{"url", "url", dialer.Capabilities{}},
+		{"hfp", "hfp", dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}},
+		{"hfp:Pixel 7", "hfp", dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}},
+		{"kdeconnect", "kdeconnect", dialer.Capabilities{}},
+		{"kdeconnect:Pixel 7", "kdeconnect", dialer.Capabilities{}},
 	} {
 		d, err := Open(tc.spec, Options{})
 		if err != nil {
@@ -57,8 +61,9 @@ func TestLogStillWorks(t *testing.T) {
 // come back as ErrUnavailable, which proves the options were applied.
 func TestOptionsReachBackends(t *testing.T) {
 	ctx := context.Background()
-	for _, spec := range []string{"ofono", "modemmanager"} {
-		d, _ := Open(spec, Options{BusAddress: "unix:path=" + filepath.Join(t.TempDir(), "no-bus")})
+	for _, spec := range []string{"ofono", "modemmanager", "hfp", "kdeconnect"} {
+		noBus := "unix:path=" + filepath.Join(t.TempDir(), "no-bus")
+		d, _ := Open(spec, Options{BusAddress: noBus, SessionBusAddress: noBus})
 		if err := d.Check(ctx); !errors.Is(err, dialer.ErrUnavailable) {
 			t.Fatalf("%s Check on a missing bus = %v", spec, err)
 		}

@@ -309,11 +309,11 @@ func (d *Dialer) detect(ctx context.Context) (*flavor, []Phone, error) {
 			return pipewireSession, ps, err
 		}
 	} else {
-		connErrs = append(connErrs, err.Error())
+		connErrs = append(connErrs, strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": "))
 	}
 	c, err := d.conn(true)
 	if err != nil {
-		connErrs = append(connErrs, err.Error())
+		connErrs = append(connErrs, strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": "))
 		return nil, nil, fmt.Errorf("%w: %w: %s", dialer.ErrUnavailable, ErrNoService, strings.Join(connErrs, "; "))
 	}
 	if hasOwner(ctx, c, pwService) {

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// privateBus starts a dbus-daemon of the test's own and returns its address.
+func privateBus(t *testing.T) string {
+	t.Helper()
+	needTool(t, "dbus-daemon")
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// startTemplateMock runs a python3-dbusmock template from the dialer
+// backends' test data on the bus at addr until it owns name.
+func startTemplateMock(t *testing.T, addr, name, template, params string) {
+	t.Helper()
+	if err := exec.Command("/usr/bin/python3", "-c", "import dbusmock").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-dbusmock is missing (packaging/deps.sh --test installs it)")
+		}
+		t.Skip("python3-dbusmock not installed")
+	}
+	tmpl, err := filepath.Abs(filepath.Join("..", "internal", "dialer", template))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-m", "dbusmock", "--system", "--template", tmpl}
+	if params != "" {
+		args = append(args, "-p", params)
+	}
+	cmd := exec.Command("/usr/bin/python3", args...)
+	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	poll(t, name, 20*time.Second, func() bool {
+		var has bool
+		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+		return has
+	})
+}
+
+func TestPhonesLocalNothingThere(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", privateBus(t))
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", privateBus(t))
+	t.Setenv("DESKDIAL_HOME", t.TempDir())
+	out, code := runDeskdial(t, "phones", "--local")
+	if code != 0 {
+		t.Fatalf("phones --local: exit %d: %s", code, out)
+	}
+	for _, want := range []string{
+		"This computer reaches no phone by itself.",
+		"Bluetooth: hfp: no Bluetooth hands-free service",
+		"KDE Connect: kdeconnect: neither KDE Connect nor GSConnect runs in this session: start KDE Connect",
+		"see docs/phones.md",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPhonesLocalListsBluetoothAndKDEConnect(t *testing.T) {
+	sess, sys := privateBus(t), privateBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sess)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", sys)
+	t.Setenv("DESKDIAL_HOME", t.TempDir())
+	startTemplateMock(t, sess, "org.pipewire.Telephony", "hfp/testdata/pipewire_telephony.py", "")
+	startTemplateMock(t, sys, "org.bluez", "hfp/testdata/bluez_telephony.py", `{"Telephony": false}`)
+	startTemplateMock(t, sess, "org.kde.kdeconnect", "kdeconnect/testdata/kdeconnect.py",
+		`{"Devices": [{"id": "p1", "name": "Pixel 7", "type": "smartphone", "reachable": true, "paired": true, "share": true},
+		{"id": "p2", "name": "Old phone", "type": "smartphone", "reachable": false, "paired": true, "share": true}]}`)
+	out, code := runDeskdial(t, "phones", "--local")
+	if code != 0 {
+		t.Fatalf("phones --local: exit %d: %s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "PHONE") {
+		t.Fatalf("want a header and three phones:\n%s", out)
+	}
+	for i, want := range [][]string{
+		{"Pixel 7", "Bluetooth, PipeWire telephony (org.pipewire.Telephony on the session bus)", "ready: calls", "'hfp:Pixel 7'"},
+		{"Pixel 7", "KDE Connect", "ready: opens the phone's dialer", "'kdeconnect:Pixel 7'"},
+		{"Old phone", "KDE Connect", "not ready: Old phone is not reachable", "'kdeconnect:Old phone'"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(lines[i+1], w) {
+				t.Errorf("line %d lacks %q: %s", i+1, w, lines[i+1])
+			}
+		}
+	}
+}
