@@ -31,13 +31,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
+	"github.com/deskdial/deskdial/internal/dialer/internal/peername"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 	"github.com/deskdial/deskdial/internal/dialer/ofono"
 )
@@ -149,17 +150,16 @@ type Dialer struct {
 	sysAddr  string
 
 	mu      sync.Mutex
-	conns   map[bool]*dbus.Conn // by flavor.system
-	initial map[dbus.ObjectPath]string
-	local   map[dbus.ObjectPath]bool          // calls the desktop hung up
+	conns   map[bool]*dbus.Conn               // by flavor.system
+	initial map[dbus.ObjectPath]string        // a call's first state, from its announcement
+	watches map[dbus.ObjectPath][]*watch      // the watches following each call
 	ofono   map[dbus.ObjectPath]*ofono.Dialer // by modem
 	pending dbusx.Pending
-	nudges  dbusx.Nudges
 }
 
 // New returns a hands-free dialer. It connects to the buses on first use.
 func New(opts ...Option) *Dialer {
-	d := &Dialer{conns: map[bool]*dbus.Conn{}, ofono: map[dbus.ObjectPath]*ofono.Dialer{}, initial: map[dbus.ObjectPath]string{}, local: map[dbus.ObjectPath]bool{}}
+	d := &Dialer{conns: map[bool]*dbus.Conn{}, ofono: map[dbus.ObjectPath]*ofono.Dialer{}, initial: map[dbus.ObjectPath]string{}, watches: map[dbus.ObjectPath][]*watch{}}
 	for _, o := range opts {
 		o(d)
 	}
@@ -260,22 +260,6 @@ func str(props map[string]dbus.Variant, key string) string {
 	return s
 }
 
-// cleanName makes a name a phone or service reported fit to show: no
-// control or formatting characters, at most 64 characters.
-func cleanName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > 64 {
-		s = string(r[:64])
-	}
-	return s
-}
-
 // btNames maps Bluetooth addresses (upper case) to the names BlueZ knows
 // the devices by. It is best effort: without BlueZ, phones show by address.
 func (d *Dialer) btNames(ctx context.Context) map[string]string {
@@ -294,7 +278,7 @@ func (d *Dialer) btNames(ctx context.Context) map[string]string {
 			if name == "" {
 				name = str(dev, "Name")
 			}
-			names[strings.ToUpper(str(dev, "Address"))] = cleanName(name)
+			names[strings.ToUpper(str(dev, "Address"))] = peername.Clean(name)
 		}
 	}
 	return names
@@ -345,7 +329,7 @@ func (d *Dialer) pipewirePhones(ctx context.Context, c *dbus.Conn, f *flavor) ([
 		if !ok {
 			continue
 		}
-		addr := strings.ToUpper(cleanName(str(ag, "Address")))
+		addr := strings.ToUpper(peername.Clean(str(ag, "Address")))
 		name := names[addr]
 		if name == "" {
 			name = addr
@@ -368,8 +352,8 @@ func (d *Dialer) bluezPhones(ctx context.Context, c *dbus.Conn) ([]Phone, error)
 			continue
 		}
 		dev := objs[dbus.ObjectPath(path.Dir(string(p)))][bzDevIface]
-		addr := strings.ToUpper(cleanName(str(dev, "Address")))
-		name := cleanName(str(dev, "Alias"))
+		addr := strings.ToUpper(peername.Clean(str(dev, "Address")))
+		name := peername.Clean(str(dev, "Alias"))
 		if name == "" {
 			name = addr
 		}
@@ -378,7 +362,7 @@ func (d *Dialer) bluezPhones(ctx context.Context, c *dbus.Conn) ([]Phone, error)
 		// code says "session_connecting" where the document says
 		// "slc_connecting".
 		if st := str(tel, "State"); st != "connected" {
-			ph.Ready, ph.Why = false, "still connecting ("+cleanName(st)+")"
+			ph.Ready, ph.Why = false, "still connecting ("+peername.Clean(st)+")"
 		}
 		ps = append(ps, ph)
 	}
@@ -421,7 +405,7 @@ func (d *Dialer) ofonoPhones(ctx context.Context, c *dbus.Conn) (*flavor, []Phon
 		}
 		flag := func(k string) bool { b, _ := m.Props[k].Value().(bool); return b }
 		ifs, _ := m.Props["Interfaces"].Value().([]string)
-		ph := Phone{Name: cleanName(str(m.Props, "Name")), Address: strings.ToUpper(cleanName(str(m.Props, "Serial"))), Path: m.Path, Service: ofonoFlavor.Describe(), Ready: true}
+		ph := Phone{Name: peername.Clean(str(m.Props, "Name")), Address: strings.ToUpper(peername.Clean(str(m.Props, "Serial"))), Path: m.Path, Service: ofonoFlavor.Describe(), Ready: true}
 		if ph.Name == "" {
 			ph.Name = ph.Address
 		}
@@ -749,18 +733,25 @@ func (d *Dialer) Watch(ctx context.Context, call dialer.Call) (<-chan dialer.Eve
 		fromDial = false
 	}
 	out := make(chan dialer.Event)
-	nudge, stop := d.nudges.Listen(cp)
-	w := &watch{d: d, f: f, path: cp, ag: dbus.ObjectPath(path.Dir(string(cp))), conn: sub.Conn(), Emitter: dbusx.Emitter{Out: out}}
+	w := &watch{d: d, f: f, path: cp, ag: dbus.ObjectPath(path.Dir(string(cp))), conn: sub.Conn(),
+		Emitter: dbusx.Emitter{Out: out}, nudge: make(chan struct{}, 1)}
+	d.mu.Lock()
+	d.watches[cp] = append(d.watches[cp], w)
+	d.mu.Unlock()
 	go func() {
 		defer close(out)
 		defer sub.Close()
-		defer stop()
 		defer func() {
 			d.mu.Lock()
-			delete(d.local, cp)
-			d.mu.Unlock()
+			defer d.mu.Unlock()
+			ws := slices.DeleteFunc(d.watches[cp], func(o *watch) bool { return o == w })
+			if len(ws) == 0 {
+				delete(d.watches, cp)
+			} else {
+				d.watches[cp] = ws
+			}
 		}()
-		w.run(ctx, sub, nudge, fromDial, init)
+		w.run(ctx, sub, fromDial, init)
 	}()
 	return out, nil
 }
@@ -772,11 +763,13 @@ type watch struct {
 	f            *flavor
 	path, ag     dbus.ObjectPath
 	conn         *dbus.Conn
-	active       bool // the call was answered
-	disconnected bool // the service said "disconnected"
+	active       bool          // the call was answered
+	disconnected bool          // the service said "disconnected"
+	local        atomic.Bool   // the desktop hung up
+	nudge        chan struct{} // Hangup wakes the watch to read the state at once
 }
 
-func (w *watch) run(ctx context.Context, sub *dbusx.Sub, nudge <-chan struct{}, fromDial bool, init string) {
+func (w *watch) run(ctx context.Context, sub *dbusx.Sub, fromDial bool, init string) {
 	if fromDial {
 		// Dial returns once the phone accepted the number: the call
 		// is being dialled, whatever the service said first.
@@ -792,7 +785,7 @@ func (w *watch) run(ctx context.Context, sub *dbusx.Sub, nudge <-chan struct{}, 
 		select {
 		case <-ctx.Done():
 			return
-		case <-nudge:
+		case <-w.nudge:
 			if !w.read(ctx) {
 				return
 			}
@@ -851,11 +844,8 @@ func (w *watch) state(ctx context.Context, s string) bool {
 }
 
 func (w *watch) endReason() string {
-	w.d.mu.Lock()
-	local := w.d.local[w.path]
-	w.d.mu.Unlock()
 	switch {
-	case local:
+	case w.local.Load():
 		return "hung up from the desktop"
 	case !w.active:
 		return "the call did not connect (busy, declined or not answered)"
@@ -921,13 +911,23 @@ func (d *Dialer) Hangup(ctx context.Context, call dialer.Call) error {
 	if err != nil {
 		return err
 	}
+	// Mark the watches first, so the end the service reports is put down
+	// to the desktop whichever arrives first.
 	d.mu.Lock()
-	d.local[cp] = true
+	ws := slices.Clone(d.watches[cp])
 	d.mu.Unlock()
+	for _, w := range ws {
+		w.local.Store(true)
+	}
 	err = c.Object(f.name, cp).CallWithContext(ctx, f.callIface+".Hangup", 0).Err
 	switch {
 	case err == nil, dbusx.ObjectGone(err), strings.HasSuffix(dbusx.ErrorName(err), ".InvalidState"):
-		d.nudges.Nudge(cp)
+		for _, w := range ws {
+			select {
+			case w.nudge <- struct{}{}:
+			default:
+			}
+		}
 		return nil
 	case dbusx.ServiceMissing(err):
 		return fmt.Errorf("%w: %s is not running", dialer.ErrUnavailable, f.product)

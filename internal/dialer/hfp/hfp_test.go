@@ -97,6 +97,30 @@ func settled(t *testing.T, r *rig, base int) {
 	})
 }
 
+// matchRules returns how many match rules the dialer's connection to a bus
+// has there, from dbus-daemon's statistics.
+func matchRules(t *testing.T, r *rig, system bool) uint32 {
+	t.Helper()
+	c, err := r.d.conn(system)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := r.sessConn
+	if system {
+		test = r.sysConn
+	}
+	var stats map[string]dbus.Variant
+	err = test.Object("org.freedesktop.DBus", "/org/freedesktop/DBus").Call("org.freedesktop.DBus.Debug.Stats.GetConnectionStats", 0, c.Names()[0]).Store(&stats)
+	if err != nil {
+		t.Fatalf("GetConnectionStats: %v", err)
+	}
+	n, ok := stats["MatchRules"].Value().(uint32)
+	if !ok {
+		t.Fatalf("no MatchRules in %v", stats)
+	}
+	return n
+}
+
 func TestCapabilities(t *testing.T) {
 	want := dialer.Capabilities{PlacesCalls: true, ReportsStates: true, CanHangup: true}
 	if got := New().Capabilities(); got != want {
@@ -146,6 +170,7 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	c := calltest.Ctx(t)
 	rec := dbustest.Record(t, r.sessConn)
 	base := runtime.NumGoroutine()
+	rules := matchRules(t, r, false)
 	call := calltest.Dial(t, c, r.d, req("id-2"))
 	ch := calltest.Watch(t, c, r.d, call)
 	calltest.States(t, c, ch, dialer.StateDialing)
@@ -169,6 +194,9 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	// A call that is over hangs up without error.
 	if err := r.d.Hangup(c, call); err != nil {
 		t.Fatalf("second Hangup: %v", err)
+	}
+	if n := matchRules(t, r, false); n != rules {
+		t.Fatalf("match rules on the session bus: %d after the call, %d before", n, rules)
 	}
 	// Without BlueZ the phone shows by its address.
 	if ps, _ := r.d.Phones(c); len(ps) != 1 || ps[0].Name != phone {
@@ -328,6 +356,7 @@ func TestDialErrors(t *testing.T) {
 	r := newRig(t, `{"DialError": "org.pipewire.Telephony.Error.CME"}`, "-")
 	c := calltest.Ctx(t)
 	base := runtime.NumGoroutine()
+	rules := matchRules(t, r, false)
 	for i := 0; i < 5; i++ {
 		_, err := r.d.Dial(c, req("id-9"))
 		if !errors.Is(err, ErrRefused) {
@@ -342,6 +371,9 @@ func TestDialErrors(t *testing.T) {
 	}
 	if n := len(dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")); n != 5 {
 		t.Fatalf("PipeWire received %d dials, want 5 (none for prefill or a bad number)", n)
+	}
+	if n := matchRules(t, r, false); n != rules {
+		t.Fatalf("match rules: %d after failed dials, %d before", n, rules)
 	}
 	if s := r.d.pending.Take(ag0 + "/call0"); s != nil {
 		t.Fatal("a failed dial left a subscription behind")
@@ -371,18 +403,6 @@ func TestWatchAfterRestart(t *testing.T) {
 	}
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after Hangup: %+v", ev)
-	}
-}
-
-func TestCleanName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Pixel 7":                      "Pixel 7",
-		"  Bob\x1b[31m's\u202e phone ": "Bob[31m's phone",
-		strings.Repeat("é", 80):        strings.Repeat("é", 64),
-	} {
-		if got := cleanName(in); got != want {
-			t.Errorf("cleanName(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -447,4 +467,19 @@ func TestOfonoHandsFree(t *testing.T) {
 	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
+}
+
+func FuzzParseHandle(f *testing.F) {
+	for _, s := range []string{"pipewire:/org/pipewire/Telephony/ag0/call0", "bluez:/a/b", "ofono:/ril_0/voicecall01", "x:/", ":", "pipewire:", "pipewire:relative"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		fl, p, err := parseHandle(h)
+		if err != nil {
+			return
+		}
+		if !p.IsValid() || fl.kind+":"+string(p) != h {
+			t.Fatalf("parseHandle(%q) = %s, %q", h, fl.kind, p)
+		}
+	})
 }

@@ -20,12 +20,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
+	"github.com/deskdial/deskdial/internal/dialer/internal/peername"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
 
@@ -146,30 +146,15 @@ func hasOwner(ctx context.Context, c *dbus.Conn, name string) bool {
 	return err == nil && has
 }
 
-// cleanName makes a name a peer reported fit to show: no control or
-// formatting characters, at most 64 characters.
-func cleanName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > 64 {
-		s = string(r[:64])
-	}
-	return s
-}
-
-// validID accepts the ids both services use (letters, digits, '_' and
-// '-'), which also makes them safe as an object path element.
+// validID accepts the ids KDE Connect uses in its object paths: letters,
+// digits and '_' (it writes a UUID's '-' as '_'), which is also all an
+// object path element may hold.
 func validID(id string) bool {
 	if id == "" || len(id) > 128 {
 		return false
 	}
 	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
 			return false
 		}
 	}
@@ -223,7 +208,7 @@ func kdeDevices(ctx context.Context, c *dbus.Conn) ([]Device, error) {
 			continue // gone since the list was made
 		}
 		flag := func(k string) bool { b, _ := props[k].Value().(bool); return b }
-		text := func(k string) string { s, _ := props[k].Value().(string); return cleanName(s) }
+		text := func(k string) string { s, _ := props[k].Value().(string); return peername.Clean(s) }
 		dev := Device{ID: id, Name: text("name"), Type: text("type"), Service: KDEConnect, path: p,
 			// isPaired since KDE Connect 23.04, isTrusted before.
 			Reachable: flag("isReachable"), Paired: flag("isPaired") || flag("isTrusted")}
@@ -265,7 +250,7 @@ func gsDevices(ctx context.Context, c *dbus.Conn) ([]Device, error) {
 			continue
 		}
 		flag := func(k string) bool { b, _ := props[k].Value().(bool); return b }
-		text := func(k string) string { s, _ := props[k].Value().(string); return cleanName(s) }
+		text := func(k string) string { s, _ := props[k].Value().(string); return peername.Clean(s) }
 		dev := Device{ID: text("Id"), Name: text("Name"), Type: text("Type"), Service: GSConnect, path: p,
 			Reachable: flag("Connected"), Paired: flag("Paired")}
 		if dev.Name == "" {

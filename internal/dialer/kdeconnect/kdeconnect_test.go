@@ -188,7 +188,7 @@ func TestNoDaemon(t *testing.T) {
 }
 
 func TestValidID(t *testing.T) {
-	for id, want := range map[string]bool{kdeID: true, "abc-DEF_9": true, "": false, "../x": false, "a/b": false, "a b": false, strings.Repeat("a", 129): false} {
+	for id, want := range map[string]bool{kdeID: true, "abc_DEF_9": true, "abc-DEF": false, "": false, "../x": false, "a/b": false, "a b": false, strings.Repeat("a", 129): false} {
 		if validID(id) != want {
 			t.Errorf("validID(%q) = %v", id, !want)
 		}
@@ -284,4 +284,15 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 	if err := d.Check(c); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "pair it with this computer") {
 		t.Fatalf("Check = %v, want no phone paired", err)
 	}
+}
+
+func FuzzValidID(f *testing.F) {
+	for _, s := range []string{kdeID, "a1b2c3d4e5f6", "../x", "a/b", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if validID(id) && !dbus.ObjectPath(kdeDaemonPath+"/devices/"+id+"/share").IsValid() {
+			t.Fatalf("validID accepts %q, which makes no object path", id)
+		}
+	})
 }
