@@ -7,8 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/deskdial/deskdial/internal/dialer/hfp"
-	"github.com/deskdial/deskdial/internal/dialer/kdeconnect"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
+	"github.com/deskdial/deskdial/internal/localphone"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
@@ -77,61 +77,32 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 // agent on them, each with the --backend that uses it; when there are none
 // it says, for each way, why and what to do.
 func listLocalPhones(ctx context.Context, e *env) error {
-	bt := hfp.New()
-	defer bt.Close()
-	kc := kdeconnect.New()
-	defer kc.Close()
+	found, problems := localphone.Scan(ctx, backends.Options{})
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	n := 0
-	row := func(name, via, state, backend string) {
-		if n == 0 {
-			fmt.Fprintln(tw, "PHONE\tREACHED THROUGH\tSTATE\tBACKEND")
+	if len(found) > 0 {
+		fmt.Fprintln(tw, "PHONE\tREACHED THROUGH\tSTATE\tBACKEND")
+	}
+	for _, f := range found {
+		via, state := f.Via, "ready: opens the phone's dialer"
+		if f.Kind == localphone.KindBluetooth {
+			via, state = "Bluetooth, "+f.Via, "ready: calls, live states, hang up"
 		}
-		n++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, via, state, backend)
-	}
-	var none []string
-	phones, err := bt.Phones(ctx)
-	for _, p := range phones {
-		state := "ready: calls, live states, hang up"
-		if !p.Ready {
-			state = "not ready: " + p.Why
+		if !f.Ready {
+			state = "not ready: " + f.Why
 		}
-		row(p.Name, "Bluetooth, "+p.Service, state, shellArg("hfp:"+p.Name))
-	}
-	switch {
-	case err != nil:
-		none = append(none, "Bluetooth: "+strings.TrimPrefix(err.Error(), "dialer: backend unavailable: "))
-	case len(phones) == 0:
-		none = append(none, "Bluetooth: no phone is connected for calls: connect it in the desktop's Bluetooth settings")
-	}
-	devs, err := kc.Devices(ctx)
-	for _, d := range devs {
-		state := "ready: opens the phone's dialer"
-		if !d.Ready() {
-			state = "not ready: " + d.Why
-		}
-		row(d.Name, d.Service, state, shellArg("kdeconnect:"+d.Name))
-	}
-	switch {
-	case err != nil:
-		none = append(none, "KDE Connect: "+strings.TrimPrefix(err.Error(), "dialer: backend unavailable: "))
-	case len(devs) == 0:
-		none = append(none, "KDE Connect: no device is paired: install KDE Connect on the phone and pair it with this computer")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, via, state, shellArg(f.Backend))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if n == 0 {
+	if len(found) == 0 {
 		fmt.Fprintln(e.stdout, "This computer reaches no phone by itself.")
 	}
-	if n == 0 || len(none) > 0 {
-		for _, s := range none {
-			fmt.Fprintln(e.stdout, s)
-		}
-		if n == 0 {
-			fmt.Fprintln(e.stdout, "How to connect a phone: see docs/phones.md (\"Phones over Bluetooth\", \"KDE Connect and GSConnect\").")
-		}
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, p)
+	}
+	if len(found) == 0 {
+		fmt.Fprintln(e.stdout, "How to connect a phone: see docs/phones.md (\"Phones over Bluetooth\", \"KDE Connect and GSConnect\").")
 	}
 	return nil
 }

@@ -1,0 +1,283 @@
+package localphone
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
+	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/remote"
+)
+
+const ag0 = dbus.ObjectPath("/org/pipewire/Telephony/ag0")
+
+func need(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is required under CI: %v", what, err)
+	}
+	t.Skipf("%s not available: %v", what, err)
+}
+
+// bus starts a private dbus-daemon and returns its address and a
+// connection of the test's own.
+func bus(t *testing.T) (string, *dbus.Conn) {
+	t.Helper()
+	_, err := exec.LookPath("dbus-daemon")
+	need(t, "dbus-daemon", err)
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimSpace(line)
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return addr, conn
+}
+
+// mock runs one of the hfp backend's dbusmock templates on the bus.
+func mock(t *testing.T, addr string, conn *dbus.Conn, name, tmpl, params string) {
+	t.Helper()
+	need(t, "python3-dbusmock", exec.Command("/usr/bin/python3", "-c", "import dbusmock").Run())
+	p, err := filepath.Abs(filepath.Join("..", "dialer", "hfp", "testdata", tmpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-m", "dbusmock", "--system", "--template", p}
+	if params != "" {
+		args = append(args, "-p", params)
+	}
+	cmd := exec.Command("/usr/bin/python3", args...)
+	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	eventually(t, name+" on the bus", func() bool {
+		var has bool
+		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+		return err == nil && has
+	})
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestScan(t *testing.T) {
+	sess, sconn := bus(t)
+	sys, yconn := bus(t)
+	opts := backends.Options{BusAddress: sys, SessionBusAddress: sess}
+	found, problems := Scan(context.Background(), opts)
+	if len(found) != 0 || len(problems) != 2 || !strings.HasPrefix(problems[0], "Bluetooth: hfp: no Bluetooth hands-free service") ||
+		!strings.HasPrefix(problems[1], "KDE Connect: kdeconnect: neither KDE Connect nor GSConnect runs") {
+		t.Fatalf("Scan with nothing there = %+v, %q", found, problems)
+	}
+	mock(t, sess, sconn, "org.pipewire.Telephony", "pipewire_telephony.py", "")
+	mock(t, sys, yconn, "org.bluez", "bluez_telephony.py", `{"Telephony": false}`)
+	found, problems = Scan(context.Background(), opts)
+	want := Found{Kind: KindBluetooth, Backend: "hfp:Pixel 7", Name: "Pixel 7",
+		Via: "PipeWire telephony (org.pipewire.Telephony on the session bus)", Places: true, Ready: true}
+	if len(found) != 1 || found[0] != want || len(problems) != 1 {
+		t.Fatalf("Scan = %+v, %q", found, problems)
+	}
+}
+
+// TestLocalBluetoothPhone runs a desktop with its embedded server and a
+// local Bluetooth phone in the same process: the phone pairs through the
+// desktop's offer, a call from the desktop goes through the agent (which
+// logs it and refuses what policy refuses) to PipeWire's Dial, and the
+// phone shows offline as soon as Bluetooth drops it.
+func TestLocalBluetoothPhone(t *testing.T) {
+	sess, sconn := bus(t)
+	sys, yconn := bus(t)
+	mock(t, sess, sconn, "org.pipewire.Telephony", "pipewire_telephony.py", "")
+	mock(t, sys, yconn, "org.bluez", "bluez_telephony.py", `{"Telephony": false}`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	home := t.TempDir()
+	st := config.Default()
+	st.Listen = "127.0.0.1:0"
+	st.Region = "DE"
+	desk, err := remote.OpenDesktop(config.Paths{Config: home, Data: home}, st, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.Open(ctx, desk, remote.StartService())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	var mu sync.Mutex
+	var entries []agent.Entry
+	var reach []bool
+	dir := filepath.Join(home, "local", "bluetooth")
+	cfg := Config{
+		Dir: dir, Backend: "hfp:Pixel 7", Name: "Pixel 7 (Bluetooth)",
+		Options: backends.Options{BusAddress: sys, SessionBusAddress: sess},
+		Offer:   func(ctx context.Context) (pairing.Offer, error) { return c.Offer(ctx) },
+		Region:  "DE", Poll: 50 * time.Millisecond,
+		OnEntry: func(e agent.Entry) { mu.Lock(); entries = append(entries, e); mu.Unlock() },
+		OnReach: func(ok bool, _ string) { mu.Lock(); reach = append(reach, ok); mu.Unlock() },
+	}
+	rctx, rcancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(rctx, cfg) }()
+	defer func() {
+		rcancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	online := func(want bool) func() bool {
+		return func() bool {
+			list, err := c.Phones(ctx)
+			if err != nil {
+				return false
+			}
+			for _, p := range list {
+				if p.Peer.Name == "Pixel 7 (Bluetooth)" {
+					return p.Online == want && (!want || p.Presence.Backend == "hfp" && p.Presence.PlacesCalls)
+				}
+			}
+			return false
+		}
+	}
+	eventually(t, "the local phone online at the desktop, calling through hfp", online(true))
+	var phoneID = func() (id string) {
+		list, _ := c.Phones(ctx)
+		for _, p := range list {
+			if p.Peer.Name == "Pixel 7 (Bluetooth)" {
+				return p.Peer.ID.String()
+			}
+		}
+		return ""
+	}()
+	peer := func() remote.PhoneInfo {
+		list, _ := c.Phones(ctx)
+		for _, p := range list {
+			if p.Peer.ID.String() == phoneID {
+				return p
+			}
+		}
+		t.Fatal("the local phone is not paired")
+		return remote.PhoneInfo{}
+	}()
+
+	h, err := c.Call(ctx, peer.Peer.ID, "030 1234567", protocol.ModeCall)
+	if err != nil {
+		t.Fatalf("Call: %v", err)
+	}
+	defer h.Close()
+	var dials []struct {
+		When uint64
+		Args []dbus.Variant
+	}
+	eventually(t, "PipeWire's Dial", func() bool {
+		err := sconn.Object("org.pipewire.Telephony", ag0).Call("org.freedesktop.DBus.Mock.GetMethodCalls", 0, "Dial").Store(&dials)
+		return err == nil && len(dials) > 0
+	})
+	if len(dials) != 1 || dials[0].Args[0].Value() != "+49301234567" {
+		t.Fatalf("PipeWire received %v", dials)
+	}
+	// The same policy as a remote phone: a premium-rate number is refused
+	// before it reaches the backend.
+	if _, err := c.Call(ctx, peer.Peer.ID, "+49 900 1234567", protocol.ModeCall); !errors.Is(err, remote.ErrRefused) {
+		t.Fatalf("premium-rate call = %v, want refused", err)
+	}
+	mu.Lock()
+	var decisions []string
+	for _, e := range entries {
+		decisions = append(decisions, e.Decision)
+	}
+	mu.Unlock()
+	if len(decisions) != 2 || decisions[0] != "accepted" || decisions[1] == "accepted" {
+		t.Fatalf("agent decisions %v, want accepted then refused", decisions)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, agent.AuditFile)); err != nil || !strings.Contains(string(b), "+49301234567") {
+		t.Fatalf("audit log: %v\n%s", err, b)
+	}
+
+	// Bluetooth drops the phone: offline at the desktop; back when it is.
+	if err := sconn.Object("org.pipewire.Telephony", "/org/pipewire/Telephony").Call("org.freedesktop.DBus.Mock.RemoveAudioGateway", 0, ag0).Err; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the local phone offline at the desktop", online(false))
+	if err := sconn.Object("org.pipewire.Telephony", "/org/pipewire/Telephony").Call("org.freedesktop.DBus.Mock.AddAudioGateway", 0, "00:11:22:33:44:55").Err; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the local phone online again", online(true))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reach) != 3 || !reach[0] || reach[1] || !reach[2] {
+		t.Fatalf("OnReach %v, want reachable, gone, reachable", reach)
+	}
+}
+
+func TestNotALocalBackend(t *testing.T) {
+	err := Run(context.Background(), Config{Dir: t.TempDir(), Backend: "adb", Name: "x"})
+	if !errors.Is(err, ErrNotLocal) {
+		t.Fatalf("Run(adb) = %v", err)
+	}
+}
+
+func TestDirFor(t *testing.T) {
+	a, b := DirFor("/c", "hfp:Pixel 7"), DirFor("/c", "hfp:pixel-7")
+	if !strings.HasPrefix(a, "/c/local-phones/hfp-pixel-7-") || a == b {
+		t.Fatalf("DirFor = %q, %q", a, b)
+	}
+	if d := DirFor("/c", "kdeconnect:../../etc"); filepath.Dir(d) != "/c/local-phones" {
+		t.Fatalf("DirFor escapes: %q", d)
+	}
+}
+
+func FuzzDirFor(f *testing.F) {
+	for _, s := range []string{"hfp:Pixel 7", "kdeconnect:../../x", "", "hfp:" + strings.Repeat("é", 50)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		d := DirFor("/c", spec)
+		if filepath.Dir(d) != "/c/local-phones" || strings.ContainsAny(filepath.Base(d), "/\\. ") {
+			t.Fatalf("DirFor(%q) = %q", spec, d)
+		}
+	})
+}
