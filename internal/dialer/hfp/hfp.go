@@ -241,12 +241,6 @@ func cutLast(s string) (string, string, bool) {
 	return s[:i], s[i+1:], true
 }
 
-func hasOwner(ctx context.Context, c *dbus.Conn, name string) bool {
-	var has bool
-	err := c.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-	return err == nil && has
-}
-
 type managed = map[dbus.ObjectPath]map[string]map[string]dbus.Variant
 
 func managedObjects(ctx context.Context, c *dbus.Conn, name string, at dbus.ObjectPath) (managed, error) {
@@ -288,7 +282,7 @@ func (d *Dialer) btNames(ctx context.Context) map[string]string {
 func (d *Dialer) detect(ctx context.Context) (*flavor, []Phone, error) {
 	var connErrs []string
 	if c, err := d.conn(false); err == nil {
-		if hasOwner(ctx, c, pwService) {
+		if dbusx.HasOwner(ctx, c, pwService) {
 			ps, err := d.pipewirePhones(ctx, c, pipewireSession)
 			return pipewireSession, ps, err
 		}
@@ -300,16 +294,16 @@ func (d *Dialer) detect(ctx context.Context) (*flavor, []Phone, error) {
 		connErrs = append(connErrs, strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": "))
 		return nil, nil, fmt.Errorf("%w: %w: %s", dialer.ErrUnavailable, ErrNoService, strings.Join(connErrs, "; "))
 	}
-	if hasOwner(ctx, c, pwService) {
+	if dbusx.HasOwner(ctx, c, pwService) {
 		ps, err := d.pipewirePhones(ctx, c, pipewireSystem)
 		return pipewireSystem, ps, err
 	}
-	if hasOwner(ctx, c, bzService) {
+	if dbusx.HasOwner(ctx, c, bzService) {
 		if ps, err := d.bluezPhones(ctx, c); err == nil && len(ps) > 0 {
 			return bluez, ps, nil
 		}
 	}
-	if hasOwner(ctx, c, ofService) {
+	if dbusx.HasOwner(ctx, c, ofService) {
 		return d.ofonoPhones(ctx, c)
 	}
 	return nil, nil, fmt.Errorf("%w: %w: none of PipeWire's telephony service (PipeWire 1.4 or later with its native "+

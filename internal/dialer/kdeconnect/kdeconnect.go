@@ -140,12 +140,6 @@ func (d *Dialer) bus() (*dbus.Conn, error) {
 	return c, nil
 }
 
-func hasOwner(ctx context.Context, c *dbus.Conn, name string) bool {
-	var has bool
-	err := c.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-	return err == nil && has
-}
-
 // validID accepts the ids KDE Connect uses in its object paths: letters,
 // digits and '_' (it writes a UUID's '-' as '_'), which is also all an
 // object path element may hold.
@@ -168,7 +162,7 @@ func (d *Dialer) Devices(ctx context.Context) ([]Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	kde, gs := hasOwner(ctx, c, kdeService), hasOwner(ctx, c, gsService)
+	kde, gs := dbusx.HasOwner(ctx, c, kdeService), dbusx.HasOwner(ctx, c, gsService)
 	if !kde && !gs {
 		return nil, fmt.Errorf("%w: %w in this session: start KDE Connect (kdeconnectd), or turn on the GSConnect extension in GNOME; "+
 			"see \"KDE Connect and GSConnect\" in docs/phones.md", dialer.ErrUnavailable, ErrNoDaemon)

@@ -16,6 +16,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
+	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
 )
 
 const (
@@ -195,8 +196,19 @@ func TestValidID(t *testing.T) {
 	}
 }
 
-// kdeconnectd is where Debian's kdeconnect package puts the daemon.
-const kdeconnectd = "/usr/lib/x86_64-linux-gnu/libexec/kdeconnectd"
+// kdeconnectd finds the daemon: Debian's kdeconnect package puts it in the
+// architecture's libexec directory; other systems may have it on PATH.
+func kdeconnectd() (string, error) {
+	if m, _ := filepath.Glob("/usr/lib/*/libexec/kdeconnectd"); len(m) > 0 {
+		return m[0], nil
+	}
+	for _, p := range []string{"/usr/libexec/kdeconnectd", "/usr/lib/libexec/kdeconnectd"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return exec.LookPath("kdeconnectd")
+}
 
 // realBus starts a dbus-daemon listening on a socket file: the daemon under
 // test runs in a network namespace of its own, where abstract sockets
@@ -236,7 +248,7 @@ func realBus(t *testing.T, dir string) string {
 // itself by UDP broadcast on port 1716; nothing may leave this machine), and
 // reads its (empty) device list through the real interface.
 func TestRealKDEConnectDaemon(t *testing.T) {
-	_, err := os.Stat(kdeconnectd)
+	daemon, err := kdeconnectd()
 	calltest.Need(t, "kdeconnectd (Debian package kdeconnect)", err)
 	_, err = exec.LookPath("unshare")
 	calltest.Need(t, "unshare", err)
@@ -256,7 +268,7 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := `ip link set lo up 2>/dev/null; exec "$0"`
-	cmd := exec.Command(unshare[0], append(unshare[1:], "sh", "-c", script, kdeconnectd)...)
+	cmd := exec.Command(unshare[0], append(unshare[1:], "sh", "-c", script, daemon)...)
 	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+addr, "QT_QPA_PLATFORM=offscreen",
 		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
 		"XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "DISPLAY=", "WAYLAND_DISPLAY=")
@@ -268,7 +280,7 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 
 	c := calltest.Ctx(t)
 	conn := dbustest.Conn(t, addr)
-	calltest.Eventually(t, c, "kdeconnectd owns "+kdeService, func() bool { return hasOwner(c, conn, kdeService) })
+	calltest.Eventually(t, c, "kdeconnectd owns "+kdeService, func() bool { return dbusx.HasOwner(c, conn, kdeService) })
 	// The daemon (sh exec'd it) is in a network namespace of its own.
 	mine, _ := os.Readlink("/proc/self/ns/net")
 	its, err := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/ns/net")
