@@ -102,7 +102,7 @@ func listLocalPhones(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.stdout, p)
 	}
 	if len(found) == 0 {
-		fmt.Fprintln(e.stdout, "How to connect a phone: see docs/phones.md (\"Phones over Bluetooth\", \"KDE Connect and GSConnect\").")
+		fmt.Fprintln(e.stdout, "How to connect a phone: see docs/phones.md, \"hfp: any phone over Bluetooth\" and \"kdeconnect: KDE Connect and GSConnect\".")
 	}
 	return nil
 }

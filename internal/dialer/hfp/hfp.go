@@ -306,9 +306,15 @@ func (d *Dialer) detect(ctx context.Context) (*flavor, []Phone, error) {
 	if dbusx.HasOwner(ctx, c, ofService) {
 		return d.ofonoPhones(ctx, c)
 	}
+	// PipeWire's service is on the user's session bus: without one (a
+	// system service, a login over ssh) it cannot be seen.
+	note := ""
+	if len(connErrs) > 0 {
+		note = " (" + strings.Join(connErrs, "; ") + "; PipeWire's telephony service is on the session bus of the user logged in at the desktop)"
+	}
 	return nil, nil, fmt.Errorf("%w: %w: none of PipeWire's telephony service (PipeWire 1.4 or later with its native "+
-		"hands-free backend), BlueZ telephony (BlueZ 5.86 or later, bluetoothd started with -E) or oFono runs on this computer; "+
-		"see \"Phones over Bluetooth\" in docs/phones.md", dialer.ErrUnavailable, ErrNoService)
+		"hands-free backend), BlueZ telephony (BlueZ 5.86 or later, bluetoothd started with -E) or oFono runs on this computer%s; "+
+		"see \"hfp: any phone over Bluetooth\" in docs/phones.md", dialer.ErrUnavailable, ErrNoService, note)
 }
 
 func (d *Dialer) pipewirePhones(ctx context.Context, c *dbus.Conn, f *flavor) ([]Phone, error) {

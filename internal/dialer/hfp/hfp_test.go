@@ -185,9 +185,7 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	}
 	calltest.Closed(t, c, ch)
 	_, p, _ := parseHandle(call.Handle)
-	if !rec.Has(p, "Hangup") {
-		t.Fatal("the mock call never received Hangup")
-	}
+	calltest.Eventually(t, c, "the mock call received Hangup", func() bool { return rec.Has(p, "Hangup") })
 	if left := r.d.calls(c, r.sessConn, pipewireSession, ag0); len(left) != 0 {
 		t.Fatalf("calls left on the phone: %v", left)
 	}
@@ -313,6 +311,18 @@ func TestNoService(t *testing.T) {
 	}
 	if _, err := r.d.Dial(c, req("x")); !errors.Is(err, ErrNoService) {
 		t.Fatalf("Dial = %v", err)
+	}
+}
+
+func TestNoSessionBus(t *testing.T) {
+	// deskdial phone run where no session bus is (a system service): the
+	// error says PipeWire's service could not be looked for, and why.
+	sys := dbustest.Bus(t)
+	d := New(WithSystemBus(sys), WithSessionBus("unix:path="+filepath.Join(t.TempDir(), "none")))
+	defer d.Close()
+	err := d.Check(calltest.Ctx(t))
+	if !errors.Is(err, ErrNoService) || !strings.Contains(err.Error(), "connect to the session bus") || !strings.Contains(err.Error(), "session bus of the user") {
+		t.Fatalf("Check = %v", err)
 	}
 }
 

@@ -165,7 +165,7 @@ func (d *Dialer) Devices(ctx context.Context) ([]Device, error) {
 	kde, gs := dbusx.HasOwner(ctx, c, kdeService), dbusx.HasOwner(ctx, c, gsService)
 	if !kde && !gs {
 		return nil, fmt.Errorf("%w: %w in this session: start KDE Connect (kdeconnectd), or turn on the GSConnect extension in GNOME; "+
-			"see \"KDE Connect and GSConnect\" in docs/phones.md", dialer.ErrUnavailable, ErrNoDaemon)
+			"see \"kdeconnect: KDE Connect and GSConnect\" in docs/phones.md", dialer.ErrUnavailable, ErrNoDaemon)
 	}
 	var out []Device
 	if kde {
