@@ -18,6 +18,7 @@ import (
 func cmdPhones(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "phones")
 	local := fs.Bool("local", false, "list the phones this computer reaches itself: over Bluetooth, or in KDE Connect / GSConnect")
+	asJSON := fs.Bool("json", false, "with --local: one JSON object, for scripts")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -25,8 +26,11 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usageErr("phones takes no arguments")
 	}
+	if *asJSON && !*local {
+		return usageErr("--json goes with --local")
+	}
 	if *local {
-		return listLocalPhones(ctx, e)
+		return listLocalPhones(ctx, e, *asJSON)
 	}
 	d, err := openDesktop(e)
 	if err != nil {
@@ -76,8 +80,11 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 // listLocalPhones prints the phones this computer reaches without a phone
 // agent on them, each with the --backend that uses it; when there are none
 // it says, for each way, why and what to do.
-func listLocalPhones(ctx context.Context, e *env) error {
+func listLocalPhones(ctx context.Context, e *env, asJSON bool) error {
 	found, problems := localphone.Scan(ctx, backends.Options{})
+	if asJSON {
+		return writeLocalJSON(e, found, problems)
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	if len(found) > 0 {
 		fmt.Fprintln(tw, "PHONE\tREACHED THROUGH\tSTATE\tBACKEND")
@@ -105,6 +112,37 @@ func listLocalPhones(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.stdout, "How to connect a phone: see docs/phones.md, \"hfp: any phone over Bluetooth\" and \"kdeconnect: KDE Connect and GSConnect\".")
 	}
 	return nil
+}
+
+// localJSON is `deskdial phones --local --json`.
+type localJSON struct {
+	Phones []localPhoneJSON `json:"phones"`
+	// Problems says, for each way that found no phone, why and what to do.
+	Problems []string `json:"problems"`
+}
+
+type localPhoneJSON struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // "bluetooth" or "kdeconnect"
+	Via         string `json:"via"`
+	Backend     string `json:"backend"`
+	PlacesCalls bool   `json:"places_calls"`
+	Ready       bool   `json:"ready"`
+	Why         string `json:"why,omitempty"`
+}
+
+func writeLocalJSON(e *env, found []localphone.Found, problems []string) error {
+	out := localJSON{Phones: []localPhoneJSON{}, Problems: problems}
+	if out.Problems == nil {
+		out.Problems = []string{}
+	}
+	for _, f := range found {
+		out.Phones = append(out.Phones, localPhoneJSON{Name: f.Name, Kind: f.Kind, Via: f.Via, Backend: f.Backend,
+			PlacesCalls: f.Places, Ready: f.Ready, Why: f.Why})
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // shellArg quotes s for a POSIX shell when it needs quoting, so a listed

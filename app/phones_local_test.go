@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,9 @@ func TestPhonesLocalNothingThere(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("phones --local: exit %d: %s", code, out)
 	}
+	if _, code := runDeskdial(t, "phones", "--json"); code != exitUsage {
+		t.Fatalf("phones --json without --local: exit %d, want %d", code, exitUsage)
+	}
 	for _, want := range []string{
 		"This computer reaches no phone by itself.",
 		"Bluetooth: hfp: no Bluetooth hands-free service",
@@ -101,6 +105,20 @@ func TestPhonesLocalListsBluetoothAndKDEConnect(t *testing.T) {
 	out, code := runDeskdial(t, "phones", "--local")
 	if code != 0 {
 		t.Fatalf("phones --local: exit %d: %s", code, out)
+	}
+	var js struct {
+		Phones []struct {
+			Name, Kind, Backend string
+			PlacesCalls         bool `json:"places_calls"`
+			Ready               bool
+		}
+		Problems []string
+	}
+	jout, code := runDeskdial(t, "phones", "--local", "--json")
+	if err := json.Unmarshal([]byte(jout), &js); code != 0 || err != nil || len(js.Phones) != 3 || len(js.Problems) != 0 ||
+		js.Phones[0].Kind != "bluetooth" || js.Phones[0].Backend != "hfp:Pixel 7" || !js.Phones[0].PlacesCalls || !js.Phones[0].Ready ||
+		js.Phones[2].Name != "Old phone" || js.Phones[2].Ready {
+		t.Fatalf("phones --local --json: exit %d, %v: %+v\n%s", code, err, js, jout)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "PHONE") {
