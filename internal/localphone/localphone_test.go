@@ -132,19 +132,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	home := t.TempDir()
-	st := config.Default()
-	st.Listen = "127.0.0.1:0"
-	st.Region = "DE"
-	desk, err := remote.OpenDesktop(config.Paths{Config: home, Data: home}, st, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := remote.Open(ctx, desk, remote.StartService())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	home, c := desktop(t, ctx)
 
 	var mu sync.Mutex
 	var entries []agent.Entry
@@ -168,20 +156,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 		}
 	}()
 
-	online := func(want bool) func() bool {
-		return func() bool {
-			list, err := c.Phones(ctx)
-			if err != nil {
-				return false
-			}
-			for _, p := range list {
-				if p.Peer.Name == "Pixel 7 (Bluetooth)" {
-					return p.Online == want && (!want || p.Presence.Backend == "hfp" && p.Presence.PlacesCalls)
-				}
-			}
-			return false
-		}
-	}
+	online := func(want bool) func() bool { return isOnline(ctx, c, "Pixel 7 (Bluetooth)", want) }
 	eventually(t, "the local phone online at the desktop, calling through hfp", online(true))
 	var phoneID = func() (id string) {
 		list, _ := c.Phones(ctx)
@@ -251,6 +226,69 @@ func TestLocalBluetoothPhone(t *testing.T) {
 	if len(reach) != 3 || !reach[0] || reach[1] || !reach[2] {
 		t.Fatalf("OnReach %v, want reachable, gone, reachable", reach)
 	}
+}
+
+// desktop opens a desktop with its embedded server on a free port.
+func desktop(t *testing.T, ctx context.Context) (string, *remote.Client) {
+	t.Helper()
+	home := t.TempDir()
+	st := config.Default()
+	st.Listen = "127.0.0.1:0"
+	st.Region = "DE"
+	desk, err := remote.OpenDesktop(config.Paths{Config: home, Data: home}, st, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.Open(ctx, desk, remote.StartService())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return home, c
+}
+
+// isOnline reports whether the desktop sees the phone called name online
+// (calling through hfp) when want, or paired and offline when not.
+func isOnline(ctx context.Context, c *remote.Client, name string, want bool) func() bool {
+	return func() bool {
+		list, err := c.Phones(ctx)
+		if err != nil {
+			return false
+		}
+		for _, p := range list {
+			if p.Peer.Name == name {
+				return p.Online == want && (!want || p.Presence.Backend == "hfp" && p.Presence.PlacesCalls)
+			}
+		}
+		return false
+	}
+}
+
+func TestSetFollowsTheChoice(t *testing.T) {
+	sess, sconn := bus(t)
+	sys, yconn := bus(t)
+	mock(t, sess, sconn, "org.pipewire.Telephony", "pipewire_telephony.py", `{"Phones": ["00:11:22:33:44:55", "66:77:88:99:AA:BB"]}`)
+	mock(t, sys, yconn, "org.bluez", "bluez_telephony.py",
+		`{"Telephony": false, "Devices": [["00:11:22:33:44:55", "Pixel 7"], ["66:77:88:99:AA:BB", "Work iPhone"]]}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	home, c := desktop(t, ctx)
+	s := &Set{ConfigDir: home, Base: Config{
+		Options: backends.Options{BusAddress: sys, SessionBusAddress: sess},
+		Offer:   func(ctx context.Context) (pairing.Offer, error) { return c.Offer(ctx) },
+		Poll:    50 * time.Millisecond,
+	}, OnError: func(b string, err error) { t.Errorf("%s: %v", b, err) }}
+	defer s.Close()
+	s.Sync(ctx, map[string]string{"hfp:Pixel 7": "Pixel", "hfp:Work iPhone": "Work"})
+	eventually(t, "Pixel online", isOnline(ctx, c, "Pixel", true))
+	eventually(t, "Work online", isOnline(ctx, c, "Work", true))
+	s.Sync(ctx, map[string]string{"hfp:Pixel 7": "Pixel"})
+	eventually(t, "Work offline once no longer chosen", isOnline(ctx, c, "Work", false))
+	if !isOnline(ctx, c, "Pixel", true)() {
+		t.Fatal("Pixel went offline with the other phone")
+	}
+	s.Close()
+	eventually(t, "Pixel offline after Close", isOnline(ctx, c, "Pixel", false))
 }
 
 func TestNotALocalBackend(t *testing.T) {
