@@ -56,8 +56,17 @@ func Scan(ctx context.Context, opts backends.Options) (found []Found, problems [
 	bt := hfp.New(hfp.WithSystemBus(opts.BusAddress), hfp.WithSessionBus(opts.SessionBusAddress))
 	defer bt.Close()
 	phones, err := bt.Phones(ctx)
+	seen := map[string]int{}
 	for _, p := range phones {
-		found = append(found, Found{Kind: KindBluetooth, Backend: "hfp:" + p.Name, Name: p.Name, Via: p.Service,
+		seen[strings.ToLower(p.Name)]++
+	}
+	for _, p := range phones {
+		// Two phones of one name are told apart by their addresses.
+		spec := "hfp:" + p.Name
+		if seen[strings.ToLower(p.Name)] > 1 && p.Address != "" {
+			spec = "hfp:" + p.Address
+		}
+		found = append(found, Found{Kind: KindBluetooth, Backend: spec, Name: p.Name, Via: p.Service,
 			Places: true, Ready: p.Ready, Why: p.Why})
 	}
 	switch {

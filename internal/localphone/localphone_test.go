@@ -319,3 +319,15 @@ func FuzzDirFor(f *testing.F) {
 		}
 	})
 }
+
+func TestScanTellsSameNamesApart(t *testing.T) {
+	sess, sconn := bus(t)
+	sys, yconn := bus(t)
+	mock(t, sess, sconn, "org.pipewire.Telephony", "pipewire_telephony.py", `{"Phones": ["00:11:22:33:44:55", "66:77:88:99:AA:BB"]}`)
+	mock(t, sys, yconn, "org.bluez", "bluez_telephony.py",
+		`{"Telephony": false, "Devices": [["00:11:22:33:44:55", "iPhone"], ["66:77:88:99:AA:BB", "iPhone"]]}`)
+	found, _ := Scan(context.Background(), backends.Options{BusAddress: sys, SessionBusAddress: sess})
+	if len(found) != 2 || found[0].Backend != "hfp:00:11:22:33:44:55" || found[1].Backend != "hfp:66:77:88:99:AA:BB" {
+		t.Fatalf("Scan = %+v, want the phones by address", found)
+	}
+}

@@ -481,7 +481,8 @@ func (d *Dialer) pick(ctx context.Context) (*flavor, Phone, error) {
 	case len(ready) == 0:
 		return nil, Phone{}, fmt.Errorf("%w: %w: %s", dialer.ErrUnavailable, ErrNoPhone, strings.Join(why, "; "))
 	case len(ready) > 1:
-		return nil, Phone{}, fmt.Errorf("%w: several phones are connected (%s): choose one with --backend hfp:NAME", dialer.ErrUnavailable, names(ready))
+		return nil, Phone{}, fmt.Errorf("%w: several phones are connected (%s): choose one with --backend hfp:NAME, or hfp:ADDRESS "+
+			"where two have one name (deskdial phones --local lists them)", dialer.ErrUnavailable, names(ready))
 	}
 	return f, ready[0], nil
 }
