@@ -39,12 +39,14 @@ func checkFind(t *testing.T, text, region string) {
 }
 
 func FuzzFind(f *testing.F) {
-	for _, sn := range append(loadCorpus(f, "corpus"), loadCorpus(f, "heldout")...) {
+	seeds := append(loadCorpus(f, "corpus"), loadCorpus(f, "heldout")...)
+	for _, sn := range append(seeds, loadCorpus(f, "wild")...) {
 		f.Add(sn.text, sn.region)
 	}
 	for _, s := range []string{"", "+", "((((((((1", "1-800-AAAAAAAAAA", "2024-05-17 14", "+44 (0)20 7946 0958 x 12#",
 		"tel:%2B4930", "0xx11 3456-7890", "\xff\xfe030 1234567", "1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
-		"&nbsp;&nbsp;030&nbsp;1234567", ",,,,;;;;12345678#", "wa.me/" + strings.Repeat("9", 30)} {
+		"&nbsp;&nbsp;030&nbsp;1234567", ",,,,;;;;12345678#", "wa.me/" + strings.Repeat("9", 30),
+		"| 089 123 |\n|         | 4567 |", "> 0861\r\n> 234 567", "｜021-6438　｜\n｜　1234　｜", "12\n12\n12\n12"} {
 		f.Add(s, "DE")
 	}
 	f.Fuzz(func(t *testing.T, text, region string) {
@@ -76,6 +78,9 @@ func TestFindLongInputs(t *testing.T) {
 		"commas":       strings.Repeat("1234567,,", n/9),
 		"letters":      strings.Repeat("a1", n/2),
 		"invalid-utf8": strings.Repeat("\xff1", n/2),
+		"wrapped":      strings.Repeat("| 030 12 |\n", n/11),
+		"quoted":       strings.Repeat("> 12\n", n/5),
+		"wrapped-pad":  strings.Repeat("1 -   |\n|  ", n/12),
 	}
 	for name, text := range inputs {
 		t.Run(name, func(t *testing.T) {

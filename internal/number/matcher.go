@@ -53,7 +53,10 @@ func (m *matcher) run() []Match {
 		} else {
 			c.end, c.ext = m.extSuffix(e)
 		}
-		hit := m.extract(c)
+		hit := m.wrapped(c)
+		if hit == 0 {
+			hit = m.extract(c)
+		}
 		if hit > 0 {
 			from, floor = hit, hit
 			continue
