@@ -50,6 +50,13 @@ func (m *matcher) run() []Match {
 		// number.
 		if k := secondNumberStart(m.text[s:e]); k >= 0 {
 			c.core, c.end = s+k, s+k
+			// "415-666-7777/x12": without an extension of its own, the
+			// number takes the one after the slash.
+			if !strings.ContainsAny(m.text[s:s+k], "xX") {
+				c.end, c.ext = slashExt(m.text, s+k, e)
+			}
+		} else if core, ext := tildeExt(m.text, s, e); ext != "" {
+			c.core, c.ext = core, ext
 		} else {
 			c.end, c.ext = m.extSuffix(e)
 		}
@@ -92,6 +99,9 @@ var extRE = regexp.MustCompile(`(?i)^(?:` + phonenumbers.EXTN_PATTERNS_FOR_MATCH
 // extSuffix matches an extension ("ext. 12", ";ext=12", " x 12") right
 // after a candidate's last digit and returns the new end and its digits.
 func (m *matcher) extSuffix(e int) (int, string) {
+	if end, ext := extWord(m.text, e); ext != "" {
+		return end, ext
+	}
 	t := m.text[e:]
 	// Cheap test before the regexp: after separators, an extension label
 	// must start with one of these.
