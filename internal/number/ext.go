@@ -14,19 +14,19 @@ import (
 // extension's digits. Longer words come before their prefixes.
 var extWords = []string{
 	"durchwahl", "dw", // German
-	"poste",                                     // French
-	"wew",                                       // Polish (wewnętrzny)
-	"dahili",                                    // Turkish
-	"interno", "int",                            // Spanish, Italian
-	"local", "loc",                              // Philippine English
-	"ramal",                                     // Portuguese
-	"anknytning", "ankn",                        // Swedish
-	"toestel", "tst",                            // Dutch
-	"intern",                                    // German, Swiss
-	"extn", "extension", "ext",                  // English
-	"добавочный", "доб",                         // Russian
-	"máy lẻ",                                    // Vietnamese
-	"تحويلة", "داخلي",                           // Arabic
+	"poste",          // French
+	"wew",            // Polish (wewnętrzny)
+	"dahili",         // Turkish
+	"interno", "int", // Spanish, Italian
+	"local", "loc", // Philippine English
+	"ramal",              // Portuguese
+	"anknytning", "ankn", // Swedish
+	"toestel", "tst", // Dutch
+	"intern",                   // German, Swiss
+	"extn", "extension", "ext", // English
+	"добавочный", "доб", // Russian
+	"máy lẻ",          // Vietnamese
+	"تحويلة", "داخلي", // Arabic
 	"分機", "分机", "轉", "转", "內線", "内線", "内线", "내선", // Chinese, Japanese, Korean
 }
 
