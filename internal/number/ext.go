@@ -11,7 +11,7 @@ import (
 // is the number with that extension, not a number glued to a word.
 
 // extWords are matched case-insensitively right after a number, before the
-// extension's digits. Longer words come before their prefixes.
+// extension's digits; the longest word that matches is taken.
 var extWords = []string{
 	"durchwahl", "dw", // German
 	"poste",          // French
@@ -50,9 +50,8 @@ func extWord(t string, e int) (int, string) {
 	}
 	word := 0
 	for _, x := range extWords {
-		if len(t)-i >= len(x) && strings.EqualFold(t[i:i+len(x)], x) {
+		if len(x) > word && len(t)-i >= len(x) && strings.EqualFold(t[i:i+len(x)], x) {
 			word = len(x)
-			break
 		}
 	}
 	if word == 0 {
