@@ -80,3 +80,34 @@ func TestFindLabelsCodeQuantities(t *testing.T) {
 		{"US", "phone = \"415-555-0132\";", []string{"+14155550132"}},
 	})
 }
+
+// Labels in the languages of the wild corpus's new regions, words whose
+// meaning depends on the region, and words that only end like an ID
+// suffix.
+func TestFindLabelsNewRegions(t *testing.T) {
+	runCases(t, []findCase{
+		{"TR", "Vergi No: 2163334455", nil},
+		{"TR", "VKN 2324561234", nil},
+		{"TR", "Sipariş No: 05421234567", nil},
+		{"TR", "Cep: 0542 123 45 67", []string{"+905421234567"}},
+		{"BR", "CEP 0542 123 45 67", nil},
+		{"TR", "Müşteri hizmetleri 0850 222 12 34", []string{"+908502221234"}},
+		{"CA", "NEQ 4169671111", nil},
+		{"CA", "BN: 416 967 1111 RT0001", nil},
+		{"ID", "NPWP 0812 3456 7890", nil},
+		{"ID", "Telp 0812 3456 7890", []string{"+6281234567890"}},
+		{"VN", "Mã số thuế: 0912345678", nil},
+		{"VN", "ĐT: 028 3823 4567", []string{"+842838234567"}},
+		{"PH", "SSS No. 0917 123 4567", nil},
+		{"NG", "BVN 08031234567", nil},
+		{"EG", "رقم الطلب 01001234567", nil},
+		{"EG", "هاتف 01001234567", []string{"+201001234567"}},
+		{"KZ", "БИН 87011234567", nil},
+		{"CN", "请联系快递员 13800138000", []string{"+8613800138000"}},
+		{"RU", "т.8(343)212-34-56", []string{"+73432123456"}},
+		{"ES", "Madrid 912 345 678", []string{"+34912345678"}},
+		{"AE", "Rashid;056 123 4567;Dubai", []string{"+971561234567"}},
+		{"US", "userId: 4155550132", nil},
+		{"US", "tracking_code=4155550132", nil},
+	})
+}

@@ -160,6 +160,7 @@ func (m *matcher) extract(c cand) int {
 		return 0
 	}
 	c = m.trimGlued(c)
+	c = m.trimAmountBefore(c)
 	if reject, cut := m.amountAfter(c); reject {
 		return 0
 	} else if cut > 0 {
@@ -750,4 +751,42 @@ func (m *matcher) trimGlued(c cand) cand {
 // bracket.
 func hasBreak(sep string) bool {
 	return strings.ContainsAny(sep, " \t\u00a0\u202f\u3000([（［")
+}
+
+// trimAmountBefore drops an amount glued to a currency sign at the start of
+// a candidate when a space parts it from the rest: "$20 415-666-7777" is a
+// price and a number, "€20 030 1234567" too. An amount is at most seven
+// digits, with a decimal point or comma inside.
+func (m *matcher) trimAmountBefore(c cand) cand {
+	t := m.text
+	prev, pw := decodeBefore(t, c.start)
+	if pw == 0 || prev == '%' || !isInvalidPunct(prev) {
+		return c
+	}
+	gs, seps := groupsOf(t, c.start, c.core)
+	digits := 0
+	for k := 0; k+1 < len(gs); k++ {
+		digits += gs[k].n
+		if digits > 7 {
+			return c
+		}
+		if hasBreak(seps[k]) {
+			start := gs[k].b
+			for start < gs[k+1].a {
+				r, w := decodeAt(t, start)
+				if isLead(r) && r != '+' {
+					break
+				}
+				start += w
+			}
+			if r, _ := decodeBefore(t, start); !isPad(r) && !isLead(r) {
+				return c
+			}
+			return cand{start: start, core: c.core, end: c.end, ext: c.ext}
+		}
+		if seps[k] != "." && seps[k] != "," {
+			return c
+		}
+	}
+	return c
 }

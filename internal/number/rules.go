@@ -229,10 +229,17 @@ func (m *matcher) gluedToWord(i int) bool {
 	if strings.Contains(low, "wa.me") || strings.Contains(low, "whatsapp") || strings.HasPrefix(low, "tel:") || strings.HasPrefix(low, "callto:") || strings.HasPrefix(low, "sip:") {
 		return false
 	}
-	// The last word of the token decides: "Tel.", "Fax-", "phone=".
+	// The last word of the token decides: "Tel.", "Fax-", "phone=", and
+	// "number" itself ("My number-415-666-7777"; an ID word before it is
+	// the label rules' to judge).
 	w := lastWord(low)
-	return labelKind(w) != labelPhone
+	return labelKind(w) != labelPhone && nonLatinLabel(w) != labelPhone && !fullNumberWords[w]
 }
+
+// fullNumberWords are "number" written out, in the languages of the label
+// lists.
+var fullNumberWords = map[string]bool{"number": true, "nummer": true, "numero": true, "número": true, "numéro": true,
+	"numer": true, "numara": true, "numarası": true, "nomor": true, "numarasi": true}
 
 func lastWord(s string) string {
 	e := len(s)
