@@ -111,3 +111,22 @@ func TestFindLabelsNewRegions(t *testing.T) {
 		{"US", "tracking_code=4155550132", nil},
 	})
 }
+
+// A phone label written against the number, with no space or punctuation
+// between, is still a label; any other word glued to digits is not.
+func TestFindGluedLabels(t *testing.T) {
+	runCases(t, []findCase{
+		{"US", "Tel:(646)421-3380Fax:(646)421-3381", []string{"+16464213380", "+16464213381"}},
+		{"DE", "Tel040/2345678·Fax040/2345679", []string{"+49402345678", "+49402345679"}},
+		{"DE", "Mobil0170 1234567", []string{"+491701234567"}},
+		{"TR", "Tel:0312 456 78 90Faks:0312 456 78 91", []string{"+903124567890", "+903124567891"}},
+		{"PH", "Cel#09281234567", []string{"+639281234567"}},
+		{"US", "Phone#4158675309", []string{"+14158675309"}},
+		{"RU", "т.8(812)234-56-78, ф.8(812)234-56-79", []string{"+78122345678", "+78122345679"}},
+		{"US", "INV4158675309", nil},
+		{"US", "4158675309abc", nil},
+		{"US", "4158675309Fax", nil}, // a label must be followed by its number
+		{"US", "Order#4158675309", nil},
+		{"DE", "DE89370400440532013000", nil},
+	})
+}

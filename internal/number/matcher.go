@@ -438,11 +438,11 @@ func (m *matcher) verify(a, b int, c cand) int {
 	}
 	first, _ := decodeAt(m.text, a)
 	if !isLead(first) && !m.forcedIntl(a) {
-		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) && !m.phoneLabelBefore(a) || isInvalidPunct(r)) {
 			return 0
 		}
 	}
-	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) && !m.phoneLabelAfter(b) || isInvalidPunct(r)) {
 		return 0
 	}
 	n, ok := m.parse(a, b, c)
@@ -718,10 +718,10 @@ func countDigits(s string, a, b int) int {
 func (m *matcher) trimGlued(c cand) cand {
 	t := m.text
 	next, nw := decodeAt(t, c.end)
-	rightGlued := nw > 0 && (isLatinLetter(next) || isInvalidPunct(next))
+	rightGlued := nw > 0 && (isLatinLetter(next) && !m.phoneLabelAfter(c.end) || isInvalidPunct(next))
 	first, _ := decodeAt(t, c.start)
 	prev, pw := decodeBefore(t, c.start)
-	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start)
+	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start) && !m.phoneLabelBefore(c.start)
 	if !rightGlued && !leftGlued {
 		return c
 	}

@@ -108,11 +108,14 @@ func (m *matcher) rejectCandidate(c cand) bool {
 		switch {
 		case isLatinLetter(prev):
 			// "DE89 3704 ...", "INV2024...", "v1.2.3": glued to a word.
-			if !m.forcedIntl(c.start) {
+			// "Tel030/..." is glued to its label only.
+			if !m.forcedIntl(c.start) && !m.phoneLabelBefore(c.start) {
 				return true
 			}
 		case isInvalidPunct(prev):
 			return true
+		case prev == '#' && m.phoneLabelBefore(c.start-pw):
+			// "Cel#0917...", "Phone#": "#" says "number".
 		case prev == '#' || prev == '№' || prev == '_' || prev == '@' || prev == '〒' || prev == '\\' || prev == '^':
 			return true
 		case prev == '/' || prev == '.' || prev == '-' || prev == '=' || prev == '?' || prev == '&' || prev == '*':
@@ -132,6 +135,8 @@ func (m *matcher) rejectCandidate(c cand) bool {
 	next, nw := decodeAt(t, c.end)
 	if nw > 0 {
 		switch {
+		case isLatinLetter(next) && m.phoneLabelAfter(c.end):
+			// "…1200Fax:(212)…": the next number's label.
 		case isLatinLetter(next) || isInvalidPunct(next):
 			return true
 		case next == '@' && m.sipUser(c.start):
@@ -718,4 +723,48 @@ func phoneLikeBefore(t string, i int) bool {
 		j -= w
 	}
 	return n >= 7
+}
+
+// phoneLabelBefore reports a phone label ("Tel", "Fax", "Ph") written
+// right before i without a space: "Tel030/2345678".
+func (m *matcher) phoneLabelBefore(i int) bool {
+	t := m.text
+	b, n := i, 0
+	for b > 0 && i-b < 24 {
+		r, w := decodeBefore(t, b)
+		if !isLetter(r) {
+			break
+		}
+		b -= w
+		n++
+	}
+	if n < 2 {
+		return false
+	}
+	return m.labelOf(strings.ToLower(t[b:i])) == labelPhone
+}
+
+// phoneLabelAfter reports a phone label starting at j and followed by what
+// starts a number or closes a label (":", ".", "#", a digit or a bracket):
+// "1200Fax:(212)…", "44Faks:0224…".
+func (m *matcher) phoneLabelAfter(j int) bool {
+	t := m.text
+	e, n := j, 0
+	for e < len(t) && e-j < 24 {
+		r, w := decodeAt(t, e)
+		if !isLetter(r) {
+			break
+		}
+		e += w
+		n++
+	}
+	if n < 2 {
+		return false
+	}
+	switch r, _ := decodeAt(t, e); {
+	case r == ':' || r == '.' || r == '#' || r == '：' || r == '(' || isDigit(r):
+	default:
+		return false
+	}
+	return m.labelOf(strings.ToLower(t[j:e])) == labelPhone
 }
