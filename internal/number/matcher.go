@@ -463,6 +463,7 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 	ext := ""
 	core := min(b, c.core)
 	seenDigit := false
+	wait := -1 // digits before a "~" (wait for the dial tone)
 	for i := a; i < core; {
 		if w := entityAt(m.text, i); w > 0 {
 			i += w
@@ -480,6 +481,8 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 			continue
 		}
 		switch {
+		case (r == '~' || r == '∼' || r == '～') && wait < 0 && nd <= 3:
+			wait = nd
 		case isPlus(r) && !seenDigit:
 			plus = true
 		case (r == 'x' || r == 'X' || r == 0xFF58 || r == 0xFF38) && seenDigit:
@@ -519,6 +522,11 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 			p = m.lookup("+" + key[2:])
 		case strings.HasPrefix(key, "011"):
 			p = m.lookup("+" + key[3:])
+		}
+	}
+	if !p.ok {
+		if alt := legacyForm(key, m.region, wait); alt != "" {
+			p = m.lookup(alt)
 		}
 	}
 	if !p.ok {
