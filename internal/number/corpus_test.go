@@ -29,11 +29,13 @@ const (
 )
 
 // Ratchet for the wild corpus (testdata/wild): 412 snippets in 31 regions
-// written to measure text nobody had tuned the rules for, scored before the
-// rules were changed for it (docs/benchmarks.md has both rows).
+// written to measure text nobody had tuned the rules for, and scored before
+// the rules were changed for it (docs/benchmarks.md has both rows). The
+// rules have since been fixed by category against it, so it is no longer
+// unseen: it now guards those fixes.
 const (
-	minWildF1        = 0.0
-	minWildPrecision = 0.0
+	minWildF1        = 1.0
+	minWildPrecision = 1.0
 )
 
 // snippet is one labelled text from testdata/corpus.
