@@ -58,6 +58,30 @@ func TestFindJSONAndFiles(t *testing.T) {
 	}
 }
 
+// Extensions in the forms of many languages come out in "ext", each with
+// its number.
+func TestFindJSONExtensions(t *testing.T) {
+	in := "Main 212-736-5000/x12\nToll-free 1 800 749 3524 ~1234\n总机：+86 20 8765 4321转8021\nТел.: +7 495 123-45-67 доб. 215\n"
+	out, errs, code := runFind(t, in, "--json", "--region", "US")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := [][2]string{{"+12127365000", "12"}, {"+18007493524", "1234"}, {"+862087654321", "8021"}, {"+74951234567", "215"}}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d: %q", len(lines), len(want), out)
+	}
+	for i, l := range lines {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(l), &raw); err != nil {
+			t.Fatal(err)
+		}
+		if raw["e164"] != want[i][0] || raw["ext"] != want[i][1] || raw["extension"] != want[i][1] {
+			t.Errorf("line %d = %s, want e164 %s ext %s", i, l, want[i][0], want[i][1])
+		}
+	}
+}
+
 func TestFindBadInput(t *testing.T) {
 	if _, errs, code := runFind(t, "", "--region", "QQ"); code != exitUsage || !strings.Contains(errs, "unknown region") {
 		t.Errorf("unknown region: exit %d, stderr %q", code, errs)
