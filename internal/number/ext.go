@@ -32,6 +32,26 @@ var extWords = []string{
 
 const maxExtDigits = 6
 
+// extFirst marks the bytes an extension word can start with (ASCII letters
+// in both cases), so that most candidates are passed over without trying
+// each word.
+var extFirst = func() (f [256]bool) {
+	for _, w := range extWords {
+		c := w[0]
+		f[c] = true
+		if 'a' <= c && c <= 'z' {
+			f[c-'a'+'A'] = true
+		}
+		if r, _ := utf8.DecodeRuneInString(w); r >= 0x80 {
+			// Cyrillic capitals share the lead byte of their small letters
+			// only in part: mark the capital's lead byte too.
+			up := []byte(strings.ToUpper(string(r)))
+			f[up[0]] = true
+		}
+	}
+	return f
+}()
+
 // extWord matches "[,(] WORD[.:] DIGITS" at e and returns the end of the
 // digits and the digits, or e and "".
 func extWord(t string, e int) (int, string) {
@@ -45,7 +65,7 @@ func extWord(t string, e int) (int, string) {
 		open = open || r == '(' || r == '（'
 		i += w
 	}
-	if i >= len(t) {
+	if i >= len(t) || !extFirst[t[i]] {
 		return e, ""
 	}
 	word := 0

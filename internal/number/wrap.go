@@ -108,21 +108,44 @@ func (m *matcher) wrapped(c cand) int {
 	if s2 != p {
 		return 0
 	}
-	if countDigits(m.text, c.start, c.core) < 2 || countDigits(m.text, s2, e2) < 2 {
+	n1, n2 := allDigits(m.text, c.start, c.core), allDigits(m.text, s2, e2)
+	if n1 < 2 || n2 < 2 || n1+n2 > maxWrapDigits {
 		return 0
 	}
 	second := cand{start: s2, core: e2, end: e2}
 	second.end, second.ext = m.extSuffix(e2)
+	joined := cand{start: c.start, core: e2, end: second.end, ext: second.ext}
+	// The cheap test first: most lines that end and start with digits do
+	// not make one number together.
+	m.tries--
+	if _, ok := m.parse(joined.start, joined.end, joined); !ok {
+		return 0
+	}
+	// A line that starts with a number of its own is not a continuation.
+	if _, ok := m.parse(s2, second.end, second); ok {
+		return 0
+	}
 	// Each part must be acceptable where it stands: no ID label before the
 	// first, no unit or word glued after the second.
 	if m.rejectCandidate(cand{start: c.start, core: c.core, end: c.core}) || m.rejectCandidate(second) {
 		return 0
 	}
-	m.tries--
-	// A line that starts with a number of its own is not a continuation.
-	if _, ok := m.parse(s2, second.end, second); ok {
-		return 0
-	}
-	joined := cand{start: c.start, core: e2, end: second.end, ext: second.ext}
 	return m.verify(joined.start, joined.end, joined)
+}
+
+// maxWrapDigits is the most digits a wrapped number can have: fifteen
+// (E.164's longest) and a two-digit prefix.
+const maxWrapDigits = 17
+
+// allDigits counts the digits in [a, b).
+func allDigits(s string, a, b int) int {
+	n := 0
+	for i := a; i < b; {
+		r, w := decodeAt(s, i)
+		if isDigit(r) {
+			n++
+		}
+		i += w
+	}
+	return n
 }
