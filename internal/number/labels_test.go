@@ -134,3 +134,20 @@ func TestFindGluedLabels(t *testing.T) {
 		{"DE", "DE89370400440532013000", nil},
 	})
 }
+
+// Chat glues particles and case endings to a number; any other word glued
+// to digits makes an identifier.
+func TestFindChatParticles(t *testing.T) {
+	runCases(t, []findCase{
+		{"ID", "wa aja ke 081234567890ya", []string{"+6281234567890"}},
+		{"ID", "telpon 0812-3456-7890aja", []string{"+6281234567890"}},
+		{"PH", "tawagan mo ako sa 09171234567po", []string{"+639171234567"}},
+		{"VN", "gọi 0912345678nhé", []string{"+84912345678"}},
+		{"TR", "05321234567ye yaz", []string{"+905321234567"}},
+		{"US", "call 4158675309 pls", []string{"+14158675309"}},
+		{"US", "call 4158675309pls", []string{"+14158675309"}},
+		{"US", "4158675309abc", nil},
+		{"US", "4158675309ya.example.com", nil},
+		{"US", "id 4158675309ok2", nil},
+	})
+}

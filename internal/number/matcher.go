@@ -448,7 +448,7 @@ func (m *matcher) verify(a, b int, c cand) int {
 			return 0
 		}
 	}
-	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) && !m.phoneLabelAfter(b) || isInvalidPunct(r)) {
+	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) && !m.phoneLabelAfter(b) && !m.chatParticleAfter(b) || isInvalidPunct(r)) {
 		return 0
 	}
 	n, ok := m.parse(a, b, c)
@@ -732,7 +732,7 @@ func countDigits(s string, a, b int) int {
 func (m *matcher) trimGlued(c cand) cand {
 	t := m.text
 	next, nw := decodeAt(t, c.end)
-	rightGlued := nw > 0 && (isLatinLetter(next) && !m.phoneLabelAfter(c.end) || isInvalidPunct(next))
+	rightGlued := nw > 0 && (isLatinLetter(next) && !m.phoneLabelAfter(c.end) && !m.chatParticleAfter(c.end) || isInvalidPunct(next))
 	first, _ := decodeAt(t, c.start)
 	prev, pw := decodeBefore(t, c.start)
 	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start) && !m.phoneLabelBefore(c.start)

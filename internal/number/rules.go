@@ -135,8 +135,9 @@ func (m *matcher) rejectCandidate(c cand) bool {
 	next, nw := decodeAt(t, c.end)
 	if nw > 0 {
 		switch {
-		case isLatinLetter(next) && m.phoneLabelAfter(c.end):
-			// "…1200Fax:(212)…": the next number's label.
+		case isLatinLetter(next) && (m.phoneLabelAfter(c.end) || m.chatParticleAfter(c.end)):
+			// "…1200Fax:(212)…": the next number's label; "…5678ya":
+			// a chat particle.
 		case isLatinLetter(next) || isInvalidPunct(next):
 			return true
 		case next == '@' && m.sipUser(c.start):
@@ -742,6 +743,39 @@ func (m *matcher) phoneLabelBefore(i int) bool {
 		return false
 	}
 	return m.labelOf(strings.ToLower(t[b:i])) == labelPhone
+}
+
+// chatParticles are the words chat writes straight after a number, with
+// no space: Indonesian "ya", "aja", Tagalog "po", Vietnamese "nhé",
+// Turkish case endings ("05321234567ye"), English "pls". A number glued to
+// any other word is part of an identifier ("6502530000abc").
+var chatParticles = map[string]bool{
+	"ya": true, "yah": true, "aja": true, "kak": true, "dong": true, "deh": true, "nya": true, "gan": true, "bro": true,
+	"po": true, "ho": true, "lang": true, "nhé": true, "nha": true, "nhe": true, "nhá": true, "ạ": true,
+	"ye": true, "yi": true, "yı": true, "den": true, "dan": true, "ten": true, "tan": true, "dir": true, "dır": true,
+	"pls": true, "plz": true, "thx": true, "ok": true, "okay": true, "lol": true, "porfa": true, "pf": true, "bitte": true,
+}
+
+// chatParticleAfter reports a chat particle glued to the number ending at
+// j, ending a word.
+func (m *matcher) chatParticleAfter(j int) bool {
+	t := m.text
+	e, n := j, 0
+	for e < len(t) && e-j < 12 {
+		r, w := decodeAt(t, e)
+		if !isLetter(r) {
+			break
+		}
+		e += w
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	if r, _ := decodeAt(t, e); isDigit(r) || r == '_' || r == '-' || r == '@' || r == '/' || r == '.' && e+1 < len(t) && isLetter(rune(t[e+1])) {
+		return false // "4155550132pl-2", "…ya.com"
+	}
+	return chatParticles[strings.ToLower(t[j:e])]
 }
 
 // phoneLabelAfter reports a phone label starting at j and followed by what
