@@ -1,5 +1,7 @@
 package number
 
+import "strings"
+
 // Numbers broken across lines. A table cell or a quoted reply that wraps in
 // the middle of a number leaves its first groups at the end of one line and
 // the rest at the start of the next, behind the line's indentation, table
@@ -126,11 +128,30 @@ func (m *matcher) wrapped(c cand) int {
 		return 0
 	}
 	// Each part must be acceptable where it stands: no ID label before the
-	// first, no unit or word glued after the second.
-	if m.rejectCandidate(cand{start: c.start, core: c.core, end: c.core}) || m.rejectCandidate(second) {
+	// first, no unit or word glued after the second, neither a date.
+	first := cand{start: c.start, core: c.core, end: c.core}
+	if m.rejectCandidate(first) || m.rejectCandidate(second) || len(m.dateSpans(first)) > 0 || len(m.dateSpans(second)) > 0 {
+		return 0
+	}
+	if csvRows(m.text, c.start, second.end) {
 		return 0
 	}
 	return m.verify(joined.start, joined.end, joined)
+}
+
+// csvRows reports the last field of one row and the first field of the
+// next ("…,Berlin,4155\n867530,…"): the second part is followed by the
+// field separator that the first part's line uses.
+func csvRows(t string, a, e int) bool {
+	if e >= len(t) {
+		return false
+	}
+	sep := t[e]
+	if sep != ',' && sep != ';' && sep != '\t' {
+		return false
+	}
+	ls := strings.LastIndexByte(t[:a], '\n') + 1
+	return strings.IndexByte(t[ls:a], sep) >= 0
 }
 
 // maxWrapDigits is the most digits a wrapped number can have: fifteen

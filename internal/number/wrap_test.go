@@ -32,6 +32,11 @@ func TestFindWrappedLines(t *testing.T) {
 		{"FR", "04 72 10,\n33 44", nil},
 		{"US", "Order 646 421\n| 3380", nil},
 		{"RU", "ИНН 50241\n> 23456", nil},
+		// Dates and CSV fields at the ends of rows are no halves of a number.
+		{"US", "room 157\n05/27/2025 INFO request", nil},
+		{"US", "34890,Ann,11/12/2022\n64414,Bob,12.12.2024", nil},
+		{"US", "id,zip\n1,Ann,78091\n7899,Bob,52841", nil},
+		{"US", "id;zip\n1;Ann;415\n8675309;Bob", nil},
 		// Two complete numbers on consecutive lines stay two.
 		{"DE", "030 1234567\n040 2345678", []string{"+49301234567", "+49402345678"}},
 	})
