@@ -133,10 +133,24 @@ func (m *matcher) wrapped(c cand) int {
 	if m.rejectCandidate(first) || m.rejectCandidate(second) || len(m.dateSpans(first)) > 0 || len(m.dateSpans(second)) > 0 {
 		return 0
 	}
-	if csvRows(m.text, c.start, second.end) {
+	if csvRows(m.text, c.start, second.end) || bordersBefore(m.text, c.start) != bordersBefore(m.text, s2) {
 		return 0
 	}
 	return m.verify(joined.start, joined.end, joined)
+}
+
+// bordersBefore counts the table borders and quote markers between the
+// start of i's line and i: a wrapped cell goes on in the same column, a
+// quoted line at the same depth.
+func bordersBefore(t string, i int) int {
+	ls := strings.LastIndexByte(t[:i], '\n') + 1
+	n := 0
+	for _, r := range t[ls:i] {
+		if isBorder(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // csvRows reports the last field of one row and the first field of the

@@ -37,6 +37,10 @@ func TestFindWrappedLines(t *testing.T) {
 		{"US", "34890,Ann,11/12/2022\n64414,Bob,12.12.2024", nil},
 		{"US", "id,zip\n1,Ann,78091\n7899,Bob,52841", nil},
 		{"US", "id;zip\n1;Ann;415\n8675309;Bob", nil},
+		// A cell goes on in its own column, a quote at its own depth.
+		{"HK", "| 2023 | 2345 |\n| 2024 | 6789 |", nil},
+		{"HK", "| 2345 |\n|      | 6789 |", nil},
+		{"GB", "> call 07400\n>> 654321", nil},
 		// Two complete numbers on consecutive lines stay two.
 		{"DE", "030 1234567\n040 2345678", []string{"+49301234567", "+49402345678"}},
 	})
