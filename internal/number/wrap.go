@@ -136,6 +136,11 @@ func (m *matcher) wrapped(c cand) int {
 	if csvRows(m.text, c.start, second.end) || bordersBefore(m.text, c.start) != bordersBefore(m.text, s2) {
 		return 0
 	}
+	// Two amounts one above the other ("2 299" over "3 499") are a column
+	// of prices, not one number.
+	if amountShaped(m.text, c.start, c.core) && amountShaped(m.text, s2, e2) {
+		return 0
+	}
 	return m.verify(joined.start, joined.end, joined)
 }
 
@@ -151,6 +156,21 @@ func bordersBefore(t string, i int) int {
 		}
 	}
 	return n
+}
+
+// amountShaped reports digits grouped by thousands: one to three digits,
+// then groups of three, parted by a space, dot, comma or apostrophe.
+func amountShaped(t string, a, b int) bool {
+	gs, seps := groupsOf(t, a, b)
+	if len(gs) < 2 || gs[0].n > 3 || !allSeps(seps, " ", ".", ",", "'", "\u00a0", "\u202f", "\u2009") {
+		return false
+	}
+	for _, g := range gs[1:] {
+		if g.n != 3 {
+			return false
+		}
+	}
+	return true
 }
 
 // csvRows reports the last field of one row and the first field of the

@@ -41,6 +41,9 @@ func TestFindWrappedLines(t *testing.T) {
 		{"HK", "| 2023 | 2345 |\n| 2024 | 6789 |", nil},
 		{"HK", "| 2345 |\n|      | 6789 |", nil},
 		{"GB", "> call 07400\n>> 654321", nil},
+		// A column of amounts.
+		{"NO", "| 2 299 |\n| 3 499 |", nil},
+		{"DK", "Pris: 2 299\n  3 499 kr", nil},
 		// Two complete numbers on consecutive lines stay two.
 		{"DE", "030 1234567\n040 2345678", []string{"+49301234567", "+49402345678"}},
 	})
