@@ -16,11 +16,15 @@ import (
 
 // findRecord is one line of `deskdial find --json`.
 type findRecord struct {
-	File           string `json:"file"`
-	Start          int    `json:"start"`
-	End            int    `json:"end"`
-	Raw            string `json:"raw"`
-	E164           string `json:"e164"`
+	File  string `json:"file"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Raw   string `json:"raw"`
+	E164  string `json:"e164"`
+	// Ext is the extension, to key in once the call is answered: "12" for
+	// "ext. 12", "/x12", " ~12", "转12", "доб. 12". Extension is the same
+	// under the name earlier versions printed.
+	Ext            string `json:"ext,omitempty"`
 	Extension      string `json:"extension,omitempty"`
 	Region         string `json:"region"`
 	Type           string `json:"type"`
@@ -87,7 +91,7 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 				continue
 			}
 			rec := findRecord{File: in.name, Start: m.Start, End: m.End, Raw: m.Raw, E164: m.E164,
-				Extension: m.Extension, Region: m.Region, Type: string(m.Type), SafeToAutoDial: m.SafeToAutoDial()}
+				Ext: m.Extension, Extension: m.Extension, Region: m.Region, Type: string(m.Type), SafeToAutoDial: m.SafeToAutoDial()}
 			if err := enc.Encode(rec); err != nil {
 				return fmt.Errorf("find: write: %w", err)
 			}

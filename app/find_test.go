@@ -58,6 +58,30 @@ func TestFindJSONAndFiles(t *testing.T) {
 	}
 }
 
+// Extensions in the forms of many languages come out in "ext", each with
+// its number.
+func TestFindJSONExtensions(t *testing.T) {
+	in := "Main 212-736-5000/x12\nToll-free 1 800 749 3524 ~1234\n总机：+86 20 8765 4321转8021\nТел.: +7 495 123-45-67 доб. 215\n"
+	out, errs, code := runFind(t, in, "--json", "--region", "US")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := [][2]string{{"+12127365000", "12"}, {"+18007493524", "1234"}, {"+862087654321", "8021"}, {"+74951234567", "215"}}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d: %q", len(lines), len(want), out)
+	}
+	for i, l := range lines {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(l), &raw); err != nil {
+			t.Fatal(err)
+		}
+		if raw["e164"] != want[i][0] || raw["ext"] != want[i][1] || raw["extension"] != want[i][1] {
+			t.Errorf("line %d = %s, want e164 %s ext %s", i, l, want[i][0], want[i][1])
+		}
+	}
+}
+
 func TestFindBadInput(t *testing.T) {
 	if _, errs, code := runFind(t, "", "--region", "QQ"); code != exitUsage || !strings.Contains(errs, "unknown region") {
 		t.Errorf("unknown region: exit %d, stderr %q", code, errs)
@@ -118,5 +142,18 @@ func TestFindLongInput(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &m); err != nil || m.E164 != "+49301234567" || in[m.Start:m.End] != "+49 30 1234567" {
 			t.Fatalf("pad %d: %q", pad, out)
 		}
+	}
+}
+
+// The tray's finder hands each number's extension to the desktop, which
+// names it in the Call prompt.
+func TestTrayFinderExtension(t *testing.T) {
+	fs := findNumbers("Zentrale 030 1234567, Durchwahl 213", "DE", 0)
+	if len(fs) != 1 || fs[0].E164 != "+49301234567" || fs[0].Ext != "213" {
+		t.Errorf("findNumbers = %+v, want +49301234567 with extension 213", fs)
+	}
+	fs = findNumbers("tel:+1-212-736-5000;ext=12", "US", 0)
+	if len(fs) != 1 || fs[0].E164 != "+12127365000" || fs[0].Ext != "12" {
+		t.Errorf("tel link = %+v, want +12127365000 with extension 12", fs)
 	}
 }

@@ -411,12 +411,12 @@ func findNumbers(text, region string, limit int) []desktop.Found {
 	lt := strings.ToLower(t)
 	if strings.HasPrefix(lt, "tel:") || strings.HasPrefix(lt, "callto:") {
 		if n, err := number.Parse(t, region); err == nil {
-			return []desktop.Found{{E164: n.E164, Raw: t, SafeToAutoDial: n.SafeToAutoDial()}}
+			return []desktop.Found{{E164: n.E164, Raw: t, Ext: n.Extension, SafeToAutoDial: n.SafeToAutoDial()}}
 		}
 	}
 	var out []desktop.Found
 	for _, m := range number.FindUnique(text, region, number.WithScanLimit(limit)) {
-		out = append(out, desktop.Found{E164: m.E164, Raw: m.Raw, SafeToAutoDial: m.SafeToAutoDial()})
+		out = append(out, desktop.Found{E164: m.E164, Raw: m.Raw, Ext: m.Extension, SafeToAutoDial: m.SafeToAutoDial()})
 	}
 	return out
 }

@@ -32,3 +32,7 @@ done
 echo "== labelled corpus"
 go test ./internal/number -run '^TestCorpus$' -count=1 -v | grep 'corpus:' | sed 's/^ *corpus_test.go:[0-9]*: /go /'
 node "$here/corpus.mjs" internal/number/testdata/corpus
+for set in Heldout:heldout Wild:wild Fresh:fresh; do
+	go test ./internal/number -run "^Test${set%%:*}\$" -count=1 -v | grep 'corpus:' | sed "s/^ *corpus_test.go:[0-9]*: /go ${set#*:} /"
+	node "$here/corpus.mjs" "internal/number/testdata/${set#*:}"
+done

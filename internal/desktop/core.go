@@ -379,7 +379,7 @@ func (c *Core) offerLink(link string) {
 			c.noNumber(link)
 			return
 		}
-		o = Offer{Number: fs[0].E164, Raw: fs[0].Raw, Text: link, More: len(fs) - 1, SafeToAutoDial: fs[0].SafeToAutoDial}
+		o = Offer{Number: fs[0].E164, Raw: fs[0].Raw, Ext: fs[0].Ext, Text: link, More: len(fs) - 1, SafeToAutoDial: fs[0].SafeToAutoDial}
 	}
 	c.st.Clip = &o
 	c.publish()

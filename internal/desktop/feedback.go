@@ -46,6 +46,11 @@ func PromptNotice(o Offer, phone Phone) NoticeSpec {
 			{KeyDismiss, M("action.dismiss")},
 		},
 	}
+	if o.Ext != "" {
+		// The phone dials the number only; the user keys the extension
+		// in, so the question names it.
+		n.Title = M("prompt.title_ext", "Number", FormatNumber(o.Number), "Ext", o.Ext, "Phone", phone.Name)
+	}
 	switch {
 	case !phone.Online:
 		n.Body = M("prompt.body_offline", "Phone", phone.Name)

@@ -95,6 +95,7 @@ func (g *ClipGate) Decide(ch ClipChange, gc GateContext) Decision {
 	o := &Offer{
 		Number:         found[0].E164,
 		Raw:            found[0].Raw,
+		Ext:            found[0].Ext,
 		Text:           ch.Text,
 		More:           len(found) - 1,
 		SafeToAutoDial: found[0].SafeToAutoDial,

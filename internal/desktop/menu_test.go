@@ -233,6 +233,12 @@ func TestPromptNotice(t *testing.T) {
 	if n.Body.Key != "prompt.body_offline" {
 		t.Errorf("offline phone: %v", n.Body)
 	}
+	// An extension is named in the question: the phone dials the number
+	// and the user keys the extension in.
+	n = PromptNotice(Offer{Number: "+49301234567", Ext: "213", SafeToAutoDial: true}, pixel)
+	if n.Title.String() != "prompt.title_ext{Ext=213 Number=+49 30 1234567 Phone=Pixel}" {
+		t.Errorf("extension: %v", n.Title)
+	}
 }
 
 func TestFormatDuration(t *testing.T) {

@@ -41,6 +41,9 @@ const (
 type Found struct {
 	E164 string
 	Raw  string // as written in the text
+	// Ext is the extension written with the number ("ext. 12", "/x12",
+	// "转12"): the phone dials the number, the user keys the extension in.
+	Ext string
 	// SafeToAutoDial is false for premium-rate, shared-cost and emergency
 	// numbers: those are never dialled without a click.
 	SafeToAutoDial bool

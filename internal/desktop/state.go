@@ -22,6 +22,7 @@ type State struct {
 type Offer struct {
 	Number         string // E.164
 	Raw            string // as written
+	Ext            string // extension to key in once answered, shown in the prompt
 	Text           string // the whole copied text (for the dial box)
 	More           int    // how many other numbers the text holds
 	SafeToAutoDial bool

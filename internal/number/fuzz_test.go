@@ -39,12 +39,18 @@ func checkFind(t *testing.T, text, region string) {
 }
 
 func FuzzFind(f *testing.F) {
-	for _, sn := range append(loadCorpus(f, "corpus"), loadCorpus(f, "heldout")...) {
+	seeds := append(loadCorpus(f, "corpus"), loadCorpus(f, "heldout")...)
+	for _, sn := range append(seeds, loadCorpus(f, "wild")...) {
 		f.Add(sn.text, sn.region)
 	}
 	for _, s := range []string{"", "+", "((((((((1", "1-800-AAAAAAAAAA", "2024-05-17 14", "+44 (0)20 7946 0958 x 12#",
 		"tel:%2B4930", "0xx11 3456-7890", "\xff\xfe030 1234567", "1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
-		"&nbsp;&nbsp;030&nbsp;1234567", ",,,,;;;;12345678#", "wa.me/" + strings.Repeat("9", 30)} {
+		"&nbsp;&nbsp;030&nbsp;1234567", ",,,,;;;;12345678#", "wa.me/" + strings.Repeat("9", 30),
+		"| 089 123 |\n|         | 4567 |", "> 0861\r\n> 234 567", "｜021-6438　｜\n｜　1234　｜", "12\n12\n12\n12",
+		"$20 415-666-7777", "€20 030 1234567", "My number-415-666-7777", "415-666-7777/x12", "1 800 749 3524 ~1234",
+		"0~0 49 30 1234567 ~12", "8~10 49 30 1234567", "Tel030/2345678·Fax030/2345679", "Ph:(212)503-1200Fax:(212)503-1299",
+		"+52 1 55 1234 5678", "01 800 123 4567", "030 1234567, Durchwahl 12", "TEL 03-1234-5678（内線 203）",
+		"020-87654321转8021", "400-601-2345（7×24小时）", "Cel#09176543210"} {
 		f.Add(s, "DE")
 	}
 	f.Fuzz(func(t *testing.T, text, region string) {
@@ -76,6 +82,9 @@ func TestFindLongInputs(t *testing.T) {
 		"commas":       strings.Repeat("1234567,,", n/9),
 		"letters":      strings.Repeat("a1", n/2),
 		"invalid-utf8": strings.Repeat("\xff1", n/2),
+		"wrapped":      strings.Repeat("| 030 12 |\n", n/11),
+		"quoted":       strings.Repeat("> 12\n", n/5),
+		"wrapped-pad":  strings.Repeat("1 -   |\n|  ", n/12),
 	}
 	for name, text := range inputs {
 		t.Run(name, func(t *testing.T) {
@@ -89,7 +98,7 @@ func TestFindLongInputs(t *testing.T) {
 // patterns run by Go's regexp engine.
 var innerPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`/+(.*)`),
-	regexp.MustCompile(`(\([^(]*)`),
+	regexp.MustCompile(`([(（][^(（]*)`),
 	regexp.MustCompile(`(?:\p{Z}-|-\p{Z})\p{Z}*(.+)`),
 	regexp.MustCompile(`[\x{2012}-\x{2015}\x{FF0D}]\p{Z}*(.+)`),
 	regexp.MustCompile(`\.+\p{Z}*([^.]+)`),

@@ -2,6 +2,7 @@ package number
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -40,7 +41,11 @@ var labelWords = func() map[string]label {
 		vert verde azur gratuit gratuito gratis kostenlos kostenfrei contatto contacto contatti kontaktowy
 		viber signal telegram skype wechat telefoon mobiele vaste free toll callback rückruf casa maison
 		domicile domicilio oficina ufficio bureau escritório escritorio trabajo travail lavoro trabalho büro
-		kantoor biuro port`)
+		kantoor biuro port
+		care kundendienst kundenservice
+		т ф м тел моб сот факс
+		faks gsm santral telp hp hubungi đt dđ sđt điện thoại gọi tawagan selfoon sel landlyn
+		ngishayele hizmet hizmetleri destek layanan`)
 	add(labelNeutral, `no nr nro nº n° num number numbers numero número numéro nummer is of the a an de der die das du
 		la le les our your unter at on or and et und ou e y o please us me to from via ist est é per by
 		our main new alt alternative primary secondary private privat geschäftlich business
@@ -80,7 +85,14 @@ var labelWords = func() map[string]label {
 		protocolo pedido encomenda nota apólice apolice inscrição contrato
 		kvk btw bsn abn acn tfn arbn rfc curp nss rut cuit cnpj uid ahv siren ape naf ssn
 		ms millis msec secs seconds timeout ttl delay interval bytes size length len count offset seed nonce
-		checksum crc limit kd kdnr kto ktonr mitgl vertr`)
+		checksum crc limit kd kdnr kto ktonr mitgl vertr
+		bn neq hst qst
+		vergi vkn tckn kimlik mersis sipariş siparis müşteri musteri kargo takip sicil fatura
+		npwp nik resi rekening pesanan faktur tagihan
+		mst thuế cccd cmnd đơn hóa vận
+		sss philhealth pagibig pag-ibig
+		bvn nin rc folio guía guia clave
+		reg registration registrierung`)
 	return m
 }()
 
@@ -112,6 +124,12 @@ var cjkLabels = []struct {
 	{"대표", labelPhone}, {"고객센터", labelPhone}, {"상담", labelPhone}, {"문의", labelPhone},
 	{"주문", labelID}, {"고객번호", labelID}, {"회원", labelID}, {"계좌", labelID}, {"송장", labelID}, {"운송장", labelID},
 	{"사업자", labelID}, {"등록", labelID}, {"주민", labelID}, {"카드", labelID}, {"우편", labelID}, {"예약", labelID},
+	{"бин", labelID}, {"иин", labelID}, {"иик", labelID}, {"огрнип", labelID},
+	{"هاتف", labelPhone}, {"جوال", labelPhone}, {"محمول", labelPhone}, {"تلفون", labelPhone}, {"اتصل", labelPhone},
+	{"واتساب", labelPhone}, {"فاكس", labelPhone}, {"كلمني", labelPhone},
+	{"ضريب", labelID}, {"سجل", labelID}, {"فاتورة", labelID}, {"طلب", labelID}, {"حساب", labelID}, {"هوية", labelID},
+	{"القومي", labelID}, {"الطلب", labelID}, {"شحنة", labelID}, {"آيبان", labelID},
+	{"快递员", labelPhone}, {"配送员", labelPhone}, {"骑手", labelPhone}, {"师傅", labelPhone},
 	{"卡号", labelID}, {"カード", labelID}, {"学号", labelID}, {"工号", labelID}, {"批号", labelID}, {"型号", labelID},
 }
 
@@ -125,7 +143,8 @@ func labelKind(w string) label {
 		if len(w) <= len(suf.s) || !strings.HasSuffix(w, suf.s) {
 			continue
 		}
-		pre := strings.TrimRight(w[:len(w)-len(suf.s)], "_-.")
+		head := w[:len(w)-len(suf.s)]
+		pre := strings.TrimRight(head, "_-.")
 		k := labelWords[pre]
 		if k == labelUnknown || k == labelNeutral {
 			k = labelWords[strings.TrimSuffix(pre, "s")]
@@ -135,6 +154,10 @@ func labelKind(w string) label {
 			return k
 		case clientWords[pre]:
 			return labelID
+		case len(pre) == len(head):
+			// Run together with a word we do not know, the suffix is
+			// likely no suffix at all: "Rashid", "Madrid", "barcode".
+			return labelUnknown
 		}
 		return suf.k
 	}
@@ -210,7 +233,11 @@ func (m *matcher) idLabel(i int) bool {
 				// decides.
 				return !serviceWords[strings.ToLower(lastWordSkipping(win[:b], linkWords))]
 			}
-			switch labelKind(lw) {
+			k := m.labelOf(lw)
+			if k == labelUnknown && camelIDSuffix(word) {
+				k = labelID // "userId", "sessionKey"
+			}
+			switch k {
 			case labelPhone:
 				return false
 			case labelID:
@@ -323,10 +350,12 @@ func nonLatinLabel(w string) label {
 	if nonLatinNeutral[w] {
 		return labelNeutral
 	}
-	best, bestAt := labelUnknown, -1
+	best, bestAt, bestLen := labelUnknown, -1, 0
 	for _, l := range cjkLabels {
-		if k := strings.LastIndex(w, l.s); k >= 0 && k > bestAt {
-			best, bestAt = l.k, k
+		// The rightmost label wins; of two starting together, the longer
+		// ("快递员", the courier, over "快递", the parcel).
+		if k := strings.LastIndex(w, l.s); k >= 0 && (k > bestAt || k == bestAt && len(l.s) > bestLen) {
+			best, bestAt, bestLen = l.k, k, len(l.s)
 		}
 	}
 	if best != labelUnknown {
@@ -346,3 +375,31 @@ var (
 // purposeWords before an ID word make it the purpose of a phone line.
 var purposeWords = map[string]bool{"for": true, "für": true, "pour": true, "para": true, "zur": true, "zum": true,
 	"about": true, "regarding": true, "re": true, "bei": true, "concernant": true, "sobre": true}
+
+// regionLabels are words whose meaning depends on the language of the
+// region: Turkish "Cep" is a mobile, Brazilian "CEP" a postcode.
+var regionLabels = map[string]map[string]label{
+	"TR": {"cep": labelPhone},
+}
+
+// labelOf is labelKind with the region's own meaning of a word first.
+func (m *matcher) labelOf(w string) label {
+	if k, ok := regionLabels[m.region][w]; ok {
+		return k
+	}
+	return labelKind(w)
+}
+
+// camelIDSuffix reports an identifier in camel case that ends in an ID
+// word: "userId", "trackingCode", "apiKey".
+func camelIDSuffix(w string) bool {
+	p := strings.LastIndexFunc(w, unicode.IsUpper)
+	if p <= 0 {
+		return false
+	}
+	switch strings.ToLower(w[p:]) {
+	case "id", "ids", "code", "key", "no", "nr", "number", "num":
+		return true
+	}
+	return false
+}

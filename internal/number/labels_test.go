@@ -80,3 +80,74 @@ func TestFindLabelsCodeQuantities(t *testing.T) {
 		{"US", "phone = \"415-555-0132\";", []string{"+14155550132"}},
 	})
 }
+
+// Labels in the languages of the wild corpus's new regions, words whose
+// meaning depends on the region, and words that only end like an ID
+// suffix.
+func TestFindLabelsNewRegions(t *testing.T) {
+	runCases(t, []findCase{
+		{"TR", "Vergi No: 2163334455", nil},
+		{"TR", "VKN 2324561234", nil},
+		{"TR", "Sipariş No: 05421234567", nil},
+		{"TR", "Cep: 0542 123 45 67", []string{"+905421234567"}},
+		{"BR", "CEP 0542 123 45 67", nil},
+		{"TR", "Müşteri hizmetleri 0850 222 12 34", []string{"+908502221234"}},
+		{"CA", "NEQ 4169671111", nil},
+		{"CA", "BN: 416 967 1111 RT0001", nil},
+		{"ID", "NPWP 0812 3456 7890", nil},
+		{"ID", "Telp 0812 3456 7890", []string{"+6281234567890"}},
+		{"VN", "Mã số thuế: 0912345678", nil},
+		{"VN", "ĐT: 028 3823 4567", []string{"+842838234567"}},
+		{"PH", "SSS No. 0917 123 4567", nil},
+		{"NG", "BVN 08031234567", nil},
+		{"EG", "رقم الطلب 01001234567", nil},
+		{"EG", "هاتف 01001234567", []string{"+201001234567"}},
+		{"KZ", "БИН 87011234567", nil},
+		{"CN", "请联系快递员 13800138000", []string{"+8613800138000"}},
+		{"RU", "т.8(343)212-34-56", []string{"+73432123456"}},
+		{"ES", "Madrid 912 345 678", []string{"+34912345678"}},
+		{"AE", "Rashid;056 123 4567;Dubai", []string{"+971561234567"}},
+		{"MX", "Folio 5512345678", nil},
+		{"CN", "客服 400-820-1234（周一至周五）", []string{"+864008201234"}},
+		{"CN", "热线 400-820-1234（7×24）", []string{"+864008201234"}},
+		{"JP", "本社 03-5555-1234（代表）", []string{"+81355551234"}},
+		{"US", "userId: 4155550132", nil},
+		{"US", "tracking_code=4155550132", nil},
+	})
+}
+
+// A phone label written against the number, with no space or punctuation
+// between, is still a label; any other word glued to digits is not.
+func TestFindGluedLabels(t *testing.T) {
+	runCases(t, []findCase{
+		{"US", "Tel:(646)421-3380Fax:(646)421-3381", []string{"+16464213380", "+16464213381"}},
+		{"DE", "Tel040/2345678·Fax040/2345679", []string{"+49402345678", "+49402345679"}},
+		{"DE", "Mobil0170 1234567", []string{"+491701234567"}},
+		{"TR", "Tel:0312 456 78 90Faks:0312 456 78 91", []string{"+903124567890", "+903124567891"}},
+		{"PH", "Cel#09281234567", []string{"+639281234567"}},
+		{"US", "Phone#4158675309", []string{"+14158675309"}},
+		{"RU", "т.8(812)234-56-78, ф.8(812)234-56-79", []string{"+78122345678", "+78122345679"}},
+		{"US", "INV4158675309", nil},
+		{"US", "4158675309abc", nil},
+		{"US", "4158675309Fax", nil}, // a label must be followed by its number
+		{"US", "Order#4158675309", nil},
+		{"DE", "DE89370400440532013000", nil},
+	})
+}
+
+// Chat glues particles and case endings to a number; any other word glued
+// to digits makes an identifier.
+func TestFindChatParticles(t *testing.T) {
+	runCases(t, []findCase{
+		{"ID", "wa aja ke 081234567890ya", []string{"+6281234567890"}},
+		{"ID", "telpon 0812-3456-7890aja", []string{"+6281234567890"}},
+		{"PH", "tawagan mo ako sa 09171234567po", []string{"+639171234567"}},
+		{"VN", "gọi 0912345678nhé", []string{"+84912345678"}},
+		{"TR", "05321234567ye yaz", []string{"+905321234567"}},
+		{"US", "call 4158675309 pls", []string{"+14158675309"}},
+		{"US", "call 4158675309pls", []string{"+14158675309"}},
+		{"US", "4158675309abc", nil},
+		{"US", "4158675309ya.example.com", nil},
+		{"US", "id 4158675309ok2", nil},
+	})
+}

@@ -50,10 +50,20 @@ func (m *matcher) run() []Match {
 		// number.
 		if k := secondNumberStart(m.text[s:e]); k >= 0 {
 			c.core, c.end = s+k, s+k
+			// "415-666-7777/x12": without an extension of its own, the
+			// number takes the one after the slash.
+			if !strings.ContainsAny(m.text[s:s+k], "xX") {
+				c.end, c.ext = slashExt(m.text, s+k, e)
+			}
+		} else if core, ext := tildeExt(m.text, s, e); ext != "" {
+			c.core, c.ext = core, ext
 		} else {
 			c.end, c.ext = m.extSuffix(e)
 		}
-		hit := m.extract(c)
+		hit := m.wrapped(c)
+		if hit == 0 {
+			hit = m.extract(c)
+		}
 		if hit > 0 {
 			from, floor = hit, hit
 			continue
@@ -89,6 +99,9 @@ var extRE = regexp.MustCompile(`(?i)^(?:` + phonenumbers.EXTN_PATTERNS_FOR_MATCH
 // extSuffix matches an extension ("ext. 12", ";ext=12", " x 12") right
 // after a candidate's last digit and returns the new end and its digits.
 func (m *matcher) extSuffix(e int) (int, string) {
+	if end, ext := extWord(m.text, e); ext != "" {
+		return end, ext
+	}
 	t := m.text[e:]
 	// Cheap test before the regexp: after separators, an extension label
 	// must start with one of these.
@@ -147,6 +160,7 @@ func (m *matcher) extract(c cand) int {
 		return 0
 	}
 	c = m.trimGlued(c)
+	c = m.trimAmountBefore(c)
 	if reject, cut := m.amountAfter(c); reject {
 		return 0
 	} else if cut > 0 {
@@ -310,10 +324,16 @@ func innerSplit(kind int, s string, pos int) (mStart, gStart, gEnd int, ok bool)
 				return i, j, len(s), true
 			}
 		case 1:
-			if r == '(' {
-				j := i + 1
-				for j < len(s) && s[j] != '(' {
-					j++
+			// A full-width bracket opens an aside as an ASCII one does:
+			// "400-601-2345（7×24小时）".
+			if r == '(' || r == '（' {
+				j := i + w
+				for j < len(s) {
+					r2, w2 := decodeAt(s, j)
+					if r2 == '(' || r2 == '（' {
+						break
+					}
+					j += w2
 				}
 				return i, i, j, true
 			}
@@ -424,11 +444,11 @@ func (m *matcher) verify(a, b int, c cand) int {
 	}
 	first, _ := decodeAt(m.text, a)
 	if !isLead(first) && !m.forcedIntl(a) {
-		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+		if r, w := decodeBefore(m.text, a); w > 0 && (isLatinLetter(r) && !m.phoneLabelBefore(a) || isInvalidPunct(r)) {
 			return 0
 		}
 	}
-	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) || isInvalidPunct(r)) {
+	if r, w := decodeAt(m.text, b); w > 0 && (isLatinLetter(r) && !m.phoneLabelAfter(b) && !m.chatParticleAfter(b) || isInvalidPunct(r)) {
 		return 0
 	}
 	n, ok := m.parse(a, b, c)
@@ -449,6 +469,7 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 	ext := ""
 	core := min(b, c.core)
 	seenDigit := false
+	wait := -1 // digits before a "~" (wait for the dial tone)
 	for i := a; i < core; {
 		if w := entityAt(m.text, i); w > 0 {
 			i += w
@@ -466,6 +487,8 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 			continue
 		}
 		switch {
+		case (r == '~' || r == '∼' || r == '～') && wait < 0 && nd <= 3:
+			wait = nd
 		case isPlus(r) && !seenDigit:
 			plus = true
 		case (r == 'x' || r == 'X' || r == 0xFF58 || r == 0xFF38) && seenDigit:
@@ -505,6 +528,11 @@ func (m *matcher) parse(a, b int, c cand) (Number, bool) {
 			p = m.lookup("+" + key[2:])
 		case strings.HasPrefix(key, "011"):
 			p = m.lookup("+" + key[3:])
+		}
+	}
+	if !p.ok {
+		if alt := legacyForm(key, m.region, wait); alt != "" {
+			p = m.lookup(alt)
 		}
 	}
 	if !p.ok {
@@ -704,10 +732,10 @@ func countDigits(s string, a, b int) int {
 func (m *matcher) trimGlued(c cand) cand {
 	t := m.text
 	next, nw := decodeAt(t, c.end)
-	rightGlued := nw > 0 && (isLatinLetter(next) || isInvalidPunct(next))
+	rightGlued := nw > 0 && (isLatinLetter(next) && !m.phoneLabelAfter(c.end) && !m.chatParticleAfter(c.end) || isInvalidPunct(next))
 	first, _ := decodeAt(t, c.start)
 	prev, pw := decodeBefore(t, c.start)
-	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start)
+	leftGlued := pw > 0 && !isLead(first) && isLatinLetter(prev) && !m.forcedIntl(c.start) && !m.phoneLabelBefore(c.start)
 	if !rightGlued && !leftGlued {
 		return c
 	}
@@ -737,4 +765,42 @@ func (m *matcher) trimGlued(c cand) cand {
 // bracket.
 func hasBreak(sep string) bool {
 	return strings.ContainsAny(sep, " \t\u00a0\u202f\u3000([（［")
+}
+
+// trimAmountBefore drops an amount glued to a currency sign at the start of
+// a candidate when a space parts it from the rest: "$20 415-666-7777" is a
+// price and a number, "€20 030 1234567" too. An amount is at most seven
+// digits, with a decimal point or comma inside.
+func (m *matcher) trimAmountBefore(c cand) cand {
+	t := m.text
+	prev, pw := decodeBefore(t, c.start)
+	if pw == 0 || prev == '%' || !isInvalidPunct(prev) {
+		return c
+	}
+	gs, seps := groupsOf(t, c.start, c.core)
+	digits := 0
+	for k := 0; k+1 < len(gs); k++ {
+		digits += gs[k].n
+		if digits > 7 {
+			return c
+		}
+		if hasBreak(seps[k]) {
+			start := gs[k].b
+			for start < gs[k+1].a {
+				r, w := decodeAt(t, start)
+				if isLead(r) && r != '+' {
+					break
+				}
+				start += w
+			}
+			if r, _ := decodeBefore(t, start); !isPad(r) && !isLead(r) {
+				return c
+			}
+			return cand{start: start, core: c.core, end: c.end, ext: c.ext}
+		}
+		if seps[k] != "." && seps[k] != "," {
+			return c
+		}
+	}
+	return c
 }

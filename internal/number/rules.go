@@ -108,11 +108,14 @@ func (m *matcher) rejectCandidate(c cand) bool {
 		switch {
 		case isLatinLetter(prev):
 			// "DE89 3704 ...", "INV2024...", "v1.2.3": glued to a word.
-			if !m.forcedIntl(c.start) {
+			// "Tel030/..." is glued to its label only.
+			if !m.forcedIntl(c.start) && !m.phoneLabelBefore(c.start) {
 				return true
 			}
 		case isInvalidPunct(prev):
 			return true
+		case prev == '#' && m.phoneLabelBefore(c.start-pw):
+			// "Cel#0917...", "Phone#": "#" says "number".
 		case prev == '#' || prev == '№' || prev == '_' || prev == '@' || prev == '〒' || prev == '\\' || prev == '^':
 			return true
 		case prev == '/' || prev == '.' || prev == '-' || prev == '=' || prev == '?' || prev == '&' || prev == '*':
@@ -132,6 +135,9 @@ func (m *matcher) rejectCandidate(c cand) bool {
 	next, nw := decodeAt(t, c.end)
 	if nw > 0 {
 		switch {
+		case isLatinLetter(next) && (m.phoneLabelAfter(c.end) || m.chatParticleAfter(c.end)):
+			// "…1200Fax:(212)…": the next number's label; "…5678ya":
+			// a chat particle.
 		case isLatinLetter(next) || isInvalidPunct(next):
 			return true
 		case next == '@' && m.sipUser(c.start):
@@ -229,10 +235,17 @@ func (m *matcher) gluedToWord(i int) bool {
 	if strings.Contains(low, "wa.me") || strings.Contains(low, "whatsapp") || strings.HasPrefix(low, "tel:") || strings.HasPrefix(low, "callto:") || strings.HasPrefix(low, "sip:") {
 		return false
 	}
-	// The last word of the token decides: "Tel.", "Fax-", "phone=".
+	// The last word of the token decides: "Tel.", "Fax-", "phone=", and
+	// "number" itself ("My number-415-666-7777"; an ID word before it is
+	// the label rules' to judge).
 	w := lastWord(low)
-	return labelKind(w) != labelPhone
+	return labelKind(w) != labelPhone && nonLatinLabel(w) != labelPhone && !fullNumberWords[w]
 }
+
+// fullNumberWords are "number" written out, in the languages of the label
+// lists.
+var fullNumberWords = map[string]bool{"number": true, "nummer": true, "numero": true, "número": true, "numéro": true,
+	"numer": true, "numara": true, "numarası": true, "nomor": true, "numarasi": true}
 
 func lastWord(s string) string {
 	e := len(s)
@@ -711,4 +724,81 @@ func phoneLikeBefore(t string, i int) bool {
 		j -= w
 	}
 	return n >= 7
+}
+
+// phoneLabelBefore reports a phone label ("Tel", "Fax", "Ph") written
+// right before i without a space: "Tel030/2345678".
+func (m *matcher) phoneLabelBefore(i int) bool {
+	t := m.text
+	b, n := i, 0
+	for b > 0 && i-b < 24 {
+		r, w := decodeBefore(t, b)
+		if !isLetter(r) {
+			break
+		}
+		b -= w
+		n++
+	}
+	if n < 2 {
+		return false
+	}
+	return m.labelOf(strings.ToLower(t[b:i])) == labelPhone
+}
+
+// chatParticles are the words chat writes straight after a number, with
+// no space: Indonesian "ya", "aja", Tagalog "po", Vietnamese "nhé",
+// Turkish case endings ("05321234567ye"), English "pls". A number glued to
+// any other word is part of an identifier ("6502530000abc").
+var chatParticles = map[string]bool{
+	"ya": true, "yah": true, "aja": true, "kak": true, "dong": true, "deh": true, "nya": true, "gan": true, "bro": true,
+	"po": true, "ho": true, "lang": true, "nhé": true, "nha": true, "nhe": true, "nhá": true, "ạ": true,
+	"ye": true, "yi": true, "yı": true, "den": true, "dan": true, "ten": true, "tan": true, "dir": true, "dır": true,
+	"pls": true, "plz": true, "thx": true, "ok": true, "okay": true, "lol": true, "porfa": true, "pf": true, "bitte": true,
+}
+
+// chatParticleAfter reports a chat particle glued to the number ending at
+// j, ending a word.
+func (m *matcher) chatParticleAfter(j int) bool {
+	t := m.text
+	e, n := j, 0
+	for e < len(t) && e-j < 12 {
+		r, w := decodeAt(t, e)
+		if !isLetter(r) {
+			break
+		}
+		e += w
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	if r, _ := decodeAt(t, e); isDigit(r) || r == '_' || r == '-' || r == '@' || r == '/' || r == '.' && e+1 < len(t) && isLetter(rune(t[e+1])) {
+		return false // "4155550132pl-2", "…ya.com"
+	}
+	return chatParticles[strings.ToLower(t[j:e])]
+}
+
+// phoneLabelAfter reports a phone label starting at j and followed by what
+// starts a number or closes a label (":", ".", "#", a digit or a bracket):
+// "1200Fax:(212)…", "44Faks:0224…".
+func (m *matcher) phoneLabelAfter(j int) bool {
+	t := m.text
+	e, n := j, 0
+	for e < len(t) && e-j < 24 {
+		r, w := decodeAt(t, e)
+		if !isLetter(r) {
+			break
+		}
+		e += w
+		n++
+	}
+	if n < 2 {
+		return false
+	}
+	switch r, _ := decodeAt(t, e); {
+	case r == ':' || r == '.' || r == '#' || r == '：' || r == '(' || isDigit(r):
+	default:
+		return false
+	}
+	return m.labelOf(strings.ToLower(t[j:e])) == labelPhone
 }
