@@ -32,6 +32,37 @@ type Contact struct {
 type LabeledNumber struct {
 	Label string // mobile, work, home or other
 	E164  string
+	// Ext is what to key in once the call is answered: an extension
+	// ("102") or the digits after a pause ("," ) or wait (";"). The phone
+	// dials E164 only.
+	Ext string `json:",omitempty"`
+}
+
+// validExt reports whether ext holds only what a phone can key in: digits,
+// "*", "#", and the pause and wait marks.
+func validExt(ext string) bool {
+	if len(ext) > maxExt {
+		return false
+	}
+	for i := 0; i < len(ext); i++ {
+		if !strings.ContainsRune("0123456789*#,;", rune(ext[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// ExtText is an extension the way a user reads it: "ext. 102", or for
+// digits after pauses and waits "then key in 1234, 5678".
+func ExtText(ext string) string {
+	if ext == "" {
+		return ""
+	}
+	if !strings.ContainsAny(ext, ",;") {
+		return "ext. " + ext
+	}
+	parts := strings.FieldsFunc(ext, func(r rune) bool { return r == ',' || r == ';' })
+	return "then key in " + strings.Join(parts, ", ")
 }
 
 // labelRank orders numbers the way a user reads them: mobile first.
@@ -59,6 +90,7 @@ func foldName(s string) string {
 type contactRec struct {
 	Contact
 	href, etag string
+	faxPager   int // fax and pager numbers left out of Numbers
 }
 
 // Contacts returns every contact, sorted by name.
@@ -111,9 +143,9 @@ func (s *Store) queryContacts(ctx context.Context, q querier, query string, args
 	}
 	var nrows *sql.Rows
 	if len(out) == 1 {
-		nrows, err = q.QueryContext(ctx, `SELECT contact_id, label, e164 FROM contact_numbers WHERE contact_id = ? ORDER BY `+labelOrder+`, e164`, out[0].ID)
+		nrows, err = q.QueryContext(ctx, `SELECT contact_id, label, e164, ext FROM contact_numbers WHERE contact_id = ? ORDER BY `+labelOrder+`, e164`, out[0].ID)
 	} else {
-		nrows, err = q.QueryContext(ctx, `SELECT contact_id, label, e164 FROM contact_numbers ORDER BY contact_id, `+labelOrder+`, e164`)
+		nrows, err = q.QueryContext(ctx, `SELECT contact_id, label, e164, ext FROM contact_numbers ORDER BY contact_id, `+labelOrder+`, e164`)
 	}
 	if err != nil {
 		return nil, err
@@ -122,7 +154,7 @@ func (s *Store) queryContacts(ctx context.Context, q querier, query string, args
 	for nrows.Next() {
 		var id int64
 		var n LabeledNumber
-		if err := nrows.Scan(&id, &n.Label, &n.E164); err != nil {
+		if err := nrows.Scan(&id, &n.Label, &n.E164, &n.Ext); err != nil {
 			return nil, err
 		}
 		if i, ok := idx[id]; ok {
@@ -225,10 +257,13 @@ func putContact(ctx context.Context, tx *wtx, rec *contactRec, replace, sync boo
 	}
 	for _, n := range rec.Numbers {
 		// A number already stored keeps its label unless it was only
-		// "other" and this card says more.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers(contact_id, label, e164, forms) VALUES (?, ?, ?, deskdial_digits(?3))
-			ON CONFLICT(contact_id, e164) DO UPDATE SET label = excluded.label WHERE label = 'other'`,
-			id, n.Label, n.E164); err != nil {
+		// "other" and this card says more, and its extension unless it
+		// had none.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers(contact_id, label, e164, forms, ext) VALUES (?, ?, ?, deskdial_digits(?3), ?)
+			ON CONFLICT(contact_id, e164) DO UPDATE SET
+				label = CASE WHEN label = 'other' THEN excluded.label ELSE label END,
+				ext = CASE WHEN ext = '' THEN excluded.ext ELSE ext END`,
+			id, n.Label, n.E164, n.Ext); err != nil {
 			return 0, false, err
 		}
 	}

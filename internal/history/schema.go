@@ -159,4 +159,10 @@ CREATE TABLE sync_state (
 	PRIMARY KEY (kind, ref)
 ) WITHOUT ROWID;
 `,
+	// v3: what to key in after a number is answered (an extension, or
+	// the digits after a pause), kept with the number; the phone dials
+	// the number alone.
+	`
+ALTER TABLE contact_numbers ADD COLUMN ext TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -16,7 +16,8 @@ type Hit struct {
 	Name, Org   string
 	Label       string // the contact's label; empty for a number only known from recents
 	E164        string
-	FromRecents bool // a number called before that no contact holds
+	Ext         string // the contact's extension for this number (see LabeledNumber.Ext)
+	FromRecents bool   // a number called before that no contact holds
 	ContactID   int64
 
 	score float64
@@ -148,7 +149,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 		var out []Hit
 		for rows.Next() {
 			var h Hit
-			if err := rows.Scan(&h.ContactID, &h.Name, &h.Org, &h.Label, &h.E164, &h.score); err != nil {
+			if err := rows.Scan(&h.ContactID, &h.Name, &h.Org, &h.Label, &h.E164, &h.Ext, &h.score); err != nil {
 				return nil, err
 			}
 			out = append(out, h)
@@ -168,7 +169,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if n > broadMatches {
 		join, byName, plus, stats = "CROSS JOIN", "INDEXED BY contacts_name", "+", topStats
 	}
-	hits, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, `+frecencySQL+` AS score
+	hits, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, cn.ext, `+frecencySQL+` AS score
 		FROM `+stats+` ns
 		`+join+` contact_numbers cn ON cn.e164 = ns.e164
 		`+join+` contacts c ON c.id = cn.contact_id
@@ -179,7 +180,7 @@ func (s *Store) search(ctx context.Context, pq query, limit int, namesOnly bool)
 	if err != nil {
 		return nil, err
 	}
-	more, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, 0.0
+	more, err := scan(conn.QueryContext(ctx, `SELECT c.id, c.name, c.org, cn.label, cn.e164, cn.ext, 0.0
 		FROM (SELECT id FROM contacts `+byName+`
 		      WHERE `+inMatch("id")+`
 		        AND (?1 = '' OR EXISTS (SELECT 1 FROM contact_numbers x WHERE x.contact_id = contacts.id AND instr(' ' || x.forms, ' ' || ?1) > 0))
@@ -314,7 +315,7 @@ func (s *Store) ResolveName(ctx context.Context, q string) (Resolution, error) {
 	}
 	res := Resolution{ContactID: cands[0].ContactID, Name: cands[0].Name, Org: cands[0].Org}
 	if len(cands) == 1 {
-		res.Number = LabeledNumber{Label: cands[0].Label, E164: cands[0].E164}
+		res.Number = LabeledNumber{Label: cands[0].Label, E164: cands[0].E164, Ext: cands[0].Ext}
 		return res, nil
 	}
 	var mobiles []Hit
@@ -324,7 +325,7 @@ func (s *Store) ResolveName(ctx context.Context, q string) (Resolution, error) {
 		}
 	}
 	if len(mobiles) == 1 {
-		res.Number = LabeledNumber{Label: LabelMobile, E164: mobiles[0].E164}
+		res.Number = LabeledNumber{Label: LabelMobile, E164: mobiles[0].E164, Ext: mobiles[0].Ext}
 		return res, nil
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return labelRank(cands[i].Label) < labelRank(cands[j].Label) })

@@ -427,6 +427,12 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 			if labelRank(n.Label) == 3 {
 				n.Label = LabelOther
 			}
+			if !validExt(n.Ext) {
+				// Another desktop's extension that this one would not
+				// have imported is dropped; the number itself still
+				// syncs.
+				n.Ext = ""
+			}
 			nums = append(nums, n)
 		}
 		rec := contactRec{Contact: Contact{Name: e.Contact.Name, Org: e.Contact.Org, Numbers: sortNumbers(nums), Source: "sync", UID: e.Ref}}

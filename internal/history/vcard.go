@@ -3,9 +3,15 @@ package history
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
 
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/textsafe"
@@ -16,6 +22,10 @@ import (
 // renamed .vcf) fails fast instead of filling memory.
 const MaxVCardBytes = 64 << 20
 
+// ErrNotVCard is a file with no card in it at all: the wrong file was
+// picked, and saying "0 cards" would hide that.
+var ErrNotVCard = errors.New("history: not a vCard file")
+
 // ImportReport says what an import did. Problems are things the user may
 // want to fix in the source; none of them stops the import.
 type ImportReport struct {
@@ -24,6 +34,7 @@ type ImportReport struct {
 	Merged   int // cards merged into a contact already stored (same UID, or same name and a shared number)
 	NoNumber int // cards without a phone number, not stored
 	Skipped  int // broken cards, not stored
+	FaxPager int // fax and pager numbers, left out by design: nobody answers them
 	Problems []ImportProblem
 }
 
@@ -49,31 +60,38 @@ func (p ImportProblem) String() string {
 	return fmt.Sprintf("card %d%s%s: %s", p.Card, at, who, textsafe.Terminal(p.Reason))
 }
 
-// rawCard is the text of one BEGIN:VCARD … END:VCARD block.
+// rawCard is one BEGIN:VCARD … END:VCARD block as logical lines: folds
+// and quoted-printable soft line breaks already joined.
 type rawCard struct {
 	index, line int
-	text        string
+	lines       []string
 	broken      string // why the block itself is unusable
 }
 
 // splitCards cuts a vCard stream into cards on BEGIN/END lines, so that one
 // broken card (a missing END, a bad line) costs only itself: go-vcard's
 // decoder cannot resynchronise after an error in the middle of a stream.
+// It also joins lines, which go-vcard's decoder cannot do for vCard 2.1:
+// a quoted-printable value ending in "=" goes on at the start of the next
+// line (no leading space), and that line must never be read as a property
+// of its own.
 func splitCards(r io.Reader, emit func(rawCard) error) error {
 	sc := bufio.NewScanner(io.LimitReader(r, MaxVCardBytes+1))
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	var (
-		b      strings.Builder
 		in     bool
 		cur    rawCard
 		lineNo int
 		n      int
 		read   int
+		soft   bool // the last line is a quoted-printable value ending in a soft break
 	)
 	for sc.Scan() {
 		lineNo++
-		line := sc.Text()
-		read += len(line) + 1
+		// "\r\r\n" line ends (written by some Windows exporters) leave
+		// a CR the scanner does not take off.
+		line := strings.TrimRight(sc.Text(), "\r")
+		read += len(sc.Bytes()) + 1
 		if read > MaxVCardBytes {
 			return fmt.Errorf("%w: file larger than %d MiB", ErrInvalidInput, MaxVCardBytes>>20)
 		}
@@ -90,23 +108,29 @@ func splitCards(r io.Reader, emit func(rawCard) error) error {
 				}
 			}
 			n++
-			in = true
+			in, soft = true, false
 			cur = rawCard{index: n, line: lineNo}
-			b.Reset()
-			b.WriteString("BEGIN:VCARD\r\n")
 		case strings.EqualFold(t, "END:VCARD"):
 			if !in {
 				continue
 			}
-			b.WriteString("END:VCARD\r\n")
-			cur.text = b.String()
-			in = false
+			in, soft = false, false
 			if err := emit(cur); err != nil {
 				return err
 			}
-		case in:
-			b.WriteString(fixBareTypes(line))
-			b.WriteString("\r\n")
+		case !in:
+		case soft:
+			last := &cur.lines[len(cur.lines)-1]
+			*last = strings.TrimSuffix(*last, "=") + line
+			soft = strings.HasSuffix(line, "=")
+		case line != "" && (line[0] == ' ' || line[0] == '\t') && len(cur.lines) > 0:
+			last := &cur.lines[len(cur.lines)-1]
+			*last += line[1:]
+			soft = strings.HasSuffix(*last, "=") && isQP(*last)
+		case t == "":
+		default:
+			cur.lines = append(cur.lines, line)
+			soft = strings.HasSuffix(line, "=") && isQP(line)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -119,33 +143,186 @@ func splitCards(r io.Reader, emit func(rawCard) error) error {
 	return nil
 }
 
-// fixBareTypes turns vCard 2.1 bare parameters ("TEL;CELL;VOICE:…") into
-// TYPE= parameters: go-vcard reads a bare parameter as a parameter name
-// swallowing the value, which would lose the number.
-func fixBareTypes(line string) string {
-	if line == "" || line[0] == ' ' || line[0] == '\t' {
-		return line
+// isQP reports whether a content line's value is quoted-printable.
+func isQP(line string) bool {
+	p, err := parseContentLine(line)
+	return err == nil && strings.EqualFold(p.field.Params.Get("ENCODING"), "QUOTED-PRINTABLE")
+}
+
+// property is one parsed content line.
+type property struct {
+	name  string // upper case
+	field vcard.Field
+}
+
+// parseContentLine reads "group.NAME;param=value,value;…:value" by the
+// RFC 6350 grammar, with vCard 2.1's bare parameters ("TEL;CELL;VOICE:",
+// "FN;QUOTED-PRINTABLE:"). go-vcard's parser is not used for this: it
+// reads a bare parameter as a name swallowing the value, un-escapes
+// backslashes inside quoted values, and fails on a quoted value followed
+// by another value (TYPE="A,B:C",PREF) — and its decoder then drops the
+// whole line silently, losing the number.
+func parseContentLine(l string) (property, error) {
+	var p property
+	i := strings.IndexAny(l, ";:")
+	if i <= 0 {
+		return p, errors.New("a line without a property name and colon")
 	}
-	colon := strings.IndexByte(line, ':')
-	if colon < 0 {
-		return line
+	name := l[:i]
+	if g, n, ok := strings.Cut(name, "."); ok {
+		p.field.Group, name = g, n
 	}
-	head := line[:colon]
-	if strings.ContainsRune(head, '"') || !strings.Contains(head, ";") {
-		return line
-	}
-	parts := strings.Split(head, ";")
-	changed := false
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" && !strings.Contains(parts[i], "=") {
-			parts[i] = "TYPE=" + parts[i]
-			changed = true
+	p.name = strings.ToUpper(strings.TrimSpace(name))
+	rest := l[i:]
+	for rest != "" && rest[0] == ';' {
+		rest = rest[1:]
+		j := strings.IndexAny(rest, "=;:")
+		if j < 0 {
+			return p, errors.New("parameters without a colon before the value")
+		}
+		pname := strings.ToUpper(strings.TrimSpace(rest[:j]))
+		if rest[j] != '=' {
+			rest = rest[j:]
+			if pname == "" {
+				continue
+			}
+			// vCard 2.1 bare parameter: an encoding, a charset-less
+			// value type, or a type.
+			key := "TYPE"
+			switch pname {
+			case "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT":
+				key = "ENCODING"
+			}
+			p.addParam(key, pname)
+			continue
+		}
+		rest = rest[j+1:]
+		for {
+			var v string
+			if rest != "" && rest[0] == '"' {
+				end := strings.IndexByte(rest[1:], '"')
+				if end < 0 {
+					return p, fmt.Errorf("parameter %s: a quoted value without its closing quote", pname)
+				}
+				v, rest = rest[1:1+end], rest[2+end:]
+			} else {
+				k := strings.IndexAny(rest, ",;:")
+				if k < 0 {
+					return p, fmt.Errorf("parameter %s: no colon before the value", pname)
+				}
+				v, rest = rest[:k], rest[k:]
+			}
+			p.addParam(pname, caretDecode(v))
+			if rest == "" || rest[0] != ',' {
+				break
+			}
+			rest = rest[1:]
+		}
+		if rest == "" || (rest[0] != ';' && rest[0] != ':') {
+			return p, fmt.Errorf("parameter %s: unexpected text after its value", pname)
 		}
 	}
-	if !changed {
-		return line
+	if rest == "" || rest[0] != ':' {
+		return p, errors.New("no colon before the value")
 	}
-	return strings.Join(parts, ";") + line[colon:]
+	p.field.Value = rest[1:]
+	return p, nil
+}
+
+func (p *property) addParam(k, v string) {
+	if p.field.Params == nil {
+		p.field.Params = vcard.Params{}
+	}
+	p.field.Params[k] = append(p.field.Params[k], v)
+}
+
+// caretDecode undoes RFC 6868's escapes in parameter values.
+func caretDecode(s string) string {
+	if !strings.Contains(s, "^") {
+		return s
+	}
+	return strings.NewReplacer("^n", "\n", "^N", "\n", "^^", "^", "^'", `"`).Replace(s)
+}
+
+// valueUnescape undoes the text escapes go-vcard's decoder undoes ("\\",
+// "\n", "\,"), leaving "\;" for the structured values (N, ORG) that
+// go-vcard's accessors split on ";".
+var valueUnescape = strings.NewReplacer(`\\`, `\`, `\n`, "\n", `\N`, "\n", `\,`, ",")
+
+// decodeValue turns a property's value into UTF-8 text: quoted-printable
+// and CHARSET as vCard 2.1 writes them (go-vcard has neither), then the
+// text escapes.
+func decodeValue(f *vcard.Field) error {
+	raw := f.Value
+	enc := strings.ToUpper(f.Params.Get("ENCODING"))
+	if enc == "QUOTED-PRINTABLE" {
+		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			return fmt.Errorf("broken quoted-printable text: %v", err)
+		}
+		raw = string(b)
+	}
+	cs := strings.TrimSpace(f.Params.Get("CHARSET"))
+	switch {
+	case cs == "" || strings.EqualFold(cs, "UTF-8") || strings.EqualFold(cs, "US-ASCII"):
+		if !utf8.ValidString(raw) {
+			if cs == "" {
+				return errors.New("the text is not UTF-8 and the card does not say its CHARSET; export the contacts as UTF-8")
+			}
+			return fmt.Errorf("the text is not valid %s", cs)
+		}
+	default:
+		e, err := htmlindex.Get(cs)
+		if err != nil {
+			if e, err = ianaindex.IANA.Encoding(cs); err != nil || e == nil {
+				return fmt.Errorf("unknown CHARSET=%s; export the contacts as UTF-8", cs)
+			}
+		}
+		out, err := e.NewDecoder().String(raw)
+		if err != nil || strings.ContainsRune(out, utf8.RuneError) {
+			return fmt.Errorf("the text is not valid %s (CHARSET=%s); export the contacts as UTF-8", cs, cs)
+		}
+		raw = out
+	}
+	f.Value = valueUnescape.Replace(raw)
+	delete(f.Params, "ENCODING")
+	delete(f.Params, "CHARSET")
+	return nil
+}
+
+// neededProps are the properties a contact is made of: one of them that
+// cannot be decoded makes the card unusable, where any other is ignored.
+var neededProps = map[string]bool{vcard.FieldFormattedName: true, vcard.FieldName: true, vcard.FieldOrganization: true, vcard.FieldTelephone: true, vcard.FieldUID: true}
+
+// decodeCard builds go-vcard's Card from a card's lines, so the rest of
+// the import (and CardDAV) reads cards through go-vcard's accessors.
+func decodeCard(rc rawCard) (vcard.Card, error) {
+	card := vcard.Card{}
+	for _, l := range rc.lines {
+		p, err := parseContentLine(l)
+		if err != nil {
+			name := l
+			if i := strings.IndexAny(name, ";:"); i >= 0 {
+				name = name[:i]
+			}
+			if _, n, ok := strings.Cut(name, "."); ok {
+				name = n
+			}
+			if name = strings.ToUpper(strings.TrimSpace(name)); neededProps[name] {
+				return nil, fmt.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if err := decodeValue(&p.field); err != nil {
+			if neededProps[p.name] {
+				return nil, fmt.Errorf("%s: %v", p.name, err)
+			}
+			continue
+		}
+		f := p.field
+		card[p.name] = append(card[p.name], &f)
+	}
+	return card, nil
 }
 
 // cardName picks the name to show for a card: FN, else N, else ORG.
@@ -202,14 +379,119 @@ func telLabel(p vcard.Params) (label string, ok bool) {
 	return LabelOther, true
 }
 
+// abLabel maps the label Apple's exporters put on a grouped number
+// ("item1.TEL" with "item1.X-ABLabel:_$!<Mobile>!$_") to TEL types.
+func abLabel(c vcard.Card, group string) []string {
+	if group == "" {
+		return nil
+	}
+	for _, f := range c["X-ABLABEL"] {
+		if !strings.EqualFold(f.Group, group) {
+			continue
+		}
+		l := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(f.Value, "_$!<"), ">!$_"))
+		switch {
+		case strings.Contains(l, "fax"):
+			return []string{"fax"}
+		case strings.Contains(l, "pager"):
+			return []string{"pager"}
+		case l == "mobile" || l == "iphone":
+			return []string{"cell"}
+		case l == "work" || l == "home":
+			return []string{l}
+		}
+	}
+	return nil
+}
+
+// isPause reports whether s[i] is a pause or wait: "," ";" anywhere, "p"
+// and "w" only where no letter touches them, so that a vanity number
+// ("1-800-FLOWERS") is not cut.
+func isPause(s string, i int) bool {
+	switch s[i] {
+	case ',', ';':
+		return true
+	case 'p', 'P', 'w', 'W':
+		isLetter := func(j int) bool {
+			return j >= 0 && j < len(s) && (s[j]|0x20 >= 'a' && s[j]|0x20 <= 'z')
+		}
+		return !isLetter(i-1) && !isLetter(i+1)
+	}
+	return false
+}
+
+// maxExt bounds what is kept to key in after a call is answered.
+const maxExt = 40
+
+// cutPostDial cuts a number at its first pause or wait ("03 1234 5678
+// p1234w9"): what comes before is the number to dial, what comes after
+// is kept like an extension, to key in once the call is answered, with
+// pauses as "," and waits as ";". Dialling both as one number would call
+// a different, perhaps real, number; a value that starts with a pause has
+// no number to dial and is refused.
+func cutPostDial(v string) (main, post string, err error) {
+	prefix, body, params := "", v, ""
+	if len(v) >= 4 && strings.EqualFold(v[:4], "tel:") {
+		// A tel: URI's parameters (";ext=", ";phone-context=") are
+		// the number parser's; only its number part is cut.
+		prefix, body = v[:4], v[4:]
+		if i := strings.IndexByte(body, ';'); i >= 0 {
+			body, params = body[:i], body[i:]
+		}
+	}
+	cut := -1
+	for i := 0; i < len(body); i++ {
+		if isPause(body, i) {
+			cut = i
+			break
+		}
+	}
+	if cut < 0 {
+		return v, "", nil
+	}
+	main = strings.TrimSpace(body[:cut])
+	if !strings.ContainsAny(main, "0123456789") {
+		return "", "", fmt.Errorf("it starts with a pause or wait (%q), so there is no number to dial before the digits to key in", body[cut:cut+1])
+	}
+	var b strings.Builder
+	for i := cut + 1; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c >= '0' && c <= '9', c == '*', c == '#':
+			b.WriteByte(c)
+		case isPause(body, i):
+			if c == 'w' || c == 'W' || c == ';' {
+				b.WriteByte(';')
+			} else {
+				b.WriteByte(',')
+			}
+		case c == ' ', c == '-', c == '.', c == '(', c == ')':
+		default:
+			return "", "", fmt.Errorf("%q after the pause is not a digit to key in", string(c))
+		}
+	}
+	post = strings.Trim(b.String(), ",;")
+	if len(post) > maxExt {
+		return "", "", fmt.Errorf("more than %d digits to key in after the pause", maxExt)
+	}
+	return prefix + main + params, post, nil
+}
+
 // cardToRec converts a decoded card; problems are per-number complaints.
+// Fax and pager numbers are left out by design and counted in
+// rec.faxPager.
 func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) {
 	rec.Name = cardName(c)
 	rec.Org = cardOrg(c)
 	rec.UID = strings.TrimSpace(c.Value(vcard.FieldUID))
 	for _, f := range c[vcard.FieldTelephone] {
-		label, ok := telLabel(f.Params)
+		params := f.Params
+		if t := abLabel(c, f.Group); t != nil {
+			params = vcard.Params{vcard.ParamType: append(append([]string(nil), f.Params.Types()...), t...)}
+		}
+		label, ok := telLabel(params)
 		if !ok {
+			rec.faxPager++
 			continue
 		}
 		v := strings.TrimSpace(f.Value)
@@ -217,12 +499,28 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 			problems = append(problems, "empty TEL")
 			continue
 		}
-		n, err := number.Parse(v, region)
+		main, post, err := cutPostDial(v)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("number %q skipped: %v", v, err))
 			continue
 		}
-		rec.Numbers = append(rec.Numbers, LabeledNumber{Label: label, E164: n.E164})
+		n, err := number.Parse(main, region)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("number %q skipped: %v", v, err))
+			continue
+		}
+		ext := n.Extension
+		if post != "" {
+			if ext != "" {
+				ext += ","
+			}
+			ext += post
+		}
+		if len(ext) > maxExt {
+			problems = append(problems, fmt.Sprintf("number %q skipped: its extension is longer than %d digits", v, maxExt))
+			continue
+		}
+		rec.Numbers = append(rec.Numbers, LabeledNumber{Label: label, E164: n.E164, Ext: ext})
 	}
 	rec.Numbers = sortNumbers(rec.Numbers)
 	return rec, problems
@@ -272,13 +570,14 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 			prob("", rc.broken)
 			return nil
 		}
-		card, err := vcard.NewDecoder(strings.NewReader(rc.text)).Decode()
+		card, err := decodeCard(rc)
 		if err != nil {
 			rep.Skipped++
 			prob("", err.Error())
 			return nil
 		}
 		rec, problems := cardToRec(card, region)
+		rep.FaxPager += rec.faxPager
 		if err := checkContact(&rec.Contact); err != nil {
 			rep.Skipped++
 			prob("", "not imported: "+strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": "))
@@ -307,5 +606,8 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		}
 		return nil
 	})
+	if err == nil && rep.Cards == 0 {
+		err = fmt.Errorf("%w: it has no BEGIN:VCARD line", ErrNotVCard)
+	}
 	return rep, err
 }
