@@ -2,11 +2,11 @@ package history
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime/quotedprintable"
 	"strings"
 	"unicode/utf8"
 
@@ -84,8 +84,29 @@ func splitCards(r io.Reader, emit func(rawCard) error) error {
 		lineNo int
 		n      int
 		read   int
-		soft   bool // the last line is a quoted-printable value ending in a soft break
+		// The logical line being read: folds and soft breaks are
+		// appended to it (a byte slice, so a long value costs linear
+		// time); qp is known once its parameters are complete.
+		buf      []byte
+		open     bool
+		qp, head bool
 	)
+	flush := func() {
+		if open {
+			cur.lines = append(cur.lines, string(buf))
+			open = false
+		}
+	}
+	// soft reports whether the logical line ends in a quoted-printable
+	// soft break, so the next physical line goes on with it.
+	soft := func() bool {
+		if !head {
+			if head = bytes.IndexByte(buf, ':') >= 0; head {
+				qp = isQP(string(buf))
+			}
+		}
+		return qp && len(buf) > 0 && buf[len(buf)-1] == '='
+	}
 	for sc.Scan() {
 		lineNo++
 		// "\r\r\n" line ends (written by some Windows exporters) leave
@@ -102,41 +123,41 @@ func splitCards(r io.Reader, emit func(rawCard) error) error {
 		switch {
 		case strings.EqualFold(t, "BEGIN:VCARD"):
 			if in {
+				flush()
 				cur.broken = "no END:VCARD before the next card"
 				if err := emit(cur); err != nil {
 					return err
 				}
 			}
 			n++
-			in, soft = true, false
+			in, open = true, false
 			cur = rawCard{index: n, line: lineNo}
 		case strings.EqualFold(t, "END:VCARD"):
 			if !in {
 				continue
 			}
-			in, soft = false, false
+			flush()
+			in = false
 			if err := emit(cur); err != nil {
 				return err
 			}
 		case !in:
-		case soft:
-			last := &cur.lines[len(cur.lines)-1]
-			*last = strings.TrimSuffix(*last, "=") + line
-			soft = strings.HasSuffix(line, "=")
-		case line != "" && (line[0] == ' ' || line[0] == '\t') && len(cur.lines) > 0:
-			last := &cur.lines[len(cur.lines)-1]
-			*last += line[1:]
-			soft = strings.HasSuffix(*last, "=") && isQP(*last)
+		case open && soft():
+			buf = append(buf[:len(buf)-1], line...)
+		case open && line != "" && (line[0] == ' ' || line[0] == '\t'):
+			buf = append(buf, line[1:]...)
 		case t == "":
 		default:
-			cur.lines = append(cur.lines, line)
-			soft = strings.HasSuffix(line, "=") && isQP(line)
+			flush()
+			buf = append(buf[:0], line...)
+			open, head, qp = true, false, false
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read vCard: %w", err)
 	}
 	if in {
+		flush()
 		cur.broken = "the file ends inside this card (no END:VCARD)"
 		return emit(cur)
 	}
@@ -256,11 +277,7 @@ func decodeValue(f *vcard.Field) error {
 	raw := f.Value
 	enc := strings.ToUpper(f.Params.Get("ENCODING"))
 	if enc == "QUOTED-PRINTABLE" {
-		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(raw)))
-		if err != nil {
-			return fmt.Errorf("broken quoted-printable text: %v", err)
-		}
-		raw = string(b)
+		raw = qpDecode(raw)
 	}
 	cs := strings.TrimSpace(f.Params.Get("CHARSET"))
 	switch {
@@ -288,6 +305,38 @@ func decodeValue(f *vcard.Field) error {
 	delete(f.Params, "ENCODING")
 	delete(f.Params, "CHARSET")
 	return nil
+}
+
+// qpDecode decodes a quoted-printable value whose soft line breaks are
+// already joined. mime/quotedprintable's reader is not used: it reads by
+// lines of at most 4 KiB, and a joined value can be longer. A malformed
+// escape is kept as written, as mail readers do, rather than losing the
+// value.
+func qpDecode(s string) string {
+	if !strings.Contains(s, "=") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
 }
 
 // neededProps are the properties a contact is made of: one of them that
@@ -438,6 +487,10 @@ func cutPostDial(v string) (main, post string, err error) {
 		if i := strings.IndexByte(body, ';'); i >= 0 {
 			body, params = body[:i], body[i:]
 		}
+	} else if i := strings.Index(strings.ToLower(body), ";ext="); i >= 0 {
+		// "+420 222 333 444;ext=55" (Evolution) is an extension
+		// written the tel: URI way, not a wait.
+		body, params = body[:i], body[i:]
 	}
 	cut := -1
 	for i := 0; i < len(body); i++ {
