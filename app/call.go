@@ -65,7 +65,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	} else {
 		defer hist.Close()
 	}
-	who := ""
+	who, ext := "", ""
 	if isContactName(target, rg) {
 		if hist == nil {
 			return fmt.Errorf("cannot look up %q: %w", target, herr)
@@ -75,8 +75,9 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		who = res.Name
-		fmt.Fprintf(e.stdout, "%s (%s): %s\n", textsafe.Terminal(res.Name), labelOr(res.Number.Label), res.Number.E164)
+		fmt.Fprintf(e.stdout, "%s (%s): %s%s\n", textsafe.Terminal(res.Name), labelOr(res.Number.Label), res.Number.E164, extSuffix(res.Number.Ext))
 		target = res.Number.E164
+		ext = res.Number.Ext
 	}
 	if _, err := number.PrepareTarget(target, rg, *prefill); err != nil {
 		return targetErr(err)
@@ -110,6 +111,11 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		what = "opening the dialer with"
 	}
 	fmt.Fprintf(e.stdout, "Sent to %s: accepted, %s %s\n", peer.Name, what, h.Reply.Number)
+	if ext != "" {
+		// The phone dials the main number only: no dialer backend is
+		// asked to send tones after answer, so the user keys them in.
+		fmt.Fprintf(e.stdout, "When the call is answered, key in %s on the phone (the extension is not dialled for you)\n", keyIn(ext))
+	}
 	if !*wait {
 		return nil
 	}
@@ -248,7 +254,7 @@ func resolveContact(ctx context.Context, hist *history.Store, name string) (hist
 			if c.Org != "" {
 				who += ", " + textsafe.Terminal(c.Org)
 			}
-			fmt.Fprintf(&b, "\n  %s (%s): %s", who, labelOr(c.Label), c.E164)
+			fmt.Fprintf(&b, "\n  %s (%s): %s%s", who, labelOr(c.Label), c.E164, extSuffix(c.Ext))
 		}
 		return res, withCode(exitUsage, errors.New(b.String()))
 	case errors.Is(err, history.ErrNoMatch):
@@ -257,6 +263,20 @@ func resolveContact(ctx context.Context, hist *history.Store, name string) (hist
 		return res, fmt.Errorf("%q has no phone number", name)
 	}
 	return res, fmt.Errorf("look up %q: %w", name, err)
+}
+
+// extSuffix shows a contact's extension after its number: ", ext. 102".
+func extSuffix(ext string) string {
+	if ext == "" {
+		return ""
+	}
+	return ", " + history.ExtText(ext)
+}
+
+// keyIn is what to key in after answer, pauses and waits read as "then":
+// "1234 then 9".
+func keyIn(ext string) string {
+	return strings.Join(strings.FieldsFunc(ext, func(r rune) bool { return r == ',' || r == ';' }), " then ")
 }
 
 func labelOr(l string) string {

@@ -28,6 +28,11 @@ VERSION:3.0
 FN:Anna Weber
 TEL;TYPE=CELL:0160 9876543
 END:VCARD
+BEGIN:VCARD
+VERSION:4.0
+FN:Empfang Kanzlei
+TEL;VALUE=uri;TYPE=work:tel:+49-89-5555555;ext=12
+END:VCARD
 `
 
 // Calling by name: one person resolves (mobile preferred), several people or
@@ -54,6 +59,16 @@ func TestCallByName(t *testing.T) {
 		t.Fatalf("the phone dialled %v, want Anna's mobile", got)
 	}
 
+	// An extension is shown, with what to key in; the phone dials the
+	// main number only.
+	out = dpMustRun(t, desk, "call", "Empfang")
+	if !strings.Contains(out, "Empfang Kanzlei (work): +49895555555, ext. 12") || !strings.Contains(out, "key in 12 on the phone") {
+		t.Fatalf("call by name with an extension: %q", out)
+	}
+	if got := dpLines(t, logFile); len(got) != 2 || got[1] != "+49895555555" {
+		t.Fatalf("the phone dialled %v, want the main number without the extension", got)
+	}
+
 	for _, tc := range []struct {
 		name  string
 		code  int
@@ -73,7 +88,7 @@ func TestCallByName(t *testing.T) {
 			}
 		}
 	}
-	if got := dpLines(t, logFile); len(got) != 1 {
+	if got := dpLines(t, logFile); len(got) != 2 {
 		t.Fatalf("an unresolved name was dialled: %v", got)
 	}
 
@@ -88,8 +103,8 @@ func TestCallByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec) != 2 || rec[0].Number != "+49307777777" || rec[1].Number != "+4915123456789" ||
-		rec[1].Name != "Anna Schmidt" || rec[1].PhoneName != "Pixel" || rec[1].Outcome != history.OutcomeAccepted {
+	if len(rec) != 3 || rec[0].Number != "+49307777777" || rec[2].Number != "+4915123456789" ||
+		rec[2].Name != "Anna Schmidt" || rec[2].PhoneName != "Pixel" || rec[2].Outcome != history.OutcomeAccepted {
 		t.Fatalf("recents: %+v", rec)
 	}
 }

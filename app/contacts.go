@@ -80,6 +80,9 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 		*region = set.EffectiveRegion()
 	}
 	*region = strings.ToUpper(*region)
+	// A file that is not a vCard file at all is reported and the other
+	// files are still imported; the exit status says one was not.
+	var notCards []string
 	for _, name := range files {
 		var r io.Reader = e.stdin
 		if name != "-" {
@@ -91,16 +94,37 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 			r = f
 		}
 		rep, err := st.ImportVCard(ctx, r, *region)
+		if errors.Is(err, history.ErrNotVCard) {
+			fmt.Fprintf(e.stderr, "%s: not a vCard file (no BEGIN:VCARD line), nothing imported; export the contacts as vCard (.vcf) and import that file\n", name)
+			notCards = append(notCards, name)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("contacts import %s: %w", name, err)
 		}
 		for _, p := range rep.Problems {
 			fmt.Fprintf(e.stderr, "%s: %s\n", name, p)
 		}
-		fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped\n",
+		fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped",
 			name, rep.Cards, rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
+		if rep.FaxPager > 0 {
+			// Left out by design (nobody answers a fax or a pager),
+			// but said, so a count that looks short is explained.
+			fmt.Fprintf(e.stdout, "; %d fax or pager %s left out", rep.FaxPager, plural(rep.FaxPager, "number", "numbers"))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	if len(notCards) > 0 {
+		return fmt.Errorf("contacts import: not a vCard file: %s", strings.Join(notCards, ", "))
 	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func contactsList(ctx context.Context, e *env, args []string) error {
@@ -122,11 +146,17 @@ func contactsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// One line per number: name, organisation, label, E.164, separated by
-	// tabs so that scripts can cut columns. Names are escaped: a tab or
-	// newline stored by an older version cannot add a column or a row.
+	// tabs so that scripts can cut columns, and a fifth column ("ext.
+	// 102") for a number with something to key in once answered. Names
+	// are escaped: a tab or newline stored by an older version cannot add
+	// a column or a row.
 	for _, c := range cs {
 		for _, n := range c.Numbers {
-			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", textsafe.Terminal(c.Name), textsafe.Terminal(c.Org), n.Label, n.E164)
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s", textsafe.Terminal(c.Name), textsafe.Terminal(c.Org), n.Label, n.E164)
+			if n.Ext != "" {
+				fmt.Fprintf(e.stdout, "\t%s", history.ExtText(n.Ext))
+			}
+			fmt.Fprintln(e.stdout)
 		}
 	}
 	return nil

@@ -63,3 +63,69 @@ func TestContactsUsageErrors(t *testing.T) {
 		t.Errorf("import of a missing file: exit %d, %q", code, errs)
 	}
 }
+
+// Exports of real phones and mail programs (our own cards in each
+// exporter's shape) import with the right names, numbers and extensions,
+// as `contacts list` shows them; fax and pager numbers are counted.
+func TestContactsImportExporterFiles(t *testing.T) {
+	dir := filepath.Join("..", "internal", "history", "testdata", "exporters")
+	for _, tc := range []struct {
+		file, region, summary string
+		list                  []string
+	}{
+		{"android21.vcf", "PL", "2 cards: 2 added, 0 merged, 0 without a phone number, 0 skipped; 2 fax or pager numbers left out", []string{
+			"Ñandú Pérez-Castañeda Ortíz\t\tmobile\t+34612345678",
+			"Łukasz Wróbel\t\thome\t+48221234567",
+		}},
+		{"outlook21.vcf", "DE", "1 cards: 1 added, 0 merged, 0 without a phone number, 0 skipped; 1 fax or pager number left out", []string{
+			"Jürgen Größe\tMüller & Söhne\tmobile\t+491712345678",
+			"Jürgen Größe\tMüller & Söhne\twork\t+498912345678\text. 31",
+		}},
+		{"featurephone-sjis.vcf", "JP", "2 cards: 2 added", []string{
+			"太郎 山田\t\tmobile\t+819012345678",
+			"太郎 山田\t\thome\t+81312345678\tthen key in 1234, 9",
+			"花子 鈴木\t\tmobile\t+818098765432",
+		}},
+		{"nextcloud40.vcf", "CA", "1 fax or pager number left out", []string{
+			"Marie-Ève Tremblay\t\tmobile\t+14185550142",
+			"Marie-Ève Tremblay\t\twork\t+14186569254\text. 102",
+			"Marie-Ève Tremblay\t\thome\t+14185550199",
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			home := t.TempDir()
+			out, errs, code := runContacts(t, home, "", "import", "--region", tc.region, filepath.Join(dir, tc.file))
+			if code != 0 || !strings.Contains(out, tc.summary) {
+				t.Fatalf("import: exit %d, %q (stderr %q); want %q", code, out, errs, tc.summary)
+			}
+			out, _, _ = runContacts(t, home, "", "list")
+			if want := strings.Join(tc.list, "\n") + "\n"; out != want {
+				t.Errorf("list =\n%s\nwant\n%s", out, want)
+			}
+		})
+	}
+}
+
+// A file that is not a vCard file says so and exits non-zero; the other
+// files named are still imported.
+func TestContactsImportNotAVCardFile(t *testing.T) {
+	home := t.TempDir()
+	csv := filepath.Join(t.TempDir(), "contacts.csv")
+	if err := os.WriteFile(csv, []byte("Name,Phone\nAnna,+49 30 1234567\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join("..", "internal", "history", "testdata", "exporters", "latin1.vcf")
+	out, errs, code := runContacts(t, home, "", "import", "--region", "FR", csv, good)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	if !strings.Contains(errs, "contacts.csv: not a vCard file (no BEGIN:VCARD line), nothing imported") {
+		t.Errorf("stderr = %q", errs)
+	}
+	if strings.Contains(out, "contacts.csv: 0 cards") || !strings.Contains(out, "latin1.vcf: 1 cards: 1 added") {
+		t.Errorf("stdout = %q", out)
+	}
+	if out, _, _ := runContacts(t, home, "", "list"); out != "François Lemaître\t\twork\t+33478000000\n" {
+		t.Errorf("list = %q", out)
+	}
+}
