@@ -489,7 +489,7 @@ func (h histPort) Search(ctx context.Context, q string, limit int) ([]desktop.Co
 	}
 	out := make([]desktop.Contact, 0, len(hits))
 	for _, hit := range hits {
-		out = append(out, desktop.Contact{Name: hit.Name, Number: hit.E164})
+		out = append(out, desktop.Contact{Name: hit.Name, Number: hit.E164, Ext: hit.Ext})
 	}
 	return out, nil
 }

@@ -38,6 +38,7 @@ type Request struct {
 type Choice struct {
 	Name   string
 	Number string // E.164
+	Ext    string // a contact's extension, shown to key in after answer; never dialled
 	Source string // "typed", "contact" or "recent"
 }
 
@@ -696,7 +697,7 @@ func (c *Core) Search(ctx context.Context, q string, limit int) ([]Choice, error
 		hits, err := c.hist.Search(ctx, q, limit)
 		herr = err
 		for _, h := range hits {
-			add(Choice{Name: h.Name, Number: h.Number, Source: "contact"})
+			add(Choice{Name: h.Name, Number: h.Number, Ext: h.Ext, Source: "contact"})
 		}
 	}
 	rs, err := c.hist.Recent(ctx, 5*limit)

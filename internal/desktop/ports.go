@@ -114,6 +114,7 @@ type Remote interface {
 type Contact struct {
 	Name   string
 	Number string // E.164
+	Ext    string // what to key in once answered (see history.LabeledNumber.Ext)
 }
 
 // RecentCall is one call in the history.

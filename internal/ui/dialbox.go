@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,10 +83,25 @@ func NewDialBox(a fyne.App, ctl Controller) *DialBox {
 
 func choiceLabel(c desktop.Choice) string {
 	src := tr("dial.source_" + c.Source)
+	num := desktop.FormatNumber(c.Number) + extLabel(c.Ext)
 	if c.Name == "" {
-		return desktop.FormatNumber(c.Number) + "  · " + src
+		return num + "  · " + src
 	}
-	return c.Name + " — " + desktop.FormatNumber(c.Number) + "  · " + src
+	return c.Name + " — " + num + "  · " + src
+}
+
+// extLabel shows a contact's extension after its number (", ext. 102"),
+// or the digits after a pause (", then key in 1234, 9"): the phone dials
+// the number only, and the user keys these in once answered.
+func extLabel(ext string) string {
+	if ext == "" {
+		return ""
+	}
+	if !strings.ContainsAny(ext, ",;") {
+		return ", " + trd("dial.ext", "Ext", ext)
+	}
+	keys := strings.FieldsFunc(ext, func(r rune) bool { return r == ',' || r == ';' })
+	return ", " + trd("dial.then_key_in", "Keys", strings.Join(keys, ", "))
 }
 
 // SetPhones updates the phone selector, keeping the choice if still paired.

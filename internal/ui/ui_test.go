@@ -188,6 +188,7 @@ func TestDialBox(t *testing.T) {
 	ctl := &fakeCtl{contacts: []desktop.Choice{
 		{Name: "Anna Muster", Number: "+49301234567", Source: "contact"},
 		{Name: "Bob", Number: "+4989765432", Source: "recent"},
+		{Name: "Front Desk", Number: "+14186569254", Ext: "102", Source: "contact"},
 	}}
 	d := NewDialBox(a, ctl)
 	d.SetPhones(state)
@@ -205,6 +206,29 @@ func TestDialBox(t *testing.T) {
 	d.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+4989765432" || a.Name != "Bob" || a.Phone != "P2" {
 		t.Errorf("Enter called %+v", a)
+	}
+
+	// A contact's extension is shown with its number; Enter calls the
+	// number alone.
+	d.Open("")
+	test.Type(d.Entry, "front")
+	waitFor(t, "search results", func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.forQuery == "front" && len(d.choices) == 1
+	})
+	d.mu.Lock()
+	label := choiceLabel(d.choices[0])
+	d.mu.Unlock()
+	if label != "Front Desk — "+desktop.FormatNumber("+14186569254")+", ext. 102  · contact" {
+		t.Errorf("dial box shows %q", label)
+	}
+	d.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+14186569254" {
+		t.Errorf("Enter called %+v", a)
+	}
+	if got := extLabel("1234;9"); got != ", then key in 1234, 9" {
+		t.Errorf("digits after a pause shown as %q", got)
 	}
 
 	// A pasted tel: URI, with Enter before the search came back.
