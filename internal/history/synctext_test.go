@@ -2,6 +2,9 @@ package history
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,5 +43,37 @@ func TestSyncedHostileNamesNotStored(t *testing.T) {
 	rec, _ := s.Recent(ctx, 10)
 	if len(rec) != 1 || rec[0].Name != "Carl" {
 		t.Errorf("recents = %+v, want only Carl's", rec)
+	}
+}
+
+// An extension travels with a synced contact; one holding anything but
+// what a phone can key in is dropped, the number kept.
+func TestSyncedExtensions(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Now().UnixNano()
+	entries := []entry{
+		{Kind: kindContact, Ref: "u-ext", Updated: now, Contact: &wireContact{Name: "Front Desk", Numbers: []LabeledNumber{{Label: LabelWork, E164: "+14186569254", Ext: "102"}}}},
+		{Kind: kindContact, Ref: "u-bad", Updated: now, Contact: &wireContact{Name: "Back Office", Numbers: []LabeledNumber{{Label: LabelWork, E164: "+14186569255", Ext: "1\x1b[2J"}}}},
+	}
+	y := &Syncer{}
+	if err := s.write(ctx, func(tx *wtx) error {
+		for i := range entries {
+			if err := y.applyEntry(ctx, tx, &entries[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Back Office work:+14186569255", "Front Desk work:+14186569254/102"}
+	if got := contactLines(t, s); !reflect.DeepEqual(got, want) {
+		t.Errorf("contacts = %q, want %q", got, want)
+	}
+	// What this desktop sends carries the extension for the others.
+	b, err := json.Marshal(wireContact{Name: "Front Desk", Numbers: []LabeledNumber{{Label: LabelWork, E164: "+14186569254", Ext: "102"}}})
+	if err != nil || !strings.Contains(string(b), `"Ext":"102"`) {
+		t.Errorf("wire form %s, %v", b, err)
 	}
 }
