@@ -339,39 +339,42 @@ func unhex(c byte) byte {
 	return c | 0x20 - 'a' + 10
 }
 
-// neededProps are the properties a contact is made of: one of them that
-// cannot be decoded makes the card unusable, where any other is ignored.
-var neededProps = map[string]bool{vcard.FieldFormattedName: true, vcard.FieldName: true, vcard.FieldOrganization: true, vcard.FieldTelephone: true, vcard.FieldUID: true}
+// nameProps make up a contact's name: one that cannot be read makes the
+// card unusable (storing it under another name would mislead). A TEL
+// that cannot be read costs only that number, reported; any other
+// property is not used and is ignored.
+var nameProps = map[string]bool{vcard.FieldFormattedName: true, vcard.FieldName: true, vcard.FieldOrganization: true, vcard.FieldUID: true}
 
 // decodeCard builds go-vcard's Card from a card's lines, so the rest of
 // the import (and CardDAV) reads cards through go-vcard's accessors.
-func decodeCard(rc rawCard) (vcard.Card, error) {
-	card := vcard.Card{}
+func decodeCard(rc rawCard) (card vcard.Card, problems []string, err error) {
+	card = vcard.Card{}
 	for _, l := range rc.lines {
 		p, err := parseContentLine(l)
+		name := p.name
 		if err != nil {
-			name := l
+			name = l
 			if i := strings.IndexAny(name, ";:"); i >= 0 {
 				name = name[:i]
 			}
 			if _, n, ok := strings.Cut(name, "."); ok {
 				name = n
 			}
-			if name = strings.ToUpper(strings.TrimSpace(name)); neededProps[name] {
-				return nil, fmt.Errorf("%s: %v", name, err)
-			}
-			continue
+			name = strings.ToUpper(strings.TrimSpace(name))
+		} else {
+			err = decodeValue(&p.field)
 		}
-		if err := decodeValue(&p.field); err != nil {
-			if neededProps[p.name] {
-				return nil, fmt.Errorf("%s: %v", p.name, err)
-			}
-			continue
+		switch {
+		case err == nil:
+			f := p.field
+			card[p.name] = append(card[p.name], &f)
+		case nameProps[name]:
+			return nil, nil, fmt.Errorf("%s: %v", name, err)
+		case name == vcard.FieldTelephone:
+			problems = append(problems, fmt.Sprintf("a TEL line could not be read (%v): %q", err, shorten(l)))
 		}
-		f := p.field
-		card[p.name] = append(card[p.name], &f)
 	}
-	return card, nil
+	return card, problems, nil
 }
 
 // cardName picks the name to show for a card: FN, else N, else ORG.
@@ -623,13 +626,14 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 			prob("", rc.broken)
 			return nil
 		}
-		card, err := decodeCard(rc)
+		card, lineProblems, err := decodeCard(rc)
 		if err != nil {
 			rep.Skipped++
 			prob("", err.Error())
 			return nil
 		}
 		rec, problems := cardToRec(card, region)
+		problems = append(lineProblems, problems...)
 		rep.FaxPager += rec.faxPager
 		if err := checkContact(&rec.Contact); err != nil {
 			rep.Skipped++

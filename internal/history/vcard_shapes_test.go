@@ -367,3 +367,37 @@ func addExporterSeeds(f *testing.F) {
 		}
 	}
 }
+
+// A name that cannot be decoded skips its card with the reason; a TEL
+// line that cannot be read costs only that number.
+func TestUndecodableCardsReported(t *testing.T) {
+	s, _ := openTemp(t)
+	in := "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS:\x82\r\nTEL:+81 3 1234 5678\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=X-KLINGON:Worf\r\nTEL:+81 3 1234 5679\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Gunnar L\xf8vland\r\nTEL:+47 22 33 44 56\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Kept\r\nTEL;TYPE=\"cell:+49 170 1234567\r\nTEL;TYPE=work:+49 30 1234567\r\nEND:VCARD\r\n"
+	rep, err := s.ImportVCard(context.Background(), strings.NewReader(in), "JP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cards != 4 || rep.Skipped != 3 || rep.Added != 1 {
+		t.Errorf("report = %+v", rep)
+	}
+	var probs []string
+	for _, p := range rep.Problems {
+		probs = append(probs, p.String())
+	}
+	for i, want := range []string{
+		"card 1 at line 1: N: the text is not valid SHIFT_JIS",
+		"card 2 at line 6: FN: unknown CHARSET=X-KLINGON; export the contacts as UTF-8",
+		"card 3 at line 11: FN: the text is not UTF-8 and the card does not say its CHARSET",
+		"card 4 at line 16 (Kept): a TEL line could not be read (parameter TYPE: a quoted value without its closing quote)",
+	} {
+		if i >= len(probs) || !strings.HasPrefix(probs[i], want) {
+			t.Errorf("problem %d = %q, want %q…", i, probs, want)
+		}
+	}
+	if got := contactLines(t, s); !reflect.DeepEqual(got, []string{"Kept work:+49301234567"}) {
+		t.Errorf("contacts = %q", got)
+	}
+}
