@@ -576,6 +576,12 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 			problems = append(problems, fmt.Sprintf("number %q skipped: its extension is longer than %d digits", v, maxExt))
 			continue
 		}
+		if !validExt(ext) {
+			// The number parser passes a tel: URI's ";ext=" through as
+			// written; what is not digits cannot be keyed in.
+			problems = append(problems, fmt.Sprintf("number %q: extension %q is not digits to key in; the number is kept without it", v, ext))
+			ext = ""
+		}
 		rec.Numbers = append(rec.Numbers, LabeledNumber{Label: label, E164: n.E164, Ext: ext})
 	}
 	rec.Numbers = sortNumbers(rec.Numbers)

@@ -258,6 +258,7 @@ func TestCardNumberExtensions(t *testing.T) {
 		{tel: "03-1234-5678;9", region: "JP", e164: "+81312345678", ext: "9"},
 		{tel: "tel:+81-3-1234-5678p99", e164: "+81312345678", ext: "99"},
 		{tel: "p1234p5678w9", region: "JP", err: "starts with a pause"},
+		{tel: "tel:+49-30-1234567;ext=A0", e164: "+49301234567", err: `extension "A0" is not digits`},
 		{tel: "w12345678", region: "JP", err: "starts with a pause"},
 		{tel: "03-1234-5678p12a", region: "JP", err: `"a" after the pause`},
 		{tel: "03-1234-5678p" + strings.Repeat("1", 41), region: "JP", err: "more than 40 digits"},
@@ -274,6 +275,13 @@ func TestCardNumberExtensions(t *testing.T) {
 			}
 			c := vcard.Card{"FN": {{Value: "X"}}, "TEL": {{Value: tt.tel}}}
 			rec, probs := cardToRec(c, region)
+			if tt.err != "" && tt.e164 != "" {
+				// Kept without the extension, and said.
+				if len(rec.Numbers) != 1 || rec.Numbers[0].E164 != tt.e164 || rec.Numbers[0].Ext != "" || len(probs) != 1 || !strings.Contains(probs[0], tt.err) {
+					t.Fatalf("numbers %+v, problems %q; want %s without extension and %q", rec.Numbers, probs, tt.e164, tt.err)
+				}
+				return
+			}
 			if tt.err != "" {
 				if len(rec.Numbers) != 0 || len(probs) != 1 || !strings.Contains(probs[0], tt.err) {
 					t.Fatalf("numbers %+v, problems %q; want none and %q", rec.Numbers, probs, tt.err)
