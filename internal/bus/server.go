@@ -97,6 +97,7 @@ type Server struct {
 	opts   *server.Options
 	fp     string
 	listen string
+	cert   tls.Certificate
 }
 
 // StartServer starts the embedded server listening on listen ("host:port")
@@ -134,6 +135,17 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		Nkeys:           nk,
 		Users:           users,
+		// NATS over WebSocket for the phone agent in the browser, on
+		// loopback only: the page's HTTPS server (internal/webagent) passes
+		// the upgrade on to it, so the page and its socket share one origin
+		// and the phone accepts the self-signed certificate once. Same
+		// certificate and the same nkey logins as TCP clients.
+		Websocket: server.WebsocketOpts{
+			Host:             "127.0.0.1",
+			Port:             -1,
+			TLSConfig:        &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			HandshakeTimeout: 5 * time.Second,
+		},
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -144,8 +156,17 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("bus: start server on %s: %w", listen, ErrNotReady)
 	}
-	return &Server{ns: ns, opts: opts, fp: fp, listen: listen}, nil
+	return &Server{ns: ns, opts: opts, fp: fp, listen: listen, cert: cert}, nil
 }
+
+// Certificate is the server's TLS certificate, which the web agent's HTTPS
+// server presents too: the fingerprint in an offer then pins both.
+func (s *Server) Certificate() tls.Certificate { return s.cert }
+
+// WebSocketURL is the loopback address of the NATS WebSocket listener
+// ("wss://127.0.0.1:PORT"), for the web agent's HTTPS server to pass
+// WebSocket upgrades on to. Its certificate is Certificate.
+func (s *Server) WebSocketURL() string { return s.ns.WebsocketURL() }
 
 // SetAccess replaces who may log in. Connections of devices that lost their
 // access are closed at once by the server.

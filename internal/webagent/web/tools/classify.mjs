@@ -1,0 +1,15 @@
+// Reads [{input, region}] as JSON on stdin and writes what the web agent's
+// number code makes of each, for Go's TestNumbersAgree.
+import { parse, formatInternational } from "../src/numbers.js";
+
+let data = "";
+for await (const chunk of process.stdin) data += chunk;
+const out = JSON.parse(data).map(({ input, region }) => {
+  try {
+    const n = parse(input, region);
+    return { e164: n.e164, region: n.region, type: n.type, intl: formatInternational(n.e164) };
+  } catch (e) {
+    return { err: e.code || String(e) };
+  }
+});
+process.stdout.write(JSON.stringify(out));
