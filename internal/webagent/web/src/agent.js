@@ -1,0 +1,201 @@
+// The dial policy of the phone agent, applied in the browser exactly as
+// internal/agent applies it (docs/protocol.md section 4, "Rules a phone
+// applies"): sender, recipient, time window, replay, rate limit, then the
+// target (MMI, premium-rate, emergency). The page never places a call: an
+// accepted request becomes a Call button (a tel: link) the user taps, so
+// every accepted request is answered as a prefill.
+import * as p from "./protocol.js";
+import { parse, isMMI, safeToAutoDial, formatInternational } from "./numbers.js";
+
+export const UNKNOWN_ID = "unknown";
+// REPLAY_WINDOW_MS is how long an id is remembered in real time, and how
+// far back remembered ids are restored after a reload (MaxTTL + MaxSkew).
+export const REPLAY_WINDOW_MS = p.MAX_TTL_MS + p.MAX_SKEW_MS;
+const MAX_MMI = 32;
+
+// mmiCode is agent.mmiCode: an allowed USSD/MMI code as digits, * and #.
+export function mmiCode(target) {
+  let s = target.trim();
+  if (s.length >= 4 && s.slice(0, 4).toLowerCase() === "tel:") s = s.slice(4);
+  try { s = decodeURIComponent(s); } catch { /* keep s */ }
+  let out = "";
+  for (const c of s) {
+    if (/[0-9*#]/.test(c)) out += c;
+    else if (c === "+" && out === "") out += c;
+    else if (c !== " " && c !== "-") return null;
+  }
+  return out && out.length <= MAX_MMI ? out : null;
+}
+
+function looksLikeName(s) {
+  let letters = 0, digits = 0;
+  for (const c of s) {
+    if (/\p{L}/u.test(c)) letters++;
+    else if (/\p{Nd}/u.test(c)) digits++;
+  }
+  return letters > 0 && digits < 3;
+}
+
+const dur = (ms) => {
+  ms = Math.abs(ms);
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${Math.round(ms / 1000)}s`;
+};
+
+export class Agent {
+  // ident: {id, curveSeed}; peers: [{id, name, role, signPub, curvePub}];
+  // restored: [{id, at, from}] ids decided before a reload.
+  constructor({ ident, peers = [], region = "", allowMMI = false, ratePerMinute = 10,
+    now = () => Date.now(), mono = () => performance.now(), restored = [], randomBytes } = {}) {
+    this.ident = ident;
+    this.box = new p.Box(ident.curveSeed, randomBytes);
+    this.region = region;
+    this.allowMMI = allowMMI;
+    this.ratePerMinute = ratePerMinute;
+    this.now = now;
+    this.mono = mono;
+    this.seen = new Map();
+    this.rate = new Map();
+    this.pruned = -Infinity;
+    this.setPeers(peers);
+    const t = now();
+    for (const r of restored) {
+      if (t - r.at < REPLAY_WINDOW_MS && !this.seen.has(r.id)) {
+        // Contents unknown: any request with this id, even a retry, is a
+        // replay (a second dial is not acceptable).
+        this.seen.set(r.id, { expires: r.at + REPLAY_WINDOW_MS, kept: mono(), digest: null, from: r.from,
+          reply: p.makeReply(r.id, { code: "replayed", reason: "a request with this id was already handled" }) });
+      }
+    }
+  }
+
+  setPeers(peers) {
+    this.peers = new Map(peers.map((x) => [x.curvePub, x]));
+  }
+
+  seal(reply, curvePub) {
+    try { return this.box.seal(p.KIND.reply, reply, curvePub); } catch { return null; }
+  }
+
+  // handle decides on one sealed message. It returns {reply (sealed bytes
+  // or null), decision: {id, from, fromName, target, accepted, code,
+  // reason, number, display, duplicate}, peer}.
+  handle(data) {
+    let opened;
+    try {
+      opened = this.box.open(data);
+    } catch (e) {
+      let sender;
+      try { sender = p.peekSender(data); } catch {
+        return { reply: null, decision: { accepted: false, code: "malformed", reason: "not a deskdial message" } };
+      }
+      const [code, reason] = e.code === "forged"
+        ? ["forged", "the message was tampered with or not sealed by a paired desktop"]
+        : ["malformed", "malformed message"];
+      return { reply: this.seal(p.makeReply(UNKNOWN_ID, { code, reason }), sender), decision: { accepted: false, code, reason } };
+    }
+    const peer = this.peers.get(opened.sender);
+    if (opened.kind !== p.KIND.dial) {
+      const reason = opened.kind === p.KIND.hangup ? "this phone cannot hang up: the call is on the phone's own dialer" : "unexpected message kind";
+      const code = opened.kind === p.KIND.hangup ? "unknown_call" : "malformed";
+      return { reply: this.seal(p.makeReply(UNKNOWN_ID, { code, reason }), opened.sender), decision: { accepted: false, code, reason } };
+    }
+    let req;
+    try {
+      req = p.decodeDial(opened.json);
+    } catch {
+      const reason = "malformed dial request";
+      return { reply: this.seal(p.makeReply(UNKNOWN_ID, { code: "malformed", reason }), opened.sender),
+        decision: { accepted: false, code: "malformed", reason } };
+    }
+    const digest = [req.from, req.target, req.mode, req.issued_at, req.expires_at].join("\0");
+    const d = this.decide(req, peer, digest);
+    if (!d.dup) {
+      // Every decision is remembered, refusals too, as the Go agent does:
+      // the same id later is a retry (same answer) or a replay.
+      this.seen.set(req.id, { expires: req.expires_at, kept: this.mono(), digest, reply: d.reply, from: peer ? peer.id : "" });
+    }
+    const decision = { id: req.id, from: peer ? peer.id : "", fromName: peer ? peer.name : "", target: req.target, mode: req.mode,
+      accepted: d.reply.accepted, code: d.reply.code || "", reason: d.reply.reason || "", number: d.reply.number || "",
+      display: d.display || "", duplicate: !!d.dup };
+    return { reply: this.seal(d.reply, opened.sender), decision, peer, request: req };
+  }
+
+  decide(req, peer, digest) {
+    const no = (code, reason) => ({ reply: p.makeReply(req.id, { code, reason }) });
+    if (!peer || peer.role !== "desktop") return no("unknown_sender", "this phone is not paired with the sending desktop");
+    if (req.from !== peer.id) return no("forged", "the request names a sender other than the desktop that sealed it");
+    if (req.to !== this.ident.id) return no("wrong_recipient", "the request is for another phone");
+    const now = this.now();
+    const t = p.checkTime(req.issued_at, req.expires_at, now);
+    if (t === "not_yet_valid") {
+      return no(t, `the request was issued ${dur(req.issued_at - now)} in this phone's future; the clocks differ too much`);
+    }
+    if (t === "expired") {
+      return no(t, `the request expired ${dur(now - req.expires_at)} ago, nothing was dialled (check both clocks if this repeats)`);
+    }
+    this.prune(now);
+    const s = this.seen.get(req.id);
+    if (s) {
+      if (s.digest !== null && s.digest === digest && s.from === peer.id) return { reply: s.reply, dup: true };
+      return no("replayed", "a request with this id was already handled");
+    }
+    let win = (this.rate.get(peer.id) || []).filter((x) => now - x < 60000);
+    if (win.length >= this.ratePerMinute) {
+      this.rate.set(peer.id, win);
+      return no("rate_limited", `more than ${this.ratePerMinute} requests a minute from this desktop`);
+    }
+    win.push(now);
+    this.rate.set(peer.id, win);
+    return this.target(req);
+  }
+
+  // target applies the number rules; the page only ever prefills.
+  target(req) {
+    const no = (code, reason) => ({ reply: p.makeReply(req.id, { code, reason }) });
+    const yes = (number, display) => ({ reply: p.makeReply(req.id, { accepted: true, number, mode: "prefill" }), display });
+    if (isMMI(req.target)) {
+      if (!this.allowMMI) {
+        return no("mmi", "USSD/MMI codes (* and #) are not dialled; allow them in the phone's settings to have them filled in");
+      }
+      const code = mmiCode(req.target);
+      if (!code) return no("mmi", `${JSON.stringify(req.target)} is not a USSD/MMI code this phone fills in (digits, * and #, at most ${MAX_MMI})`);
+      return yes(code, code);
+    }
+    let n;
+    try {
+      n = parse(req.target, this.region);
+    } catch {
+      if (looksLikeName(req.target)) {
+        return no("contact_name", `${JSON.stringify(req.target)} looks like a contact name; the browser cannot look names up, send a number`);
+      }
+      return no("not_a_number", `${JSON.stringify(req.target)} is not a phone number`);
+    }
+    // The page never calls by itself: the user taps the button. Numbers
+    // that must not be dialled without a look (premium-rate, emergency)
+    // are refused for a "call" request all the same, as the Go agent
+    // does, so the desktop's user learns why and decides again.
+    if (req.mode === "call" && !safeToAutoDial(n)) {
+      if (n.type === "emergency") return no("emergency", "emergency number, not dialled automatically; send with --prefill and call from the phone");
+      if (n.type === "premium") return no("premium", "premium-rate number, not dialled automatically; send with --prefill to confirm on the phone");
+      return no("premium", `${n.type} number, not dialled automatically; send with --prefill to confirm on the phone`);
+    }
+    return yes(n.e164, n.type === "emergency" ? n.e164 : formatInternational(n.e164));
+  }
+
+  // prune forgets ids whose requests expired and that were kept for the
+  // replay window of real time, at most once a second.
+  prune(now) {
+    if (now - this.pruned < 1000) return;
+    this.pruned = now;
+    const m = this.mono();
+    for (const [id, s] of this.seen) {
+      if (now > s.expires && m - s.kept >= REPLAY_WINDOW_MS) this.seen.delete(id);
+    }
+  }
+
+  // status seals a call state for the desktop: {subject, data}.
+  status(prefix, peer, id, seq, state, reason = "") {
+    const st = p.makeStatus(id, seq, state, this.now(), this.ident.id, reason);
+    return { subject: p.subjectStatus(prefix, peer.id), data: this.box.seal(p.KIND.status, st, peer.curvePub) };
+  }
+}

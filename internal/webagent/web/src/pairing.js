@@ -1,0 +1,144 @@
+// Pairing on the phone side (docs/protocol.md section 7): read and check an
+// offer, answer it with a join that proves the offer's secret and the
+// phone's key, and check the desktop's accept. The Go reference is
+// internal/pairing and agent.Pair.
+import * as p from "./protocol.js";
+
+export const OFFER_TTL_S = 600;
+const CLOCK_SKEW_S = 120;
+const MAX_OFFER = 4096;
+const MAX_SERVERS = 8;
+const MAX_LOGIN = 2048;
+export const MAX_CAPS = 2048;
+
+export class PairError extends Error {
+  constructor(code, message) { super(message); this.code = code; }
+}
+const bad = (m) => new PairError("bad_offer", `This pairing code cannot be used: ${m}.`);
+
+// fields encodes a label and each field as uvarint(length) + bytes.
+export function fields(label, ...fs) {
+  const parts = [p.utf8(label)];
+  for (const f of fs) {
+    const b = typeof f === "string" ? p.utf8(f) : f;
+    let n = b.length;
+    const v = [];
+    while (n >= 0x80) { v.push((n & 0x7f) | 0x80); n >>>= 7; }
+    v.push(n);
+    parts.push(Uint8Array.from(v), b);
+  }
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const b of parts) { out.set(b, o); o += b.length; }
+  return out;
+}
+
+// validName is device.ValidateName: 1-64 printable characters, no space
+// at either end.
+export function validName(name) {
+  if (typeof name !== "string" || name === "" || name.trim() !== name) return false;
+  if ([...name].length > p.MAX_NAME) return false;
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(name);
+}
+
+function checkServer(s) {
+  if (!s || p.utf8(s).length > 256) throw bad("a server address is empty or too long");
+  let u;
+  try { u = new URL(s); } catch { throw bad(`server ${s} is not a URL`); }
+  if (!["nats:", "tls:", "ws:", "wss:"].includes(u.protocol)) throw bad(`server ${s}: scheme must be nats, tls, ws or wss`);
+  if (!u.host) throw bad(`server ${s} is not a URL`);
+  if (u.username || u.password) throw bad(`server ${s} carries credentials`);
+}
+
+// checksum is Offer.checksum: 8 base32 symbols over every field.
+async function checksum(o) {
+  const fs = [o.id, o.name, o.signPub, o.curvePub, String(o.servers.length), ...o.servers, o.fp, o.secret, String(o.expires)];
+  if (o.login) fs.push("login", o.login);
+  return p.base32Encode((await p.sha256(fields("deskdial-offer-v1", ...fs))).subarray(0, 5));
+}
+
+// parseOffer reads an offer URI (deskdial://pair?...) and checks it at now
+// (ms). It returns {id, name, signPub, curvePub, servers, fp, secret,
+// expires (s), login, offerID}.
+export async function parseOffer(uri, now = Date.now()) {
+  uri = String(uri).trim();
+  if (p.utf8(uri).length > MAX_OFFER) throw bad("it is too long");
+  let u;
+  try { u = new URL(uri); } catch { throw bad("it is not a deskdial pairing link"); }
+  if (u.protocol.toLowerCase() !== "deskdial:" || u.host.toLowerCase() !== "pair" || (u.pathname !== "" && u.pathname !== "/")) {
+    throw bad("it must start with deskdial://pair?");
+  }
+  const q = new URLSearchParams(u.search);
+  const one = (k, required) => {
+    const v = q.getAll(k);
+    if (v.length > 1) throw bad(`parameter ${k} is given ${v.length} times`);
+    if (v.length === 0 && required) throw bad(`parameter ${k} is missing (was the code cut off?)`);
+    return v.length ? v[0] : "";
+  };
+  if (one("v", true) !== "1") throw bad("it is of another version; update deskdial on the computer or reload this page");
+  const o = {
+    name: one("n", true), signPub: one("k", true), curvePub: one("x", true), servers: q.getAll("s"),
+    fp: one("fp", false).replace(/:/g, "").toLowerCase(), login: one("l", false),
+  };
+  try { o.id = p.parseID(one("id", true)); } catch (e) { throw bad(`desktop ID: ${e.message}`); }
+  let secret;
+  try { secret = p.base32Decode(one("t", true).toUpperCase()); } catch { secret = null; }
+  if (!secret || secret.length !== 16) throw bad("its secret is not 16 bytes of base32");
+  o.secret = secret;
+  const e = one("e", true);
+  if (!/^[0-9]{1,13}$/.test(e) || Number(e) <= 0 || Number(e) > 2 ** 40) throw bad("its expiry is not a time");
+  o.expires = Number(e);
+  const c = one("c", true);
+  if (!validName(o.name)) throw bad("the desktop name is not 1-64 printable characters");
+  let signID;
+  try { signID = await p.deviceID(o.signPub); } catch { throw bad("the desktop signing key is not an nkeys user key"); }
+  if (signID !== o.id) throw bad("the desktop ID does not belong to its key");
+  if (!p.isCurveKey(o.curvePub)) throw bad("the desktop curve key is not an nkeys curve key");
+  if (o.servers.length > MAX_SERVERS) throw bad(`it names more than ${MAX_SERVERS} servers`);
+  o.servers.forEach(checkServer);
+  if (o.fp && !/^[0-9a-f]{64}$/.test(o.fp)) throw bad("the certificate fingerprint is not a SHA-256 in hex");
+  if (o.login.length > MAX_LOGIN || /[^A-Za-z0-9\-_.]/.test(o.login)) throw bad("its pairing login is not a JWT");
+  if (c.toUpperCase() !== await checksum(o)) throw bad("its checksum does not match: it was mistyped or changed; scan the QR code again");
+  if (now > o.expires * 1000) {
+    throw new PairError("expired", `This pairing code expired at ${new Date(o.expires * 1000).toLocaleTimeString()}; open the pairing window on the computer again.`);
+  }
+  if (o.expires * 1000 > now + (OFFER_TTL_S + CLOCK_SKEW_S) * 1000) {
+    throw bad("it claims to be valid for longer than any code is (check this phone's clock)");
+  }
+  o.offerID = p.toHex((await p.sha256(o.secret)).subarray(0, 8));
+  return o;
+}
+
+// formatFP groups a fingerprint for people to compare: "ab:cd:...".
+export const formatFP = (fp) => (fp.match(/../g) || []).join(":").toUpperCase();
+
+// makeJoin answers offer o as the phone identity ident ({id, signPub,
+// curvePub, sign(bytes) -> Uint8Array}), named name, with caps (an object).
+export async function makeJoin(o, ident, name, caps) {
+  if (!validName(name)) throw new PairError("bad_name", "The phone's name must be 1-64 printable characters.");
+  const capsJSON = caps ? JSON.stringify(caps) : "";
+  if (p.utf8(capsJSON).length > MAX_CAPS) throw new PairError("bad_caps", "capabilities too large");
+  const j = { v: p.VERSION, offer: o.offerID, phone_id: ident.id, name, sign_pub: ident.signPub, curve_pub: ident.curvePub };
+  const msg = fields("deskdial-pair-join-v1", o.offerID, o.id, ident.id, name, ident.signPub, ident.curvePub, capsJSON);
+  const out = { ...j };
+  if (capsJSON) out.caps = caps;
+  out.proof = p.toBase64(await p.hmacSHA256(o.secret, msg));
+  out.sig = p.toBase64(ident.sign(msg));
+  return out;
+}
+
+// verifyAccept checks the desktop's accept (opened from an envelope
+// sealed by the offer's curve key) and returns it.
+export async function verifyAccept(o, json) {
+  const a = p.parseObject(json);
+  if (a.v !== p.VERSION) throw new PairError("bad_accept", "the desktop answered in another protocol version");
+  if (a.desktop_id !== o.id || a.offer !== o.offerID) throw new PairError("bad_accept", "the answer is for another desktop or pairing code");
+  const fs = [a.offer, a.desktop_id, a.phone_id, a.name, a.server || ""].map((x) => (typeof x === "string" ? x : ""));
+  if (a.creds) fs.push(a.creds);
+  const want = await p.hmacSHA256(o.secret, fields("deskdial-pair-accept-v1", ...fs));
+  let got;
+  try { got = p.fromBase64(a.proof); } catch { got = null; }
+  if (!p.equalBytes(got, want)) throw new PairError("bad_proof", "the answer does not prove the pairing code's secret");
+  if (a.server) checkServer(a.server);
+  return a;
+}
