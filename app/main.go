@@ -87,10 +87,11 @@ func commands() []command {
 	return []command{
 		{"call", "call TARGET [--phone P] [--prefill] [--timeout D] [--region CC]   dial a number, tel: URI or contact name", cmdCall},
 		{"phones", "phones [--local [--json]]                paired phones, online or offline; --local: phones this computer reaches itself", cmdPhones},
-		{"pair", "pair [--print]                           make a pairing offer and wait for a phone", cmdPair},
+		{"pair", "pair [--print] [--link]                  make a pairing offer and wait for a phone", cmdPair},
 		{"unpair", "unpair DEVICE                            forget a paired device", cmdUnpair},
 		{"phone", "phone [--backend B] [--pair OFFER]       run the phone agent", cmdPhone},
 		{"serve", "serve                                    run the desktop side without the tray (embedded server)", cmdServe},
+		{"serve-web", "serve-web --cert FILE --key FILE [--listen ADDR] [--nats URL]   serve the phone page for a hosted relay", cmdServeWeb},
 		{"find", "find [--region CC] [--json] [FILE...]    print the phone numbers found in text", cmdFind},
 		{"contacts", "contacts import FILE.vcf | list | sync    manage contacts", cmdContacts},
 		{"sync-key", "sync-key [set KEY]                       show or set the key your desktops share to sync recents", cmdSyncKey},

@@ -6,12 +6,14 @@ import (
 	"fmt"
 
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/webagent"
 )
 
 // cmdPair makes a pairing offer, prints its URI and waits for a phone.
 func cmdPair(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "pair")
 	printOnly := fs.Bool("print", false, "print the offer and exit; the running deskdial answers the phone")
+	link := fs.Bool("link", false, "print the pairing link a phone's browser opens (https://HOST:PORT/pair#OFFER) instead of the offer")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -40,13 +42,32 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	out := o.URI()
+	if *link {
+		pages := c.PageURLs()
+		if len(pages) == 0 {
+			c.CancelOffer(o)
+			return errors.New("no phone page is served here (a hosted server, or its port is taken): pair with `deskdial phone --pair`, or serve the page with `deskdial serve-web`")
+		}
+		out = webagent.PairURL(pages[0], o.URI())
+	}
 	if *printOnly {
-		fmt.Fprintln(e.stdout, o.URI())
+		fmt.Fprintln(e.stdout, out)
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "On the phone, run:\n  deskdial phone --pair '%s'\nWaiting for a phone (the offer expires at %s)...\n",
+	if pages := c.PageURLs(); len(pages) > 0 {
+		fmt.Fprintf(e.stderr, "On the phone, open this link in its browser (accept the certificate warning once; the page shows the fingerprint %s):\n  %s\n",
+			o.CertFP, webagent.PairURL(pages[0], o.URI()))
+		for _, p := range pages[1:] {
+			fmt.Fprintf(e.stderr, "  or %s\n", webagent.PairURL(p, o.URI()))
+		}
+		fmt.Fprintln(e.stderr, "or, with deskdial on the phone, run:")
+	} else {
+		fmt.Fprintln(e.stderr, "On the phone, run:")
+	}
+	fmt.Fprintf(e.stderr, "  deskdial phone --pair '%s'\nWaiting for a phone (the offer expires at %s)...\n",
 		o.URI(), o.Expires.Local().Format("15:04:05"))
-	fmt.Fprintln(e.stdout, o.URI())
+	fmt.Fprintln(e.stdout, out)
 	wctx, cancel := context.WithDeadline(ctx, o.Expires)
 	defer cancel()
 	p, err := c.WaitPaired(wctx, before)

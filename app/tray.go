@@ -30,6 +30,7 @@ import (
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/ui"
+	"github.com/deskdial/deskdial/internal/webagent"
 )
 
 // envExitAfter makes the tray app quit by itself that long after it is up
@@ -614,6 +615,15 @@ func (p pairingPort) NewOffer(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return o.URI(), nil
+}
+
+// PairLink is the pairing link a phone's camera opens: the web agent's
+// page with the offer in the URL fragment; "" when no page is served.
+func (p pairingPort) PairLink(uri string) string {
+	if pages := p.c.PageURLs(); len(pages) > 0 {
+		return webagent.PairURL(pages[0], uri)
+	}
+	return ""
 }
 
 func (p pairingPort) Rename(ctx context.Context, id, name string) error {

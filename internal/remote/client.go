@@ -569,6 +569,20 @@ func (c *Client) Offer(ctx context.Context) (pairing.Offer, error) {
 	return o, nil
 }
 
+// PageURLs are the addresses of the phone agent in the browser served by
+// the running instance ("https://IP:PORT"), best first; none when it uses a
+// hosted server or cannot serve the page.
+func (c *Client) PageURLs() []string {
+	if c.svc != nil {
+		return c.svc.PageURLs()
+	}
+	ri, err := readRunFile(c.d.Paths.Config)
+	if err != nil {
+		return nil
+	}
+	return ri.Web
+}
+
 // CancelOffer withdraws an offer made with Offer.
 func (c *Client) CancelOffer(o pairing.Offer) {
 	if c.svc != nil {

@@ -22,6 +22,7 @@ type RunInfo struct {
 	Hosted  string    `json:"hosted,omitempty"`  // the hosted server the instance uses
 	PID     int       `json:"pid"`               // the instance's process
 	CertFP  string    `json:"cert_fp,omitempty"` // pinned by local clients too
+	Web     []string  `json:"web,omitempty"`     // the phone agent in the browser, "https://IP:PORT", best first
 	Started time.Time `json:"started"`
 }
 

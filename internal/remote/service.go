@@ -13,6 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/webagent"
 )
 
 // PairEvent reports a phone that joined through an offer.
@@ -43,6 +44,7 @@ type Service struct {
 	ready chan struct{}
 	mu    sync.Mutex
 	srv   *bus.Server
+	web   []string // the web agent's addresses ("https://IP:PORT"), best first
 	conn  *bus.Conn
 	known map[string]bool // offer IDs already handed to pending
 	err   error
@@ -144,6 +146,7 @@ func (s *Service) run(ctx context.Context) error {
 			return fmt.Errorf("remote: connect to the embedded server: %w", err)
 		}
 		ri.URL, ri.URLs, ri.CertFP = srv.LoopbackURL(), srv.URLs(), srv.Fingerprint()
+		ri.Web = s.startWeb(ctx, srv)
 	}
 	defer conn.Close()
 	s.mu.Lock()
@@ -177,6 +180,37 @@ func (s *Service) run(ctx context.Context) error {
 	close(s.ready)
 	<-ctx.Done()
 	return nil
+}
+
+// startWeb serves the phone agent in the browser next to the embedded
+// server and returns its addresses. A page that cannot be served (its port
+// is taken) leaves pairing with the app and calls working: it only costs
+// the pairing link.
+func (s *Service) startWeb(ctx context.Context, srv *bus.Server) []string {
+	addr, err := webagent.ListenFor(s.d.Settings.Listen)
+	if err != nil {
+		return nil
+	}
+	cert := srv.Certificate()
+	ws, err := webagent.Listen(addr, cert, webagent.Config{NATS: srv.WebSocketURL(), NATSCert: &cert})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "deskdial: the phone page is not served, pairing links will not work: %v\n", err)
+		return nil
+	}
+	go func() { _ = ws.Run(ctx) }()
+	web := webagent.BaseURLs(srv.URLs(), ws.Port())
+	s.mu.Lock()
+	s.web = web
+	s.mu.Unlock()
+	return web
+}
+
+// PageURLs are the addresses of the phone agent in the browser
+// ("https://IP:PORT"), best first; none on a hosted server.
+func (s *Service) PageURLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.web...)
 }
 
 // Ready waits until the service serves, and returns its error if it could

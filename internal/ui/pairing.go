@@ -23,6 +23,13 @@ type Pairing interface {
 	Remove(ctx context.Context, id string) error
 }
 
+// PairLinker is a Pairing whose offers a phone's camera can open: the QR
+// code then carries the pairing link of the phone agent in the browser
+// (https://HOST:PORT/pair#OFFER) instead of the bare deskdial:// offer.
+type PairingLinker interface {
+	PairLink(offerURI string) string
+}
+
 // PairingWindow shows the offer as a QR code and as text, and the paired
 // phones with their online state; phones can be renamed and removed.
 type PairingWindow struct {
@@ -40,6 +47,7 @@ type PairingWindow struct {
 	pairing Pairing
 	refresh func() // asks the core for fresh phones after a change
 	offer   string
+	qrText  string
 }
 
 // PhoneRow is one paired phone in the pairing window.
@@ -97,8 +105,14 @@ func (w *PairingWindow) MakeOffer() {
 		defer cancel()
 		uri, err := w.pairing.NewOffer(ctx)
 		var png []byte
+		qr := uri
+		if l, ok := w.pairing.(PairingLinker); ok && err == nil {
+			if link := l.PairLink(uri); link != "" {
+				qr = link
+			}
+		}
 		if err == nil {
-			png, err = qrcode.Encode(uri, qrcode.Medium, qrSize)
+			png, err = qrcode.Encode(qr, qrcode.Medium, qrSize)
 		}
 		fyne.Do(func() {
 			w.NewOffer.Enable()
@@ -107,7 +121,7 @@ func (w *PairingWindow) MakeOffer() {
 				return
 			}
 			w.Status.SetText("")
-			w.offer = uri
+			w.offer, w.qrText = uri, qr
 			w.Offer.SetText(uri)
 			w.QR.Resource = resource("offer.png", png)
 			w.QR.Refresh()
@@ -117,6 +131,9 @@ func (w *PairingWindow) MakeOffer() {
 
 // OfferText is the offer on show.
 func (w *PairingWindow) OfferText() string { return w.offer }
+
+// QRText is what the QR code on show encodes.
+func (w *PairingWindow) QRText() string { return w.qrText }
 
 // SetPhones updates the list of paired phones (live: called on every state).
 func (w *PairingWindow) SetPhones(phones []desktop.Phone) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -83,4 +84,18 @@ func ListenFor(natsListen string) (string, error) {
 		p++
 	}
 	return net.JoinHostPort(host, strconv.Itoa(p)), nil
+}
+
+// BaseURLs turns the NATS server's addresses ("tls://IP:PORT") into the
+// page's ("https://IP:PORT" with the page's port), in the same order.
+func BaseURLs(natsURLs []string, port int) []string {
+	var out []string
+	for _, s := range natsURLs {
+		u, err := url.Parse(s)
+		if err != nil || u.Hostname() == "" {
+			continue
+		}
+		out = append(out, "https://"+net.JoinHostPort(u.Hostname(), strconv.Itoa(port)))
+	}
+	return out
 }

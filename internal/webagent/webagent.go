@@ -50,7 +50,8 @@ type Config struct {
 	// (a hosted relay, whose offers name its own wss:// address).
 	NATS string
 	// NATSCert is the certificate the NATS WebSocket listener presents;
-	// the pass-on connection accepts exactly that one.
+	// the pass-on connection accepts exactly that one. nil: the listener's
+	// certificate is checked against the system's roots.
 	NATSCert *tls.Certificate
 }
 
@@ -131,10 +132,14 @@ func natsProxy(cfg Config) (http.Handler, error) {
 	}
 	target := &url.URL{Scheme: "http", Host: u.Host}
 	tr := &http.Transport{ResponseHeaderTimeout: 10 * time.Second, DisableCompression: true}
-	if u.Scheme == "wss" {
+	if u.Scheme == "wss" && cfg.NATSCert == nil {
+		// A relay's listener with a certificate from a public CA.
 		target.Scheme = "https"
-		if cfg.NATSCert == nil || len(cfg.NATSCert.Certificate) == 0 {
-			return nil, fmt.Errorf("%w: wss needs the listener's certificate", ErrBadTarget)
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}
+	} else if u.Scheme == "wss" {
+		target.Scheme = "https"
+		if len(cfg.NATSCert.Certificate) == 0 {
+			return nil, fmt.Errorf("%w: no certificate to expect", ErrBadTarget)
 		}
 		want := cfg.NATSCert.Certificate[0]
 		tr.TLSClientConfig = &tls.Config{
