@@ -53,7 +53,7 @@ fuzz:
 # pictures, writing them to docs/screenshots (plain test runs use a temp dir).
 screenshots:
 	DESKDIAL_SCREENSHOTS=1 $(WITH_X) $(WITH_DBUS) $(GO) test -count=1 \
-	  -run 'TestTrayEndToEnd|TestNotificationScreenshot|TestMenuPicture' ./app ./internal/ui
+	  -run 'TestTrayEndToEnd|TestNotificationScreenshot|TestMenuPicture|TestWebAgentEndToEnd' ./app ./internal/ui
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

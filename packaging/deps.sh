@@ -26,6 +26,10 @@ test+=(dunst)
 # KDE Connect's daemon, a real peer for the kdeconnect backend's tests (run
 # in a network namespace of its own), and unshare/ip to make that namespace.
 test+=(kdeconnect util-linux iproute2)
+# The phone agent in the browser: node runs its tests and bundles it (npm
+# fetches esbuild, the NATS client and playwright-core); Debian's chromium
+# is the browser Playwright drives headless (no browser download).
+test+=(nodejs chromium)
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
 

@@ -1,1 +1,343 @@
-import "./protocol.js";
+// The phone agent in the browser: pairs from the pairing link, stays
+// connected to the desktop's NATS server over WebSocket, and turns each
+// dial request that passes the policy into one big Call button.
+import { wsconnect, nkeyAuthenticator, usernamePasswordAuthenticator } from "@nats-io/nats-core";
+import * as p from "./protocol.js";
+import { Agent, REPLAY_WINDOW_MS } from "./agent.js";
+import { parseOffer, makeJoin, verifyAccept, formatFP, validName } from "./pairing.js";
+import { createIdentity, loadIdentity } from "./identity.js";
+import { openStore } from "./store.js";
+
+const PREFIX = "deskdial";
+const SERVICE = "deskdial-phone";
+const VERSION = "1.0.0";
+const MAX_RECENT = 20;
+const $ = (id) => document.getElementById(id);
+
+const state = { store: null, ident: null, name: "", peers: [], recent: [], agent: null, conns: new Map(), decided: [] };
+
+// defaultName names the phone after its browser and system, as people
+// would: "Chrome on Android", "Safari on iPhone".
+function defaultName() {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /iPhone/.test(ua) ? "iPhone" : /iPad/.test(ua) ? "iPad" : /Android/.test(ua) ? "Android" : /Linux/.test(ua) ? "Linux" : /Mac OS/.test(ua) ? "Mac" : /Windows/.test(ua) ? "Windows" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+function regionGuess() {
+  const m = /-([A-Z]{2})\b/.exec(navigator.language || "");
+  return m ? m[1] : "";
+}
+
+function setState(text, cls) {
+  const s = $("state");
+  s.textContent = text;
+  s.className = "state " + (cls || "");
+}
+
+function show(id, on) { $(id).hidden = !on; }
+
+async function boot() {
+  state.store = await openStore();
+  let seeds = await state.store.get("identity");
+  if (!seeds) {
+    seeds = createIdentity();
+    await state.store.set("identity", seeds);
+  }
+  state.ident = await loadIdentity(seeds);
+  state.name = (await state.store.get("name")) || defaultName();
+  state.peers = (await state.store.get("peers")) || [];
+  state.recent = (await state.store.get("recent")) || [];
+  state.region = (await state.store.get("region")) ?? regionGuess();
+  const decided = ((await state.store.get("decided")) || []).filter((d) => Date.now() - d.at < REPLAY_WINDOW_MS);
+  state.decided = decided;
+  state.agent = new Agent({ ident: state.ident, peers: state.peers, region: state.region, restored: decided });
+  $("phone-id").textContent = state.ident.id;
+  $("name").value = state.name;
+  $("name-save").onclick = saveName;
+  $("call-dismiss").onclick = () => show("incoming", false);
+  renderPeers();
+  renderRecent();
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(() => {});
+  }
+  document.addEventListener("visibilitychange", keepAwake);
+  const offer = decodeURIComponent(location.hash.slice(1));
+  if (offer.startsWith("deskdial:")) {
+    await showOffer(offer);
+  } else if (state.peers.length === 0) {
+    show("unpaired", true);
+    setState("Not paired", "offline");
+  }
+  if (state.peers.length > 0) {
+    show("settings", true);
+    connectAll();
+  }
+}
+
+// ---- pairing -----------------------------------------------------------------
+async function showOffer(uri) {
+  show("pair", true);
+  $("pair-name").value = state.name;
+  let o;
+  try {
+    o = await parseOffer(uri);
+  } catch (e) {
+    pairError(e.message);
+    $("pair-button").disabled = true;
+    return;
+  }
+  $("pair-desktop").textContent = o.name;
+  $("pair-fp").textContent = o.fp ? formatFP(o.fp) : "(the server has a public certificate)";
+  $("pair-button").onclick = () => pair(o);
+}
+
+function pairError(msg) {
+  const e = $("pair-error");
+  e.textContent = msg;
+  e.hidden = !msg;
+}
+
+// pageServer is where the page reaches NATS: the page's own origin when it
+// is served by the desktop (offers with a pinned certificate), else the
+// first wss:// address the offer names (a hosted relay).
+function pageServer(servers, fp) {
+  if (fp || servers.length === 0) return `wss://${location.host}/nats`;
+  return servers.find((s) => s.startsWith("wss://")) || `wss://${location.host}/nats`;
+}
+
+async function pair(o) {
+  pairError("");
+  const name = $("pair-name").value.trim();
+  if (!validName(name)) return pairError("The name must be 1 to 64 printable characters.");
+  $("pair-button").disabled = true;
+  setState("Pairing…");
+  const server = pageServer(o.servers, o.fp);
+  let nc;
+  try {
+    const box = new p.Box(state.ident.curveSeed);
+    const join = await makeJoin(o, state.ident, name, { backend: "browser", places_calls: false, reports_states: false, can_hangup: false, prefill: true });
+    const sealed = box.seal(p.KIND.pairJoin, join, o.curvePub);
+    nc = await wsconnect({ servers: server, authenticator: usernamePasswordAuthenticator("deskdial-pair", o.id),
+      inboxPrefix: "_INBOX_pair", name: "deskdial pairing (browser)", timeout: 10000 });
+    const m = await nc.request(p.subjectPair(PREFIX, o.id), sealed, { timeout: 8000 });
+    const got = box.open(m.data);
+    if (got.sender !== o.curvePub) throw new Error(`the answer was not sealed by ${o.name}`);
+    if (got.kind === p.KIND.reply) {
+      const r = p.decodeReply(got.json);
+      throw new Error(`${o.name} refused: ${r.reason || r.code}`);
+    }
+    if (got.kind !== p.KIND.pairAccept) throw new Error("unexpected answer");
+    const a = await verifyAccept(o, got.json);
+    const peer = { id: o.id, name: o.name, role: "desktop", signPub: o.signPub, curvePub: o.curvePub, fp: o.fp,
+      server: a.server && a.server.startsWith("wss://") ? a.server : server, addedAt: Date.now() };
+    state.peers = state.peers.filter((x) => x.id !== peer.id).concat([peer]);
+    await state.store.set("peers", state.peers);
+    state.name = name;
+    await state.store.set("name", name);
+    $("name").value = name;
+    state.agent.setPeers(state.peers);
+    // The offer's secret must not stay in the address bar or history.
+    history.replaceState(null, "", "/");
+    show("pair", false);
+    show("unpaired", false);
+    show("settings", true);
+    renderPeers();
+    connectAll();
+  } catch (e) {
+    const msg = /TIMEOUT|timeout/i.test(String(e.message)) ? `${o.name} did not answer: is its pairing window still open?`
+      : /no responders|503/i.test(String(e.message)) ? `${o.name} is not waiting for a phone: open its pairing window again.`
+      : String(e.message || e);
+    pairError(`Pairing failed: ${msg}`);
+    setState("Not paired", "offline");
+    $("pair-button").disabled = false;
+  } finally {
+    if (nc) nc.close().catch(() => {});
+  }
+}
+
+// ---- the agent's connections ---------------------------------------------------
+function connectAll() {
+  const servers = new Set(state.peers.map((x) => x.server || `wss://${location.host}/nats`));
+  for (const s of servers) if (!state.conns.has(s)) runConn(s);
+}
+
+// runConn keeps one server connected for ever: nats.js reconnects a
+// dropped connection itself; a connection it gives up on (or a first one
+// that fails) is tried again here, with a growing pause.
+async function runConn(server) {
+  state.conns.set(server, null);
+  let wait = 1000;
+  for (;;) {
+    let nc;
+    try {
+      setState("Connecting…");
+      nc = await wsconnect({
+        servers: server, authenticator: nkeyAuthenticator(new TextEncoder().encode(state.ident.signSeed)),
+        inboxPrefix: `_INBOX_${state.ident.id}`, name: `deskdial phone ${state.name}`,
+        reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, reconnectJitter: 1000,
+        pingInterval: 10000, maxPingOut: 2, timeout: 10000,
+      });
+      state.conns.set(server, nc);
+      wait = 1000;
+      setState("Connected", "online");
+      keepAwake();
+      serve(nc);
+      (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === "disconnect") setState("Reconnecting…", "offline");
+          else if (s.type === "reconnect") setState("Connected", "online");
+        }
+      })().catch(() => {});
+      const err = await nc.closed();
+      setState(`Disconnected${err ? ": " + err.message : ""}`, "offline");
+    } catch (e) {
+      setState(`Cannot reach the desktop; trying again in ${Math.round(wait / 1000)} s`, "offline");
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 30000);
+  }
+}
+
+const instanceID = p.newMsgID();
+
+function presence() {
+  return {
+    id: state.ident.id, name: state.name, backend: "browser", places_calls: "false", reports_states: "false",
+    can_hangup: "false", version: VERSION, prefill: "true",
+  };
+}
+
+// serve answers dial requests and the NATS micro service discovery
+// ($SRV.PING/INFO/STATS) the desktops list phones with, as a Go phone
+// agent's micro service does.
+function serve(nc) {
+  const dialSubj = p.subjectDial(PREFIX, state.ident.id);
+  nc.subscribe(dialSubj, { callback: (err, m) => { if (!err) onDial(nc, m); } });
+  const endpoint = { name: "default", subject: dialSubj, queue_group: "", metadata: null };
+  const base = () => ({ name: SERVICE, id: instanceID, version: VERSION, metadata: presence() });
+  const answers = {
+    PING: () => ({ type: "io.nats.micro.v1.ping_response", ...base() }),
+    INFO: () => ({ type: "io.nats.micro.v1.info_response", ...base(), description: "", endpoints: [endpoint] }),
+    STATS: () => ({ type: "io.nats.micro.v1.stats_response", ...base(), started: new Date(started).toISOString(),
+      endpoints: [{ ...endpoint, num_requests: handled, num_errors: 0, last_error: "", processing_time: 0, average_processing_time: 0 }] }),
+  };
+  for (const [verb, fn] of Object.entries(answers)) {
+    for (const s of [`$SRV.${verb}`, `$SRV.${verb}.${SERVICE}`, `$SRV.${verb}.${SERVICE}.${instanceID}`]) {
+      nc.subscribe(s, { callback: (err, m) => { if (!err) m.respond(new TextEncoder().encode(JSON.stringify(fn()))); } });
+    }
+  }
+}
+
+const started = Date.now();
+let handled = 0;
+
+async function onDial(nc, m) {
+  handled++;
+  const r = state.agent.handle(m.data);
+  if (r.reply) m.respond(r.reply);
+  const d = r.decision;
+  if (!d.id) return; // nothing readable: no request to show
+  if (!d.duplicate) {
+    state.decided.push({ id: d.id, at: Date.now(), from: d.from });
+    state.decided = state.decided.filter((x) => Date.now() - x.at < REPLAY_WINDOW_MS);
+    state.store.set("decided", state.decided).catch(() => {});
+  }
+  if (d.duplicate) return;
+  const from = d.fromName || "an unknown computer";
+  if (d.accepted) {
+    const a = $("call-button");
+    a.href = "tel:" + d.number;
+    a.textContent = `Call ${d.display} (from ${from})`;
+    $("call-note").textContent = d.mode === "prefill" ? "The computer asked to fill in the number: tap to open the dialer." : "Tap to call.";
+    show("incoming", true);
+    show("refusal", false);
+    alertUser();
+    if (r.peer) {
+      const st = state.agent.status(PREFIX, r.peer, d.id, 0, "prefilled");
+      nc.publish(st.subject, st.data);
+    }
+  } else {
+    show("incoming", false);
+    const box = $("refusal");
+    box.textContent = `Refused a request from ${from} to call ${d.target}: ${d.reason}`;
+    box.dataset.code = d.code;
+    show("refusal", true);
+  }
+  state.recent.unshift({ at: Date.now(), from, target: d.target, accepted: d.accepted, code: d.code, number: d.number });
+  state.recent = state.recent.slice(0, MAX_RECENT);
+  state.store.set("recent", state.recent).catch(() => {});
+  renderRecent();
+}
+
+// alertUser vibrates and plays a short tone where the browser allows.
+function alertUser() {
+  try { navigator.vibrate && navigator.vibrate([200, 100, 200]); } catch { /* not allowed */ }
+  try {
+    const ctx = new AudioContext();
+    const o = ctx.createOscillator();
+    o.frequency.value = 880;
+    o.connect(ctx.destination);
+    o.start();
+    o.stop(ctx.currentTime + 0.15);
+  } catch { /* no audio before a tap */ }
+}
+
+let wakeLock = null;
+async function keepAwake() {
+  if (document.visibilityState !== "visible" || wakeLock || !("wakeLock" in navigator)) return;
+  try {
+    wakeLock = await navigator.wakeLock.request("screen");
+    wakeLock.addEventListener("release", () => { wakeLock = null; });
+  } catch { /* refused: the screen may sleep */ }
+}
+
+// ---- settings and lists -------------------------------------------------------------
+async function saveName() {
+  const n = $("name").value.trim();
+  if (!validName(n)) {
+    $("name").setCustomValidity("1 to 64 printable characters");
+    $("name").reportValidity();
+    return;
+  }
+  $("name").setCustomValidity("");
+  state.name = n;
+  await state.store.set("name", n);
+}
+
+function renderPeers() {
+  const ul = $("peers");
+  ul.replaceChildren();
+  for (const peer of state.peers) {
+    const li = document.createElement("li");
+    li.textContent = `${peer.name} (${peer.id.slice(0, 6)})`;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = "Forget";
+    b.onclick = async () => {
+      state.peers = state.peers.filter((x) => x.id !== peer.id);
+      await state.store.set("peers", state.peers);
+      state.agent.setPeers(state.peers);
+      renderPeers();
+    };
+    li.append(b);
+    ul.append(li);
+  }
+}
+
+function renderRecent() {
+  const ol = $("recent");
+  ol.replaceChildren();
+  for (const r of state.recent) {
+    const li = document.createElement("li");
+    const t = new Date(r.at).toLocaleTimeString();
+    li.textContent = r.accepted ? `${t} ${r.number} from ${r.from}` : `${t} refused ${r.target} from ${r.from} (${r.code})`;
+    if (!r.accepted) li.className = "refused";
+    ol.append(li);
+  }
+  show("recent-section", state.recent.length > 0);
+}
+
+boot().catch((e) => setState(`Cannot start: ${e.message}`, "offline"));
