@@ -130,7 +130,10 @@ func (b *browser) do(kv ...any) browserAnswer {
 	return a
 }
 
-func (b *browser) read(sel string) browserAnswer { b.t.Helper(); return b.do("cmd", "read", "sel", sel) }
+func (b *browser) read(sel string) browserAnswer {
+	b.t.Helper()
+	return b.do("cmd", "read", "sel", sel)
+}
 
 // desktopClient opens the desktop in home as the CLI does, to send
 // requests no deskdial command would (expired, replayed, forged).
