@@ -19,6 +19,7 @@ import (
 type numCase struct {
 	Input  string `json:"input"`
 	Region string `json:"region"`
+	Kind   string `json:"kind,omitempty"` // "short": number.Short instead of Parse
 }
 
 type numResult struct {
@@ -59,23 +60,23 @@ func exampleCases() []numCase {
 				}
 				return -1
 			}, phonenumbers.Format(pn, phonenumbers.NATIONAL))
-			cs = append(cs, numCase{e164, ""}, numCase{e164, r}, numCase{national, r},
-				numCase{"tel:" + phonenumbers.Format(pn, phonenumbers.RFC3966)[4:], ""})
+			cs = append(cs, numCase{e164, "", ""}, numCase{e164, r, ""}, numCase{national, r, ""},
+				numCase{"tel:" + phonenumbers.Format(pn, phonenumbers.RFC3966)[4:], "", ""})
 		}
 		if em := emergency[r]; em != "" {
 			cc := phonenumbers.GetCountryCodeForRegion(r)
-			cs = append(cs, numCase{em, r}, numCase{"+" + itoa(cc) + em, r}, numCase{"+" + itoa(cc) + em, ""})
+			cs = append(cs, numCase{em, r, ""}, numCase{"+" + itoa(cc) + em, r, ""}, numCase{"+" + itoa(cc) + em, "", ""})
 		}
 	}
 	for _, cc := range sortedKeys(phonenumbers.GetSupportedGlobalNetworkCallingCodes()) {
 		if pn := phonenumbers.GetExampleNumberForNonGeoEntity(cc); pn != nil {
-			cs = append(cs, numCase{phonenumbers.Format(pn, phonenumbers.E164), ""})
+			cs = append(cs, numCase{phonenumbers.Format(pn, phonenumbers.E164), "", ""})
 		}
 	}
 	for _, s := range []string{"+4930901820", "+49 30 901820", "+49-30-901820", "030 901820", "+49 (0)30 901820",
 		"+4990012345678", "+4919012345", "+49112", "112", "+1 900 555 0123", "tel:+4930901820", "*#06#",
 		"tel:%2A%2306%23", "Alice", "+49", "", "0049 30 901820", "+999123456", "+80012345678", "+97912345678"} {
-		cs = append(cs, numCase{s, ""}, numCase{s, "DE"}, numCase{s, "US"})
+		cs = append(cs, numCase{s, "", ""}, numCase{s, "DE", ""}, numCase{s, "US", ""})
 	}
 	return cs
 }
@@ -91,8 +92,40 @@ func sortedKeys[K cmp.Ordered](m map[K]bool) []K {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+// shortCases are every region's short-number examples (emergency, short
+// codes, toll-free, standard rate, SMS services) in that region and with no
+// region, and a few strings that are no short code.
+func shortCases() []numCase {
+	var cs []numCase
+	short, _ := phonenumbers.ShortNumberMetadataCollection()
+	for _, md := range short.GetMetadata() {
+		for _, d := range []*phonenumbers.PhoneNumberDesc{md.GetEmergency(), md.GetShortCode(), md.GetTollFree(),
+			md.GetStandardRate(), md.GetPremiumRate(), md.GetCarrierSpecific(), md.GetSmsServices()} {
+			if d == nil || d.GetExampleNumber() == "" {
+				continue
+			}
+			ex := d.GetExampleNumber()
+			cs = append(cs, numCase{ex, md.GetId(), "short"}, numCase{"tel:" + ex, md.GetId(), "short"})
+		}
+	}
+	for _, s := range []string{"112", "911", "110", "116117", "11833", "1234567", "1", "1-1-2", "tel:112;phone-context=+49", "abc", ""} {
+		cs = append(cs, numCase{s, "", "short"}, numCase{s, "DE", "short"}, numCase{s, "US", "short"})
+	}
+	return cs
+}
+
 // goResult is what internal/number (the Go agent's policy) makes of c.
 func goResult(c numCase) numResult {
+	if c.Kind == "short" {
+		sc, ok := number.Short(c.Input, c.Region)
+		switch {
+		case !ok:
+			return numResult{Err: "no"}
+		case sc.Emergency:
+			return numResult{E164: sc.Digits, Type: "emergency"}
+		}
+		return numResult{E164: sc.Digits, Type: "short"}
+	}
 	if number.IsMMI(c.Input) {
 		return numResult{Err: "mmi"}
 	}
@@ -117,7 +150,7 @@ func goResult(c numCase) numResult {
 // it must refuse it, never classify it otherwise: a national number of a
 // region whose rules it does not follow is sent back as "not a number".
 func TestNumbersAgree(t *testing.T) {
-	cases := exampleCases()
+	cases := append(exampleCases(), shortCases()...)
 	in, _ := json.Marshal(cases)
 	var js []numResult
 	if err := json.Unmarshal(runNode(t, in, "tools/classify.mjs"), &js); err != nil {
@@ -132,7 +165,7 @@ func TestNumbersAgree(t *testing.T) {
 		if want.Err == "" && want.Intl == "" {
 			got.Intl = "" // phonenumbers cannot format it either (emergency)
 		}
-		if want.Type == string(number.TypeEmergency) {
+		if want.Type == string(number.TypeEmergency) || c.Kind == "short" {
 			want.Intl, got.Intl = "", ""
 		}
 		if want != got {

@@ -33,6 +33,7 @@ type region struct {
 	Same      bool            `json:"same,omitempty"`
 	Desc      map[string]desc `json:"d"`
 	Emergency string          `json:"em,omitempty"`
+	Short     []desc          `json:"sh,omitempty"` // short numbers: general and short-code descs
 	Formats   []format        `json:"fmt,omitempty"`
 	Main      bool            `json:"main,omitempty"`
 }
@@ -64,9 +65,15 @@ func build() (*Table, error) {
 		return nil, fmt.Errorf("table: read short number metadata: %w", err)
 	}
 	em := map[string]string{}
+	sh := map[string][]desc{}
 	for _, md := range short.GetMetadata() {
 		if e := md.GetEmergency(); e != nil && e.GetNationalNumberPattern() != "" {
 			em[md.GetId()] = e.GetNationalNumberPattern()
+		}
+		g, gok := mkdesc(md.GetGeneralDesc())
+		c, cok := mkdesc(md.GetShortCode())
+		if gok && cok {
+			sh[md.GetId()] = []desc{g, c}
 		}
 	}
 	t := &Table{Regions: map[string]*region{}, CC: map[string][]string{}}
@@ -106,6 +113,7 @@ func build() (*Table, error) {
 			key = "001/" + strconv.Itoa(r.CC)
 		} else {
 			r.Emergency = em[key]
+			r.Short = sh[key]
 		}
 		t.Regions[key] = r
 		cc := strconv.Itoa(r.CC)

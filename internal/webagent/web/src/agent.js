@@ -5,7 +5,7 @@
 // accepted request becomes a Call button (a tel: link) the user taps, so
 // every accepted request is answered as a prefill.
 import * as p from "./protocol.js";
-import { parse, isMMI, safeToAutoDial, formatInternational } from "./numbers.js";
+import { parse, short, isMMI, safeToAutoDial, formatInternational } from "./numbers.js";
 
 export const UNKNOWN_ID = "unknown";
 // REPLAY_WINDOW_MS is how long an id is remembered in real time, and how
@@ -161,10 +161,20 @@ export class Agent {
       if (!code) return no("mmi", `${JSON.stringify(req.target)} is not a USSD/MMI code this phone fills in (digits, * and #, at most ${MAX_MMI})`);
       return yes(code, code);
     }
-    let n;
-    try {
-      n = parse(req.target, this.region);
-    } catch {
+    let n = null;
+    try { n = parse(req.target, this.region); } catch { /* decided below */ }
+    // A short code (emergency or service number) has no E.164 form: it is
+    // only ever filled in, as its digits, for the phone's own dialer to
+    // route; never called from a request. The desktop's region may not be
+    // the phone's, so what is no number here is checked against all regions.
+    let sc = short(req.target, this.region);
+    if (!sc && !n) sc = short(req.target, "");
+    if (sc) {
+      if (req.mode === "prefill") return yes(sc.digits, sc.digits);
+      if (sc.emergency) return no("emergency", `${sc.digits} is an emergency number, not dialled automatically; call it from the phone`);
+      return no("premium", `${sc.digits} is a short code (a service number), not dialled automatically; send it with --prefill to confirm on the phone`);
+    }
+    if (!n) {
       if (looksLikeName(req.target)) {
         return no("contact_name", `${JSON.stringify(req.target)} looks like a contact name; the browser cannot look names up, send a number`);
       }

@@ -25,11 +25,6 @@ function defaultName() {
   return os ? `${browser} on ${os}` : browser;
 }
 
-function regionGuess() {
-  const m = /-([A-Z]{2})\b/.exec(navigator.language || "");
-  return m ? m[1] : "";
-}
-
 function setState(text, cls) {
   const s = $("state");
   s.textContent = text;
@@ -49,7 +44,9 @@ async function boot() {
   state.name = (await state.store.get("name")) || defaultName();
   state.peers = (await state.store.get("peers")) || [];
   state.recent = (await state.store.get("recent")) || [];
-  state.region = (await state.store.get("region")) ?? regionGuess();
+  // No region unless the user sets one: a national number is then refused
+  // rather than placed in a guessed country (desktops send E.164 anyway).
+  state.region = (await state.store.get("region")) || "";
   const decided = ((await state.store.get("decided")) || []).filter((d) => Date.now() - d.at < REPLAY_WINDOW_MS);
   state.decided = decided;
   state.agent = new Agent({ ident: state.ident, peers: state.peers, region: state.region, restored: decided });

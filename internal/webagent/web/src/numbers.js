@@ -196,6 +196,72 @@ function splitCC(digits) {
   throw notANumber("unknown country code");
 }
 
+// ALWAYS_EMERGENCY are the numbers every mobile phone treats as emergency
+// calls whatever its SIM or country (number.alwaysEmergency).
+const ALWAYS_EMERGENCY = new Set(["112", "911"]);
+const MAX_SHORT = 6;
+
+// shortDigits is number.shortDigits: 2-6 digits, maybe in a tel: URI, with
+// spaces, hyphens or dots between them.
+function shortDigits(s) {
+  s = String(s).trim();
+  const rest = stripScheme(s);
+  if (rest !== null) {
+    s = rest.split(";")[0];
+    try { s = decodeURIComponent(s); } catch { /* keep s */ }
+  }
+  let d = "";
+  for (const c of s) {
+    if (c >= "0" && c <= "9") {
+      if (d.length === MAX_SHORT) return null;
+      d += c;
+    } else if (c !== " " && c !== "-" && c !== ".") {
+      return null;
+    }
+  }
+  return d.length >= 2 ? d : null;
+}
+
+// validNational reports whether digits, read as a national number of
+// region, is a valid number there (phonenumbers' Parse + IsValidNumber).
+function validNational(d, region) {
+  try {
+    const n = parse(d, region);
+    return n.type !== "emergency";
+  } catch {
+    return false;
+  }
+}
+
+// validShort is number.validShort: a valid short number of the region that
+// is not also a valid ordinary number there.
+function validShort(d, region) {
+  const r = table.regions[region];
+  if (!r || !r.sh) return false;
+  const nsn = nationalNumber(d, r);
+  if (nsn.length < 2) return false;
+  const [general, code] = r.sh;
+  return descMatch(general, nsn) && descMatch(code, nsn) && !validNational(d, region);
+}
+
+// short is number.Short: {digits, emergency} for a short code (emergency or
+// service number) of region, or of any region when region is "".
+export function short(s, region = "") {
+  const d = shortDigits(s);
+  if (!d) return null;
+  region = (region || "").toUpperCase();
+  if (region === "" || region === "ZZ") {
+    if (ALWAYS_EMERGENCY.has(d)) return { digits: d, emergency: true };
+    const regions = Object.keys(table.regions).filter((k) => !k.startsWith("001"));
+    if (regions.some((r) => isEmergency(d, r))) return { digits: d, emergency: true };
+    if (regions.some((r) => validShort(d, r))) return { digits: d, emergency: false };
+    return null;
+  }
+  if (ALWAYS_EMERGENCY.has(d) || isEmergency(d, region)) return { digits: d, emergency: true };
+  if (validShort(d, region)) return { digits: d, emergency: false };
+  return null;
+}
+
 // safeToAutoDial is Number.SafeToAutoDial.
 export const safeToAutoDial = (n) => !["premium", "shared-cost", "uan", "emergency"].includes(n.type);
 

@@ -50,11 +50,13 @@ function checkServer(s) {
   if (u.username || u.password) throw bad(`server ${s} carries credentials`);
 }
 
-// checksum is Offer.checksum: 8 base32 symbols over every field.
-async function checksum(o) {
+// offerDigest is Offer.Digest: SHA-256 over every field of the offer. Its
+// first 5 bytes are the checksum (typos); the join and accept proofs cover
+// all of it (changes on the way).
+export async function offerDigest(o) {
   const fs = [o.id, o.name, o.signPub, o.curvePub, String(o.servers.length), ...o.servers, o.fp, o.secret, String(o.expires)];
   if (o.login) fs.push("login", o.login);
-  return p.base32Encode((await p.sha256(fields("deskdial-offer-v1", ...fs))).subarray(0, 5));
+  return p.sha256(fields("deskdial-offer-v1", ...fs));
 }
 
 // parseOffer reads an offer URI (deskdial://pair?...) and checks it at now
@@ -98,7 +100,8 @@ export async function parseOffer(uri, now = Date.now()) {
   o.servers.forEach(checkServer);
   if (o.fp && !/^[0-9a-f]{64}$/.test(o.fp)) throw bad("the certificate fingerprint is not a SHA-256 in hex");
   if (o.login.length > MAX_LOGIN || /[^A-Za-z0-9\-_.]/.test(o.login)) throw bad("its pairing login is not a JWT");
-  if (c.toUpperCase() !== await checksum(o)) throw bad("its checksum does not match: it was mistyped or changed; scan the QR code again");
+  o.digest = await offerDigest(o);
+  if (c.toUpperCase() !== p.base32Encode(o.digest.subarray(0, 5))) throw bad("its checksum does not match: it was mistyped or changed; scan the QR code again");
   if (now > o.expires * 1000) {
     throw new PairError("expired", `This pairing code expired at ${new Date(o.expires * 1000).toLocaleTimeString()}; open the pairing window on the computer again.`);
   }
@@ -112,6 +115,12 @@ export async function parseOffer(uri, now = Date.now()) {
 // formatFP groups a fingerprint for people to compare: "ab:cd:...".
 export const formatFP = (fp) => (fp.match(/../g) || []).join(":").toUpperCase();
 
+// joinSigned is what a join's proof and signature cover (J): its fields
+// and the digest of the offer as this phone read it.
+export function joinSigned(o, ident, name, capsJSON) {
+  return fields("deskdial-pair-join-v2", o.offerID, o.id, ident.id, name, ident.signPub, ident.curvePub, capsJSON, o.digest);
+}
+
 // makeJoin answers offer o as the phone identity ident ({id, signPub,
 // curvePub, sign(bytes) -> Uint8Array}), named name, with caps (an object).
 export async function makeJoin(o, ident, name, caps) {
@@ -119,7 +128,7 @@ export async function makeJoin(o, ident, name, caps) {
   const capsJSON = caps ? JSON.stringify(caps) : "";
   if (p.utf8(capsJSON).length > MAX_CAPS) throw new PairError("bad_caps", "capabilities too large");
   const j = { v: p.VERSION, offer: o.offerID, phone_id: ident.id, name, sign_pub: ident.signPub, curve_pub: ident.curvePub };
-  const msg = fields("deskdial-pair-join-v1", o.offerID, o.id, ident.id, name, ident.signPub, ident.curvePub, capsJSON);
+  const msg = joinSigned(o, ident, name, capsJSON);
   const out = { ...j };
   if (capsJSON) out.caps = caps;
   out.proof = p.toBase64(await p.hmacSHA256(o.secret, msg));
@@ -133,12 +142,15 @@ export async function verifyAccept(o, json) {
   const a = p.parseObject(json);
   if (a.v !== p.VERSION) throw new PairError("bad_accept", "the desktop answered in another protocol version");
   if (a.desktop_id !== o.id || a.offer !== o.offerID) throw new PairError("bad_accept", "the answer is for another desktop or pairing code");
-  const fs = [a.offer, a.desktop_id, a.phone_id, a.name, a.server || ""].map((x) => (typeof x === "string" ? x : ""));
-  if (a.creds) fs.push(a.creds);
-  const want = await p.hmacSHA256(o.secret, fields("deskdial-pair-accept-v1", ...fs));
+  const fs = [a.offer, a.desktop_id, a.phone_id, a.name, a.server || "", a.creds || ""].map((x) => (typeof x === "string" ? x : ""));
+  // The proof covers the digest of the offer the desktop showed: an offer
+  // changed on the way (server, fingerprint, keys) does not verify.
+  const want = await p.hmacSHA256(o.secret, fields("deskdial-pair-accept-v2", ...fs, o.digest));
   let got;
   try { got = p.fromBase64(a.proof); } catch { got = null; }
-  if (!p.equalBytes(got, want)) throw new PairError("bad_proof", "the answer does not prove the pairing code's secret");
+  if (!p.equalBytes(got, want)) {
+    throw new PairError("bad_proof", "the desktop showed another pairing code than this one, so it was changed on the way; do not use it, make a new one on the computer");
+  }
   if (a.server) checkServer(a.server);
   return a;
 }

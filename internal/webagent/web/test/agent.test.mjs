@@ -81,6 +81,7 @@ test("premium-rate and emergency numbers: refused for call, filled in for prefil
   const { send, dial } = await setup();
   assert.equal((await send(dial("+49 900 1 234567"))).reply.code, "premium");
   assert.equal((await send(dial("112"))).reply.code, "emergency");
-  assert.equal((await send(dial("112", "prefill"))).reply.number, "+49112");
+  assert.equal((await send(dial("112", "prefill"))).reply.number, "112");
+  assert.equal((await send(dial("116117"))).reply.code, "premium");
   assert.equal((await send(dial("Alice"))).reply.code, "contact_name");
 });
