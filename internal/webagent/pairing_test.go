@@ -9,17 +9,20 @@ import (
 
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/relay/mint"
 )
 
 type pairOut struct {
-	Join    string `json:"join"`
-	OfferID string `json:"offerID"`
-	FP      string `json:"fp"`
-	OK      bool   `json:"ok"`
-	Name    string `json:"name"`
-	Server  string `json:"server"`
-	Err     string `json:"err"`
-	Message string `json:"message"`
+	Join      string `json:"join"`
+	OfferID   string `json:"offerID"`
+	FP        string `json:"fp"`
+	OK        bool   `json:"ok"`
+	Name      string `json:"name"`
+	Server    string `json:"server"`
+	Creds     string `json:"creds"`
+	LoginSeed string `json:"loginSeed"`
+	Err       string `json:"err"`
+	Message   string `json:"message"`
 }
 
 func pairStep(t *testing.T, in map[string]any) pairOut {
@@ -68,6 +71,14 @@ func TestPairingInterop(t *testing.T) {
 	if out.OfferID != o.OfferID() || out.FP != fp {
 		t.Fatalf("the page read offer %s with fingerprint %s, want %s and %s", out.OfferID, out.FP, o.OfferID(), fp)
 	}
+	// The key of a hosted relay's pairing login, from the offer's secret.
+	lk, err := mint.PairingKey(o.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := lk.Seed(); out.LoginSeed != string(ls) {
+		t.Fatalf("the page's pairing login key %s, Go's %s", out.LoginSeed, ls)
+	}
 	env, _ := hex.DecodeString(out.Join)
 	dbox := protocol.NewBox(desk)
 	kind, sender, plain, err := dbox.Open(env)
@@ -85,13 +96,13 @@ func TestPairingInterop(t *testing.T) {
 	if peer.ID != phone.ID || peer.Name != "Chrome on Android" || !strings.Contains(string(peer.Caps), `"browser"`) {
 		t.Fatalf("paired %+v", peer)
 	}
-	acc := pairing.MakeAccept(o, desk, "Büro PC", j)
+	acc := pairing.MakeAccept(o, desk, "Büro PC", j).WithCreds(o, "eyJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.c2ln")
 	aenv, err := dbox.Seal(protocol.KindPairAccept, acc, phone.CurvePub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out = pairStep(t, step("step", "accept", "accept", hex.EncodeToString(aenv)))
-	if !out.OK || out.Name != "Büro PC" {
+	if !out.OK || out.Name != "Büro PC" || out.Creds != acc.Creds {
 		t.Fatalf("the page refuses the desktop's accept: %+v", out)
 	}
 	// An accept proving another secret is refused.

@@ -1,10 +1,10 @@
 // The phone agent in the browser: pairs from the pairing link, stays
 // connected to the desktop's NATS server over WebSocket, and turns each
 // dial request that passes the policy into one big Call button.
-import { wsconnect, nkeyAuthenticator, usernamePasswordAuthenticator } from "@nats-io/nats-core";
+import { wsconnect, nkeyAuthenticator, jwtAuthenticator, usernamePasswordAuthenticator } from "@nats-io/nats-core";
 import * as p from "./protocol.js";
 import { Agent, REPLAY_WINDOW_MS } from "./agent.js";
-import { parseOffer, makeJoin, verifyAccept, formatFP, validName } from "./pairing.js";
+import { parseOffer, makeJoin, verifyAccept, formatFP, validName, pairingLoginSeed } from "./pairing.js";
 import { createIdentity, loadIdentity } from "./identity.js";
 import { openStore } from "./store.js";
 
@@ -111,12 +111,25 @@ async function pair(o) {
   $("pair-button").disabled = true;
   setState("Pairing…");
   const server = pageServer(o.servers, o.fp);
+  const enc = new TextEncoder();
+  let auth;
+  if (o.fp || o.servers.length === 0) {
+    // The desktop's embedded server: its pairing-only login.
+    auth = usernamePasswordAuthenticator("deskdial-pair", o.id);
+  } else if (o.login) {
+    // A hosted relay: the offer's login, with the key only the secret gives.
+    auth = jwtAuthenticator(o.login, enc.encode(await pairingLoginSeed(o.secret)));
+  } else {
+    pairError("This pairing code is for a relay this page cannot log in to; pair with the deskdial app instead.");
+    $("pair-button").disabled = false;
+    return;
+  }
   let nc;
   try {
     const box = new p.Box(state.ident.curveSeed);
     const join = await makeJoin(o, state.ident, name, { backend: "browser", places_calls: false, reports_states: false, can_hangup: false, prefill: true });
     const sealed = box.seal(p.KIND.pairJoin, join, o.curvePub);
-    nc = await wsconnect({ servers: server, authenticator: usernamePasswordAuthenticator("deskdial-pair", o.id),
+    nc = await wsconnect({ servers: server, authenticator: auth,
       inboxPrefix: "_INBOX_pair", name: "deskdial pairing (browser)", timeout: 10000 });
     const m = await nc.request(p.subjectPair(PREFIX, o.id), sealed, { timeout: 8000 });
     const got = box.open(m.data);
@@ -128,7 +141,7 @@ async function pair(o) {
     if (got.kind !== p.KIND.pairAccept) throw new Error("unexpected answer");
     const a = await verifyAccept(o, got.json);
     const peer = { id: o.id, name: o.name, role: "desktop", signPub: o.signPub, curvePub: o.curvePub, fp: o.fp,
-      server: a.server && a.server.startsWith("wss://") ? a.server : server, addedAt: Date.now() };
+      server: a.server && a.server.startsWith("wss://") ? a.server : server, creds: a.creds || "", addedAt: Date.now() };
     state.peers = state.peers.filter((x) => x.id !== peer.id).concat([peer]);
     await state.store.set("peers", state.peers);
     state.name = name;
@@ -156,14 +169,16 @@ async function pair(o) {
 
 // ---- the agent's connections ---------------------------------------------------
 function connectAll() {
-  const servers = new Set(state.peers.map((x) => x.server || `wss://${location.host}/nats`));
-  for (const s of servers) if (!state.conns.has(s)) runConn(s);
+  for (const peer of state.peers) {
+    const s = peer.server || `wss://${location.host}/nats`;
+    if (!state.conns.has(s)) runConn(s, peer.creds || "");
+  }
 }
 
 // runConn keeps one server connected for ever: nats.js reconnects a
 // dropped connection itself; a connection it gives up on (or a first one
 // that fails) is tried again here, with a growing pause.
-async function runConn(server) {
+async function runConn(server, creds) {
   state.conns.set(server, null);
   let wait = 1000;
   for (;;) {
@@ -171,7 +186,11 @@ async function runConn(server) {
     try {
       setState("Connecting…");
       nc = await wsconnect({
-        servers: server, authenticator: nkeyAuthenticator(new TextEncoder().encode(state.ident.signSeed)),
+        servers: server,
+        // A hosted relay knows the phone by the JWT its desktop issued
+        // while pairing; the embedded server by its nkey.
+        authenticator: creds ? jwtAuthenticator(creds, new TextEncoder().encode(state.ident.signSeed))
+          : nkeyAuthenticator(new TextEncoder().encode(state.ident.signSeed)),
         inboxPrefix: `_INBOX_${state.ident.id}`, name: `deskdial phone ${state.name}`,
         reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, reconnectJitter: 1000,
         pingInterval: 10000, maxPingOut: 2, timeout: 10000,

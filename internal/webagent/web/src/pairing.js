@@ -152,5 +152,24 @@ export async function verifyAccept(o, json) {
     throw new PairError("bad_proof", "the desktop showed another pairing code than this one, so it was changed on the way; do not use it, make a new one on the computer");
   }
   if (a.server) checkServer(a.server);
+  if (a.creds && !validJWT(a.creds)) throw new PairError("bad_accept", "the relay credentials in the answer are not a JWT");
   return a;
 }
+
+// pairingLoginSeed is the seed ("SU...") of an offer's relay pairing login
+// (mint.PairingKey): derived from the offer's secret, so the login JWT in
+// the offer is worth nothing without it.
+export async function pairingLoginSeed(secret) {
+  const raw = await p.sha256(concat(p.utf8("deskdial-pair-login-v1"), secret));
+  return p.encodeSeed("user", raw);
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+// validJWT accepts the characters of a JWT, at most MAX_LOGIN bytes.
+export const validJWT = (s) => typeof s === "string" && s.length > 0 && s.length <= MAX_LOGIN && /^[A-Za-z0-9\-_.]+$/.test(s);
