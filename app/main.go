@@ -87,7 +87,7 @@ func commands() []command {
 	return []command{
 		{"call", "call TARGET [--phone P] [--prefill] [--timeout D] [--region CC]   dial a number, tel: URI or contact name", cmdCall},
 		{"phones", "phones [--local [--json]]                paired phones, online or offline; --local: phones this computer reaches itself", cmdPhones},
-		{"pair", "pair [--print] [--link]                  make a pairing offer and wait for a phone", cmdPair},
+		{"pair", "pair [--print] [--link] [--page URL]     make a pairing offer and wait for a phone", cmdPair},
 		{"unpair", "unpair DEVICE                            forget a paired device", cmdUnpair},
 		{"phone", "phone [--backend B] [--pair OFFER]       run the phone agent", cmdPhone},
 		{"serve", "serve                                    run the desktop side without the tray (embedded server)", cmdServe},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/webagent"
@@ -14,12 +15,20 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "pair")
 	printOnly := fs.Bool("print", false, "print the offer and exit; the running deskdial answers the phone")
 	link := fs.Bool("link", false, "print the pairing link a phone's browser opens (https://HOST:PORT/pair#OFFER) instead of the offer")
+	page := fs.String("page", "", "the phone page's address for --link (https://HOST[:PORT], e.g. a relay's serve-web); default: the page this desktop serves")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usageErr("pair takes no arguments")
+	}
+	if *page != "" {
+		u, err := url.Parse(*page)
+		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return usageErr("--page %q is not an https://HOST[:PORT] address", *page)
+		}
+		*link = true
 	}
 	d, err := openDesktop(e)
 	if err != nil {
@@ -45,6 +54,9 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	out := o.URI()
 	if *link {
 		pages := c.PageURLs()
+		if *page != "" {
+			pages = []string{*page}
+		}
 		if len(pages) == 0 {
 			c.CancelOffer(o)
 			return errors.New("no phone page is served here (a hosted server, or its port is taken): pair with `deskdial phone --pair`, or serve the page with `deskdial serve-web`")

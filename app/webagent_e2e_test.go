@@ -173,6 +173,14 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(link, "https://") || !strings.Contains(link, "/pair#deskdial://pair?") {
 		t.Fatalf("pair --print --link printed %q", link)
 	}
+	// A relay's page, by address; anything but https is a usage error.
+	relay := strings.TrimSpace(dpMustRun(t, desk, "pair", "--print", "--page", "https://relay.example.org"))
+	if !strings.HasPrefix(relay, "https://relay.example.org/pair#deskdial://pair?") {
+		t.Fatalf("pair --page printed %q", relay)
+	}
+	if code, _, errOut := dpRun(t, desk, "pair", "--print", "--page", "http://relay.example.org"); code != exitUsage || !strings.Contains(errOut, "not an https://") {
+		t.Fatalf("pair --page http://: exit %d, %q", code, errOut)
+	}
 	b.do("cmd", "open", "url", link)
 	b.do("cmd", "wait", "sel", "#pair-button")
 	runInfo, err := os.ReadFile(filepath.Join(desk, remote.RunFile))
