@@ -19,10 +19,8 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/webagent/webtest"
 )
-
-// webDir holds the phone page's sources and its node tools.
-var webDir = filepath.Join("..", "internal", "webagent", "web")
 
 // browser is Debian's chromium driven headless by playwright-core
 // (internal/webagent/web/tools/browser.mjs), one command at a time.
@@ -34,33 +32,12 @@ type browser struct {
 	mu  sync.Mutex
 }
 
-var npmCI sync.Once
-
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	for _, tool := range []string{"node", "npm", "/usr/bin/chromium"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed (packaging/deps.sh --test installs it)", tool)
-			}
-			t.Skipf("%s is not installed", tool)
-		}
-	}
-	var npmErr error
-	var npmOut []byte
-	npmCI.Do(func() {
-		if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err == nil {
-			return
-		}
-		c := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		c.Dir = webDir
-		npmOut, npmErr = c.CombinedOutput()
-	})
-	if npmErr != nil {
-		t.Fatalf("npm ci: %v\n%s", npmErr, npmOut)
-	}
+	webtest.NeedTools(t, "/usr/bin/chromium")
+	dir := webtest.Modules(t)
 	cmd := exec.Command("node", "tools/browser.mjs")
-	cmd.Dir = webDir
+	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

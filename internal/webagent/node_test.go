@@ -2,53 +2,21 @@ package webagent
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
+
+	"github.com/deskdial/deskdial/internal/webagent/webtest"
 )
 
 // webDir is the page's source, relative to this package.
 const webDir = "web"
 
-// needNode returns the node binary, skipping the test when there is none
-// (failing under CI=1, where a missing tool must not pass silently).
-func needNode(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is not installed (packaging/deps.sh --test installs it)")
-		}
-		t.Skip("node is not installed")
-	}
-	return p
-}
+// needNode skips the test without node (fails under CI=1).
+func needNode(t *testing.T) { t.Helper(); webtest.NeedTools(t, "node") }
 
-var (
-	npmOnce sync.Once
-	npmErr  error
-	npmOut  []byte
-)
-
-// needModules installs the page's npm dependencies (npm ci, from
-// package-lock.json) once per test run when node_modules is missing.
-func needModules(t *testing.T) {
-	t.Helper()
-	needNode(t)
-	npmOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(webDir, "node_modules", ".package-lock.json")); err == nil {
-			return
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = webDir
-		npmOut, npmErr = cmd.CombinedOutput()
-	})
-	if npmErr != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", webDir, npmErr, npmOut)
-	}
-}
+// needModules installs the page's npm dependencies when they are missing
+// or out of date.
+func needModules(t *testing.T) { t.Helper(); webtest.Modules(t) }
 
 // runNode runs a node script in webDir with stdin and returns its stdout.
 func runNode(t *testing.T, stdin []byte, args ...string) []byte {
