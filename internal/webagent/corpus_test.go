@@ -92,10 +92,14 @@ func TestAgentCorpus(t *testing.T) {
 	seal("premium DE", dbox, dial("+49 900 1 234567", protocol.ModeCall))
 	seal("emergency", dbox, dial("112", protocol.ModeCall))
 	seal("emergency prefill", dbox, dial("112", protocol.ModePrefill))
+	seal("short code", dbox, dial("116117", protocol.ModeCall))
+	seal("short code prefill", dbox, dial("116117", protocol.ModePrefill))
 	seal("name", dbox, dial("Alice", protocol.ModeCall))
 	seal("not a number", dbox, dial("12", protocol.ModeCall))
 	exp := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(-time.Minute), 0)
 	seal("expired", dbox, exp)
+	stale := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(-40*time.Second), protocol.MaxTTL)
+	seal("issued too long ago", dbox, stale)
 	fut := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(time.Minute), 0)
 	seal("not yet valid", dbox, fut)
 	wrong := dial("+4930901820", protocol.ModeCall)
@@ -108,7 +112,7 @@ func TestAgentCorpus(t *testing.T) {
 	tampered := append([]byte(nil), items[0].env...)
 	tampered[len(tampered)-1] ^= 1
 	items = append(items, item{"tampered", tampered, desk})
-	for i := 0; i < 8; i++ { // 3 accepted so far + 8 = more than 10 a minute
+	for i := 0; i < 10; i++ { // with the requests above, more than 20 a minute
 		seal("rate", dbox, dial("+4930901820", protocol.ModePrefill))
 	}
 
@@ -123,7 +127,7 @@ func TestAgentCorpus(t *testing.T) {
 	if err := reg.Add(device.Peer{ID: desk.ID, Name: "Laptop", Role: device.RoleDesktop, SignPub: desk.SignPub, CurvePub: desk.CurvePub, AddedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	ga, err := agent.New(agent.Config{Identity: phone, Registry: reg, Dialer: logdial.New(filepath.Join(t.TempDir(), "dialled.txt")), Region: "DE"},
+	ga, err := agent.New(agent.Config{Identity: phone, Registry: reg, Dialer: logdial.New(filepath.Join(t.TempDir(), "dialled.txt")), Region: "DE", RatePerMinute: 20},
 		agent.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +137,7 @@ func TestAgentCorpus(t *testing.T) {
 	in := map[string]any{
 		"phone":  map[string]string{"id": phone.ID.String(), "curveSeed": curveSeed(t, phone)},
 		"peers":  []corpusPeer{{ID: desk.ID.String(), Name: "Laptop", Role: "desktop", SignPub: desk.SignPub, CurvePub: desk.CurvePub}},
-		"region": "DE", "now": now.UnixMilli(),
+		"region": "DE", "now": now.UnixMilli(), "rate": 20,
 	}
 	var envs []string
 	for _, it := range items {

@@ -123,3 +123,29 @@ func TestPairingInterop(t *testing.T) {
 		t.Fatalf("expired offer: %+v", out)
 	}
 }
+
+// TestPresenceVerifies: the presence the page answers discovery with is
+// signed as desktops check it, and a changed name no longer verifies.
+func TestPresenceVerifies(t *testing.T) {
+	phone := identity(t, "phone")
+	signSeed, err := phone.SignKP().Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]string{"signSeed": string(signSeed), "curveSeed": curveSeed(t, phone), "name": "Chrome on Android"})
+	var m map[string]string
+	if err := json.Unmarshal(runNode(t, in, "tools/presence.mjs"), &m); err != nil {
+		t.Fatal(err)
+	}
+	p, err := protocol.VerifyPresence(m, phone.SignPub)
+	if err != nil {
+		t.Fatalf("the page's presence does not verify: %v (%v)", err, m)
+	}
+	if p.ID != phone.ID.String() || p.Name != "Chrome on Android" || p.Backend != "browser" || p.PlacesCalls {
+		t.Fatalf("presence %+v", p)
+	}
+	m["name"] = "Someone else"
+	if _, err := protocol.VerifyPresence(m, phone.SignPub); err == nil {
+		t.Fatal("a changed presence verifies")
+	}
+}

@@ -43,9 +43,10 @@ const dur = (ms) => {
 
 export class Agent {
   // ident: {id, curveSeed}; peers: [{id, name, role, signPub, curvePub}];
-  // restored: [{id, at, from}] ids decided before a reload.
+  // restored: [{id, at, expires, from}] ids taken on before a reload;
+  // mark: the clock mark kept from before (ms), see advance.
   constructor({ ident, peers = [], region = "", allowMMI = false, ratePerMinute = 10,
-    now = () => Date.now(), mono = () => performance.now(), restored = [], randomBytes } = {}) {
+    now = () => Date.now(), mono = () => performance.now(), restored = [], mark = 0, randomBytes } = {}) {
     this.ident = ident;
     this.box = new p.Box(ident.curveSeed, randomBytes);
     this.region = region;
@@ -56,16 +57,26 @@ export class Agent {
     this.seen = new Map();
     this.rate = new Map();
     this.pruned = -Infinity;
+    this.mark = mark;
     this.setPeers(peers);
-    const t = now();
+    const m = this.advance(now());
     for (const r of restored) {
-      if (t - r.at < REPLAY_WINDOW_MS && !this.seen.has(r.id)) {
+      const expires = r.expires || r.at + REPLAY_WINDOW_MS;
+      if (expires >= m && !this.seen.has(r.id)) {
         // Contents unknown: any request with this id, even a retry, is a
         // replay (a second dial is not acceptable).
-        this.seen.set(r.id, { expires: r.at + REPLAY_WINDOW_MS, kept: mono(), digest: null, from: r.from,
+        this.seen.set(r.id, { expires, digest: null, from: r.from,
           reply: p.makeReply(r.id, { code: "replayed", reason: "a request with this id was already handled" }) });
       }
     }
+  }
+
+  // advance moves the clock mark, the latest wall-clock time this page has
+  // seen, to now if that is later, and returns it. It never goes back, so a
+  // clock set back cannot bring an expired request back to life.
+  advance(now) {
+    if (now > this.mark) this.mark = now;
+    return this.mark;
   }
 
   setPeers(peers) {
@@ -109,14 +120,10 @@ export class Agent {
     }
     const digest = [req.from, req.target, req.mode, req.issued_at, req.expires_at].join("\0");
     const d = this.decide(req, peer, digest);
-    if (!d.dup) {
-      // Every decision is remembered, refusals too, as the Go agent does:
-      // the same id later is a retry (same answer) or a replay.
-      this.seen.set(req.id, { expires: req.expires_at, kept: this.mono(), digest, reply: d.reply, from: peer ? peer.id : "" });
-    }
+    if (d.slot) d.slot.reply = d.reply;
     const decision = { id: req.id, from: peer ? peer.id : "", fromName: peer ? peer.name : "", target: req.target, mode: req.mode,
       accepted: d.reply.accepted, code: d.reply.code || "", reason: d.reply.reason || "", number: d.reply.number || "",
-      display: d.display || "", duplicate: !!d.dup };
+      display: d.display || "", duplicate: !!d.dup, expires: req.expires_at, remembered: !!d.slot };
     return { reply: this.seal(d.reply, opened.sender), decision, peer, request: req };
   }
 
@@ -126,27 +133,45 @@ export class Agent {
     if (req.from !== peer.id) return no("forged", "the request names a sender other than the desktop that sealed it");
     if (req.to !== this.ident.id) return no("wrong_recipient", "the request is for another phone");
     const now = this.now();
-    const t = p.checkTime(req.issued_at, req.expires_at, now);
-    if (t === "not_yet_valid") {
-      return no(t, `the request was issued ${dur(req.issued_at - now)} in this phone's future; the clocks differ too much`);
+    const mark = this.advance(now);
+    if (now > req.expires_at) {
+      return no("expired", `the request expired ${dur(now - req.expires_at)} ago, nothing was dialled (check both clocks if this repeats)`);
     }
-    if (t === "expired") {
-      return no(t, `the request expired ${dur(now - req.expires_at)} ago, nothing was dialled (check both clocks if this repeats)`);
+    // The clock mark is the latest time this page's clock has shown: a
+    // request expired by it, or issued longer than the allowed skew before
+    // it, is not current whatever the clock says now (it was set back).
+    // Such requests are refused for good, so the replay memory need not
+    // keep them.
+    if (!(mark > now) && req.issued_at < now - p.MAX_SKEW_MS) {
+      return no("expired", `the request was issued ${dur(now - req.issued_at)} ago, more than the ${p.MAX_SKEW_MS / 1000}s allowed; nothing was dialled (check both clocks if this repeats)`);
     }
-    this.prune(now);
+    if (mark > req.expires_at || req.issued_at < mark - p.MAX_SKEW_MS) {
+      return no("expired", `the request was issued at ${new Date(req.issued_at).toISOString()}, before this phone's clock last read ${new Date(mark).toISOString()}; nothing was dialled`);
+    }
+    this.prune(mark);
     const s = this.seen.get(req.id);
     if (s) {
       if (s.digest !== null && s.digest === digest && s.from === peer.id) return { reply: s.reply, dup: true };
       return no("replayed", "a request with this id was already handled");
     }
-    let win = (this.rate.get(peer.id) || []).filter((x) => now - x < 60000);
+    // The id is taken before anything else is decided: the same id later
+    // is a retry (the same answer) or a replay.
+    const slot = { expires: req.expires_at, digest, from: peer.id, reply: null };
+    this.seen.set(req.id, slot);
+    const out = ((r) => ({ ...r, slot }));
+    if (req.issued_at > now + p.MAX_SKEW_MS) {
+      return out(no("not_yet_valid", `the request was issued ${dur(req.issued_at - now)} in this phone's future; the clocks differ too much`));
+    }
+    // Rate limit per desktop over a sliding minute of real time.
+    const m = this.mono();
+    const win = (this.rate.get(peer.id) || []).filter((x) => m - x < 60000);
     if (win.length >= this.ratePerMinute) {
       this.rate.set(peer.id, win);
-      return no("rate_limited", `more than ${this.ratePerMinute} requests a minute from this desktop`);
+      return out(no("rate_limited", `more than ${this.ratePerMinute} requests a minute from this desktop`));
     }
-    win.push(now);
+    win.push(m);
     this.rate.set(peer.id, win);
-    return this.target(req);
+    return out(this.target(req));
   }
 
   // target applies the number rules; the page only ever prefills.
@@ -192,14 +217,15 @@ export class Agent {
     return yes(n.e164, n.type === "emergency" ? n.e164 : formatInternational(n.e164));
   }
 
-  // prune forgets ids whose requests expired and that were kept for the
-  // replay window of real time, at most once a second.
-  prune(now) {
-    if (now - this.pruned < 1000) return;
-    this.pruned = now;
+  // prune forgets ids whose requests expired by the clock mark: those are
+  // refused as expired whatever the clock says later. At most once a
+  // second of real time.
+  prune(mark) {
     const m = this.mono();
+    if (m - this.pruned < 1000) return;
+    this.pruned = m;
     for (const [id, s] of this.seen) {
-      if (now > s.expires && m - s.kept >= REPLAY_WINDOW_MS) this.seen.delete(id);
+      if (mark > s.expires) this.seen.delete(id);
     }
   }
 

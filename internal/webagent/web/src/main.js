@@ -5,6 +5,7 @@ import { wsconnect, nkeyAuthenticator, jwtAuthenticator, usernamePasswordAuthent
 import * as p from "./protocol.js";
 import { Agent, REPLAY_WINDOW_MS } from "./agent.js";
 import { parseOffer, makeJoin, verifyAccept, formatFP, validName, pairingLoginSeed } from "./pairing.js";
+import { signedPresence } from "./presence.js";
 import { createIdentity, loadIdentity } from "./identity.js";
 import { openStore } from "./store.js";
 
@@ -47,9 +48,10 @@ async function boot() {
   // No region unless the user sets one: a national number is then refused
   // rather than placed in a guessed country (desktops send E.164 anyway).
   state.region = (await state.store.get("region")) || "";
-  const decided = ((await state.store.get("decided")) || []).filter((d) => Date.now() - d.at < REPLAY_WINDOW_MS);
+  const mark = (await state.store.get("mark")) || 0;
+  const decided = ((await state.store.get("decided")) || []).filter((d) => (d.expires || d.at + REPLAY_WINDOW_MS) >= Math.max(mark, Date.now()));
   state.decided = decided;
-  state.agent = new Agent({ ident: state.ident, peers: state.peers, region: state.region, restored: decided });
+  state.agent = new Agent({ ident: state.ident, peers: state.peers, region: state.region, restored: decided, mark });
   $("phone-id").textContent = state.ident.id;
   $("name").value = state.name;
   $("name-save").onclick = saveName;
@@ -219,10 +221,7 @@ async function runConn(server, creds) {
 const instanceID = p.newMsgID();
 
 function presence() {
-  return {
-    id: state.ident.id, name: state.name, backend: "browser", places_calls: "false", reports_states: "false",
-    can_hangup: "false", version: VERSION, prefill: "true",
-  };
+  return signedPresence(state.ident, { name: state.name, backend: "browser", version: VERSION });
 }
 
 // serve answers dial requests and the NATS micro service discovery
@@ -255,10 +254,13 @@ async function onDial(nc, m) {
   if (r.reply) m.respond(r.reply);
   const d = r.decision;
   if (!d.id) return; // nothing readable: no request to show
-  if (!d.duplicate) {
-    state.decided.push({ id: d.id, at: Date.now(), from: d.from });
-    state.decided = state.decided.filter((x) => Date.now() - x.at < REPLAY_WINDOW_MS);
+  if (d.remembered) {
+    // The replay memory and the clock mark survive a reload.
+    const mark = state.agent.mark;
+    state.decided.push({ id: d.id, at: Date.now(), expires: d.expires, from: d.from });
+    state.decided = state.decided.filter((x) => (x.expires || x.at + REPLAY_WINDOW_MS) >= mark);
     state.store.set("decided", state.decided).catch(() => {});
+    state.store.set("mark", mark).catch(() => {});
   }
   if (d.duplicate) return;
   const from = d.fromName || "an unknown computer";

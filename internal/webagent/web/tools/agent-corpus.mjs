@@ -8,7 +8,7 @@ import { toHex, fromHex } from "../src/protocol.js";
 let data = "";
 for await (const chunk of process.stdin) data += chunk;
 const inp = JSON.parse(data);
-const a = new Agent({ ident: inp.phone, peers: inp.peers, region: inp.region, now: () => inp.now, allowMMI: !!inp.allowMMI });
+const a = new Agent({ ident: inp.phone, peers: inp.peers, region: inp.region, now: () => inp.now, allowMMI: !!inp.allowMMI, ratePerMinute: inp.rate || 10 });
 const out = inp.envelopes.map((h) => {
   const r = a.handle(fromHex(h));
   return { reply: r.reply ? toHex(r.reply) : "", decision: r.decision };
