@@ -14,7 +14,7 @@ export GOFLAGS ?= -buildvcs=false
 WITH_X    := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")
 WITH_DBUS := $(if $(DBUS_SESSION_BUS_ADDRESS),,dbus-run-session --)
 
-.PHONY: all deps test-deps build run test race fuzz bench vet clean screenshots
+.PHONY: all deps test-deps build run test race fuzz bench vet clean screenshots web
 
 all: build
 
@@ -54,6 +54,13 @@ fuzz:
 screenshots:
 	DESKDIAL_SCREENSHOTS=1 $(WITH_X) $(WITH_DBUS) $(GO) test -count=1 \
 	  -run 'TestTrayEndToEnd|TestNotificationScreenshot|TestMenuPicture|TestWebAgentEndToEnd' ./app ./internal/ui
+
+# make web: after changing the phone page's JavaScript (internal/webagent/web),
+# regenerate its number table from the Go metadata and rebuild the committed
+# bundle; TestBundleFresh fails until this is done.
+web:
+	cd internal/webagent/web && npm ci --no-audit --no-fund --ignore-scripts
+	$(GO) generate ./internal/webagent
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

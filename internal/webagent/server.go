@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -92,10 +93,21 @@ func BaseURLs(natsURLs []string, port int) []string {
 	var out []string
 	for _, s := range natsURLs {
 		u, err := url.Parse(s)
-		if err != nil || u.Hostname() == "" {
+		if err != nil || !validHost(u.Hostname()) {
 			continue
 		}
 		out = append(out, "https://"+net.JoinHostPort(u.Hostname(), strconv.Itoa(port)))
 	}
 	return out
+}
+
+// validHost accepts an IP address or a DNS name.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 || strings.HasPrefix(h, "-") || strings.HasPrefix(h, ".") {
+		return false
+	}
+	return strings.Trim(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == ""
 }
