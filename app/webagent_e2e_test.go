@@ -292,4 +292,14 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	if recent := b.read("#recent").Text; !strings.Contains(recent, "refused") || !strings.Contains(recent, "+4930901820") {
 		t.Errorf("last requests: %q", recent)
 	}
+
+	// Unpaired on the computer: the page is turned away and says what to do.
+	_ = srv.cmd.Process.Signal(syscall.SIGTERM)
+	<-srv.done
+	if out := dpMustRun(t, desk, "unpair", "Pixel in the hall"); !strings.Contains(out, "Unpaired") {
+		t.Fatalf("unpair: %q", out)
+	}
+	srv = dpStart(t, desk, "serve")
+	srv.waitFor("is serving on")
+	b.do("cmd", "wait", "sel", "#state", "text", "does not know this phone any more", "timeout", 30000)
 }

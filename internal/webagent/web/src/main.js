@@ -209,14 +209,18 @@ async function runConn(server, creds) {
         }
       })().catch(() => {});
       const err = await nc.closed();
-      setState(`Disconnected${err ? ": " + err.message : ""}`, "offline");
+      setState(err && isAuthError(err) ? FORGOTTEN : `Disconnected${err ? ": " + err.message : ""}`, "offline");
     } catch (e) {
-      setState(`Cannot reach the desktop; trying again in ${Math.round(wait / 1000)} s`, "offline");
+      setState(isAuthError(e) ? FORGOTTEN : `Cannot reach the computer; trying again in ${Math.round(wait / 1000)} s`, "offline");
     }
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 30000);
   }
 }
+
+// The server turns the phone's key away when the computer unpaired it.
+const FORGOTTEN = "The computer does not know this phone any more: open its pairing window and scan the code again";
+const isAuthError = (e) => /authorization|authentication/i.test(String((e && (e.message || e.code)) || e));
 
 const instanceID = p.newMsgID();
 
