@@ -37,6 +37,8 @@ missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm comes with some node builds and as its own Debian package with others.
+[[ "${1:-}" == "--test" ]] && ! command -v npm >/dev/null && missing+=(npm)
 if ((${#missing[@]})); then
 	if ! command -v apt-get >/dev/null; then
 		echo "deskdial: please install: ${missing[*]}" >&2
@@ -52,6 +54,10 @@ fi
 
 if ! command -v go >/dev/null || ! go version | grep -qE 'go1\.(2[6-9]|[3-9][0-9])'; then
 	echo "deskdial: Go 1.26 or newer is needed (https://go.dev/dl/); found: $(go version 2>/dev/null || echo none)" >&2
+	exit 1
+fi
+if [[ "${1:-}" == "--test" ]] && ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
+	echo "deskdial: the phone page's tests need node 20 or newer; found: $(node --version 2>/dev/null || echo none)" >&2
 	exit 1
 fi
 go mod download

@@ -26,7 +26,7 @@ import (
 	"time"
 )
 
-//go:generate go run ./gen -out web/src/numtable.json
+//go:generate go run ./gen -out web/src/numtable.js
 //go:generate node web/build.mjs
 
 //go:embed dist/app.js web/static

@@ -1,4 +1,4 @@
-// Command gen writes web/src/numtable.json, the number table of the web
+// Command gen writes web/src/numtable.js, the number table of the web
 // agent (see package table).
 package main
 
@@ -11,9 +11,9 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "numtable.json", "file to write")
+	out := flag.String("out", "numtable.js", "file to write")
 	flag.Parse()
-	b, err := table.JSON()
+	b, err := table.Module()
 	if err == nil {
 		err = os.WriteFile(*out, b, 0o644)
 	}

@@ -1,8 +1,8 @@
 // Number parsing and classification for the dial policy, applied the way
-// internal/number (phonenumbers) does it, over numtable.json, which is
+// internal/number (phonenumbers) does it, over numtable.js, which is
 // generated from the same metadata by internal/webagent/gen. The Go test
 // TestNumbersAgree runs both on every example number of every region.
-import table from "./numtable.json" with { type: "json" };
+import table from "./numtable.js";
 
 const cache = new Map();
 const re = (p) => {
