@@ -112,6 +112,20 @@ func (b *browser) read(sel string) browserAnswer {
 	return b.do("cmd", "read", "sel", sel)
 }
 
+// pageShot saves the page for the README when DESKDIAL_SCREENSHOTS=1
+// (make screenshots).
+func pageShot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	if os.Getenv("DESKDIAL_SCREENSHOTS") != "1" {
+		return
+	}
+	shot, err := filepath.Abs(filepath.Join("..", "docs", "screenshots", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do("cmd", "screenshot", "path", shot)
+}
+
 // desktopClient opens the desktop in home as the CLI does, to send
 // requests no deskdial command would (expired, replayed, forged).
 func desktopClient(t *testing.T, home string) (*remote.Desktop, *remote.Client) {
@@ -171,6 +185,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 		t.Fatalf("the page shows fingerprint %q, the server's is %s", fp, ri.CertFP)
 	}
 	b.do("cmd", "fill", "sel", "#pair-name", "text", "Pixel in the hall")
+	pageShot(t, b, "web-agent-pair.png")
 	b.do("cmd", "click", "sel", "#pair-button")
 	b.do("cmd", "wait", "sel", "#state", "text", "Connected")
 	srv.waitFor("Paired with Pixel in the hall")
@@ -188,13 +203,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	if btn.Href != "tel:+4930901820" || !strings.Contains(btn.Text, "(from ") {
 		t.Fatalf("call button %q links to %q", btn.Text, btn.Href)
 	}
-	if os.Getenv("DESKDIAL_SCREENSHOTS") == "1" {
-		shot, err := filepath.Abs(filepath.Join("..", "docs", "screenshots", "web-agent.png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.do("cmd", "screenshot", "path", shot)
-	}
+	pageShot(t, b, "web-agent.png")
 
 	// Refused by the policy: a refusal, and no button.
 	refused := func(what, says string) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ type PairingWindow struct {
 	NewOffer *widget.Button
 	Phones   *fyne.Container
 	Status   *widget.Label
+	// Fingerprint shows the certificate fingerprint the offer pins, for
+	// comparing with the one the phone page shows before the phone
+	// accepts the certificate.
+	Fingerprint *widget.Label
 	// Rows holds each listed phone's row by phone ID: for tests and the
 	// live update.
 	Rows map[string]*PhoneRow
@@ -83,6 +88,8 @@ func NewPairingWindow(a fyne.App, p Pairing, refresh func()) *PairingWindow {
 	})
 	w.NewOffer = widget.NewButton(tr("pair.new_offer"), w.MakeOffer)
 	w.Status = widget.NewLabel("")
+	w.Fingerprint = widget.NewLabel("")
+	w.Fingerprint.Wrapping = fyne.TextWrapBreak
 	w.Status.Wrapping = fyne.TextWrapWord
 	w.Phones = container.NewVBox()
 	info := widget.NewLabel(tr("pair.instructions"))
@@ -90,7 +97,7 @@ func NewPairingWindow(a fyne.App, p Pairing, refresh func()) *PairingWindow {
 	left := container.NewVBox(container.NewCenter(w.QR), container.NewHBox(w.Copy, w.NewOffer))
 	right := container.NewBorder(widget.NewLabelWithStyle(tr("pair.phones"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nil, nil, nil, container.NewVScroll(w.Phones))
-	w.Window.SetContent(container.NewBorder(info, container.NewVBox(widget.NewLabel(tr("pair.offer")), w.Offer, w.Status), nil, nil,
+	w.Window.SetContent(container.NewBorder(info, container.NewVBox(widget.NewLabel(tr("pair.offer")), w.Offer, w.Fingerprint, w.Status), nil, nil,
 		container.NewGridWithColumns(2, left, right)))
 	w.Window.Resize(fyne.NewSize(640, 520))
 	// Closing destroys the window with its QR image; pairing is rare.
@@ -123,10 +130,35 @@ func (w *PairingWindow) MakeOffer() {
 			w.Status.SetText("")
 			w.offer, w.qrText = uri, qr
 			w.Offer.SetText(uri)
+			w.Fingerprint.SetText("")
+			if fp := offerFingerprint(uri); fp != "" {
+				w.Fingerprint.SetText(trd("pair.fingerprint", "FP", fp))
+			}
 			w.QR.Resource = resource("offer.png", png)
 			w.QR.Refresh()
 		})
 	}()
+}
+
+// offerFingerprint is the certificate fingerprint an offer pins, grouped
+// as the phone page shows it ("AB:CD:..."), or "".
+func offerFingerprint(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	fp := strings.ToUpper(strings.ReplaceAll(u.Query().Get("fp"), ":", ""))
+	if len(fp) != 64 || strings.Trim(fp, "0123456789ABCDEF") != "" {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(fp); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(fp[i : i+2])
+	}
+	return b.String()
 }
 
 // OfferText is the offer on show.

@@ -35,3 +35,17 @@ func TestPairingWindowQRCarriesPageLink(t *testing.T) {
 		t.Fatalf("QR code carries %q, want the offer", plain.QRText())
 	}
 }
+
+// TestPairingWindowShowsFingerprint: the window shows the pinned
+// certificate's fingerprint grouped as the phone page shows it.
+func TestPairingWindowShowsFingerprint(t *testing.T) {
+	got := offerFingerprint("deskdial://pair?v=1&fp=8ecb42e4623b33b870a5284fda17629c43fed4c912c7f0dc7b77a09dad8190a7&t=x")
+	if want := "8E:CB:42:E4:62:3B:33:B8:70:A5:28:4F:DA:17:62:9C:43:FE:D4:C9:12:C7:F0:DC:7B:77:A0:9D:AD:81:90:A7"; got != want {
+		t.Fatalf("fingerprint %q", got)
+	}
+	for _, uri := range []string{"deskdial://pair?v=1", "deskdial://pair?fp=zz", "%zz"} {
+		if got := offerFingerprint(uri); got != "" {
+			t.Fatalf("%q: fingerprint %q", uri, got)
+		}
+	}
+}

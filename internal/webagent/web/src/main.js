@@ -78,6 +78,7 @@ async function boot() {
 // ---- pairing -----------------------------------------------------------------
 async function showOffer(uri) {
   show("pair", true);
+  if (state.peers.length === 0) setState("Not paired yet");
   $("pair-name").value = state.name;
   let o;
   try {
