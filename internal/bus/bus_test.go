@@ -168,3 +168,20 @@ func TestWrongPinAndPermissions(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// TestStartServerAnyPort: port 0 is any free port, as for net.Listen, so two
+// servers started with it both run.
+func TestStartServerAnyPort(t *testing.T) {
+	var ports []int
+	for i := 0; i < 2; i++ {
+		srv, err := StartServer(t.TempDir(), "127.0.0.1:0", Access{Prefix: "deskdial", DesktopID: "x", DesktopKey: "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Shutdown()
+		ports = append(ports, srv.Addr().(*net.TCPAddr).Port)
+	}
+	if ports[0] == ports[1] || ports[0] == 4222 {
+		t.Fatalf("ports %v", ports)
+	}
+}

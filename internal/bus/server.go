@@ -115,6 +115,12 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: listen port %q: %w", portS, err)
 	}
+	if port == 0 {
+		// Port 0 means "any free port", as for net.Listen; nats-server
+		// would take it as its default, 4222, and two servers started so
+		// would collide.
+		port = server.RANDOM_PORT
+	}
 	nk, users := acc.users()
 	opts := &server.Options{
 		ServerName: "deskdial",
