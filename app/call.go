@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/history"
@@ -66,7 +66,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		defer hist.Close()
 	}
 	who, ext := "", ""
-	if isContactName(target, rg) {
+	if number.LooksLikeName(target, rg) {
 		if hist == nil {
 			return fmt.Errorf("cannot look up %q: %w", target, herr)
 		}
@@ -82,7 +82,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if _, err := number.PrepareTarget(target, rg, *prefill); err != nil {
 		return targetErr(err)
 	}
-	rec := newCallRecorder(ctx, e, hist, target, who, peer, rg)
+	rec := recordCall(ctx, e, hist, target, who, peer, rg)
 	c, err := remote.Open(ctx, d, remote.StartService())
 	if err != nil {
 		return err
@@ -98,13 +98,13 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	}
 	h, err := c.Call(ctx, peer.ID, target, mode, opts...)
 	if err != nil {
-		rec.failed(err)
+		rec.reached(failedState(err), 0)
 		return callExit(err)
 	}
 	defer h.Close()
-	rec.accepted(h.Reply.Number)
-	if d.Hosted() && rec.hist != nil {
-		defer flushHistory(ctx, c.Conn(), rec.hist, d.Paths.Config, d.Settings, e.stderr)
+	rec.reached("sent", 0)
+	if d.Hosted() && rec.on() {
+		defer flushHistory(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, e.stderr)
 	}
 	what := "calling"
 	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
@@ -126,7 +126,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 				return nil
 			}
 			fmt.Fprintf(e.stdout, "%s: %s\n", peer.Name, statusText(st))
-			rec.status(st)
+			rec.reached(st.State, time.Duration(st.DurationMS)*time.Millisecond)
 			if st.State == protocol.StateFailed {
 				return withCode(exitError, fmt.Errorf("the call on %s failed: %s", peer.Name, st.Reason))
 			}
@@ -210,32 +210,7 @@ func statusText(st protocol.Status) string {
 }
 
 // historyFile is the call history and contacts database in the data dir.
-const historyFile = "history.db"
-
-// isContactName reports whether a call target is meant as a contact's name
-// rather than a number: it is not a number or code, and it has letters.
-// Vanity numbers ("1-800-FLOWERS") are numbers.
-func isContactName(target, region string) bool {
-	if number.IsMMI(target) {
-		return false
-	}
-	if _, err := number.Parse(target, region); err == nil {
-		return false
-	}
-	letters, digits := 0, 0
-	for _, r := range target {
-		switch {
-		case unicode.IsLetter(r):
-			letters++
-		case unicode.IsDigit(r):
-			digits++
-		}
-	}
-	if strings.Contains(target, ":") { // a URI with a scheme is never a name
-		return false
-	}
-	return letters > 0 && digits < 3
-}
+const historyFile = history.FileName
 
 // resolveContact turns a contact's name into the number to call, or an
 // error listing the choices (exit 2) or saying nobody matched.
@@ -286,78 +261,61 @@ func labelOr(l string) string {
 	return l
 }
 
-// callRecorder writes one call to the history as it goes. All methods are
-// no-ops without a store; a failing write is reported once and the call
+// callRecord follows one call in the history (history.Recorder: the same
+// outcomes as the tray's). A failing write is reported once and the call
 // goes on.
-type callRecorder struct {
+type callRecord struct {
 	ctx    context.Context
-	e      *env
-	hist   *history.Store
-	id     int64
+	stderr io.Writer
+	rec    history.Recorder
 	warned bool
 }
 
-func newCallRecorder(ctx context.Context, e *env, hist *history.Store, target, name string, peer device.Peer, region string) *callRecorder {
-	r := &callRecorder{ctx: ctx, e: e, hist: hist}
+// recordCall starts the history row of a call to target. Codes and
+// unparseable targets are not kept: the phone decides about them, and
+// history holds numbers one can call again.
+func recordCall(ctx context.Context, e *env, hist *history.Store, target, name string, peer device.Peer, region string) *callRecord {
+	r := &callRecord{ctx: ctx, stderr: e.stderr}
 	if hist == nil {
 		return r
 	}
-	num := target
 	if _, short := number.Short(target, region); short {
 		// A short code works only as typed on the phone; recents would
 		// offer it again as a number it is not.
-		r.hist = nil
 		return r
 	}
-	if n, err := number.Parse(target, region); err == nil {
-		num = n.E164
-	} else {
-		// Codes and unparseable targets are not kept: the phone decides
-		// about them, and history holds numbers one can call again.
-		r.hist = nil
+	n, err := number.Parse(target, region)
+	if err != nil {
 		return r
 	}
-	id, err := hist.RecordCall(ctx, history.Call{At: time.Now(), Number: num, Name: name,
-		PhoneID: peer.ID.String(), PhoneName: peer.Name, Outcome: history.OutcomeRequested})
+	r.rec, err = hist.Begin(ctx, history.Call{At: time.Now(), Number: n.E164, Name: name,
+		PhoneID: peer.ID.String(), PhoneName: peer.Name})
 	r.check(err)
-	r.id = id
 	return r
 }
 
-func (r *callRecorder) check(err error) {
+// on reports whether the call has a history row.
+func (r *callRecord) on() bool { return r.rec.ID() != 0 }
+
+func (r *callRecord) check(err error) {
 	if err != nil && !r.warned {
 		r.warned = true
-		fmt.Fprintf(r.e.stderr, "warning: could not record the call: %v\n", err)
+		fmt.Fprintf(r.stderr, "warning: could not record the call: %v\n", err)
 	}
 }
 
-func (r *callRecorder) update(outcome string, d time.Duration) {
-	if r.hist == nil || r.id == 0 {
-		return
-	}
-	r.check(r.hist.UpdateCall(r.ctx, r.id, outcome, d))
+// reached records how far the call got (see history.OutcomeOf).
+func (r *callRecord) reached(state string, talk time.Duration) {
+	r.check(r.rec.Reached(r.ctx, state, talk))
 }
 
-func (r *callRecorder) accepted(string) { r.update(history.OutcomeAccepted, 0) }
-
-func (r *callRecorder) failed(err error) {
+// failedState is how far a call got whose request failed with err.
+func failedState(err error) string {
 	switch {
 	case errors.Is(err, remote.ErrOffline):
-		r.update(history.OutcomeOffline, 0)
+		return "offline"
 	case errors.Is(err, remote.ErrRefused):
-		r.update(history.OutcomeRefused, 0)
-	default:
-		r.update(history.OutcomeFailed, 0)
+		return "refused"
 	}
-}
-
-func (r *callRecorder) status(st protocol.Status) {
-	switch st.State {
-	case protocol.StateActive:
-		r.update(history.OutcomeAnswered, 0)
-	case protocol.StateEnded:
-		r.update(history.OutcomeEnded, time.Duration(st.DurationMS)*time.Millisecond)
-	case protocol.StateFailed:
-		r.update(history.OutcomeFailed, 0)
-	}
+	return "failed"
 }

@@ -92,7 +92,7 @@ func startHistorySync(ctx context.Context, e *env, d *remote.Desktop) (stop func
 		return nil, fmt.Errorf("history sync off: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	y, err := newHistorySyncer(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, log)
+	y, err := remote.HistorySyncer(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, log)
 	if err != nil || y == nil {
 		hist.Close()
 		c.Close()

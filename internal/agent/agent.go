@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/device"
@@ -513,7 +512,7 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 		return no(refuse(protocol.CodePremium, "%s is a short code (a service number), not dialled automatically; send it with --prefill to confirm on the phone", sc.Digits))
 	}
 	if err != nil {
-		if looksLikeName(req.Target) {
+		if number.LooksLikeName(req.Target, a.cfg.Region) {
 			return no(refuse(CodeContactName, "%q looks like a contact name; the %s backend cannot look names up, send a number", req.Target, a.cfg.Dialer.Name()))
 		}
 		return no(refuse(protocol.CodeNotANumber, "%q is not a phone number", req.Target))
@@ -564,20 +563,6 @@ func mmiCode(target string) (code string, ok bool) {
 		return "", false
 	}
 	return string(b), true
-}
-
-// looksLikeName: a target with letters and few digits is a contact name.
-func looksLikeName(s string) bool {
-	letters, digits := 0, 0
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r):
-			letters++
-		case unicode.IsDigit(r):
-			digits++
-		}
-	}
-	return letters > 0 && digits < 3
 }
 
 // dial hands the number to the backend, checking expiry right before. The

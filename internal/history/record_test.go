@@ -1,0 +1,62 @@
+package history
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// The tray and `deskdial call` follow a call differently (the tray writes
+// once at the end, the CLI at each state); both end with the same row.
+func TestRecorderSameOutcomeEitherWay(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		name    string
+		steps   []string
+		talk    time.Duration
+		outcome string
+	}{
+		{"answered", []string{"sent", "dialing", "alerting", "active", "ended"}, 42 * time.Second, OutcomeAnswered},
+		{"not answered", []string{"sent", "dialing", "ended"}, 0, OutcomeEnded},
+		{"prefilled", []string{"sent", "prefilled"}, 0, OutcomeAccepted},
+		{"failed", []string{"sent", "dialing", "failed"}, 0, OutcomeFailed},
+		{"offline", []string{"offline"}, 0, OutcomeOffline},
+		{"refused", []string{"refused"}, 0, OutcomeRefused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Step by step, as the CLI does.
+			cli, err := s.Begin(ctx, Call{Number: "+4930123456"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, st := range tc.steps {
+				talk := time.Duration(0)
+				if i == len(tc.steps)-1 {
+					talk = tc.talk
+				}
+				if err := cli.Reached(ctx, st, talk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Only the end, as the tray does.
+			tray, err := s.Begin(ctx, Call{Number: "+4930123456"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Resume(tray.ID()).Reached(ctx, tc.steps[len(tc.steps)-1], tc.talk); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := s.Call(ctx, cli.ID())
+			b, _ := s.Call(ctx, tray.ID())
+			if a.Outcome != tc.outcome || b.Outcome != tc.outcome || a.Duration != tc.talk || b.Duration != tc.talk {
+				t.Fatalf("CLI kept %s %v, tray %s %v; want %s %v", a.Outcome, a.Duration, b.Outcome, b.Duration, tc.outcome, tc.talk)
+			}
+		})
+	}
+}

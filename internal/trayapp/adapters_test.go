@@ -1,0 +1,190 @@
+package trayapp
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deskdial/deskdial/internal/clipwatch"
+	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/history"
+	"github.com/deskdial/deskdial/internal/notify"
+)
+
+func TestFindNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []desktop.Found
+	}{
+		{"a link is one number", "tel:+49-30-1234567", []desktop.Found{{E164: "+49301234567", Raw: "tel:+49-30-1234567", SafeToAutoDial: true}}},
+		{"text in the region", "Ruf an: 030 1234567 oder 089 7654321.", []desktop.Found{
+			{E164: "+49301234567", Raw: "030 1234567", SafeToAutoDial: true},
+			{E164: "+49897654321", Raw: "089 7654321", SafeToAutoDial: true}}},
+		{"premium-rate is never auto-dialled", "Hotline 0900 1234567", []desktop.Found{{E164: "+499001234567", Raw: "0900 1234567"}}},
+		{"nothing", "no number here", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := findNumbers(tc.text, "DE", 0)
+			if len(got) != len(tc.want) {
+				t.Fatalf("found %+v, want %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i].E164 != tc.want[i].E164 || got[i].SafeToAutoDial != tc.want[i].SafeToAutoDial {
+					t.Errorf("found %+v, want %+v", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestNoClipboardNoNotifier(t *testing.T) {
+	ctx := context.Background()
+	c := &clipPort{}
+	if _, err := c.Read(ctx, desktop.Primary); !errors.Is(err, clipwatch.ErrUnsupported) {
+		t.Errorf("read without a clipboard: %v", err)
+	}
+	if err := c.Write(ctx, "x"); !errors.Is(err, clipwatch.ErrUnsupported) {
+		t.Errorf("write without a clipboard: %v", err)
+	}
+	// Without a notification service, the core opens a prompt window.
+	if _, err := (&notifyPort{}).Show(ctx, desktop.Notice{Title: "t"}); !errors.Is(err, desktop.ErrNoActions) {
+		t.Errorf("show without a notifier: %v", err)
+	}
+	if selFrom(clipwatch.Primary) != desktop.Primary || selFrom(clipwatch.Clipboard) != desktop.Clipboard {
+		t.Error("selections mixed up")
+	}
+}
+
+// histPort keeps what the core tells it in the real history database, with
+// the outcome `deskdial call` would keep for the same call.
+func TestHistPort(t *testing.T) {
+	ctx := context.Background()
+	s, err := history.Open(filepath.Join(t.TempDir(), history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := histPort{s}
+	start := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	for _, tc := range []struct {
+		phase   desktop.Phase
+		talk    time.Duration
+		outcome string
+	}{
+		{desktop.PhaseEnded, 42 * time.Second, history.OutcomeAnswered},
+		{desktop.PhaseEnded, 0, history.OutcomeEnded},
+		{desktop.PhasePrefilled, 0, history.OutcomeAccepted},
+		{desktop.PhaseOffline, 0, history.OutcomeOffline},
+		{desktop.PhaseRefused, 0, history.OutcomeRefused},
+		{desktop.PhaseFailed, 0, history.OutcomeFailed},
+	} {
+		rec := desktop.CallRecord{Number: "+49301234567", Name: "Anna", Phone: "PHONE", Started: start}
+		id, err := h.RecordCall(ctx, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := s.Call(ctx, id); c.Outcome != history.OutcomeRequested {
+			t.Fatalf("a new call is %q, want requested", c.Outcome)
+		}
+		rec.Phase, rec.Talk = tc.phase, tc.talk
+		if err := h.UpdateCall(ctx, id, rec); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Call(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Outcome != tc.outcome || c.Duration != tc.talk || !c.At.Equal(start) || c.PhoneID != "PHONE" {
+			t.Errorf("%s after %v: kept %+v, want %s", tc.phase, tc.talk, c, tc.outcome)
+		}
+	}
+	recent, err := h.Recent(ctx, 10)
+	if err != nil || len(recent) == 0 || recent[0].Number != "+49301234567" || recent[0].Name != "Anna" || recent[0].Phone != "PHONE" {
+		t.Fatalf("recent: %+v, %v", recent, err)
+	}
+	hits, err := h.Search(ctx, "Anna", 5)
+	if err != nil || len(hits) == 0 || hits[0].Number != "+49301234567" {
+		t.Fatalf("search: %+v, %v", hits, err)
+	}
+}
+
+type coreEvents struct {
+	mu      sync.Mutex
+	actions []desktop.Action
+	clips   []desktop.ClipChange
+	notices []string
+}
+
+func (c *coreEvents) Do(a desktop.Action) { c.mu.Lock(); c.actions = append(c.actions, a); c.mu.Unlock() }
+func (c *coreEvents) Clipboard(ch desktop.ClipChange) {
+	c.mu.Lock()
+	c.clips = append(c.clips, ch)
+	c.mu.Unlock()
+}
+func (c *coreEvents) NoticeEvent(id uint32, key string) {
+	c.mu.Lock()
+	c.notices = append(c.notices, key)
+	c.mu.Unlock()
+}
+
+func TestForwarders(t *testing.T) {
+	ctx := context.Background()
+	core := &coreEvents{}
+
+	links := make(chan string, 2)
+	links <- "tel:+4930123456"
+	close(links)
+	if err := forwardLinks(links, core)(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clips := make(chan clipwatch.Change, 2)
+	clips <- clipwatch.Change{Text: "030 123456", Selection: clipwatch.Primary}
+	clips <- clipwatch.Change{Text: "hunter2", Sensitive: true}
+	close(clips)
+	if err := forwardClips(clips, core)(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs := make(chan notify.Event, 2)
+	evs <- notify.Event{ID: 1, Action: "call"}
+	evs <- notify.Event{ID: 1, Action: "call", Closed: true}
+	close(evs)
+	if err := forwardNotices(evs, core)(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(core.actions) != 1 || core.actions[0].Kind != desktop.ActOfferLink || core.actions[0].Text != "tel:+4930123456" {
+		t.Errorf("links: %+v", core.actions)
+	}
+	if len(core.clips) != 2 || core.clips[0].Selection != desktop.Primary || !core.clips[1].Sensitive {
+		t.Errorf("clipboard: %+v", core.clips)
+	}
+	if strings.Join(core.notices, ",") != "call," {
+		t.Errorf("a closed notification is no click: %q", core.notices)
+	}
+}
+
+// The presence part asks again soon after a pairing, before its minute.
+func TestPresenceLooksAgainAfterPairing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	paired := make(chan struct{}, 1)
+	asked := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() { done <- presence(paired, func() { asked <- struct{}{} })(ctx) }()
+	deadline := time.After(30 * time.Second)
+	for range 2 { // one after start, one after a pairing
+		select {
+		case <-asked:
+		case <-deadline:
+			t.Fatal("presence never looked")
+		}
+		paired <- struct{}{}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

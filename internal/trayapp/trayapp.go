@@ -1,0 +1,299 @@
+//go:build cgo
+
+// Package trayapp is the tray app's composition root: Run builds the tray's
+// parts from their packages, connects them through the desktop core's ports
+// and runs each long-lived part until the user quits.
+//
+// A new part (a phone this computer reaches itself, the web agent) is one
+// more entry in the parts list Run builds; adapters between a part and the
+// core's ports live here, next to their tests.
+package trayapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/deskdial/deskdial/internal/autostart"
+	"github.com/deskdial/deskdial/internal/clipwatch"
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/history"
+	"github.com/deskdial/deskdial/internal/hotkey"
+	"github.com/deskdial/deskdial/internal/instance"
+	"github.com/deskdial/deskdial/internal/notify"
+	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/ui"
+)
+
+// AppID is the Fyne application ID (preferences, notifications).
+const AppID = "io.github.deskdial"
+
+// presenceEvery is how often the tray asks which phones are online. The
+// embedded server tells nobody when a phone drops off, so the tray asks;
+// once a minute keeps the menu honest without keeping the CPU awake.
+const presenceEvery = time.Minute
+
+// memLimit is the tray app's soft limit for memory the Go runtime holds.
+// The app sits in the background all day; past a burst of work (a big
+// paste scanned, a window drawn) the runtime returns freed memory to the
+// system sooner under a limit than by its default pacing. It is no hard
+// cap: the live heap of the idle app is a few MB.
+const memLimit = 64 << 20
+
+// Deps is what the tray needs from the command line.
+type Deps struct {
+	Paths  config.Paths // config and data directories, already made
+	Server string       // --server: a hosted server instead of the settings' one
+	Creds  string       // --creds
+	Log    io.Writer    // where the tray logs (stderr)
+	// Links are tel:/callto: links to offer once the tray runs (the link
+	// that started it from a browser or mail program).
+	Links []string
+	// ExitAfter quits the tray that long after it is up (0: never): for
+	// smoke checks and footprint measurements.
+	ExitAfter time.Duration
+}
+
+// Run runs the tray app until the user quits or ctx ends. It must run on
+// the main goroutine: the GUI event loop needs it.
+func Run(ctx context.Context, deps Deps) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memLimit)
+	}
+	// Setting GOMAXPROCS, even to its current value, stops the runtime
+	// from re-reading the CPU affinity and cgroup limits every second
+	// (Go 1.25's automatic GOMAXPROCS), which would wake the idle app; a
+	// desktop session's CPU limits do not change under it.
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	logw := deps.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	p := deps.Paths
+	store, err := config.Open(p.Config)
+	if err != nil {
+		return err
+	}
+	s := store.Get()
+	if err := ui.SetLanguage(s.Language); err != nil {
+		log.Warn("tray: load translations", "err", err)
+	}
+
+	inst, err := instance.Listen(p.Config)
+	if err != nil {
+		return fmt.Errorf("tray: %w", err)
+	}
+	defer inst.Close()
+
+	hist, err := history.Open(filepath.Join(p.Data, history.FileName))
+	if err != nil {
+		return err
+	}
+	defer hist.Close()
+
+	d, err := remote.OpenDesktop(p, s, deps.Server, deps.Creds)
+	if err != nil {
+		return err
+	}
+
+	// Everything below runs until the GUI loop ends; ctx ending quits it.
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	goRun := func(pt part) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := pt.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Warn("tray: "+pt.name+" stopped", "err", err)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	pairEvents := make(chan struct{}, 1)
+	// The tray is the long-lived instance: its service writes the run file,
+	// so `deskdial call`, `pair` and `phones` in a terminal use it too.
+	svc := remote.NewService(d, remote.OnPair(func(remote.PairEvent) {
+		select {
+		case pairEvents <- struct{}{}:
+		default:
+		}
+	}))
+	goRun(part{"service", svc.Run})
+	if err := svc.Ready(ctx); err != nil {
+		return fmt.Errorf("tray: start server: %w", err)
+	}
+	client, err := remote.Open(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	clip := &clipPort{}
+	if w, err := clipwatch.New(clipwatch.WithMaxBytes(s.ScanLimit)); err != nil {
+		log.Warn("tray: no clipboard access; copy-to-call is off", "err", err)
+	} else {
+		clip.w = w
+		log.Info("tray: watching the clipboard", "by", w.Mechanism())
+	}
+	notes := &notifyPort{}
+	if n, err := notify.New(ctx, "deskdial"); err != nil {
+		log.Warn("tray: no notifications; prompts open a window", "err", err)
+	} else {
+		notes.n = n
+	}
+
+	finder := func(text, region string) []desktop.Found {
+		return findNumbers(text, region, store.Get().ScanLimit)
+	}
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(ui.AppIcon())
+	core := desktop.New(&remotePort{c: client, caps: map[string]desktop.Phone{}}, histPort{hist}, clip, notes, store, finder,
+		desktop.WithLocalizer(ui.Localizer{}), desktop.WithLogger(log))
+
+	hk := &hotkeys{core: core, log: log}
+	// prune drops calls older than the retention setting (0 keeps them).
+	prune := func(days int) {
+		if err := hist.Prune(ctx, days); err != nil {
+			log.Warn("tray: prune call history", "err", err)
+		}
+		core.Refresh()
+	}
+	var u *ui.UI
+	u = ui.New(a, core, pairingPort{c: client, d: d}, ui.SettingsDeps{
+		Store:          store,
+		TestConnection: testConnection(svc, d),
+		CheckHotkey:    func(s string) error { _, err := hotkey.Parse(s); return err },
+		SetAutostart:   setAutostart,
+		Saved: func(s config.Settings) {
+			if err := ui.SetLanguage(s.Language); err != nil {
+				log.Warn("tray: load translations", "err", err)
+			}
+			u.Relabel()
+			core.SettingsChanged()
+			hk.set(ctx, s.Hotkey)
+			prune(s.RetentionDays)
+		},
+		ClearHistory: func() error {
+			err := hist.ClearCalls(ctx)
+			core.Refresh()
+			return err
+		},
+	}, core.Refresh, ui.WithIdleLoop())
+
+	// The first menu is set here, before the parts that update it: where
+	// the tray goes through Fyne (macOS, Windows), Fyne starts it only if
+	// it has a menu when its loop starts (glfw driver: trayStart runs once
+	// in runGL); on Linux it is on the bus from now on.
+	u.Apply(desktop.State{Default: s.DefaultPhone})
+
+	// The tray's long-lived parts. A new one (a local phone, the web
+	// agent) is one more entry here.
+	parts := []part{
+		{"core", core.Run},
+		{"history retention", retention(store, prune)},
+		{"ui", func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) }},
+		{"instance", inst.Run},
+		{"links", forwardLinks(inst.Messages(), core)},
+		{"presence", presence(pairEvents, core.Refresh)},
+		{"connection", func(ctx context.Context) error {
+			err := svc.Ready(ctx)
+			core.SetConnection(err == nil, err)
+			return nil
+		}},
+	}
+	if d.Hosted() {
+		// With a hosted server, recents follow the user across desktops
+		// that share the sync key (`deskdial sync-key`).
+		y, err := remote.HistorySyncer(ctx, client.Conn(), hist, p.Config, s, log, history.WithApplied(core.Refresh))
+		switch {
+		case err != nil:
+			log.Warn("tray: history sync off", "err", err)
+		case y != nil:
+			parts = append(parts, part{"history sync", y.Run})
+		}
+	}
+	if clip.w != nil {
+		parts = append(parts, part{"clipboard", clip.w.Run}, part{"clipboard events", forwardClips(clip.w.Events(), core)})
+	}
+	if notes.n != nil {
+		parts = append(parts, part{"notifications", notes.n.Run}, part{"notification events", forwardNotices(notes.n.Events(), core)})
+	}
+	if deps.ExitAfter > 0 {
+		parts = append(parts, part{"exit timer", func(ctx context.Context) error {
+			select {
+			case <-ctx.Done():
+			case <-time.After(deps.ExitAfter):
+				u.Quit()
+			}
+			return nil
+		}})
+	}
+	for _, pt := range parts {
+		goRun(pt)
+	}
+	for _, l := range deps.Links {
+		core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: l})
+	}
+	hk.set(ctx, s.Hotkey)
+	defer hk.close()
+
+	guiDone := make(chan struct{})
+	go func() {
+		// Owned by the GUI loop: a signal (parent ending) quits it; once
+		// the loop is over there is nothing left to quit.
+		select {
+		case <-parent.Done():
+			u.Quit()
+		case <-guiDone:
+		}
+	}()
+	log.Info("tray: ready", "home", p.Config, "hotkey", s.Hotkey)
+	u.Main()
+	close(guiDone)
+	return nil
+}
+
+// testConnection tries a server the settings window is about to save: the
+// embedded one ("") is ready or not; another is connected to once.
+func testConnection(svc *remote.Service, d *remote.Desktop) func(ctx context.Context, server, creds string) error {
+	return func(ctx context.Context, server, creds string) error {
+		if server == "" {
+			return svc.Ready(ctx)
+		}
+		dd := *d
+		dd.Server, dd.Creds = server, creds
+		c, err := remote.Open(ctx, &dd)
+		if err != nil {
+			return err
+		}
+		c.Close()
+		return nil
+	}
+}
+
+func setAutostart(on bool) error {
+	if !on {
+		return autostart.Disable()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return autostart.Enable(exe)
+}
