@@ -119,7 +119,11 @@ type coreEvents struct {
 	notices []string
 }
 
-func (c *coreEvents) Do(a desktop.Action) { c.mu.Lock(); c.actions = append(c.actions, a); c.mu.Unlock() }
+func (c *coreEvents) Do(a desktop.Action) {
+	c.mu.Lock()
+	c.actions = append(c.actions, a)
+	c.mu.Unlock()
+}
 func (c *coreEvents) Clipboard(ch desktop.ClipChange) {
 	c.mu.Lock()
 	c.clips = append(c.clips, ch)
