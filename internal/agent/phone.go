@@ -14,6 +14,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/supervise"
 )
 
 // Sentinel errors of the phone side.
@@ -222,7 +223,24 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer t.Stop()
 	first := true
 	for {
-		_ = r.Registry.Reload()
+		if err := r.Registry.Reload(); err != nil {
+			// Without the list of paired desktops the agent cannot tell
+			// which servers to serve on: at start that is an error; later
+			// it keeps the links it has (the agent refuses every request
+			// meanwhile) and says so.
+			if first {
+				return fmt.Errorf("agent: read paired desktops: %w", err)
+			}
+			if r.OnState != nil {
+				r.OnState("paired desktops unreadable: "+err.Error(), false)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			continue
+		}
 		want := map[string][]device.Peer{}
 		for _, p := range r.Registry.List() {
 			if p.Role == device.RoleDesktop && p.Server != "" {
@@ -257,7 +275,17 @@ func (r *Runner) Run(ctx context.Context) error {
 			go func(peers []device.Peer) {
 				defer wg.Done()
 				defer close(l.done)
-				r.serveOne(lctx, peers)
+				// A link whose connection cannot be made, or whose serving
+				// ends, is made again, backing off: a mistyped server, a
+				// creds file not there yet or a server restarting are
+				// all passing.
+				supervise.Retry(lctx, linkRetryMin, linkRetryMax, func(ctx context.Context) error {
+					return r.serveOne(ctx, peers)
+				}, func(err error) {
+					if r.OnState != nil {
+						r.OnState(linkLabel(peers)+": "+err.Error(), false)
+					}
+				})
 			}(want[k])
 		}
 		select {
@@ -268,14 +296,25 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// serveOne keeps one connection to a desktop's server and serves on it.
-func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) {
-	p := peers[0]
+// Backoff for remaking a link to a desktop's server.
+const (
+	linkRetryMin = time.Second
+	linkRetryMax = time.Minute
+)
+
+func linkLabel(peers []device.Peer) string {
 	names := make([]string, 0, len(peers))
 	for _, q := range peers {
 		names = append(names, q.Name)
 	}
-	label := strings.Join(names, ", ")
+	return strings.Join(names, ", ")
+}
+
+// serveOne makes one connection to a desktop's server and serves on it
+// until ctx ends or serving fails.
+func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
+	p := peers[0]
+	label := linkLabel(peers)
 	opts := []bus.Option{
 		bus.URLs(strings.Split(p.Server, ",")...), bus.KeepTrying(),
 		bus.Inbox(bus.InboxPrefix(r.Identity.ID.String())),
@@ -293,13 +332,10 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) {
 	}
 	conn, err := bus.Connect(ctx, opts...)
 	if err != nil {
-		if r.OnState != nil {
-			r.OnState(label+": "+err.Error(), false)
-		}
-		return
+		return fmt.Errorf("connect to %s: %w", p.Server, err)
 	}
 	defer conn.Close()
-	_ = r.Agent.Serve(ctx, conn)
+	return r.Agent.Serve(ctx, conn)
 }
 
 type signer struct{ id *device.Identity }

@@ -484,7 +484,11 @@ func (c *Client) Phones(ctx context.Context) ([]PhoneInfo, error) {
 }
 
 func (c *Client) phonesOnce(ctx context.Context) ([]PhoneInfo, error) {
-	_ = c.d.Registry.Reload()
+	// Who is paired decides what is listed: a registry that cannot be
+	// read is an error, not the last list seen.
+	if err := c.d.Registry.Reload(); err != nil {
+		return nil, fmt.Errorf("list phones: %w", err)
+	}
 	inst, err := c.conn.Discover(ctx, protocol.ServiceName, bus.DiscoverWindow)
 	if err != nil {
 		return nil, fmt.Errorf("list phones: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/supervise"
 	"github.com/deskdial/deskdial/internal/webagent"
 )
 
@@ -47,7 +48,9 @@ type Service struct {
 	web   []string // the web agent's addresses ("https://IP:PORT"), best first
 	conn  *bus.Conn
 	known map[string]bool // offer IDs already handed to pending
-	err   error
+	// accessStale says an unpaired phone's login is still open.
+	accessStale chan struct{}
+	err         error
 }
 
 // ServiceOption configures NewService.
@@ -88,7 +91,8 @@ func NoRunFile() ServiceOption { return func(s *Service) { s.noRun = true } }
 
 // NewService prepares the service; Run starts it.
 func NewService(d *Desktop, opts ...ServiceOption) *Service {
-	s := &Service{d: d, box: protocol.NewBox(d.Identity), pending: pairing.NewPending(), ready: make(chan struct{}), known: map[string]bool{}}
+	s := &Service{d: d, box: protocol.NewBox(d.Identity), pending: pairing.NewPending(), ready: make(chan struct{}), known: map[string]bool{},
+		accessStale: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -178,8 +182,22 @@ func (s *Service) run(ctx context.Context) error {
 		defer removeRunFile(d.Paths.Config)
 	}
 	close(s.ready)
-	<-ctx.Done()
-	return nil
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.accessStale:
+			// An unpaired phone's login could not be closed: try again,
+			// backing off, until it is (or the service stops).
+			wait := time.Second
+			for s.applyAccess() != nil {
+				if !supervise.Sleep(ctx, wait) {
+					return nil
+				}
+				wait = min(2*wait, time.Minute)
+			}
+		}
+	}
 }
 
 // startWeb serves the phone agent in the browser next to the embedded
@@ -271,6 +289,12 @@ func (s *Service) Reload() error {
 	if err := s.d.Registry.Reload(); err != nil {
 		return err
 	}
+	return s.applyAccess()
+}
+
+// applyAccess lets exactly the paired devices in the registry (as held in
+// memory) use the embedded server.
+func (s *Service) applyAccess() error {
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()
@@ -449,7 +473,14 @@ func (s *Service) handleStatus(m bus.Msg) {
 		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == codeUnpaired && rep.ID == noticePairing(peer) {
 			if s.d.Registry.Remove(peer.ID) == nil {
 				s.box.Forget(peer.CurvePub)
-				_ = s.Reload()
+				// Its server login must go too: until it does, the run
+				// loop keeps trying.
+				if err := s.applyAccess(); err != nil {
+					select {
+					case s.accessStale <- struct{}{}:
+					default:
+					}
+				}
 				for _, fn := range s.onUnpair {
 					fn(peer)
 				}

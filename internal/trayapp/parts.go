@@ -10,12 +10,6 @@ import (
 	"github.com/deskdial/deskdial/internal/notify"
 )
 
-// part is one long-lived piece of the tray: it runs until ctx ends.
-type part struct {
-	name string
-	run  func(ctx context.Context) error
-}
-
 // events is what the forwarding parts tell the core (*desktop.Core).
 type events interface {
 	Do(desktop.Action)

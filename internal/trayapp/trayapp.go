@@ -11,7 +11,6 @@ package trayapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -33,6 +31,7 @@ import (
 	"github.com/deskdial/deskdial/internal/instance"
 	"github.com/deskdial/deskdial/internal/notify"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/supervise"
 	"github.com/deskdial/deskdial/internal/ui"
 )
 
@@ -67,7 +66,7 @@ type Deps struct {
 
 // Run runs the tray app until the user quits or ctx ends. It must run on
 // the main goroutine: the GUI event loop needs it.
-func Run(ctx context.Context, deps Deps) error {
+func Run(ctx context.Context, deps Deps) (err error) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memLimit)
 	}
@@ -109,21 +108,20 @@ func Run(ctx context.Context, deps Deps) error {
 	}
 
 	// Everything below runs until the GUI loop ends; ctx ending quits it.
+	// Each long-lived part runs under one supervisor, which restarts a
+	// part that fails (see package supervise).
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	goRun := func(pt part) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := pt.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Warn("tray: "+pt.name+" stopped", "err", err)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer cancel()
+	sup := supervise.New(supervise.Logger(log))
+	supDone := make(chan error, 1)
+	go func() { supDone <- sup.Run(ctx) }()
+	defer func() {
+		cancel()
+		if ferr := <-supDone; ferr != nil && err == nil {
+			err = fmt.Errorf("tray: %w", ferr)
+		}
+	}()
 
 	pairEvents := make(chan struct{}, 1)
 	// The tray is the long-lived instance: its service writes the run file,
@@ -134,7 +132,8 @@ func Run(ctx context.Context, deps Deps) error {
 		default:
 		}
 	}))
-	goRun(part{"service", svc.Run})
+	// The service owns the embedded server and its listener: it runs once.
+	sup.Add(supervise.Part{Name: "service", Run: svc.Run, Once: true})
 	if err := svc.Ready(ctx); err != nil {
 		return fmt.Errorf("tray: start server: %w", err)
 	}
@@ -204,14 +203,15 @@ func Run(ctx context.Context, deps Deps) error {
 
 	// The tray's long-lived parts. A new one (a local phone, the web
 	// agent) is one more entry here.
-	parts := []part{
-		{"core", core.Run},
-		{"history retention", retention(store, prune)},
-		{"ui", func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) }},
-		{"instance", inst.Run},
-		{"links", forwardLinks(inst.Messages(), core)},
-		{"presence", presence(pairEvents, core.Refresh)},
-		{"connection", func(ctx context.Context) error {
+	// Once marks a part that closes what it owns when it ends.
+	parts := []supervise.Part{
+		{Name: "core", Run: core.Run, Once: true},
+		{Name: "history retention", Run: retention(store, prune)},
+		{Name: "ui", Run: func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) }},
+		{Name: "instance", Run: inst.Run, Once: true},
+		{Name: "links", Run: forwardLinks(inst.Messages(), core)},
+		{Name: "presence", Run: presence(pairEvents, core.Refresh)},
+		{Name: "connection", Run: func(ctx context.Context) error {
 			err := svc.Ready(ctx)
 			core.SetConnection(err == nil, err)
 			return nil
@@ -225,17 +225,19 @@ func Run(ctx context.Context, deps Deps) error {
 		case err != nil:
 			log.Warn("tray: history sync off", "err", err)
 		case y != nil:
-			parts = append(parts, part{"history sync", y.Run})
+			parts = append(parts, supervise.Part{Name: "history sync", Run: y.Run})
 		}
 	}
 	if clip.w != nil {
-		parts = append(parts, part{"clipboard", clip.w.Run}, part{"clipboard events", forwardClips(clip.w.Events(), core)})
+		parts = append(parts, supervise.Part{Name: "clipboard", Run: clip.w.Run, Once: true},
+			supervise.Part{Name: "clipboard events", Run: forwardClips(clip.w.Events(), core)})
 	}
 	if notes.n != nil {
-		parts = append(parts, part{"notifications", notes.n.Run}, part{"notification events", forwardNotices(notes.n.Events(), core)})
+		parts = append(parts, supervise.Part{Name: "notifications", Run: notes.n.Run, Once: true},
+			supervise.Part{Name: "notification events", Run: forwardNotices(notes.n.Events(), core)})
 	}
 	if deps.ExitAfter > 0 {
-		parts = append(parts, part{"exit timer", func(ctx context.Context) error {
+		parts = append(parts, supervise.Part{Name: "exit timer", Run: func(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 			case <-time.After(deps.ExitAfter):
@@ -245,7 +247,7 @@ func Run(ctx context.Context, deps Deps) error {
 		}})
 	}
 	for _, pt := range parts {
-		goRun(pt)
+		sup.Add(pt)
 	}
 	for _, l := range deps.Links {
 		core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: l})
@@ -264,6 +266,18 @@ func Run(ctx context.Context, deps Deps) error {
 		}
 	}()
 	log.Info("tray: ready", "home", p.Config, "hotkey", s.Hotkey)
+	go func() {
+		// Owned by the GUI loop: a part failing fatally ends the tray.
+		select {
+		case err := <-supDone:
+			supDone <- err // for the deferred wait
+			if err != nil {
+				log.Error("tray: stopping", "err", err)
+				u.Quit()
+			}
+		case <-guiDone:
+		}
+	}()
 	u.Main()
 	close(guiDone)
 	return nil
