@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/number"
@@ -102,7 +103,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		return callExit(err)
 	}
 	defer h.Close()
-	rec.reached("sent", 0)
+	rec.reached(call.Sent, 0)
 	if d.Hosted() && rec.on() {
 		defer flushHistory(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, e.stderr)
 	}
@@ -199,7 +200,7 @@ func pickPhone(d *remote.Desktop, name string) (device.Peer, error) {
 
 // statusText is one call state for people: "dialing", "ended 0:42".
 func statusText(st protocol.Status) string {
-	s := st.State
+	s := string(st.State)
 	if st.State == protocol.StateEnded {
 		s += " " + formatDuration(time.Duration(st.DurationMS)*time.Millisecond)
 	}
@@ -262,7 +263,7 @@ func labelOr(l string) string {
 }
 
 // callRecord follows one call in the history (history.Recorder: the same
-// outcomes as the tray's). A failing write is reported once and the call
+// outcomes as the tray's: call.OutcomeOf). A failing write is reported once and the call
 // goes on.
 type callRecord struct {
 	ctx    context.Context
@@ -305,17 +306,17 @@ func (r *callRecord) check(err error) {
 }
 
 // reached records how far the call got (see history.OutcomeOf).
-func (r *callRecord) reached(state string, talk time.Duration) {
+func (r *callRecord) reached(state call.State, talk time.Duration) {
 	r.check(r.rec.Reached(r.ctx, state, talk))
 }
 
 // failedState is how far a call got whose request failed with err.
-func failedState(err error) string {
+func failedState(err error) call.State {
 	switch {
 	case errors.Is(err, remote.ErrOffline):
-		return "offline"
+		return call.Offline
 	case errors.Is(err, remote.ErrRefused):
-		return "refused"
+		return call.Refused
 	}
-	return "failed"
+	return call.Failed
 }

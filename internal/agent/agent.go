@@ -28,15 +28,8 @@ import (
 // Refusal codes this agent sends beyond protocol's (a desktop shows Reason
 // for codes it does not know).
 const (
-	CodeForged      = "forged"       // a box that does not open with the key it names
-	CodeContactName = "contact_name" // a name, and the backend cannot look names up
-	CodeUnknownCall = "unknown_call" // hang-up for a call that is not running
 	CodeAuditFailed = "audit_failed" // the decision could not be logged, so nothing is dialled
 )
-
-// UnknownID is the reply id for a message whose id could not be read (a box
-// that does not open).
-const UnknownID = "unknown"
 
 // Publisher sends status messages (a *bus.Conn).
 type Publisher interface {
@@ -302,17 +295,17 @@ func (a *Agent) handle(ctx context.Context, data []byte, pub Publisher) ([]byte,
 		}
 		code, why := protocol.CodeMalformed, "malformed message"
 		if errors.Is(err, protocol.ErrForged) {
-			code, why = CodeForged, "the message was tampered with or not sealed by a paired desktop"
+			code, why = protocol.CodeForged, "the message was tampered with or not sealed by a paired desktop"
 		}
 		a.audit(Entry{Kind: "dial", Decision: "refused", Code: code, Reason: why})
-		return a.seal(protocol.Refuse(UnknownID, code, why), pk), nil
+		return a.seal(protocol.Refuse(protocol.UnknownID, code, why), pk), nil
 	}
 	if err := a.reloadRegistry(); err != nil {
 		// Fail closed: the list in memory may still hold a desktop that
 		// was removed by the change that cannot be read.
 		why := fmt.Sprintf("this phone cannot read its list of paired desktops, nothing is dialled until that is fixed: %v", err)
 		a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeUnknownSender, Reason: why})
-		return a.seal(protocol.Refuse(UnknownID, protocol.CodeUnknownSender, "this phone cannot read its list of paired desktops"), sender), nil
+		return a.seal(protocol.Refuse(protocol.UnknownID, protocol.CodeUnknownSender, "this phone cannot read its list of paired desktops"), sender), nil
 	}
 	peer, known := a.cfg.Registry.ByCurveKey(sender)
 	switch kind {
@@ -322,7 +315,7 @@ func (a *Agent) handle(ctx context.Context, data []byte, pub Publisher) ([]byte,
 		return a.handleHangup(ctx, plain, sender, peer, known), nil
 	}
 	a.audit(Entry{Kind: kind.String(), Decision: "refused", Code: protocol.CodeMalformed, Reason: "unexpected message kind"})
-	return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, "unexpected message kind "+kind.String()), sender), nil
+	return a.seal(protocol.Refuse(protocol.UnknownID, protocol.CodeMalformed, "unexpected message kind "+kind.String()), sender), nil
 }
 
 func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool, pub Publisher) ([]byte, func()) {
@@ -336,7 +329,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 	if err != nil {
 		e.Decision, e.Code, e.Reason = "refused", protocol.CodeMalformed, "malformed dial request"
 		a.audit(e)
-		return a.seal(protocol.Refuse(UnknownID, protocol.CodeMalformed, e.Reason), sender), nil
+		return a.seal(protocol.Refuse(protocol.UnknownID, protocol.CodeMalformed, e.Reason), sender), nil
 	}
 	e.ID, e.Target, e.Mode, e.Expires = req.ID, req.Target, string(req.Mode), req.ExpiresAt
 	d := a.decide(ctx, req, requestDigest(req), peer, from, known)
@@ -397,7 +390,7 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 		return no(refuse(protocol.CodeUnknownSender, "this phone is not paired with the sending desktop"))
 	}
 	if req.From != from {
-		return no(refuse(CodeForged, "the request names a sender other than the desktop that sealed it"))
+		return no(refuse(protocol.CodeForged, "the request names a sender other than the desktop that sealed it"))
 	}
 	if req.To != a.self {
 		return no(refuse(protocol.CodeWrongRecipient, "the request is for another phone"))
@@ -513,7 +506,7 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 	}
 	if err != nil {
 		if number.LooksLikeName(req.Target, a.cfg.Region) {
-			return no(refuse(CodeContactName, "%q looks like a contact name; the %s backend cannot look names up, send a number", req.Target, a.cfg.Dialer.Name()))
+			return no(refuse(protocol.CodeContactName, "%q looks like a contact name; the %s backend cannot look names up, send a number", req.Target, a.cfg.Dialer.Name()))
 		}
 		return no(refuse(protocol.CodeNotANumber, "%q is not a phone number", req.Target))
 	}
@@ -601,7 +594,7 @@ func (a *Agent) watch(ctx context.Context, id string, peer device.Peer, call dia
 	ch, err := a.cfg.Dialer.Watch(wctx, call)
 	if err != nil {
 		cancel()
-		a.sendStatus(pub, peer, protocol.Status{ID: id, State: string(dialer.StateFailed), Reason: err.Error()})
+		a.sendStatus(pub, peer, protocol.Status{ID: id, State: dialer.StateFailed, Reason: err.Error()})
 		return
 	}
 	a.mu.Lock()
@@ -618,7 +611,7 @@ func (a *Agent) watch(ctx context.Context, id string, peer device.Peer, call dia
 		}()
 		seq := 0
 		for ev := range ch {
-			a.sendStatus(pub, peer, protocol.Status{ID: id, Seq: seq, State: string(ev.State),
+			a.sendStatus(pub, peer, protocol.Status{ID: id, Seq: seq, State: ev.State,
 				At: ev.At.UnixMilli(), DurationMS: ev.Duration.Milliseconds(), Reason: ev.Reason})
 			seq++
 		}
@@ -644,7 +637,7 @@ func (a *Agent) sendStatus(pub Publisher, peer device.Peer, st protocol.Status) 
 func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, peer device.Peer, known bool) []byte {
 	e := Entry{Kind: "hangup"}
 	h, err := protocol.DecodeHangup(plain)
-	r := protocol.Reply{V: protocol.Version, ID: UnknownID}
+	r := protocol.Reply{V: protocol.Version, ID: protocol.UnknownID}
 	fail := func(code, why string) []byte {
 		r.Code, r.Reason = code, why
 		e.Decision, e.Code, e.Reason = "refused", code, why
@@ -660,7 +653,7 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	}
 	e.From, e.FromName = peer.ID.String(), peer.Name
 	if h.From != peer.ID.String() {
-		return fail(CodeForged, "the request names a sender other than the desktop that sealed it")
+		return fail(protocol.CodeForged, "the request names a sender other than the desktop that sealed it")
 	}
 	if h.To != a.self {
 		return fail(protocol.CodeWrongRecipient, "the request is for another phone")
@@ -676,7 +669,7 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	lc, ok := a.live[h.CallID]
 	a.mu.Unlock()
 	if !ok || lc.from != peer.ID {
-		return fail(CodeUnknownCall, "no call with this id is running")
+		return fail(protocol.CodeUnknownCall, "no call with this id is running")
 	}
 	if err := a.cfg.Dialer.Hangup(ctx, lc.call); err != nil {
 		return fail(protocol.CodeDialerFailed, err.Error())

@@ -343,21 +343,18 @@ type signer struct{ id *device.Identity }
 func (s signer) PublicKey() string                 { return s.id.SignPub }
 func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }
 
-// CodeUnpaired is the code of the notice a phone sends a desktop it has
-// forgotten: a sealed protocol.Reply on the desktop's status subject whose
-// id is the pairing it ends (device.Peer.Pairing; UnknownID for a pairing
-// made before pairings had ids).
-const CodeUnpaired = "unpaired"
-
-// UnpairedNotice is the notice NotifyUnpaired sends desk. It is sealed by
+// UnpairedNotice is the notice NotifyUnpaired sends desk: a sealed
+// protocol.Reply with code protocol.CodeUnpaired on the desktop's status
+// subject whose id is the pairing it ends (device.Peer.Pairing;
+// protocol.UnknownID for a pairing made before pairings had ids). It is sealed by
 // this phone's key, so nobody else can make one, and it names the pairing
 // it ends, so a copy kept by the relay cannot end a later pairing.
 func UnpairedNotice(id *device.Identity, desk device.Peer) ([]byte, error) {
 	pairing := desk.Pairing
 	if pairing == "" {
-		pairing = UnknownID
+		pairing = protocol.UnknownID
 	}
-	b, err := protocol.NewBox(id).Seal(protocol.KindReply, protocol.Refuse(pairing, CodeUnpaired, "the phone was unpaired from this desktop"), desk.CurvePub)
+	b, err := protocol.NewBox(id).Seal(protocol.KindReply, protocol.Refuse(pairing, protocol.CodeUnpaired, "the phone was unpaired from this desktop"), desk.CurvePub)
 	if err != nil {
 		return nil, fmt.Errorf("seal the unpaired notice: %w", err)
 	}

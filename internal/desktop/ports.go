@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 )
 
@@ -29,12 +30,13 @@ type RefusedError struct{ Reason string }
 
 func (e *RefusedError) Error() string { return "desktop: refused by the phone: " + e.Reason }
 
-// Mode says whether the phone places the call or opens its dialer.
-type Mode string
+// Mode says whether the phone places the call or opens its dialer (see
+// package call).
+type Mode = call.Mode
 
 const (
-	ModeCall    Mode = "call"
-	ModePrefill Mode = "prefill"
+	ModeCall    = call.ModeCall
+	ModePrefill = call.ModePrefill
 )
 
 // Found is one number found in a text.
@@ -62,29 +64,22 @@ type Phone struct {
 	CanHangup   bool
 }
 
-// Phase is where a call is.
-type Phase string
+// Phase is where a call is (a call.State: the phone's states and what
+// the desktop saw of the request); Phase.Live reports whether the call is
+// still going on.
+type Phase = call.State
 
 const (
-	PhaseSent      Phase = "sent"      // the phone accepted the request
-	PhaseDialing   Phase = "dialing"   // the phone is dialling
-	PhaseAlerting  Phase = "alerting"  // the far end rings
-	PhaseActive    Phase = "active"    // connected
-	PhaseEnded     Phase = "ended"     // hung up after being active or ringing
-	PhaseFailed    Phase = "failed"    // the phone could not place it
-	PhasePrefilled Phase = "prefilled" // the dialer shows the number; the user taps call
-	PhaseOffline   Phase = "offline"   // the phone did not answer
-	PhaseRefused   Phase = "refused"   // the phone said no (Reason says why)
+	PhaseSent      = call.Sent      // the phone accepted the request
+	PhaseDialing   = call.Dialing   // the phone is dialling
+	PhaseAlerting  = call.Alerting  // the far end rings
+	PhaseActive    = call.Active    // connected
+	PhaseEnded     = call.Ended     // hung up after being active or ringing
+	PhaseFailed    = call.Failed    // the phone could not place it
+	PhasePrefilled = call.Prefilled // the dialer shows the number; the user taps call
+	PhaseOffline   = call.Offline   // the phone did not answer
+	PhaseRefused   = call.Refused   // the phone said no (Reason says why)
 )
-
-// Live reports whether a call in this phase is still going on.
-func (p Phase) Live() bool {
-	switch p {
-	case PhaseSent, PhaseDialing, PhaseAlerting, PhaseActive:
-		return true
-	}
-	return false
-}
 
 // CallUpdate is one step of a call, as reported by the phone.
 type CallUpdate struct {

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // Sentinel errors shared by all backends. Backends wrap them with detail,
@@ -29,12 +31,13 @@ var (
 )
 
 // Mode says whether the phone should place the call or only open its dialer
-// with the number filled in, leaving the last tap to the user.
-type Mode string
+// with the number filled in, leaving the last tap to the user (see package
+// call).
+type Mode = call.Mode
 
 const (
-	ModeCall    Mode = "call"
-	ModePrefill Mode = "prefill"
+	ModeCall    = call.ModeCall
+	ModePrefill = call.ModePrefill
 )
 
 // Capabilities describes what a backend can do. The agent publishes them in
@@ -46,24 +49,19 @@ type Capabilities struct {
 	CanHangup     bool `json:"can_hangup"`
 }
 
-// State is a normalised call state.
-type State string
+// State is a normalised call state (see package call); State.Final
+// reports whether no state can follow.
+type State = call.State
 
+// The states a backend reports.
 const (
-	StateDialing  State = "dialing"
-	StateAlerting State = "alerting" // the far end is ringing
-	StateActive   State = "active"
-	StateEnded    State = "ended"
-	StateFailed   State = "failed"
-	// StatePrefilled means the dialer was opened with the number; the user
-	// places the call. No further states follow.
-	StatePrefilled State = "prefilled"
+	StateDialing   = call.Dialing
+	StateAlerting  = call.Alerting
+	StateActive    = call.Active
+	StateEnded     = call.Ended
+	StateFailed    = call.Failed
+	StatePrefilled = call.Prefilled
 )
-
-// Final reports whether no state can follow s.
-func (s State) Final() bool {
-	return s == StateEnded || s == StateFailed || s == StatePrefilled
-}
 
 // Request is one dial, already checked by the agent's policy.
 type Request struct {

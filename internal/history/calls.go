@@ -9,18 +9,20 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
-// Call outcomes deskdial records. Others (a backend's own words) are kept
-// as they come.
+// Call outcomes deskdial records (see package call); UpdateCall takes no
+// others.
 const (
-	OutcomeRequested = "requested" // sent to the phone, no answer yet
-	OutcomeAccepted  = "accepted"  // the phone accepted and is dialling
-	OutcomeAnswered  = "answered"
-	OutcomeEnded     = "ended"
-	OutcomeRefused   = "refused"
-	OutcomeOffline   = "offline"
-	OutcomeFailed    = "failed"
+	OutcomeRequested = call.OutcomeRequested
+	OutcomeAccepted  = call.OutcomeAccepted
+	OutcomeAnswered  = call.OutcomeAnswered
+	OutcomeEnded     = call.OutcomeEnded
+	OutcomeRefused   = call.OutcomeRefused
+	OutcomeOffline   = call.OutcomeOffline
+	OutcomeFailed    = call.OutcomeFailed
 )
 
 // Call is one call placed through deskdial.
@@ -31,7 +33,7 @@ type Call struct {
 	Name      string
 	PhoneID   string
 	PhoneName string
-	Outcome   string
+	Outcome   call.Outcome
 	Duration  time.Duration
 }
 
@@ -71,7 +73,10 @@ func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 }
 
 // UpdateCall sets the outcome and duration of a call recorded earlier.
-func (s *Store) UpdateCall(ctx context.Context, id int64, outcome string, d time.Duration) error {
+func (s *Store) UpdateCall(ctx context.Context, id int64, outcome call.Outcome, d time.Duration) error {
+	if !outcome.Valid() {
+		return fmt.Errorf("update call: %w: %q is no call outcome", ErrInvalidInput, outcome)
+	}
 	err := s.write(ctx, func(tx *wtx) error {
 		now := time.Now().UnixNano()
 		var number string

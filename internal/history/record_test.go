@@ -2,9 +2,12 @@ package history
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // The tray and `deskdial call` follow a call differently (the tray writes
@@ -18,16 +21,16 @@ func TestRecorderSameOutcomeEitherWay(t *testing.T) {
 	defer s.Close()
 	for _, tc := range []struct {
 		name    string
-		steps   []string
+		steps   []call.State
 		talk    time.Duration
-		outcome string
+		outcome call.Outcome
 	}{
-		{"answered", []string{"sent", "dialing", "alerting", "active", "ended"}, 42 * time.Second, OutcomeAnswered},
-		{"not answered", []string{"sent", "dialing", "ended"}, 0, OutcomeEnded},
-		{"prefilled", []string{"sent", "prefilled"}, 0, OutcomeAccepted},
-		{"failed", []string{"sent", "dialing", "failed"}, 0, OutcomeFailed},
-		{"offline", []string{"offline"}, 0, OutcomeOffline},
-		{"refused", []string{"refused"}, 0, OutcomeRefused},
+		{"answered", []call.State{call.Sent, call.Dialing, call.Alerting, call.Active, call.Ended}, 42 * time.Second, OutcomeAnswered},
+		{"not answered", []call.State{"sent", "dialing", "ended"}, 0, OutcomeEnded},
+		{"prefilled", []call.State{"sent", "prefilled"}, 0, OutcomeAccepted},
+		{"failed", []call.State{"sent", "dialing", "failed"}, 0, OutcomeFailed},
+		{"offline", []call.State{"offline"}, 0, OutcomeOffline},
+		{"refused", []call.State{"refused"}, 0, OutcomeRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Step by step, as the CLI does.
@@ -58,5 +61,28 @@ func TestRecorderSameOutcomeEitherWay(t *testing.T) {
 				t.Fatalf("CLI kept %s %v, tray %s %v; want %s %v", a.Outcome, a.Duration, b.Outcome, b.Duration, tc.outcome, tc.talk)
 			}
 		})
+	}
+}
+
+// Only outcomes are kept: a call state or a backend's own word is refused,
+// and the row keeps what it had.
+func TestUpdateCallRefusesNonOutcomes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec, err := s.Begin(ctx, Call{Number: "+4930123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []call.Outcome{"prefilled", "sent", "dialing", "", "ANSWERED"} {
+		if err := s.UpdateCall(ctx, rec.ID(), bad, 0); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("UpdateCall(%q) = %v, want ErrInvalidInput", bad, err)
+		}
+	}
+	if c, _ := s.Call(ctx, rec.ID()); c.Outcome != OutcomeRequested {
+		t.Errorf("the row changed to %q", c.Outcome)
 	}
 }

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deskdial/deskdial/internal/bus/jskv"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/deskdial/deskdial/internal/bus/jskv"
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // The JetStream adapter is what the desktop passes to NewSyncer.
@@ -114,7 +116,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	t.Logf("%s: %v", what, time.Since(start).Round(time.Millisecond))
 }
 
-func hasRecent(s *Store, number, outcome string) bool {
+func hasRecent(s *Store, number string, outcome call.Outcome) bool {
 	r, err := s.Recent(context.Background(), 100)
 	if err != nil {
 		return false

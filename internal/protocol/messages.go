@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 )
 
@@ -44,13 +45,13 @@ var (
 	ErrNotYetValid = errors.New("protocol: request issued in the future")
 )
 
-// Mode says what the phone should do with the target.
-type Mode string
+// Mode says what the phone should do with the target (see package call).
+type Mode = call.Mode
 
 // Modes.
 const (
-	ModeCall    Mode = "call"    // place the call
-	ModePrefill Mode = "prefill" // open the dialer with the number, the user presses call
+	ModeCall    = call.ModeCall
+	ModePrefill = call.ModePrefill
 )
 
 // Refusal codes (Reply.Code). Phones may send codes not listed here; a
@@ -78,19 +79,23 @@ const (
 	CodeUnknownCall       = "unknown_call" // hangup for a call that is not running
 	CodePairRefused       = "pair_refused" // a pairing join was refused (reason says why)
 	CodePairFailed        = "pair_failed"  // the desktop could not store the phone
+	CodeUnpaired          = call.CodeUnpaired
 )
 
 // UnknownID is the id of a refusal to a message whose id could not be read.
-const UnknownID = "unknown"
+const UnknownID = call.UnknownID
 
-// Call states (Status.State).
+// State is a call state (Status.State; see package call).
+type State = call.State
+
+// Call states a phone reports.
 const (
-	StateDialing   = "dialing"
-	StateAlerting  = "alerting"
-	StateActive    = "active"
-	StateEnded     = "ended"
-	StateFailed    = "failed"
-	StatePrefilled = "prefilled"
+	StateDialing   = call.Dialing
+	StateAlerting  = call.Alerting
+	StateActive    = call.Active
+	StateEnded     = call.Ended
+	StateFailed    = call.Failed
+	StatePrefilled = call.Prefilled
 )
 
 // DialRequest asks a phone to call or prefill a target.
@@ -124,7 +129,7 @@ type Status struct {
 	V          int    `json:"v"`
 	ID         string `json:"id"`  // the DialRequest's id
 	Seq        int    `json:"seq"` // 0, 1, 2... per call, to order and drop duplicates
-	State      string `json:"state"`
+	State      State  `json:"state"`
 	At         int64  `json:"at"`                    // Unix ms
 	DurationMS int64  `json:"duration_ms,omitempty"` // for ended: talk time
 	Reason     string `json:"reason,omitempty"`      // for failed
@@ -374,8 +379,6 @@ func (r Reply) Validate() error {
 	return checkText("number", r.Number, 32, false)
 }
 
-var states = map[string]bool{StateDialing: true, StateAlerting: true, StateActive: true, StateEnded: true, StateFailed: true, StatePrefilled: true}
-
 // Final reports whether no status follows this one.
 func (s Status) Final() bool {
 	return s.State == StateEnded || s.State == StateFailed || s.State == StatePrefilled
@@ -392,7 +395,7 @@ func (s Status) Validate() error {
 	if s.Seq < 0 || s.Seq > 1<<20 {
 		return fmt.Errorf("%w: seq out of range", ErrMalformed)
 	}
-	if !states[s.State] {
+	if !s.State.OnWire() {
 		return fmt.Errorf("%w: unknown state %q", ErrMalformed, s.State)
 	}
 	if s.At <= 0 {

@@ -186,7 +186,7 @@ func TestStatusValidate(t *testing.T) {
 			t.Errorf("%s: DecodeStatus = %v", c.name, derr)
 		}
 	}
-	for state, final := range map[string]bool{StateDialing: false, StateAlerting: false, StateActive: false, StateEnded: true, StateFailed: true, StatePrefilled: true} {
+	for state, final := range map[State]bool{StateDialing: false, StateAlerting: false, StateActive: false, StateEnded: true, StateFailed: true, StatePrefilled: true} {
 		if (Status{State: state}).Final() != final {
 			t.Errorf("Final(%s) != %v", state, final)
 		}

@@ -176,7 +176,7 @@ func TestCallAndStates(t *testing.T) {
 	}
 	var states []string
 	for st := range h.Updates {
-		states = append(states, st.State)
+		states = append(states, string(st.State))
 	}
 	if strings.Join(states, ",") != "ended" {
 		t.Fatalf("states %v, want the log backend's single ended", states)
@@ -186,7 +186,7 @@ func TestCallAndStates(t *testing.T) {
 	}
 	// The log backend's call is over as soon as it is logged: a hang-up
 	// finds nothing to end, and says so.
-	wantRefused(t, w.client.Hangup(ctx, w.phone.ID, h.ID), agent.CodeUnknownCall, "no call with this id")
+	wantRefused(t, w.client.Hangup(ctx, w.phone.ID, h.ID), protocol.CodeUnknownCall, "no call with this id")
 	list, err := w.client.Phones(ctx)
 	if err != nil || len(list) != 1 || !list[0].Online || list[0].Presence.Name != "Pixel" || !list[0].Presence.PlacesCalls {
 		t.Fatalf("phones %+v %v", list, err)
@@ -221,7 +221,7 @@ func TestRefusals(t *testing.T) {
 	})
 	t.Run("contact name", func(t *testing.T) {
 		_, err := w.client.Call(ctx, w.phone.ID, "Alice Example", protocol.ModeCall)
-		wantRefused(t, err, agent.CodeContactName, "cannot look names up")
+		wantRefused(t, err, protocol.CodeContactName, "cannot look names up")
 	})
 	t.Run("tampered box", func(t *testing.T) {
 		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now(), 3*time.Second)
@@ -231,7 +231,7 @@ func TestRefusals(t *testing.T) {
 		}
 		b[len(b)-3] ^= 0x40
 		_, err = w.client.SendRaw(ctx, peer, req.ID, b, 3*time.Second)
-		wantRefused(t, err, agent.CodeForged, "tampered")
+		wantRefused(t, err, protocol.CodeForged, "tampered")
 	})
 	t.Run("wrong recipient", func(t *testing.T) {
 		other, _ := device.LoadOrCreate(t.TempDir())
@@ -515,7 +515,7 @@ func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
 	w.client.mu.Lock()
 	w.client.calls[id] = callSub{ch: ch, phone: w.phone.ID}
 	w.client.mu.Unlock()
-	seal := func(from *device.Identity, state string) []byte {
+	seal := func(from *device.Identity, state protocol.State) []byte {
 		b, err := protocol.NewBox(from).Seal(protocol.KindStatus, protocol.Status{V: protocol.Version, ID: id,
 			Seq: 1, State: state, At: time.Now().UnixMilli(), From: from.ID.String()}, w.desk.Identity.CurvePub)
 		if err != nil {

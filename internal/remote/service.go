@@ -71,10 +71,6 @@ func OnUnpair(fn func(device.Peer)) ServiceOption {
 	return func(s *Service) { s.onUnpair = append(s.onUnpair, fn) }
 }
 
-// codeUnpaired is agent.CodeUnpaired (the agent package is the phone side;
-// the desktop does not import it).
-const codeUnpaired = "unpaired"
-
 // noticePairing is the id an unpaired notice for p's current pairing
 // carries: its pairing id, or protocol.UnknownID for a phone paired before
 // pairings had ids (as phones of that time send).
@@ -470,7 +466,7 @@ func (s *Service) handleStatus(m bus.Msg) {
 		// own key: forget it and close its login. The notice names the
 		// pairing it ends; one of an earlier pairing (kept and replayed by
 		// a relay after the phone paired again) is ignored.
-		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == codeUnpaired && rep.ID == noticePairing(peer) {
+		if rep, err := protocol.DecodeReply(plain); err == nil && rep.Code == protocol.CodeUnpaired && rep.ID == noticePairing(peer) {
 			if s.d.Registry.Remove(peer.ID) == nil {
 				s.box.Forget(peer.CurvePub)
 				// Its server login must go too: until it does, the run

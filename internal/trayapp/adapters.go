@@ -14,7 +14,6 @@ import (
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/notify"
 	"github.com/deskdial/deskdial/internal/number"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/webagent"
 )
@@ -117,7 +116,7 @@ func (h histPort) RecordCall(ctx context.Context, r desktop.CallRecord) (int64, 
 // UpdateCall records where the call got to, mapped to an outcome by the
 // same rule `deskdial call` uses (history.OutcomeOf).
 func (h histPort) UpdateCall(ctx context.Context, id int64, r desktop.CallRecord) error {
-	return h.s.Resume(id).Reached(ctx, string(r.Phase), r.Talk)
+	return h.s.Resume(id).Reached(ctx, r.Phase, r.Talk)
 }
 
 // remotePort adapts the NATS client. It remembers each phone's
@@ -155,7 +154,7 @@ func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desk
 	if err != nil {
 		return nil, err
 	}
-	h, err := r.c.Call(ctx, id, target, protocol.Mode(mode))
+	h, err := r.c.Call(ctx, id, target, mode)
 	var re *remote.RefusedError
 	switch {
 	case errors.As(err, &re):
@@ -183,7 +182,7 @@ func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desk
 				if !ok {
 					return
 				}
-				u := desktop.CallUpdate{Phase: desktop.Phase(st.State), Reason: st.Reason, At: time.UnixMilli(st.At)}
+				u := desktop.CallUpdate{Phase: st.State, Reason: st.Reason, At: time.UnixMilli(st.At)}
 				select {
 				case out <- u:
 				case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/history"
@@ -73,7 +74,7 @@ func TestHistPort(t *testing.T) {
 	for _, tc := range []struct {
 		phase   desktop.Phase
 		talk    time.Duration
-		outcome string
+		outcome call.Outcome
 	}{
 		{desktop.PhaseEnded, 42 * time.Second, history.OutcomeAnswered},
 		{desktop.PhaseEnded, 0, history.OutcomeEnded},
