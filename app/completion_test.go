@@ -10,21 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// needTool skips when a tool is missing on a developer machine but fails
-// under CI, where packaging/deps.sh --test installs it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (packaging/deps.sh --test installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
+	"github.com/deskdial/deskdial/internal/testsupport"
+)
 
 func runDeskdial(t *testing.T, args ...string) (string, int) {
 	t.Helper()
@@ -135,7 +123,7 @@ var completionCases = []struct {
 }
 
 func TestBashCompletes(t *testing.T) {
-	bash := needTool(t, "bash")
+	bash := testsupport.NeedTool(t, "bash")
 	script := writeScript(t, "bash")
 	dir := completionDir(t)
 	for _, c := range completionCases {
@@ -167,7 +155,7 @@ func TestBashCompletes(t *testing.T) {
 }
 
 func TestFishCompletes(t *testing.T) {
-	fish := needTool(t, "fish")
+	fish := testsupport.NeedTool(t, "fish")
 	script := writeScript(t, "fish")
 	dir := completionDir(t)
 	for _, c := range completionCases {
@@ -193,7 +181,7 @@ func TestFishCompletes(t *testing.T) {
 // zsh completion needs an interactive shell to drive; check that the script
 // parses and that it registers itself when sourced.
 func TestZshScriptLoads(t *testing.T) {
-	zsh := needTool(t, "zsh")
+	zsh := testsupport.NeedTool(t, "zsh")
 	script := writeScript(t, "zsh")
 	cmd := exec.Command(zsh, "-f", "-c", "autoload -U compinit && compinit -D -u && source "+shQuote(script)+" && print -r -- $_comps[deskdial]")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
@@ -208,7 +196,7 @@ func TestManPage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("man: exit %d: %s", code, page)
 	}
-	groff := needTool(t, "groff")
+	groff := testsupport.NeedTool(t, "groff")
 	// -ww: all warnings; -z: no output, so anything printed is a warning.
 	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
 	cmd.Stdin = strings.NewReader(page)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // The README's first command: on a checkout, `make run` installs what is
@@ -20,7 +22,7 @@ func TestMakeRunStartsTheTray(t *testing.T) {
 		}
 		t.Skip("needs DISPLAY and a session bus; run make test")
 	}
-	needTool(t, "make")
+	testsupport.NeedTool(t, "make")
 	home := t.TempDir()
 	// A private port: the default listens on the LAN at 4248.
 	st := map[string]any{"version": 2, "listen": "127.0.0.1:0", "hotkey": "Ctrl+Alt+F11",

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/autostart"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // helperEnv turns the test binary into a stand-in program that writes its
@@ -40,20 +41,6 @@ func TestMain(m *testing.M) {
 }
 
 const root = ".."
-
-// needTool skips when a tool is missing on a developer machine, but fails
-// under CI, where packaging/deps.sh --test must have installed it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (packaging/deps.sh --test installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
 
 // cleanEnv is the environment without anything that would make xdg-utils
 // talk to the desktop the tests happen to run in, plus extra.
@@ -83,7 +70,7 @@ func makeTarget(t *testing.T, env []string, args ...string) {
 
 func validate(t *testing.T, path string) {
 	t.Helper()
-	out, err := exec.Command(needTool(t, "desktop-file-validate"), path).CombinedOutput()
+	out, err := exec.Command(testsupport.NeedTool(t, "desktop-file-validate"), path).CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("desktop-file-validate %s: %v\n%s", filepath.Base(path), err, out)
 	}
@@ -162,7 +149,7 @@ func TestAutostartEntryMatchesTheShippedOne(t *testing.T) {
 // returns the environment that sees them.
 func installEntry(t *testing.T, bindir string) (env []string, data string) {
 	t.Helper()
-	needTool(t, "xdg-mime")
+	testsupport.NeedTool(t, "xdg-mime")
 	dir := t.TempDir()
 	data, cfg := filepath.Join(dir, "data"), filepath.Join(dir, "config")
 	env = cleanEnv("XDG_DATA_HOME="+data, "XDG_CONFIG_HOME="+cfg, "XDG_DATA_DIRS="+data)
@@ -206,7 +193,7 @@ func TestXdgOpenHandsTheLinkToDeskdial(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "argv.json")
 	for _, link := range []string{"tel:+49-30-1234567", "callto:+4930901820"} {
 		os.Remove(out)
-		cmd := exec.Command(needTool(t, "xdg-open"), link)
+		cmd := exec.Command(testsupport.NeedTool(t, "xdg-open"), link)
 		cmd.Env = append(env, helperEnv+"="+out)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("xdg-open %s: %v\n%s", link, err, b)
@@ -303,7 +290,7 @@ func TestReleaseBinaryKnowsItsVersion(t *testing.T) {
 // its ExecStart exists and its Documentation= man page resolves (to the page
 // the release binary generates).
 func TestPhoneServiceUnitVerifies(t *testing.T) {
-	analyze := needTool(t, "systemd-analyze")
+	analyze := testsupport.NeedTool(t, "systemd-analyze")
 	bin := releaseBinary(t)
 	home := t.TempDir()
 	copyFile(t, bin, filepath.Join(mkdir(t, home, ".local", "bin"), "deskdial"))

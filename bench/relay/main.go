@@ -31,8 +31,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/relay"
 	"github.com/deskdial/deskdial/internal/relay/loadtest"
@@ -80,21 +79,9 @@ func runServer(dir string, port int) error {
 	if err := os.Chdir(dir); err != nil {
 		return err
 	}
-	opts, err := server.ProcessConfigFile("relay.conf")
+	s, err := bus.StartConfigFile("relay.conf", "127.0.0.1", port)
 	if err != nil {
 		return err
-	}
-	opts.Host, opts.Port = "127.0.0.1", port
-	opts.Websocket.Host, opts.Websocket.Port = "127.0.0.1", -1
-	opts.HTTPPort = 0
-	opts.NoLog, opts.NoSigs = true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		return err
-	}
-	s.Start()
-	if !s.ReadyForConnections(20 * time.Second) {
-		return fmt.Errorf("server did not start")
 	}
 	// Each line on stdin asks for a garbage collection and the live heap
 	// (heap in use + stacks), so memory per phone is measured after a GC
@@ -258,7 +245,7 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 	cfg := loadtest.Config{DesktopCreds: credsPath, Desktop: desk, Phones: phones, Rate: rate,
 		Duration: dur, WorkDir: filepath.Join(dir, "load")}
 	fmt.Printf("relay: nats-server %s in a child process, shipped relay.conf (JWT, TLS); %d phones, %d dials/s for %s\n",
-		server.VERSION, phones, rate, dur)
+		bus.ServerVersion(), phones, rate, dur)
 
 	measure := func(name string, start func(context.Context, loadtest.Config) (*loadtest.Phones, error),
 		drive func(context.Context, loadtest.Config, *loadtest.Phones) (loadtest.Result, error)) error {

@@ -2,38 +2,28 @@ package agent
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 
+	"github.com/deskdial/deskdial/internal/bus/bustest"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/relay/mint"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // A link whose connection cannot be made at first (here: the hosted
 // server's credentials are not there yet) is made again once it can be;
 // before, the phone stayed offline for that desktop until restarted.
 func TestRunnerRetriesFailedLink(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	url := "nats://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Addr().(*net.TCPAddr).Port))
+	url := bustest.URL(bustest.Start(t))
 
 	home, deskHome := t.TempDir(), t.TempDir()
 	phone, err := device.LoadOrCreate(home)
@@ -75,13 +65,13 @@ func TestRunnerRetriesFailedLink(t *testing.T) {
 	go func() { done <- r.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	waitFor(t, "the failed connection to be reported", func() bool {
+	testsupport.WaitFor(t, "the failed connection to be reported", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(states) > 0 && strings.HasPrefix(states[0], "Laptop: ")
 	})
 	writeCreds(t, creds)
-	waitFor(t, "the link to be made again", func() bool {
+	testsupport.WaitFor(t, "the link to be made again", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return up
@@ -106,16 +96,5 @@ func writeCreds(t *testing.T, path string) {
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // helperEnv makes the test binary write its arguments to the named file and
@@ -28,20 +30,6 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
-}
-
-// needTool skips when a tool is missing on a developer machine, but fails
-// under CI, where packaging/deps.sh --test must have installed it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (packaging/deps.sh --test installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
 }
 
 func isolate(t *testing.T) string {
@@ -68,7 +56,7 @@ func TestEnableThenDisable(t *testing.T) {
 	if !strings.Contains(string(data), "\nExec=/usr/bin/deskdial\n") {
 		t.Errorf("entry does not start /usr/bin/deskdial:\n%s", data)
 	}
-	if out, err := exec.Command(needTool(t, "desktop-file-validate"), entry).CombinedOutput(); err != nil || len(out) > 0 {
+	if out, err := exec.Command(testsupport.NeedTool(t, "desktop-file-validate"), entry).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("desktop-file-validate: %v\n%s", err, out)
 	}
 
@@ -127,7 +115,7 @@ func TestBadCommandsWriteNothing(t *testing.T) {
 // arguments deskdial asked for, however odd the paths.
 func TestDesktopStartsTheExactCommand(t *testing.T) {
 	entry := isolate(t)
-	python := needTool(t, "/usr/bin/python3")
+	python := testsupport.NeedTool(t, "/usr/bin/python3")
 	if err := exec.Command(python, "-c", "import gi; gi.require_version('Gio', '2.0'); from gi.repository import Gio").Run(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("python3-gi with Gio is missing: %v", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const signature = "Anna Muster\nTel. +49 30 1234567\nAcme GmbH"
@@ -43,7 +44,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 	}
 
 	r.core.NoticeEvent(1, KeyCall)
-	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
 	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+49301234567", ModeCall}) {
 		t.Fatalf("dialed %+v", d)
 	}
@@ -68,7 +69,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 		t.Error("call notices do not replace each other")
 	}
 	r.core.NoticeEvent(last.Replaces, KeyHangup)
-	waitFor(t, "hang up", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.hangups == 1 })
+	testsupport.WaitFor(t, "hang up", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.hangups == 1 })
 
 	h.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(62 * time.Second)}
 	close(h.ch)
@@ -106,7 +107,7 @@ func TestCoreFallbackPromptWindow(t *testing.T) {
 		t.Fatalf("request %+v", req)
 	}
 	r.core.Do(Action{Kind: ActCall, Number: req.Offer.Number})
-	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
 }
 
 func TestCoreOfflineAndRefused(t *testing.T) {
@@ -136,7 +137,7 @@ func TestCoreOfflineAndRefused(t *testing.T) {
 func TestCorePrefillPhone(t *testing.T) {
 	r := newRig(t, nokia)
 	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
-	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
 	if d := r.remote.dialed()[0]; d.Mode != ModePrefill || d.Phone != "P2" {
 		t.Errorf("dialed %+v, want prefill on P2", d)
 	}
@@ -170,7 +171,7 @@ func TestCoreCallAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.core.Clipboard(ClipChange{Text: signature})
-	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
 }
 
 func TestCoreSelectPhoneSaves(t *testing.T) {
@@ -193,7 +194,7 @@ func TestCoreHotkey(t *testing.T) {
 	r.clip.sels[Clipboard] = "+49 89 7654321"
 	r.clip.sels[Primary] = "call me: +49 30 1234567"
 	r.core.Hotkey()
-	waitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
 	if got := r.remote.dialed()[0].Target; got != "+49301234567" {
 		t.Errorf("dialed %s", got)
 	}
@@ -208,7 +209,7 @@ func TestCoreHotkey(t *testing.T) {
 func TestCoreOwnWriteDoesNotPrompt(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.CopyNumber("+49301234567")
-	waitFor(t, "clipboard write", func() bool {
+	testsupport.WaitFor(t, "clipboard write", func() bool {
 		v, _ := r.clip.Read(context.Background(), Clipboard)
 		return v == "+49301234567"
 	})
@@ -271,7 +272,7 @@ func TestCoreLinkPrompts(t *testing.T) {
 		t.Fatal("a clicked link dialled without asking")
 	}
 	r.core.NoticeEvent(1, KeyCall)
-	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
 	if d := r.remote.dialed()[0]; d.Target != "+49301234567" {
 		t.Fatalf("dialed %+v", d)
 	}
@@ -297,12 +298,12 @@ func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
 		t.Fatalf("prompt for a premium number %+v", n)
 	}
 	r.core.NoticeEvent(1, KeyCall)
-	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
 	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+499001234567", ModePrefill}) {
 		t.Fatalf("dialed %+v, want the dialer opened with the number", d)
 	}
 	r.core.Do(Action{Kind: ActCall, Number: "+499001234567"})
-	waitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
+	testsupport.WaitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
 	if d := r.remote.dialed()[1]; d.Mode != ModePrefill {
 		t.Errorf("a premium number from the menu dialled with %s", d.Mode)
 	}
@@ -313,19 +314,19 @@ func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
 func TestCoreSecondCallKeepsTheFirstsOutcome(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
-	waitFor(t, "the first call", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "the first call", func() bool { return len(r.remote.dialed()) == 1 })
 	first := r.remote.handle(0)
 	t0 := time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)
 	first.ch <- CallUpdate{Phase: PhaseActive, At: t0}
 	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Phase == PhaseActive })
 
 	r.core.Do(Action{Kind: ActCall, Number: "+49897654321"})
-	waitFor(t, "the second call", func() bool { return len(r.remote.dialed()) == 2 })
+	testsupport.WaitFor(t, "the second call", func() bool { return len(r.remote.dialed()) == 2 })
 	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Number == "+49897654321" })
 
 	first.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(90 * time.Second)}
 	close(first.ch)
-	waitFor(t, "the first call's outcome in the history", func() bool {
+	testsupport.WaitFor(t, "the first call's outcome in the history", func() bool {
 		rec := r.hist.record(0)
 		return rec.Phase == PhaseEnded && rec.Talk == 90*time.Second
 	})

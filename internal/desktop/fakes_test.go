@@ -9,30 +9,21 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
-	"github.com/nyaruka/phonenumbers"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
-// lineFinder finds one number per line or ";"-separated part with
-// libphonenumber; enough for the decisions tested here (the app wires in the
-// real number finder).
+// lineFinder is the real number finder, as the tray wires it in: a
+// tel: link is one number; other text is searched.
 func lineFinder(text, region string) []Found {
+	t := strings.TrimSpace(text)
+	if lt := strings.ToLower(t); strings.HasPrefix(lt, "tel:") || strings.HasPrefix(lt, "callto:") {
+		if n, err := number.Parse(t, region); err == nil {
+			return []Found{{E164: n.E164, Raw: t, SafeToAutoDial: n.SafeToAutoDial()}}
+		}
+	}
 	var out []Found
-	seen := map[string]bool{}
-	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ';' }) {
-		part = strings.TrimSpace(part)
-		s := strings.TrimPrefix(strings.TrimPrefix(part, "Tel. "), "call me: ")
-		s = strings.TrimPrefix(s, "tel:")
-		pn, err := phonenumbers.Parse(s, region)
-		if err != nil || !phonenumbers.IsValidNumber(pn) && !phonenumbers.IsEmergencyNumber(s, region) {
-			continue
-		}
-		e := phonenumbers.Format(pn, phonenumbers.E164)
-		if seen[e] {
-			continue
-		}
-		seen[e] = true
-		safe := !phonenumbers.IsEmergencyNumber(s, region) && phonenumbers.GetNumberType(pn) != phonenumbers.PREMIUM_RATE
-		out = append(out, Found{E164: e, Raw: part, SafeToAutoDial: safe})
+	for _, m := range number.FindUnique(text, region) {
+		out = append(out, Found{E164: m.E164, Raw: m.Raw, SafeToAutoDial: m.SafeToAutoDial()})
 	}
 	return out
 }
@@ -271,17 +262,6 @@ func (r *rig) waitState(t *testing.T, ok func(State) bool) State {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("state never reached; last: %+v", r.last)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -72,8 +72,13 @@ func TestClipGate(t *testing.T) {
 		{"call at once still asks when there are several numbers", nil, []step{
 			{ch: clip(two), gc: atOnce, verdict: Prompt, number: "+49301234567", more: 1},
 		}},
+		{"call at once never dials a premium-rate number", nil, []step{
+			{ch: clip("Hotline 0900 1234567"), gc: atOnce, verdict: Prompt, number: "+499001234567"},
+		}},
+		// The finder offers no emergency number from copied text at all:
+		// "112" in a text is as often a house number as a call.
 		{"call at once never dials an emergency number", nil, []step{
-			{ch: clip("112"), gc: atOnce, verdict: Prompt, number: "+49112"},
+			{ch: clip("112"), gc: atOnce, why: WhyNoNumber},
 		}},
 		{"empty clipboard", nil, []step{
 			{ch: clip(""), gc: on, why: WhyEmpty},

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // Msg is a text for the user: a translation key and its template data. The
@@ -60,10 +60,4 @@ func (KeyLocalizer) T(m Msg) string { return m.String() }
 
 // FormatNumber shows an E.164 number the way people write it
 // ("+49 30 1234567"); anything that does not parse is returned unchanged.
-func FormatNumber(e164 string) string {
-	pn, err := phonenumbers.Parse(e164, "ZZ")
-	if err != nil {
-		return e164
-	}
-	return phonenumbers.Format(pn, phonenumbers.INTERNATIONAL)
-}
+func FormatNumber(e164 string) string { return number.Display(e164) }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // A short code typed in the dial box or clicked as a tel: link is filled
@@ -11,7 +12,7 @@ import (
 func TestCoreShortCodeIsFilledInAsTyped(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.Do(Action{Kind: ActDialText, Text: "112"})
-	waitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
 	if d := r.remote.dialed()[0]; d != (dialed{"P1", "112", ModePrefill}) {
 		t.Fatalf("dial box 112: dialed %+v, want the dialer opened with 112", d)
 	}
@@ -21,7 +22,7 @@ func TestCoreShortCodeIsFilledInAsTyped(t *testing.T) {
 		t.Fatalf("tel:110 prompt %+v", n)
 	}
 	r.core.NoticeEvent(r.notifier.lastID(), KeyCall)
-	waitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
+	testsupport.WaitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
 	if d := r.remote.dialed()[1]; d != (dialed{"P1", "110", ModePrefill}) {
 		t.Fatalf("tel:110: dialed %+v, want the dialer opened with 110", d)
 	}

@@ -21,12 +21,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
 	"modernc.org/sqlite"
+
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // Sentinel errors.
@@ -59,23 +59,11 @@ func init() {
 func digitForms(e164 string) string {
 	d := onlyDigits(e164)
 	forms := []string{d}
-	// Country calling codes are prefix-free, so the first length that
-	// names a country is the country code.
-	for l := 1; l <= 3 && l < len(d); l++ {
-		cc, err := strconv.Atoi(d[:l])
-		if err != nil {
-			break
-		}
-		region := phonenumbers.GetRegionCodeForCountryCode(cc)
-		if region == "" || region == "ZZ" {
-			continue
-		}
-		nsn := d[l:]
+	if _, nsn, ndd, ok := number.Split(d); ok {
 		forms = append(forms, nsn)
-		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); ndd != "" {
+		if ndd != "" {
 			forms = append(forms, ndd+nsn)
 		}
-		break
 	}
 	out := forms[:0]
 	seen := map[string]bool{}

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // Entry kinds in the outbox and the bucket.
@@ -50,13 +52,13 @@ type entry struct {
 }
 
 type wireCall struct {
-	SyncID    string `json:"id"`
-	At        int64  `json:"at"` // unix milliseconds
-	Name      string `json:"n,omitempty"`
-	PhoneID   string `json:"pi,omitempty"`
-	PhoneName string `json:"pn,omitempty"`
-	Outcome   string `json:"o,omitempty"`
-	Duration  int64  `json:"ms,omitempty"`
+	SyncID    string       `json:"id"`
+	At        int64        `json:"at"` // unix milliseconds
+	Name      string       `json:"n,omitempty"`
+	PhoneID   string       `json:"pi,omitempty"`
+	PhoneName string       `json:"pn,omitempty"`
+	Outcome   call.Outcome `json:"o,omitempty"`
+	Duration  int64        `json:"ms,omitempty"`
 }
 
 type wireContact struct {

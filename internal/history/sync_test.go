@@ -15,8 +15,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/deskdial/deskdial/internal/bus/bustest"
 	"github.com/deskdial/deskdial/internal/bus/jskv"
 	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // The JetStream adapter is what the desktop passes to NewSyncer.
@@ -32,15 +34,7 @@ type jsServer struct {
 
 func startJS(t *testing.T, port int, store string) *server.Server {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: store, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	return s
+	return bustest.Start(t, bustest.Port(port), bustest.JetStream(store))
 }
 
 func newJSServer(t *testing.T) *jsServer {
@@ -102,20 +96,6 @@ func (d *desktop) stop() {
 	d.cancel = nil
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	start := time.Now()
-	deadline := start.Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Logf("%s: %v", what, time.Since(start).Round(time.Millisecond))
-}
-
 func hasRecent(s *Store, number string, outcome call.Outcome) bool {
 	r, err := s.Recent(context.Background(), 100)
 	if err != nil {
@@ -148,23 +128,23 @@ func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 	// Both see each other's calls.
 	idA, _ := a.RecordCall(ctx, Call{Number: "+4930123456", Name: "Jürgen Müller", PhoneID: "P1", PhoneName: "Pixel", Outcome: OutcomeRequested})
 	b.RecordCall(ctx, Call{Number: "+12015550123", Name: "Alice Example", PhoneID: "P2", PhoneName: "Fairphone", Outcome: OutcomeAccepted})
-	eventually(t, "B sees A's call", func() bool { return hasRecent(b, "+4930123456", "") })
-	eventually(t, "A sees B's call", func() bool { return hasRecent(a, "+12015550123", OutcomeAccepted) })
+	testsupport.WaitFor(t, "B sees A's call", func() bool { return hasRecent(b, "+4930123456", "") })
+	testsupport.WaitFor(t, "A sees B's call", func() bool { return hasRecent(a, "+12015550123", OutcomeAccepted) })
 	// An outcome that arrives later follows.
 	a.UpdateCall(ctx, idA, OutcomeEnded, 42*time.Second)
-	eventually(t, "B sees the call's outcome", func() bool { return hasRecent(b, "+4930123456", OutcomeEnded) })
+	testsupport.WaitFor(t, "B sees the call's outcome", func() bool { return hasRecent(b, "+4930123456", OutcomeEnded) })
 	if r, _ := b.Recent(ctx, 10); len(r) != 2 {
 		t.Errorf("B's recents = %+v, want one row per number", r)
 	}
 	// Calls from the other desktop are searchable by name.
-	eventually(t, "B finds Jürgen by name", func() bool {
+	testsupport.WaitFor(t, "B finds Jürgen by name", func() bool {
 		h, _ := b.Search(ctx, "jurg", 5)
 		return len(h) == 1 && h[0].E164 == "+4930123456" && h[0].FromRecents
 	})
 
 	// Contacts, with contact sync on.
 	a.ImportVCard(ctx, strings.NewReader("BEGIN:VCARD\nVERSION:3.0\nFN:Zoë Ångström\nTEL;TYPE=CELL:+49 170 9998887\nEND:VCARD\n"), "DE")
-	eventually(t, "B resolves the contact imported on A", func() bool {
+	testsupport.WaitFor(t, "B resolves the contact imported on A", func() bool {
 		r, err := b.ResolveName(ctx, "zoe")
 		return err == nil && r.Number.E164 == "+491709998887"
 	})
@@ -211,30 +191,30 @@ func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 	b.RecordCall(ctx, Call{Number: "+441632960001", Name: "Offline on B"})
 	js.stop()
 	a.RecordCall(ctx, Call{Number: "+441632960002", Name: "While server down"})
-	eventually(t, "A's call queued while the server is down", func() bool {
+	testsupport.WaitFor(t, "A's call queued while the server is down", func() bool {
 		n, _ := a.Pending(ctx)
 		return n >= 1
 	})
 	js.start()
-	eventually(t, "A's queued call sent after reconnect", func() bool {
+	testsupport.WaitFor(t, "A's queued call sent after reconnect", func() bool {
 		n, _ := a.Pending(ctx)
 		return n == 0
 	})
 	runSyncer(t, b, js.url(), key, WithContacts())
-	eventually(t, "B catches up with A's call made while it was off", func() bool { return hasRecent(b, "+441632960002", "") })
-	eventually(t, "A gets B's call made offline", func() bool { return hasRecent(a, "+441632960001", "") })
+	testsupport.WaitFor(t, "B catches up with A's call made while it was off", func() bool { return hasRecent(b, "+441632960002", "") })
+	testsupport.WaitFor(t, "A gets B's call made offline", func() bool { return hasRecent(a, "+441632960001", "") })
 
 	// Clear history on one desktop clears the others.
 	if err := a.ClearCalls(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B's history cleared", func() bool {
+	testsupport.WaitFor(t, "B's history cleared", func() bool {
 		r, _ := b.Recent(ctx, 10)
 		return len(r) == 0
 	})
 	// And a call after clearing syncs again.
 	a.RecordCall(ctx, Call{Number: "+4930123456", Name: "Again"})
-	eventually(t, "B sees the call after clearing", func() bool { return hasRecent(b, "+4930123456", "") })
+	testsupport.WaitFor(t, "B sees the call after clearing", func() bool { return hasRecent(b, "+4930123456", "") })
 }
 
 // A desktop with another user's key can read nothing and changes nothing.
@@ -255,9 +235,9 @@ func TestSyncIgnoresEntriesSealedWithAnotherKey(t *testing.T) {
 	runSyncer(t, c, js.url(), k1)
 	a.RecordCall(ctx, Call{Number: "+4930123456"})
 	// c shares a's key, so once c has the call the entry went through.
-	eventually(t, "same-key desktop sees the call", func() bool { return hasRecent(c, "+4930123456", "") })
+	testsupport.WaitFor(t, "same-key desktop sees the call", func() bool { return hasRecent(c, "+4930123456", "") })
 	other.RecordCall(ctx, Call{Number: "+4930999999"})
-	eventually(t, "other key's entry written", func() bool { n, _ := other.Pending(ctx); return n == 0 })
+	testsupport.WaitFor(t, "other key's entry written", func() bool { n, _ := other.Pending(ctx); return n == 0 })
 	if r, _ := other.Recent(ctx, 10); len(r) != 1 {
 		t.Errorf("desktop with another key applied foreign entries: %+v", r)
 	}

@@ -6,19 +6,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+	"github.com/deskdial/deskdial/internal/testsupport"
+)
 
 func TestRestartsFailingPartDoneAndOnceStay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -39,8 +29,8 @@ func TestRestartsFailingPartDoneAndOnceStay(t *testing.T) {
 	}})
 	res := make(chan error, 1)
 	go func() { res <- s.Run(ctx) }()
-	waitFor(t, "the failing part to be restarted", func() bool { return failing.Load() >= 3 })
-	waitFor(t, "the panicking part to be restarted", func() bool { return panicky.Load() >= 3 })
+	testsupport.WaitFor(t, "the failing part to be restarted", func() bool { return failing.Load() >= 3 })
+	testsupport.WaitFor(t, "the panicking part to be restarted", func() bool { return panicky.Load() >= 3 })
 	cancel()
 	if err := <-res; err != nil {
 		t.Fatalf("Run after cancel: %v", err)
@@ -82,7 +72,7 @@ func TestRetry(t *testing.T) {
 			return errors.New("dial: connection refused")
 		}, func(error) { errs.Add(1) })
 	}()
-	waitFor(t, "several tries", func() bool { return runs.Load() >= 4 })
+	testsupport.WaitFor(t, "several tries", func() bool { return runs.Load() >= 4 })
 	cancel()
 	<-done
 	if errs.Load() == 0 || errs.Load() >= runs.Load() {

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"os"
-	"runtime"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -12,35 +10,19 @@ import (
 	"github.com/deskdial/deskdial/internal/desktop"
 )
 
-var (
-	langMu       sync.Mutex
-	origLanguage *string // LANGUAGE before deskdial overrode it
-)
+var langMu sync.Mutex
 
 // SetLanguage loads deskdial's translations and picks the language: "en"
 // or "zh-Hans" as set, or "" to follow the OS locale.
 //
 // Fyne's lang package has no call to choose a language; it matches the
-// locales the OS reports. On Unix those come from $LANGUAGE first, so an
-// explicit choice is made by setting it before the catalogue is (re)loaded.
-// On macOS and Windows the OS locale always wins.
+// locales the OS reports. Where those can be overridden (Unix: $LANGUAGE
+// first), chooseLanguage does so before the catalogue is (re)loaded; on
+// macOS and Windows the OS locale always wins.
 func SetLanguage(setting string) error {
 	langMu.Lock()
 	defer langMu.Unlock()
-	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
-		if origLanguage == nil {
-			v := os.Getenv("LANGUAGE")
-			origLanguage = &v
-		}
-		switch setting {
-		case "zh-Hans":
-			os.Setenv("LANGUAGE", "zh_CN")
-		case "en":
-			os.Setenv("LANGUAGE", "en_US")
-		default:
-			os.Setenv("LANGUAGE", *origLanguage)
-		}
-	}
+	chooseLanguage(setting)
 	// Reloading also makes lang match the locale again.
 	return lang.AddTranslationsFS(assets.Translations, assets.TranslationsDir)
 }

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 func TestMain(m *testing.M) {
@@ -64,17 +64,6 @@ func (f *fakeCtl) last() desktop.Action {
 		return desktop.Action{}
 	}
 	return f.actions[len(f.actions)-1]
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 var (
@@ -197,7 +186,7 @@ func TestDialBox(t *testing.T) {
 	}
 	d.Open("")
 	test.Type(d.Entry, "bo")
-	waitFor(t, "search results", func() bool {
+	testsupport.WaitFor(t, "search results", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return d.forQuery == "bo" && len(d.choices) == 1
@@ -242,7 +231,7 @@ func TestDialBox(t *testing.T) {
 	// Nothing matches: the text goes to the core as typed.
 	d.Open("")
 	d.Entry.SetText("nobody")
-	waitFor(t, "no match", func() bool { return d.Status.Text == "No match" })
+	testsupport.WaitFor(t, "no match", func() bool { return d.Status.Text == "No match" })
 	d.submit()
 	if a := ctl.last(); a.Kind != desktop.ActDialText || a.Text != "nobody" {
 		t.Errorf("no-match Enter: %+v", a)
@@ -419,7 +408,7 @@ func TestPairingWindow(t *testing.T) {
 	w.MakeOffer()
 	// The offer and its QR code are filled in together, from another
 	// goroutine: wait for both.
-	waitFor(t, "offer", func() bool { return w.OfferText() != "" && w.QR.Resource != nil })
+	testsupport.WaitFor(t, "offer", func() bool { return w.OfferText() != "" && w.QR.Resource != nil })
 	if w.Offer.Text != w.OfferText() || w.QR.Resource == nil || len(w.QR.Resource.Content()) < 100 {
 		t.Fatalf("offer %q, QR %v", w.Offer.Text, w.QR.Resource)
 	}
@@ -448,10 +437,10 @@ func TestPairingWindow(t *testing.T) {
 		t.Errorf("empty name: %q", w.Status.Text)
 	}
 	w.Rename("P1", "Work phone")
-	waitFor(t, "rename", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.renamed["P1"] == "Work phone" })
+	testsupport.WaitFor(t, "rename", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.renamed["P1"] == "Work phone" })
 	w.Remove("P1")
-	waitFor(t, "remove", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.removed) == 1 })
-	waitFor(t, "refresh", func() bool { return refreshed == 2 })
+	testsupport.WaitFor(t, "remove", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.removed) == 1 })
+	testsupport.WaitFor(t, "refresh", func() bool { return refreshed == 2 })
 }
 
 func TestPromptWindow(t *testing.T) {

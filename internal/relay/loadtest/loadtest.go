@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
 	"github.com/deskdial/deskdial/internal/agent"
@@ -96,7 +95,7 @@ type Phones struct {
 	wg     sync.WaitGroup
 	conns  []*bus.Conn
 	agents []*agent.Agent
-	bare   []*nats.Conn
+	bare   []*bus.Conn
 	// ConnectTime is how long connecting them all took.
 	ConnectTime time.Duration
 }
@@ -307,7 +306,9 @@ func (p *Phones) Close() {
 		}
 	}
 	for _, c := range p.bare {
-		c.Close()
+		if c != nil {
+			c.Close()
+		}
 	}
 }
 
@@ -447,17 +448,17 @@ func StartBare(ctx context.Context, cfg Config) (*Phones, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.bare = make([]*nats.Conn, len(p.ids))
+	p.bare = make([]*bus.Conn, len(p.ids))
 	reply := make([]byte, 244)
 	start := time.Now()
 	err = parallel(len(p.ids), cfg.ConnectPar, func(i int) error {
 		var (
-			nc  *nats.Conn
+			nc  *bus.Conn
 			err error
 		)
 		for try := 0; ; try++ {
-			nc, err = nats.Connect(cfg.URL, nats.UserCredentials(p.creds[i]), nats.Timeout(10*time.Second),
-				nats.CustomInboxPrefix(bus.InboxPrefix(p.ids[i].ID.String())))
+			nc, err = bus.Connect(ctx, bus.URLs(cfg.URL), bus.Creds(p.creds[i]), bus.ConnectTimeout(10*time.Second),
+				bus.Inbox(bus.InboxPrefix(p.ids[i].ID.String())))
 			if err == nil || try == 2 {
 				break
 			}
@@ -466,10 +467,10 @@ func StartBare(ctx context.Context, cfg Config) (*Phones, error) {
 			return fmt.Errorf("bare phone %d: %w", i, err)
 		}
 		p.bare[i] = nc
-		if _, err := nc.Subscribe(protocol.SubjectDial(relay.Prefix, p.ids[i].ID), func(m *nats.Msg) { _ = m.Respond(reply) }); err != nil {
+		if _, err := nc.Subscribe(ctx, protocol.SubjectDial(relay.Prefix, p.ids[i].ID), func(m bus.Msg) { _ = m.Respond(reply) }); err != nil {
 			return err
 		}
-		return nc.Flush()
+		return nc.Flush(ctx)
 	})
 	p.ConnectTime = time.Since(start)
 	if err != nil {
@@ -480,10 +481,12 @@ func StartBare(ctx context.Context, cfg Config) (*Phones, error) {
 }
 
 // DriveBare is Drive for bare responders: 244-byte requests, plain
-// request/reply with the same timeout, no sealing, no agent.
+// request/reply with the same timeout, no sealing, no agent. It goes
+// through bus like everything else (a thin layer over nats.go: no
+// sealing, no retry), so the baseline measures the relay, not deskdial.
 func DriveBare(ctx context.Context, cfg Config, p *Phones) (Result, error) {
-	nc, err := nats.Connect(cfg.URL, nats.UserCredentials(cfg.DesktopCreds),
-		nats.CustomInboxPrefix(bus.InboxPrefix(cfg.Desktop.ID.String())))
+	nc, err := bus.Connect(ctx, bus.URLs(cfg.URL), bus.Creds(cfg.DesktopCreds),
+		bus.Inbox(bus.InboxPrefix(cfg.Desktop.ID.String())))
 	if err != nil {
 		return Result{}, err
 	}
@@ -497,13 +500,13 @@ func DriveBare(ctx context.Context, cfg Config, p *Phones) (Result, error) {
 	sent, elapsed := pace(ctx, cfg.Rate, cfg.Duration, func(i int) {
 		ph := p.ids[rand.IntN(len(p.ids))]
 		start := time.Now()
-		_, err := nc.Request(protocol.SubjectDial(relay.Prefix, ph.ID), payload, timeout)
+		_, err := nc.Request(ctx, protocol.SubjectDial(relay.Prefix, ph.ID), payload, timeout)
 		switch {
 		case err == nil:
 			t.add("accepted", time.Since(start), "")
-		case errors.Is(err, nats.ErrNoResponders):
+		case errors.Is(err, bus.ErrOffline):
 			t.add("offline", 0, "")
-		case errors.Is(err, nats.ErrTimeout):
+		case errors.Is(err, bus.ErrTimeout):
 			t.add("timeout", 0, "")
 		default:
 			t.add("failed", 0, "")

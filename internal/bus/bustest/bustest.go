@@ -1,0 +1,49 @@
+// Package bustest starts real in-process nats-servers for tests.
+package bustest
+
+import (
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// Option configures Start.
+type Option func(*server.Options)
+
+// Port listens on port (default: a free one). A test that restarts a
+// server on the same address passes the port it had.
+func Port(port int) Option { return func(o *server.Options) { o.Port = port } }
+
+// JetStream turns JetStream on, storing in dir.
+func JetStream(dir string) Option {
+	return func(o *server.Options) { o.JetStream, o.StoreDir = true, dir }
+}
+
+// Start runs a nats-server on loopback until the test ends (or until the
+// test shuts it down) and waits until it accepts connections.
+func Start(t testing.TB, opts ...Option) *server.Server {
+	t.Helper()
+	o := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true}
+	for _, fn := range opts {
+		fn(o)
+	}
+	s, err := server.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+// URL is the nats:// URL of s.
+func URL(s *server.Server) string {
+	return "nats://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Addr().(*net.TCPAddr).Port))
+}

@@ -1,0 +1,50 @@
+// Package testsupport holds the helpers the project's tests share: finding
+// a tool the tests need, and waiting for a condition by polling with a
+// deadline (never a bare sleep). A NATS server for tests is in
+// internal/bus/bustest, next to the only package that speaks NATS.
+package testsupport
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// NeedTool returns the path of a tool the test needs. A missing tool
+// skips the test on a developer machine but fails it under CI (CI set),
+// where packaging/deps.sh --test must have installed it.
+func NeedTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing (packaging/deps.sh --test installs it)", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// Deadline is how long WaitFor waits: long enough for a loaded shared
+// machine, short enough that a hang is reported.
+const Deadline = 30 * time.Second
+
+// WaitFor polls ok until it holds, failing the test with what after
+// Deadline.
+func WaitFor(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	WaitForWithin(t, Deadline, what, ok)
+}
+
+// WaitForWithin is WaitFor with another deadline.
+func WaitForWithin(t testing.TB, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
