@@ -321,7 +321,7 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 		bus.Name("deskdial phone " + r.Agent.cfg.Name),
 	}
 	if p.CertFP != "" {
-		opts = append(opts, bus.PinCert(p.CertFP), bus.Nkey(signer{r.Identity}))
+		opts = append(opts, bus.PinCert(p.CertFP), bus.Nkey(r.Identity))
 	} else if f := relayCreds(r.CredsDir, p.ID); f != "" {
 		opts = append(opts, bus.Creds(f))
 	} else if r.Creds != "" {
@@ -337,11 +337,6 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 	defer conn.Close()
 	return r.Agent.Serve(ctx, conn)
 }
-
-type signer struct{ id *device.Identity }
-
-func (s signer) PublicKey() string                 { return s.id.SignPub }
-func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }
 
 // UnpairedNotice is the notice NotifyUnpaired sends desk: a sealed
 // protocol.Reply with code protocol.CodeUnpaired on the desktop's status
@@ -372,7 +367,7 @@ func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, 
 	opts := []bus.Option{bus.URLs(strings.Split(desk.Server, ",")...), bus.Inbox(bus.InboxPrefix(id.ID.String())),
 		bus.ConnectTimeout(3 * time.Second), bus.Name("deskdial unpair")}
 	if desk.CertFP != "" {
-		opts = append(opts, bus.PinCert(desk.CertFP), bus.Nkey(signer{id}))
+		opts = append(opts, bus.PinCert(desk.CertFP), bus.Nkey(id))
 	} else if creds != "" {
 		opts = append(opts, bus.Creds(creds))
 	}

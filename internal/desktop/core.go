@@ -260,7 +260,7 @@ func (c *Core) do(a Action) {
 		c.dial(a.Number, a.Name, a.Phone)
 	case ActDialText:
 		if sc, ok := number.Short(a.Text, c.region()); ok {
-			c.dial(sc.Digits, a.Name, a.Phone) // prefilled as typed: see safeToAutoDial
+			c.place(Found{E164: sc.Digits, Raw: a.Text}, a.Name, a.Phone) // prefilled as typed: see safeToAutoDial
 			return
 		}
 		fs := c.findIn(a.Text)
@@ -268,7 +268,7 @@ func (c *Core) do(a Action) {
 			c.noNumber(a.Text)
 			return
 		}
-		c.dial(fs[0].E164, a.Name, a.Phone)
+		c.place(fs[0], a.Name, a.Phone)
 	case ActDismiss:
 		c.promptID, c.prompted = 0, nil
 	case ActHangup:
@@ -351,7 +351,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	case CallAtOnce:
 		c.st.Clip = d.Offer
 		c.publish()
-		c.dial(d.Offer.Number, "", "")
+		c.place(d.Offer.Found(), "", "")
 		return
 	}
 	c.st.Clip = d.Offer
@@ -414,7 +414,7 @@ func (c *Core) noticeEvent(id uint32, key string) {
 		c.promptID, c.prompted = 0, nil
 		switch key {
 		case KeyCall, "default":
-			c.dial(o.Number, "", "")
+			c.place(o.Found(), "", "")
 		case KeyPick:
 			c.request(Request{Kind: ReqDialBox, Text: o.Text})
 		}
@@ -448,7 +448,7 @@ func (c *Core) hotkey() {
 			case 0:
 				c.request(Request{Kind: ReqDialBox})
 			case 1:
-				c.dial(fs[0].E164, "", "")
+				c.place(fs[0], "", "")
 			default:
 				c.request(Request{Kind: ReqDialBox, Text: text})
 			}
@@ -467,9 +467,18 @@ func (c *Core) feedback(spec NoticeSpec) uint32 {
 	return id
 }
 
-// dial sends a dial request for number to phoneID (or the selected phone).
+// dial sends a dial request for number to phoneID (or the selected phone):
+// for a number picked from the menu, recents or contacts, whose
+// classification is not at hand, so it is classified here.
 func (c *Core) dial(number, name, phoneID string) {
 	number = strings.TrimSpace(number)
+	c.place(Found{E164: number, Raw: number, SafeToAutoDial: c.safeToAutoDial(number)}, name, phoneID)
+}
+
+// place sends a dial request for f, found (and classified) once where it
+// was read, to phoneID (or the selected phone).
+func (c *Core) place(f Found, name, phoneID string) {
+	number := strings.TrimSpace(f.E164)
 	if number == "" {
 		c.feedback(NoticeSpec{Title: M("notice.no_number")})
 		return
@@ -516,7 +525,7 @@ func (c *Core) dial(number, name, phoneID string) {
 	// without a tap on the phone (the prompt says the dialer opens); a call
 	// request for one would only be refused.
 	mode := ModeCall
-	if !p.PlacesCalls || !c.safeToAutoDial(number) {
+	if !p.PlacesCalls || !f.SafeToAutoDial {
 		mode = ModePrefill
 	}
 	seq := c.seq

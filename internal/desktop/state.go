@@ -28,6 +28,11 @@ type Offer struct {
 	SafeToAutoDial bool
 }
 
+// Found is the offered number with its classification, as it was found.
+func (o Offer) Found() Found {
+	return Found{E164: o.Number, Raw: o.Raw, SafeToAutoDial: o.SafeToAutoDial}
+}
+
 // Call is a call the desktop asked a phone to make.
 type Call struct {
 	Seq       int // increases with every dial request

@@ -168,6 +168,10 @@ func FromSeeds(signSeed, curveSeed []byte) (*Identity, error) {
 	}, nil
 }
 
+// PublicKey is the identity's nkey (its ed25519 key, "U..."): with Sign,
+// an identity logs in to a NATS server by itself (bus.Nkey).
+func (d *Identity) PublicKey() string { return d.SignPub }
+
 // Sign signs msg with the device's ed25519 key.
 func (d *Identity) Sign(msg []byte) ([]byte, error) {
 	return ed25519.Sign(d.priv, msg), nil

@@ -92,7 +92,7 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 	popts := []bus.Option{bus.Inbox(bus.InboxPrefix(pid.ID.String()))}
 	if peerDesk.CertFP != "" {
 		urls, _ := c.Service().Servers()
-		popts = append(popts, bus.URLs(urls...), bus.PinCert(peerDesk.CertFP), bus.Nkey(Signer(pid)))
+		popts = append(popts, bus.URLs(urls...), bus.PinCert(peerDesk.CertFP), bus.Nkey(pid))
 	} else {
 		popts = append(popts, bus.URLs(server))
 	}

@@ -80,7 +80,7 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 		}
 		c.conn, c.shared = conn, running
 	case d.Server == "" && running && ri.URL != "":
-		conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(Signer(d.Identity)),
+		conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(d.Identity),
 			bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(3*time.Second))
 		if err == nil {
 			c.conn, c.shared = conn, true
@@ -131,7 +131,7 @@ func (c *Client) startService(ctx context.Context, opts []ServiceOption) error {
 		}
 		c.conn, err = bus.Connect(ctx, copts...)
 	} else {
-		c.conn, err = bus.Connect(ctx, bus.InProcess(svc.srv), bus.Nkey(Signer(c.d.Identity)), bus.Inbox(bus.InboxPrefix(id)))
+		c.conn, err = bus.Connect(ctx, bus.InProcess(svc.srv), bus.Nkey(c.d.Identity), bus.Inbox(bus.InboxPrefix(id)))
 		c.grace = time.Now().Add(reconnectGrace)
 	}
 	if err != nil {

@@ -100,15 +100,6 @@ func (d *Desktop) access() bus.Access {
 	return acc
 }
 
-// signer lets a device identity log in with its nkey.
-type signer struct{ id *device.Identity }
-
-func (s signer) PublicKey() string                 { return s.id.SignPub }
-func (s signer) Sign(nonce []byte) ([]byte, error) { return s.id.Sign(nonce) }
-
-// Signer returns the nkey login of an identity.
-func Signer(id *device.Identity) bus.Signer { return signer{id} }
-
 func (d *Desktop) ctlSubject(verb string) string {
 	return d.prefix() + ".ctl." + d.Identity.ID.String() + "." + verb
 }

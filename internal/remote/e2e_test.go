@@ -330,7 +330,7 @@ func TestOfflineAndUnpair(t *testing.T) {
 	// Unpairing on the desktop revokes the phone's server login at once.
 	urls, fp := w.client.Service().Servers()
 	login := func() error {
-		c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(Signer(w.phone)), bus.ConnectTimeout(2*time.Second))
+		c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(w.phone), bus.ConnectTimeout(2*time.Second))
 		if err == nil {
 			c.Close()
 		}
@@ -453,7 +453,7 @@ func TestUnpairFromThePhone(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	urls, fp := w.client.Service().Servers()
-	if c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(Signer(w.phone)), bus.ConnectTimeout(2*time.Second)); err == nil {
+	if c, err := bus.Connect(ctx, bus.URLs(urls...), bus.PinCert(fp), bus.Nkey(w.phone), bus.ConnectTimeout(2*time.Second)); err == nil {
 		c.Close()
 		t.Fatal("the unpaired phone can still log in")
 	}

@@ -141,7 +141,7 @@ func (s *Service) run(ctx context.Context) error {
 		s.mu.Lock()
 		s.srv = srv
 		s.mu.Unlock()
-		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(Signer(d.Identity)), bus.Inbox(bus.InboxPrefix(id)))
+		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(d.Identity), bus.Inbox(bus.InboxPrefix(id)))
 		if err != nil {
 			return fmt.Errorf("remote: connect to the embedded server: %w", err)
 		}
