@@ -2,17 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
+	"errors"
 
-	"github.com/deskdial/deskdial/internal/agent"
-	"github.com/deskdial/deskdial/internal/config"
-	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
-	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/phoneapp"
 )
 
 // cmdPhone runs the phone agent, pairing first with --pair.
@@ -42,110 +35,11 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := config.Open(p.Config)
-	if err != nil {
-		return err
+	err = phoneapp.Run(ctx, phoneapp.Deps{Paths: p, Backend: *backend,
+		Dialer: backends.Options{Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus, SessionBusAddress: *sessionBus},
+		Name:   *name, Region: *region, Offer: *offer, Creds: e.creds, Version: version, Out: e.stdout, Err: e.stderr})
+	if ue := (*phoneapp.UsageError)(nil); errors.As(err, &ue) {
+		return withCode(exitUsage, ue.Err)
 	}
-	st := store.Get()
-	id, err := device.LoadOrCreate(p.Config)
-	if err != nil {
-		return err
-	}
-	reg, err := device.OpenRegistry(p.Config)
-	if err != nil {
-		return err
-	}
-	d, err := backends.Open(*backend, backends.Options{
-		Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus, SessionBusAddress: *sessionBus,
-	})
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	if *name == "" {
-		*name = st.Name
-	}
-	if *name == "" {
-		*name = hostName()
-	}
-	if err := device.ValidateName(*name); err != nil {
-		return usageErr("--name: %v", err)
-	}
-	rg := st.EffectiveRegion()
-	if *region != "" {
-		rg = strings.ToUpper(*region)
-	}
-	if *offer != "" {
-		o, err := pairing.ParseOffer(*offer)
-		if err != nil {
-			return withCode(exitUsage, fmt.Errorf("this pairing offer cannot be used: %w", err))
-		}
-		desk, err := agent.Pair(ctx, o, id, reg, *name, agent.Caps{Backend: d.Name(), Capabilities: d.Capabilities()},
-			agent.PairOptions{Creds: e.creds, Prefix: st.SubjectPrefix, CredsDir: p.Config})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", desk.Name, desk.ID.Short())
-	}
-	if err := d.Check(ctx); err != nil {
-		fmt.Fprintf(e.stderr, "warning: backend %s: %v\n", d.Name(), err)
-	} else if u, ok := d.(interface {
-		Using(context.Context) (string, error)
-	}); ok {
-		// hfp and kdeconnect find their service and phone themselves;
-		// say which, so a wrong pick shows before the first call.
-		if s, err := u.Using(ctx); err == nil {
-			fmt.Fprintf(e.stdout, "backend %s: numbers go to %s\n", d.Name(), s)
-		}
-	}
-	var outMu sync.Mutex
-	say := func(format string, a ...any) {
-		outMu.Lock()
-		defer outMu.Unlock()
-		fmt.Fprintf(e.stdout, format+"\n", a...)
-	}
-	a, err := agent.New(agent.Config{
-		Identity: id, Registry: reg, RegistryDir: p.Config, Dialer: d,
-		Name: *name, Region: rg, AllowMMI: st.AllowMMI, RatePerMinute: st.RatePerMinute,
-		Prefix: st.SubjectPrefix, AuditPath: filepath.Join(p.Data, agent.AuditFile), Version: version,
-		OnEntry: func(en agent.Entry) {
-			from := en.FromName
-			if from == "" {
-				from = "an unknown desktop"
-			}
-			switch en.Decision {
-			case "accepted":
-				say("%s from %s: %s %s", en.Kind, from, en.Decision, en.Number)
-			default:
-				say("%s from %s: %s (%s)", en.Kind, from, en.Decision, en.Reason)
-			}
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	say("deskdial phone %s (%s) with backend %s", *name, id.ID.Short(), d.Name())
-	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: e.creds, CredsDir: p.Config,
-		OnState: func(desk string, up bool) {
-			if up {
-				say("Connected to %s", desk)
-			} else {
-				say("Disconnected from %s, reconnecting", desk)
-			}
-		}}
-	return r.Run(ctx)
-}
-
-func hostName() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "phone"
-	}
-	if i := strings.IndexByte(h, '.'); i > 0 {
-		h = h[:i]
-	}
-	if len(h) > device.MaxNameLen {
-		h = h[:device.MaxNameLen]
-	}
-	return h
+	return err
 }

@@ -1,0 +1,161 @@
+// Package phoneapp is the phone agent's composition root: Run opens the
+// phone's identity, paired desktops and dialer backend, pairs first when
+// asked, and keeps the agent connected to every paired desktop.
+//
+// A phone this computer reaches itself (Bluetooth hands-free, KDE Connect)
+// runs the same agent and policy; building one for the tray will reuse
+// Open and the agent it returns.
+package phoneapp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
+	"github.com/deskdial/deskdial/internal/pairing"
+)
+
+// UsageError is an error in what the user asked for (a bad name, offer or
+// backend): the command line exits with its usage code. Its message is
+// Err's.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usage(err error) error { return &UsageError{Err: err} }
+
+// Deps is what the phone agent needs from the command line.
+type Deps struct {
+	Paths   config.Paths // config and data directories, already made
+	Backend string       // backends.Open name
+	Dialer  backends.Options
+	Name    string // this phone's name ("": settings, then host name)
+	Region  string // for national numbers ("": settings, then locale)
+	Offer   string // pair with this deskdial://pair offer first ("": none)
+	Creds   string // NATS .creds for hosted servers
+	Version string // for presence
+	Out     io.Writer
+	Err     io.Writer
+}
+
+// Run runs the phone agent until ctx ends.
+func Run(ctx context.Context, deps Deps) error {
+	p := deps.Paths
+	store, err := config.Open(p.Config)
+	if err != nil {
+		return err
+	}
+	st := store.Get()
+	id, err := device.LoadOrCreate(p.Config)
+	if err != nil {
+		return err
+	}
+	reg, err := device.OpenRegistry(p.Config)
+	if err != nil {
+		return err
+	}
+	d, err := backends.Open(deps.Backend, deps.Dialer)
+	if err != nil {
+		return usage(err)
+	}
+	name := deps.Name
+	if name == "" {
+		name = st.Name
+	}
+	if name == "" {
+		name = hostName()
+	}
+	if err := device.ValidateName(name); err != nil {
+		return usage(fmt.Errorf("--name: %w", err))
+	}
+	rg := st.EffectiveRegion()
+	if deps.Region != "" {
+		rg = strings.ToUpper(deps.Region)
+	}
+	if deps.Offer != "" {
+		o, err := pairing.ParseOffer(deps.Offer)
+		if err != nil {
+			return usage(fmt.Errorf("this pairing offer cannot be used: %w", err))
+		}
+		desk, err := agent.Pair(ctx, o, id, reg, name, agent.Caps{Backend: d.Name(), Capabilities: d.Capabilities()},
+			agent.PairOptions{Creds: deps.Creds, Prefix: st.SubjectPrefix, CredsDir: p.Config})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(deps.Out, "Paired with %s (%s)\n", desk.Name, desk.ID.Short())
+	}
+	if err := d.Check(ctx); err != nil {
+		fmt.Fprintf(deps.Err, "warning: backend %s: %v\n", d.Name(), err)
+	} else if u, ok := d.(interface {
+		Using(context.Context) (string, error)
+	}); ok {
+		// hfp and kdeconnect find their service and phone themselves;
+		// say which, so a wrong pick shows before the first call.
+		if s, err := u.Using(ctx); err == nil {
+			fmt.Fprintf(deps.Out, "backend %s: numbers go to %s\n", d.Name(), s)
+		}
+	}
+	var outMu sync.Mutex
+	say := func(format string, a ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(deps.Out, format+"\n", a...)
+	}
+	a, err := agent.New(agent.Config{
+		Identity: id, Registry: reg, RegistryDir: p.Config, Dialer: d,
+		Name: name, Region: rg, AllowMMI: st.AllowMMI, RatePerMinute: st.RatePerMinute,
+		Prefix: st.SubjectPrefix, AuditPath: filepath.Join(p.Data, agent.AuditFile), Version: deps.Version,
+		OnEntry: func(en agent.Entry) { say("%s", entryLine(en)) },
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	say("deskdial phone %s (%s) with backend %s", name, id.ID.Short(), d.Name())
+	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: deps.Creds, CredsDir: p.Config,
+		OnState: func(desk string, up bool) {
+			if up {
+				say("Connected to %s", desk)
+			} else {
+				say("Disconnected from %s, reconnecting", desk)
+			}
+		}}
+	return r.Run(ctx)
+}
+
+// entryLine is one decision of the agent for the terminal.
+func entryLine(en agent.Entry) string {
+	from := en.FromName
+	if from == "" {
+		from = "an unknown desktop"
+	}
+	if en.Decision == "accepted" {
+		return fmt.Sprintf("%s from %s: %s %s", en.Kind, from, en.Decision, en.Number)
+	}
+	return fmt.Sprintf("%s from %s: %s (%s)", en.Kind, from, en.Decision, en.Reason)
+}
+
+// hostName is the phone's name when none is set: the host name up to its
+// first dot, as long as a device name may be.
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "phone"
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		h = h[:i]
+	}
+	if len(h) > device.MaxNameLen {
+		h = h[:device.MaxNameLen]
+	}
+	return h
+}
