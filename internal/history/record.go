@@ -19,7 +19,14 @@ type Recorder struct {
 }
 
 // Begin records a call just requested (its Outcome is set to requested).
+// Only an E.164 number is kept: a short code (112) or a USSD code works
+// only as typed on the phone, and recents would offer it again as a number
+// it is not. For those Begin records nothing and returns a Recorder that
+// records nothing (ID 0).
 func (s *Store) Begin(ctx context.Context, c Call) (Recorder, error) {
+	if !isE164(c.Number) {
+		return Recorder{}, nil
+	}
 	c.Outcome = OutcomeRequested
 	id, err := s.RecordCall(ctx, c)
 	if err != nil {
@@ -45,4 +52,18 @@ func (r Recorder) Reached(ctx context.Context, state call.State, talk time.Durat
 		return nil
 	}
 	return r.s.UpdateCall(ctx, r.id, outcome, d)
+}
+
+// isE164 reports whether s is written as an E.164 number: "+", then up
+// to 15 digits.
+func isE164(s string) bool {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -86,3 +86,26 @@ func TestUpdateCallRefusesNonOutcomes(t *testing.T) {
 		t.Errorf("the row changed to %q", c.Outcome)
 	}
 }
+
+// A short code or USSD code is no number to call again: the tray and the
+// CLI both keep nothing of it.
+func TestBeginKeepsOnlyNumbers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, n := range []string{"112", "*#06#", "+49 30 123", ""} {
+		rec, err := s.Begin(ctx, Call{Number: n})
+		if err != nil || rec.ID() != 0 {
+			t.Errorf("Begin(%q) = %d, %v; want nothing kept", n, rec.ID(), err)
+		}
+		if err := rec.Reached(ctx, call.Ended, time.Second); err != nil {
+			t.Errorf("a call not kept: Reached = %v", err)
+		}
+	}
+	if calls, _ := s.Recent(ctx, 10); len(calls) != 0 {
+		t.Fatalf("kept %+v", calls)
+	}
+}

@@ -103,6 +103,10 @@ func TestHistPort(t *testing.T) {
 			t.Errorf("%s after %v: kept %+v, want %s", tc.phase, tc.talk, c, tc.outcome)
 		}
 	}
+	// A short code dialled from the tray is not kept, as with deskdial call.
+	if id, err := h.RecordCall(ctx, desktop.CallRecord{Number: "112", Phone: "PHONE", Started: start}); id != 0 || err != nil {
+		t.Fatalf("a short code was recorded: %d, %v", id, err)
+	}
 	recent, err := h.Recent(ctx, 10)
 	if err != nil || len(recent) == 0 || recent[0].Number != "+49301234567" || recent[0].Name != "Anna" || recent[0].Phone != "PHONE" {
 		t.Fatalf("recent: %+v, %v", recent, err)
