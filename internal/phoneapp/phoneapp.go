@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -72,7 +71,7 @@ func Run(ctx context.Context, deps Deps) error {
 		name = st.Name
 	}
 	if name == "" {
-		name = hostName()
+		name = device.HostName("phone")
 	}
 	if err := device.ValidateName(name); err != nil {
 		return usage(fmt.Errorf("--name: %w", err))
@@ -142,20 +141,4 @@ func entryLine(en agent.Entry) string {
 		return fmt.Sprintf("%s from %s: %s %s", en.Kind, from, en.Decision, en.Number)
 	}
 	return fmt.Sprintf("%s from %s: %s (%s)", en.Kind, from, en.Decision, en.Reason)
-}
-
-// hostName is the phone's name when none is set: the host name up to its
-// first dot, as long as a device name may be.
-func hostName() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "phone"
-	}
-	if i := strings.IndexByte(h, '.'); i > 0 {
-		h = h[:i]
-	}
-	if len(h) > device.MaxNameLen {
-		h = h[:device.MaxNameLen]
-	}
-	return h
 }

@@ -8,8 +8,6 @@ package remote
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/config"
@@ -63,23 +61,9 @@ func OpenDesktop(p config.Paths, st config.Settings, server, creds string) (*Des
 		d.Creds = creds
 	}
 	if d.Name == "" {
-		d.Name = defaultName()
+		d.Name = device.HostName("desktop")
 	}
 	return d, nil
-}
-
-func defaultName() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "desktop"
-	}
-	if i := strings.IndexByte(h, '.'); i > 0 {
-		h = h[:i]
-	}
-	if len(h) > device.MaxNameLen {
-		h = h[:device.MaxNameLen]
-	}
-	return h
 }
 
 func (d *Desktop) prefix() string {
