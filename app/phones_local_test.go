@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // privateBus starts a dbus-daemon of the test's own and returns its address.
 func privateBus(t *testing.T) string {
 	t.Helper()
-	needTool(t, "dbus-daemon")
+	testsupport.NeedTool(t, "dbus-daemon")
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

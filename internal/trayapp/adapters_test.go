@@ -197,3 +197,16 @@ func TestPresenceLooksAgainAfterPairing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The tray's finder hands each number's extension to the desktop, which
+// names it in the Call prompt.
+func TestTrayFinderExtension(t *testing.T) {
+	fs := findNumbers("Zentrale 030 1234567, Durchwahl 213", "DE", 0)
+	if len(fs) != 1 || fs[0].E164 != "+49301234567" || fs[0].Ext != "213" {
+		t.Errorf("findNumbers = %+v, want +49301234567 with extension 213", fs)
+	}
+	fs = findNumbers("tel:+1-212-736-5000;ext=12", "US", 0)
+	if len(fs) != 1 || fs[0].E164 != "+12127365000" || fs[0].Ext != "12" {
+		t.Errorf("tel link = %+v, want +12127365000 with extension 12", fs)
+	}
+}

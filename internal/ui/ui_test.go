@@ -201,7 +201,7 @@ func TestDialBox(t *testing.T) {
 	// number alone.
 	d.Open("")
 	test.Type(d.Entry, "front")
-	waitFor(t, "search results", func() bool {
+	testsupport.WaitFor(t, "search results", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return d.forQuery == "front" && len(d.choices) == 1
