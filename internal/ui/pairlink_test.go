@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // linkingPairing is a Pairing whose desktop serves the phone page.
@@ -20,7 +22,7 @@ func TestPairingWindowQRCarriesPageLink(t *testing.T) {
 	SetLanguage("en")
 	w := NewPairingWindow(a, linkingPairing{&fakePairing{renamed: map[string]string{}}}, func() {})
 	w.MakeOffer()
-	waitFor(t, "offer", func() bool { return w.OfferText() != "" && w.QR.Resource != nil })
+	testsupport.WaitFor(t, "offer", func() bool { return w.OfferText() != "" && w.QR.Resource != nil })
 	if want := "https://192.0.2.1:4249/pair#" + w.OfferText(); w.QRText() != want {
 		t.Fatalf("QR code carries %q, want %q", w.QRText(), want)
 	}
@@ -30,7 +32,7 @@ func TestPairingWindowQRCarriesPageLink(t *testing.T) {
 	// Without a page, the QR code is the offer itself.
 	plain := NewPairingWindow(a, &fakePairing{renamed: map[string]string{}}, func() {})
 	plain.MakeOffer()
-	waitFor(t, "offer", func() bool { return plain.OfferText() != "" && plain.QR.Resource != nil })
+	testsupport.WaitFor(t, "offer", func() bool { return plain.OfferText() != "" && plain.QR.Resource != nil })
 	if plain.QRText() != plain.OfferText() {
 		t.Fatalf("QR code carries %q, want the offer", plain.QRText())
 	}
