@@ -13,6 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/supervise"
 )
 
 // openDesktop loads this desktop's settings, identity and paired devices.
@@ -104,10 +105,12 @@ func startHistorySync(ctx context.Context, e *env, d *remote.Desktop) (stop func
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
+		// Owned by serve: sync that fails (the server restarting, the
+		// bucket briefly gone) starts again, backing off, as in the tray.
 		defer close(done)
-		if err := y.Run(sctx); err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintf(e.stderr, "history sync stopped: %v\n", err)
-		}
+		supervise.Retry(sctx, supervise.DefaultMin, supervise.DefaultMax, y.Run, func(err error) {
+			fmt.Fprintf(e.stderr, "history sync stopped: %v; trying again\n", err)
+		})
 	}()
 	fmt.Fprintf(e.stdout, "syncing recents through %s\n", d.Server)
 	return func() { cancel(); <-done; hist.Close(); c.Close() }, nil
