@@ -54,8 +54,10 @@ func (e *ShortCodeError) Is(target error) bool { return target == ErrShortCode }
 var alwaysEmergency = map[string]bool{"112": true, "911": true}
 
 // shortDigits returns s as a digit string if it could be a short code:
-// 2 to maxShortLen ASCII digits, optionally in a tel: URI, with spaces,
-// hyphens or dots between them.
+// 2 to maxShortLen decimal digits of any script (as ASCII), optionally in a
+// tel: URI, with the punctuation numbers are written with between them.
+// Full-width and Arabic-Indic digits count: read as a national number, a
+// full-width １１２ became +49112.
 func shortDigits(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if rest, ok := stripScheme(s); ok {
@@ -68,14 +70,14 @@ func shortDigits(s string) (string, bool) {
 		}
 	}
 	b := make([]byte, 0, maxShortLen)
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
+	for _, r := range s {
+		switch {
+		case digitValue(r) >= 0:
 			if len(b) == maxShortLen {
 				return "", false
 			}
-			b = append(b, c)
-		case c == ' ' || c == '-' || c == '.':
+			b = append(b, byte('0'+digitValue(r)))
+		case numberPunct(r):
 		default:
 			return "", false
 		}
@@ -84,6 +86,12 @@ func shortDigits(s string) (string, bool) {
 		return "", false
 	}
 	return string(b), true
+}
+
+// numberPunct reports whether r is punctuation a number is written with:
+// spaces, hyphens, dots and brackets, ASCII or full-width.
+func numberPunct(r rune) bool {
+	return strings.ContainsRune(" -./()\u00a0\u3000\u2010\u2011\u2012\u2013\uff0d\uff0e\uff0f\uff08\uff09", r)
 }
 
 // Short reports whether s is a short code in region, using libphonenumber's
@@ -151,9 +159,9 @@ func NeedsRegion(s string) bool {
 	digits := 0
 	for _, r := range body {
 		switch {
-		case r >= '0' && r <= '9':
+		case digitValue(r) >= 0:
 			digits++
-		case strings.ContainsRune(" -./()\u00a0", r):
+		case numberPunct(r):
 		default:
 			return false
 		}

@@ -158,3 +158,27 @@ func FuzzPrepareTarget(f *testing.F) {
 		}
 	})
 }
+
+// A short code spelled with other digits or punctuation is still a short
+// code: full-width digits (a CJK input method), Arabic-Indic digits, or
+// brackets around it were read as a national number and became +49112 or
+// +1112 for a call.
+func TestShortCodeInOtherSpellings(t *testing.T) {
+	for _, typed := range []string{"１１２", "tel:１１２", "１ １ ２", "(112)", "（１１２）", "١١٢", "۱۱۲", "1\u00a01\u00a02", "１－１－２", "tel:%EF%BC%91%EF%BC%91%EF%BC%92"} {
+		for _, region := range []string{"DE", "US", ""} {
+			if got, err := PrepareTarget(typed, region, true); err != nil || got != "112" {
+				t.Errorf("PrepareTarget(%q, %q, prefill) = %q, %v; want 112 as its digits", typed, region, got, err)
+			}
+			if got, err := PrepareTarget(typed, region, false); !errors.Is(err, ErrShortCode) {
+				t.Errorf("PrepareTarget(%q, %q, call) = %q, %v; want an emergency refusal", typed, region, got, err)
+			}
+		}
+	}
+	// Full-width or Arabic-Indic digits of a national number need a region
+	// as ASCII ones do.
+	for _, typed := range []string{"０３０ １２３４５６７", "٠٣٠ ١٢٣٤٥٦٧", "（２０２）５５５－０１２３"} {
+		if got, err := PrepareTarget(typed, "", false); !errors.Is(err, ErrNoRegion) {
+			t.Errorf("PrepareTarget(%q, no region) = %q, %v; want ErrNoRegion", typed, got, err)
+		}
+	}
+}
