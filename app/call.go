@@ -111,7 +111,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
 		what = "opening the dialer with"
 	}
-	fmt.Fprintf(e.stdout, "Sent to %s: accepted, %s %s\n", peer.Name, what, h.Reply.Number)
+	printSent(e.stdout, peer, what, h.Reply.Number)
 	if ext != "" {
 		// The phone dials the main number only: no dialer backend is
 		// asked to send tones after answer, so the user keys them in.
@@ -126,10 +126,10 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 			if !ok {
 				return nil
 			}
-			fmt.Fprintf(e.stdout, "%s: %s\n", peer.Name, statusText(st))
+			printStatus(e.stdout, peer, st)
 			rec.reached(st.State, time.Duration(st.DurationMS)*time.Millisecond)
 			if st.State == protocol.StateFailed {
-				return withCode(exitError, fmt.Errorf("the call on %s failed: %s", peer.Name, st.Reason))
+				return callFailed(peer, st)
 			}
 		case <-ctx.Done():
 			return nil
@@ -151,8 +151,32 @@ func targetErr(err error) error {
 	return err
 }
 
+// printSent, printStatus and callFailed show what the phone answered. The
+// phone's name, the number it echoes and a state's reason are the peer's
+// text (a dialer's error can name a Bluetooth device, which names itself),
+// so they are escaped for the terminal.
+func printSent(w io.Writer, peer device.Peer, what, num string) {
+	fmt.Fprintf(w, "Sent to %s: accepted, %s %s\n", textsafe.Terminal(peer.Name), what, textsafe.Terminal(num))
+}
+
+func printStatus(w io.Writer, peer device.Peer, st protocol.Status) {
+	fmt.Fprintf(w, "%s: %s\n", textsafe.Terminal(peer.Name), statusText(st))
+}
+
+func callFailed(peer device.Peer, st protocol.Status) error {
+	return withCode(exitError, fmt.Errorf("the call on %s failed: %s", textsafe.Terminal(peer.Name), textsafe.Terminal(st.Reason)))
+}
+
+// shownErr shows an error that carries a peer's text (a refusal's reason,
+// the phone's name) escaped for the terminal; errors.Is still sees it.
+type shownErr struct{ err error }
+
+func (e shownErr) Error() string { return textsafe.Terminal(e.err.Error()) }
+func (e shownErr) Unwrap() error { return e.err }
+
 // callExit maps a call error to its exit code.
 func callExit(err error) error {
+	err = shownErr{err}
 	switch {
 	case errors.Is(err, remote.ErrOffline):
 		return withCode(exitOffline, err)
@@ -205,7 +229,7 @@ func statusText(st protocol.Status) string {
 		s += " " + formatDuration(time.Duration(st.DurationMS)*time.Millisecond)
 	}
 	if st.Reason != "" {
-		s += " (" + st.Reason + ")"
+		s += " (" + textsafe.Terminal(st.Reason) + ")"
 	}
 	return s
 }
