@@ -215,3 +215,21 @@ func FuzzPairInbox(f *testing.F) {
 		}
 	})
 }
+
+// TestPairInboxSubjects: a join's reply subject with a wildcard below the
+// pairing prefix (a subscriber's pattern, not an inbox) or one that only
+// looks like the prefix is not answered.
+func TestPairInboxSubjects(t *testing.T) {
+	for s, want := range map[string]bool{
+		"_INBOX_pair.AbC123.1": true, "_INBOX_pair.x": true,
+		"_INBOX_pair.x.>": false, "_INBOX_pair.x.*": false, "_INBOX_pair.*.1": false, "_INBOX_pair.>": false,
+		"_INBOX_pair": false, "_INBOX_pair.": false, "_INBOX_pair.x.": false, "_INBOX_pair.x..y": false,
+		"_INBOX_pairing.x": false, "_inbox_pair.x": false, "_INBOX_pair.x\r\nPUB deskdial.ctl": false,
+		"_INBOX_pair.x\ty": false, "_INBOX_pair." + strings.Repeat("a", maxReply): false,
+		" _INBOX_pair.x": false,
+	} {
+		if got := pairInbox(s); got != want {
+			t.Errorf("pairInbox(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
