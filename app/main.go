@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -121,15 +122,18 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("deskdial", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(stderr) }
+	out := &flagOutput{}
+	fs.SetOutput(out)
+	fs.Usage = func() { usage(out) }
 	fs.StringVar(&e.home, "home", os.Getenv(config.EnvHome), "directory for settings, keys and history")
 	fs.StringVar(&e.server, "server", os.Getenv("NATS_URL"), "hosted NATS server URL (default: the embedded server)")
 	fs.StringVar(&e.creds, "creds", "", "NATS .creds file for a hosted server")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			out.WriteTo(stdout)
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "deskdial: %v (see deskdial --help)\n", err)
 		return exitUsage
 	}
 	rest := fs.Args()
@@ -203,11 +207,43 @@ func openLink(ctx context.Context, e *env, link string) error {
 	return fmt.Errorf("hand the link to the running deskdial: %w", err)
 }
 
-// newFlags makes a flag set for a subcommand whose errors go to e.stderr.
+// newFlags makes a flag set for a subcommand. What the flag package
+// writes goes through a flagOutput: parseFlags prints the usage asked for
+// with --help on stdout, and reports a bad flag once, as a usage error.
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("deskdial "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(&flagOutput{stdout: e.stdout})
 	return fs
+}
+
+// flagOutput holds what the flag package writes while parsing. The flag
+// package prints the usage both for -h and after a bad flag's error, to
+// one writer; help that was asked for is the command's output (stdout),
+// while for a bad flag the error alone is reported, once, by run.
+type flagOutput struct {
+	stdout io.Writer
+	buf    bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) { return o.buf.Write(p) }
+
+// WriteTo sends what was written so far to w and forgets it.
+func (o *flagOutput) WriteTo(w io.Writer) (int64, error) { return o.buf.WriteTo(w) }
+
+// parseError turns what fs.Parse returned into the command's error: the
+// usage on stdout for --help, else a usage error that says where help is.
+func parseError(fs *flag.FlagSet, err error) error {
+	o, _ := fs.Output().(*flagOutput)
+	if errors.Is(err, flag.ErrHelp) {
+		if o != nil && o.stdout != nil {
+			o.WriteTo(o.stdout)
+		}
+		return err
+	}
+	if o != nil {
+		o.buf.Reset()
+	}
+	return withCode(exitUsage, fmt.Errorf("%w (see %s --help)", err, fs.Name()))
 }
 
 // parseFlags parses args, letting flags and positional arguments mix
@@ -216,10 +252,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, withCode(exitUsage, err)
+			return nil, parseError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
