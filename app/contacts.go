@@ -11,6 +11,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/history"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
@@ -76,10 +77,9 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *region == "" {
-		*region = set.EffectiveRegion()
+	if *region, err = contactsRegion(*region, set); err != nil {
+		return err
 	}
-	*region = strings.ToUpper(*region)
 	// A file that is not a vCard file at all is reported and the other
 	// files are still imported; the exit status says one was not.
 	var notCards []string
@@ -113,11 +113,37 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "; %d fax or pager %s left out", rep.FaxPager, plural(rep.FaxPager, "number", "numbers"))
 		}
 		fmt.Fprintln(e.stdout)
+		noRegionHint(e, rep.NoRegion, "import again")
 	}
 	if len(notCards) > 0 {
 		return fmt.Errorf("contacts import: not a vCard file: %s", strings.Join(notCards, ", "))
 	}
 	return nil
+}
+
+// contactsRegion is the region to read a contact's national numbers in:
+// --region, else the setting or the locale's region. With none known it is
+// "", and such numbers are skipped rather than read as US numbers: an
+// Italian mobile, 347 123 4567, is a valid New York number.
+func contactsRegion(flagRegion string, set config.Settings) (string, error) {
+	r := strings.ToUpper(strings.TrimSpace(flagRegion))
+	if r == "" {
+		return set.KnownRegion(), nil
+	}
+	if !number.KnownRegion(r) {
+		return "", usageErr("unknown region %q (use an ISO 3166 code such as US, DE, JP)", flagRegion)
+	}
+	return r, nil
+}
+
+// noRegionHint says once what to do about numbers skipped for want of a
+// region.
+func noRegionHint(e *env, n int, again string) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(e.stderr, "%d %s without a country code %s skipped because no region is set: %s with --region (such as --region DE), or set the region in the settings\n",
+		n, plural(n, "number", "numbers"), plural(n, "was", "were"), again)
 }
 
 func plural(n int, one, many string) string {
@@ -193,8 +219,8 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 	if *user == "" {
 		*user = set.CardDAVUser
 	}
-	if *region == "" {
-		*region = set.EffectiveRegion()
+	if *region, err = contactsRegion(*region, set); err != nil {
+		return err
 	}
 	password := os.Getenv(envCardDAVPassword)
 	if *passFile != "" {
@@ -227,6 +253,7 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %s sync: %d cards fetched: %d added, %d updated, %d deleted, %d skipped\n",
 		textsafe.Terminal(rep.AddressBook), kind, rep.Fetched, rep.Added, rep.Updated, rep.Deleted, rep.Skipped)
+	noRegionHint(e, rep.NoRegion, "sync again")
 	return nil
 }
 

@@ -129,3 +129,31 @@ func TestContactsImportNotAVCardFile(t *testing.T) {
 		t.Errorf("list = %q", out)
 	}
 }
+
+// TestContactsImportWithoutRegion: with no --region, no setting and no
+// region in the locale (LANG=C), a number without a country code is not
+// read as a US number (an Italian mobile, 347 812 4567, is a valid New
+// York one, which `call Mario` would then dial): it is skipped, and one
+// line says what to do.
+func TestContactsImportWithoutRegion(t *testing.T) {
+	for _, k := range []string{"LC_ALL", "LC_TELEPHONE", "LC_MESSAGES"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("LANG", "C")
+	home := privateHome(t)
+	in := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mario Rossi\r\nTEL;TYPE=CELL:347 812 4567\r\nTEL;TYPE=WORK:+39 06 1234 5678\r\nEND:VCARD\r\n"
+	out, errs, code := runContacts(t, home, in, "import", "-")
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "1 number without a country code was skipped because no region is set: import again with --region (such as --region DE)") ||
+		strings.Count(errs, "import again") != 1 {
+		t.Errorf("import said %q, want one line saying to give --region", errs)
+	}
+	if list, _, _ := runContacts(t, home, "", "list"); list != "Mario Rossi\t\twork\t+390612345678\n" || strings.Contains(out+list, "+1347") {
+		t.Errorf("list = %q, want only the number with a country code", list)
+	}
+	if _, errs, code := runContacts(t, home, in, "import", "--region", "Italy", "-"); code != exitUsage || !strings.Contains(errs, `unknown region "Italy"`) {
+		t.Errorf("--region Italy: exit %d, %q; want a usage error", code, errs)
+	}
+}

@@ -21,6 +21,7 @@ type CardDAVReport struct {
 	Updated     int
 	Deleted     int
 	Skipped     int // cards that could not be read or had no number
+	NoRegion    int // numbers without a country code, skipped because no region was given
 	Problems    []ImportProblem
 }
 
@@ -175,6 +176,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 	err = s.write(ctx, func(tx *wtx) error {
 		for i, o := range objs {
 			rec, problems := cardToRec(o.Card, region)
+			rep.NoRegion += rec.noRegion
 			if err := checkContact(&rec.Contact); err != nil {
 				// Skipped, and a stored copy is kept: the server sent
 				// something no honest address book has.

@@ -91,6 +91,7 @@ type contactRec struct {
 	Contact
 	href, etag string
 	faxPager   int // fax and pager numbers left out of Numbers
+	noRegion   int // numbers left out for want of a region
 }
 
 // Contacts returns every contact, sorted by name.

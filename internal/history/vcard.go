@@ -35,6 +35,7 @@ type ImportReport struct {
 	NoNumber int // cards without a phone number, not stored
 	Skipped  int // broken cards, not stored
 	FaxPager int // fax and pager numbers, left out by design: nobody answers them
+	NoRegion int // numbers without a country code, skipped because no region was given
 	Problems []ImportProblem
 }
 
@@ -560,6 +561,13 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 			problems = append(problems, fmt.Sprintf("number %q skipped: %v", v, err))
 			continue
 		}
+		if (region == "" || strings.EqualFold(region, "ZZ")) && number.NeedsRegion(main) {
+			// Guessing a region (the US) would store another country's
+			// number, which calling the contact then dials.
+			rec.noRegion++
+			problems = append(problems, fmt.Sprintf("number %q skipped: it has no country code, and no region is set to tell which country it is in", v))
+			continue
+		}
 		n, err := number.Parse(main, region)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("number %q skipped: %v", v, err))
@@ -641,6 +649,7 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		rec, problems := cardToRec(card, region)
 		problems = append(lineProblems, problems...)
 		rep.FaxPager += rec.faxPager
+		rep.NoRegion += rec.noRegion
 		if err := checkContact(&rec.Contact); err != nil {
 			rep.Skipped++
 			prob("", "not imported: "+strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": "))
