@@ -281,36 +281,44 @@ func (d *Dialer) btNames(ctx context.Context) map[string]string {
 // detect finds the first hands-free service that runs and lists its phones.
 func (d *Dialer) detect(ctx context.Context) (*flavor, []Phone, error) {
 	var connErrs []string
+	noSession := false
 	if c, err := d.conn(false); err == nil {
 		if dbusx.HasOwner(ctx, c, pwService) {
 			ps, err := d.pipewirePhones(ctx, c, pipewireSession)
 			return pipewireSession, ps, err
 		}
 	} else {
+		noSession = true
 		connErrs = append(connErrs, strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": "))
 	}
-	c, err := d.conn(true)
-	if err != nil {
+	// Without a system bus (a container, a minimal system) BlueZ and
+	// oFono cannot run: the same message, with the reason, says what to
+	// set up.
+	if c, err := d.conn(true); err != nil {
 		connErrs = append(connErrs, strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": "))
-		return nil, nil, fmt.Errorf("%w: %w: %s", dialer.ErrUnavailable, ErrNoService, strings.Join(connErrs, "; "))
-	}
-	if dbusx.HasOwner(ctx, c, pwService) {
-		ps, err := d.pipewirePhones(ctx, c, pipewireSystem)
-		return pipewireSystem, ps, err
-	}
-	if dbusx.HasOwner(ctx, c, bzService) {
-		if ps, err := d.bluezPhones(ctx, c); err == nil && len(ps) > 0 {
-			return bluez, ps, nil
+	} else {
+		if dbusx.HasOwner(ctx, c, pwService) {
+			ps, err := d.pipewirePhones(ctx, c, pipewireSystem)
+			return pipewireSystem, ps, err
+		}
+		if dbusx.HasOwner(ctx, c, bzService) {
+			if ps, err := d.bluezPhones(ctx, c); err == nil && len(ps) > 0 {
+				return bluez, ps, nil
+			}
+		}
+		if dbusx.HasOwner(ctx, c, ofService) {
+			return d.ofonoPhones(ctx, c)
 		}
 	}
-	if dbusx.HasOwner(ctx, c, ofService) {
-		return d.ofonoPhones(ctx, c)
-	}
-	// PipeWire's service is on the user's session bus: without one (a
-	// system service, a login over ssh) it cannot be seen.
 	note := ""
 	if len(connErrs) > 0 {
-		note = " (" + strings.Join(connErrs, "; ") + "; PipeWire's telephony service is on the session bus of the user logged in at the desktop)"
+		note = " (" + strings.Join(connErrs, "; ")
+		if noSession {
+			// PipeWire's service is on the user's session bus: without
+			// one (a system service, a login over ssh) it cannot be seen.
+			note += "; PipeWire's telephony service is on the session bus of the user logged in at the desktop"
+		}
+		note += ")"
 	}
 	return nil, nil, fmt.Errorf("%w: %w: none of PipeWire's telephony service (PipeWire 1.4 or later with its native "+
 		"hands-free backend), BlueZ telephony (BlueZ 5.86 or later, bluetoothd started with -E) or oFono runs on this computer%s; "+

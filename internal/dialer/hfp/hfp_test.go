@@ -326,6 +326,21 @@ func TestNoSessionBus(t *testing.T) {
 	}
 }
 
+func TestNoSystemBus(t *testing.T) {
+	// A container or a minimal system without dbus-daemon: the error
+	// says which services were looked for and where to read how to set
+	// them up, as when the bus is there but they are not.
+	sess := dbustest.Bus(t)
+	d := New(WithSessionBus(sess), WithSystemBus("unix:path="+filepath.Join(t.TempDir(), "none")))
+	defer d.Close()
+	err := d.Check(calltest.Ctx(t))
+	if !errors.Is(err, ErrNoService) || !strings.Contains(err.Error(), "connect to the system bus") ||
+		!strings.Contains(err.Error(), "BlueZ telephony") || !strings.Contains(err.Error(), `see "hfp: any phone over Bluetooth" in docs/phones.md`) ||
+		strings.Contains(err.Error(), "session bus of the user") {
+		t.Fatalf("Check = %v, want what was looked for, why it could not be, and the docs", err)
+	}
+}
+
 func TestBlueZWithoutTelephonyIsNoService(t *testing.T) {
 	// bluetoothd without -E has devices but no Telephony1.
 	r := newRig(t, "-", `{"Telephony": false}`)
