@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -58,4 +59,18 @@ func TestCallLinesEscaped(t *testing.T) {
 	}
 	err := callFailed(device.Peer{Name: hostile}, protocol.Status{State: protocol.StateFailed, Reason: hostile})
 	rawFree(t, "the failed call", err.Error())
+}
+
+// TestPhoneBackendWarningOnce: a backend that cannot reach its service is
+// named once in the warning, which says what happens meanwhile.
+func TestPhoneBackendWarningOnce(t *testing.T) {
+	home := privateHome(t)
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"--home", home, "phone", "--backend", "kdeconnect",
+		"--session-bus", "unix:path=" + t.TempDir() + "/none"}, strings.NewReader(""), &stdout, &stderr)
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	if !strings.HasPrefix(first, "warning: kdeconnect: ") || strings.Contains(first, "backend kdeconnect") ||
+		strings.Contains(first, "backend unavailable") || !strings.Contains(first, "calls fail until that is fixed") {
+		t.Errorf("warning = %q, want the backend named once and what happens meanwhile", first)
+	}
 }

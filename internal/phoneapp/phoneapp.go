@@ -18,6 +18,7 @@ import (
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/pairing"
 )
@@ -93,7 +94,7 @@ func Run(ctx context.Context, deps Deps) error {
 		fmt.Fprintf(deps.Out, "Paired with %s (%s)\n", desk.Name, desk.ID.Short())
 	}
 	if err := d.Check(ctx); err != nil {
-		fmt.Fprintf(deps.Err, "warning: backend %s: %v\n", d.Name(), err)
+		fmt.Fprintf(deps.Err, "warning: %s; the phone agent starts all the same, and calls fail until that is fixed\n", backendProblem(d.Name(), err))
 	} else if u, ok := d.(interface {
 		Using(context.Context) (string, error)
 	}); ok {
@@ -141,4 +142,15 @@ func entryLine(en agent.Entry) string {
 		return fmt.Sprintf("%s from %s: %s %s", en.Kind, from, en.Decision, en.Number)
 	}
 	return fmt.Sprintf("%s from %s: %s (%s)", en.Kind, from, en.Decision, en.Reason)
+}
+
+// backendProblem is a backend's check error in one sentence, named once
+// by its backend: "kdeconnect: …", not "backend kdeconnect: dialer:
+// backend unavailable: kdeconnect: …".
+func backendProblem(name string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), dialer.ErrUnavailable.Error()+": ")
+	if !strings.HasPrefix(msg, name+":") && !strings.HasPrefix(msg, name+" ") {
+		msg = name + ": " + msg
+	}
+	return msg
 }

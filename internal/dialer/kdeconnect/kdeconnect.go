@@ -134,7 +134,10 @@ func (d *Dialer) bus() (*dbus.Conn, error) {
 		c, err = dbus.ConnectSessionBus()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: connect to the session bus: %v", dialer.ErrUnavailable, err)
+		// KDE Connect and GSConnect run in the user's desktop session.
+		return nil, fmt.Errorf("%w: %w: this process cannot reach a session bus, where they run (%v): run it in the desktop session "+
+			"of the user who paired the phone, or give that session's bus with --session-bus; see \"kdeconnect: KDE Connect and GSConnect\" in docs/phones.md",
+			dialer.ErrUnavailable, ErrNoDaemon, err)
 	}
 	d.conn = c
 	return c, nil

@@ -190,6 +190,18 @@ func TestNoDaemon(t *testing.T) {
 	}
 }
 
+// TestNoSessionBus: run where no session bus is (a system service, a
+// login over ssh), the error says where KDE Connect runs and what to do.
+func TestNoSessionBus(t *testing.T) {
+	d := New(WithBusAddress("unix:path=" + filepath.Join(t.TempDir(), "none")))
+	defer d.Close()
+	err := d.Check(calltest.Ctx(t))
+	if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoDaemon) || !strings.Contains(err.Error(), "--session-bus") ||
+		!strings.Contains(err.Error(), "docs/phones.md") {
+		t.Fatalf("Check = %v, want no daemon reachable, with what to do", err)
+	}
+}
+
 func TestValidID(t *testing.T) {
 	for id, want := range map[string]bool{kdeID: true, "abc_DEF_9": true, "abc-DEF": false, "": false, "../x": false, "a/b": false, "a b": false, strings.Repeat("a", 129): false} {
 		if validID(id) != want {
