@@ -104,3 +104,13 @@ type Dialer interface {
 	// Hangup ends the call; ErrUnsupported where the backend cannot.
 	Hangup(ctx context.Context, call Call) error
 }
+
+// Prefilled is the Watch of a backend that only hands the number to the
+// phone's dialer (url, kdeconnect): the one state it knows is that one,
+// and the call, if any, is the user's.
+func Prefilled() <-chan Event {
+	ch := make(chan Event, 1)
+	ch <- Event{State: StatePrefilled, At: time.Now()}
+	close(ch)
+	return ch
+}

@@ -113,10 +113,7 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 
 // Watch reports the one thing known: the dialer was opened.
 func (d *Dialer) Watch(ctx context.Context, _ dialer.Call) (<-chan dialer.Event, error) {
-	ch := make(chan dialer.Event, 1)
-	ch <- dialer.Event{State: dialer.StatePrefilled, At: time.Now()}
-	close(ch)
-	return ch, nil
+	return dialer.Prefilled(), nil
 }
 
 // Hangup is not possible: the call, if any, is the user's.
