@@ -6,17 +6,20 @@ package peername
 import (
 	"strings"
 	"unicode"
+
+	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
 // MaxLen is the longest name kept, in characters.
 const MaxLen = 64
 
 // Clean drops control and formatting characters (terminal escapes,
-// bidirectional overrides) and invalid UTF-8, trims spaces, and cuts the
+// bidirectional overrides), what textsafe finds unsafe to show (line and
+// paragraph separators too) and invalid UTF-8, trims spaces, and cuts the
 // name to MaxLen characters.
 func Clean(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
+		if textsafe.Unsafe(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
 			return -1
 		}
 		return r

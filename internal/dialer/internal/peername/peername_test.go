@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
 func TestClean(t *testing.T) {
@@ -14,6 +16,9 @@ func TestClean(t *testing.T) {
 		strings.Repeat("é", 80):        strings.Repeat("é", 64),
 		strings.Repeat("0", 63) + " 0": strings.Repeat("0", 63),
 		"\xff\xfeZ":                    "Z",
+		// A line or paragraph separator breaks a terminal line as a
+		// newline does: a nearby device naming itself so forged a row.
+		"Pixel\u2028Mallory\u2029 x": "PixelMallory x",
 	} {
 		if got := Clean(in); got != want {
 			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
@@ -31,7 +36,7 @@ func FuzzClean(f *testing.F) {
 			t.Fatalf("Clean(%q) = %q", s, n)
 		}
 		for _, r := range n {
-			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || textsafe.Unsafe(r) {
 				t.Fatalf("Clean(%q) kept %U", s, r)
 			}
 		}
