@@ -1,74 +1,26 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // privateBus starts a dbus-daemon of the test's own and returns its address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	testsupport.NeedTool(t, "dbus-daemon")
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(line)
-}
+func privateBus(t *testing.T) string { return testsupport.DBusDaemon(t) }
 
 // startTemplateMock runs a python3-dbusmock template from the dialer
 // backends' test data on the bus at addr until it owns name.
 func startTemplateMock(t *testing.T, addr, name, template, params string) {
 	t.Helper()
-	if err := exec.Command("/usr/bin/python3", "-c", "import dbusmock").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-dbusmock is missing (packaging/deps.sh --test installs it)")
-		}
-		t.Skip("python3-dbusmock not installed")
-	}
 	tmpl, err := filepath.Abs(filepath.Join("..", "internal", "dialer", template))
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-m", "dbusmock", "--system", "--template", tmpl}
-	if params != "" {
-		args = append(args, "-p", params)
-	}
-	cmd := exec.Command("/usr/bin/python3", args...)
-	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	poll(t, name, 20*time.Second, func() bool {
-		var has bool
-		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-		return has
-	})
+	testsupport.DBusMock(t, addr, name, tmpl, params)
 }
 
 func TestPhonesLocalNothingThere(t *testing.T) {
