@@ -38,11 +38,15 @@ func TestPhonesLocalNothingThere(t *testing.T) {
 		"This computer reaches no phone by itself.",
 		"Bluetooth: hfp: no Bluetooth hands-free service",
 		"KDE Connect: kdeconnect: neither KDE Connect nor GSConnect runs in this session: start KDE Connect",
-		"see docs/phones.md",
+		`see "hfp: any phone over Bluetooth" in docs/phones.md`,
+		`see "kdeconnect: KDE Connect and GSConnect" in docs/phones.md`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	if n := strings.Count(out, "docs/phones.md"); n != 2 {
+		t.Errorf("the docs are named %d times, want once for each way:\n%s", n, out)
 	}
 }
 
