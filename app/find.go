@@ -112,7 +112,14 @@ func defaultRegion(e *env) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find: %w", err)
 	}
-	return st.Get().EffectiveRegion(), nil
+	if r := st.Get().KnownRegion(); r != "" {
+		return r, nil
+	}
+	// find only prints numbers, so it reads them as libphonenumber does
+	// with no region (US), but says so: in another country, its national
+	// numbers are missed or taken for US ones.
+	fmt.Fprintln(e.stderr, "find: no region is set (no --region, no region setting, none in the locale), so numbers without a country code are read as US numbers; give --region (such as --region DE) for another country's")
+	return "US", nil
 }
 
 // number.Find gives up after a fixed number of digit groups that are no

@@ -144,3 +144,25 @@ func TestFindLongInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFindSaysWhenTheRegionIsGuessed: with no region known (LANG=C, no
+// setting), German text gave nothing and no hint why; find says once that
+// it read national numbers as US ones and how to give the region.
+func TestFindSaysWhenTheRegionIsGuessed(t *testing.T) {
+	for _, k := range []string{"LC_ALL", "LC_TELEPHONE", "LC_MESSAGES"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("LANG", "C")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"--home", t.TempDir(), "find"}, strings.NewReader("Tel. 030 1234567, +49 170 1234567"), &out, &errb)
+	if code != 0 || out.String() != "+491701234567\n" || strings.Count(errb.String(), "\n") != 1 ||
+		!strings.Contains(errb.String(), "read as US numbers; give --region (such as --region DE)") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the international number and one line about the region", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	out.Reset()
+	run(context.Background(), []string{"--home", t.TempDir(), "find", "--region", "DE"}, strings.NewReader("Tel. 030 1234567"), &out, &errb)
+	if errb.Len() != 0 || out.String() != "+49301234567\n" {
+		t.Errorf("with --region DE: stdout %q, stderr %q", out.String(), errb.String())
+	}
+}
