@@ -277,12 +277,47 @@ func (l *lab) helperCmd(t *testing.T, args ...string) {
 	}
 }
 
-// appTests runs the real deskdial.exe: the tray app, its commands, and a
-// call through a Linux phone agent.
+// xwindow finds a visible top-level X window by its exact name and owner
+// program (Wine names X windows after the Windows window and its .exe);
+// "" when there is none.
+func xwindow(t *testing.T, name, program string) string {
+	t.Helper()
+	out, err := exec.Command("xwininfo", "-root", "-tree").Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	want := fmt.Sprintf("%q: (%q", name, program)
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.Contains(line, want) {
+			if st, err := exec.Command("xwininfo", "-id", f[0]).Output(); err == nil && strings.Contains(string(st), "IsViewable") {
+				return f[0]
+			}
+		}
+	}
+	return ""
+}
+
+// pressCall answers the visible prompt window with the keyboard, as a user
+// without a mouse would: Tab to Dismiss, Tab to Call, Space.
+func pressCall(t *testing.T, win string) {
+	t.Helper()
+	if out, err := exec.Command("xdotool", "windowfocus", "--sync", win).CombinedOutput(); err != nil {
+		t.Fatalf("focus the prompt: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("xdotool", "key", "--delay", "150", "Tab", "Tab", "space").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key: %v\n%s", err, out)
+	}
+}
+
+// appTests runs the real deskdial.exe: the tray app, its commands, and calls
+// through a Linux phone agent.
 func (l *lab) appTests(t *testing.T) {
+	need(t, "xdotool")
+	need(t, "xwininfo")
 	exe := filepath.Join(l.dir, "deskdial.exe")
 	start := time.Now()
-	// As released (make release-windows-amd64), without the resource.
+	// Linked as released (make release-windows-amd64), without the resource.
 	l.goBuild(t, true, "build", "-trimpath", "-ldflags", "-s -w -H windowsgui", "-o", exe, "./app")
 	t.Logf("deskdial.exe (cgo, MinGW) built in %s", time.Since(start).Round(time.Second))
 	phone := filepath.Join(l.dir, "deskdial")
@@ -293,6 +328,8 @@ func (l *lab) appTests(t *testing.T) {
 		t.Fatalf("build the phone agent: %v\n%s", err, out)
 	}
 
+	first := filepath.Join(l.dir, "first")
+	writeSettings(t, first, func(s *config.Settings) { s.Region = "DE"; s.Listen = freeAddr(t) })
 	desk := filepath.Join(l.dir, "desk")
 	writeSettings(t, desk, func(s *config.Settings) { s.Region = "DE"; s.Listen = freeAddr(t) })
 	phoneHome := filepath.Join(l.dir, "phone")
@@ -304,8 +341,24 @@ func (l *lab) appTests(t *testing.T) {
 		out, err := l.run(ctx, l.wine, append([]string{exe, "--home", winPath(desk)}, args...)...)
 		return string(out), err
 	}
+	waitDialled := func(t *testing.T, number string) {
+		t.Helper()
+		waitFor(t, "the phone to dial "+number, time.Minute, func() bool {
+			b, _ := os.ReadFile(dialled)
+			return strings.Contains(string(b), number)
+		})
+	}
+	waitPrompt := func(t *testing.T) string {
+		t.Helper()
+		var w string
+		waitFor(t, "the prompt window", time.Minute, func() bool {
+			w = xwindow(t, "deskdial", "deskdial.exe")
+			return w != ""
+		})
+		return w
+	}
 
-	// Another program holds the default hotkey, Ctrl+Alt+D.
+	// First run: another program holds the default hotkey, Ctrl+Alt+D.
 	holder := exec.Command(l.wine, l.helper, "hold", "0x3", "0x44")
 	holder.Env = l.env
 	release, err := holder.StdinPipe()
@@ -319,22 +372,49 @@ func (l *lab) appTests(t *testing.T) {
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { release.Close(); holder.Wait() }()
 	if line, _ := bufio.NewReader(held).ReadString('\n'); strings.TrimSpace(line) != "held" {
+		release.Close()
+		holder.Wait()
 		t.Fatalf("the helper did not take Ctrl+Alt+D: %q", line)
 	}
-
-	_, tray := l.start(t, l.wine, exe, "--home", winPath(desk))
-	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(tray.String(), "tray: ready") })
+	if w := xwindow(t, "Wine System Tray", "explorer.exe"); w != "" {
+		t.Fatalf("a tray icon before deskdial started (window %s)", w)
+	}
+	started := time.Now()
+	firstTray, firstOut := l.start(t, l.wine, exe, "--home", winPath(first))
+	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(firstOut.String(), "tray: ready") })
+	t.Logf("the tray app started under Wine in %s", time.Since(started).Round(100*time.Millisecond))
+	t.Run("tray icon", func(t *testing.T) {
+		// Shell_NotifyIcon: Wine's explorer shows the icon in its own tray
+		// window when the X server has no system tray.
+		waitFor(t, "Wine's tray window", time.Minute, func() bool {
+			return xwindow(t, "Wine System Tray", "explorer.exe") != ""
+		})
+	})
 	t.Run("clipboard listener", func(t *testing.T) {
-		if !strings.Contains(tray.String(), "by=clipboard-listener") {
-			t.Fatalf("the tray does not watch the clipboard by listener:\n%s", tray)
+		if !strings.Contains(firstOut.String(), "by=clipboard-listener") {
+			t.Fatalf("the tray does not watch the clipboard by listener:\n%s", firstOut)
 		}
 	})
 	t.Run("hotkey taken", func(t *testing.T) {
-		if !strings.Contains(tray.String(), `tray: hotkey taken key=Ctrl+Alt+D`) {
-			t.Fatalf("no \"hotkey taken\" for the held key:\n%s", tray)
+		if !strings.Contains(firstOut.String(), `hotkey taken" key=Ctrl+Alt+D`) {
+			t.Fatalf("no \"hotkey taken\" for the held key:\n%s", firstOut)
 		}
+	})
+	firstTray.Process.Kill()
+	release.Close()
+	holder.Wait()
+
+	// The tray used from here on, with Ctrl+Alt+D free.
+	_, tray := l.start(t, l.wine, exe, "--home", winPath(desk))
+	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(tray.String(), "tray: ready") })
+	if strings.Contains(tray.String(), "hotkey taken") {
+		t.Fatalf("Ctrl+Alt+D still taken after the helper quit:\n%s", tray)
+	}
+
+	t.Run("hotkey opens the dial box", func(t *testing.T) {
+		l.helperCmd(t, "press", "0x3", "0x44")
+		waitFor(t, "the dial box", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial.exe") != "" })
 	})
 
 	t.Run("install-handler", func(t *testing.T) {
@@ -359,20 +439,39 @@ func (l *lab) appTests(t *testing.T) {
 		}
 	})
 
+	uri, err := win("pair", "--print")
+	uri = strings.TrimSpace(uri)
+	if err != nil || !strings.HasPrefix(uri, "deskdial://pair?") {
+		t.Fatalf("deskdial.exe pair --print: %v\n%s", err, uri)
+	}
+	_, ph := l.start(t, phone, "--home", phoneHome, "phone", "--pair", uri, "--name", "Pixel", "--backend", "log:"+dialled)
+	waitFor(t, "the phone to connect", 2*time.Minute, func() bool { return strings.Contains(ph.String(), "Connected to") })
+
 	t.Run("call reaches a Linux phone", func(t *testing.T) {
-		uri, err := win("pair", "--print")
-		uri = strings.TrimSpace(uri)
-		if err != nil || !strings.HasPrefix(uri, "deskdial://pair?") {
-			t.Fatalf("pair --print: %v\n%s", err, uri)
-		}
-		_, ph := l.start(t, phone, "--home", phoneHome, "phone", "--pair", uri, "--name", "Pixel", "--backend", "log:"+dialled)
-		waitFor(t, "the phone to connect", 2*time.Minute, func() bool { return strings.Contains(ph.String(), "Connected to") })
 		if out, err := win("call", "030 1234567"); err != nil {
 			t.Fatalf("deskdial.exe call: %v\n%s", err, out)
 		}
-		waitFor(t, "the phone to dial", time.Minute, func() bool {
-			b, _ := os.ReadFile(dialled)
-			return strings.Contains(string(b), "+49301234567")
-		})
+		waitDialled(t, "+49301234567")
+	})
+
+	t.Run("copy prompts, Call dials", func(t *testing.T) {
+		l.helperCmd(t, "copy", "ring 030 7654321 now")
+		pressCall(t, waitPrompt(t))
+		waitDialled(t, "+49307654321")
+		waitFor(t, "the prompt to close", time.Minute, func() bool { return xwindow(t, "deskdial", "deskdial.exe") == "" })
+	})
+
+	t.Run("clicked tel: link reaches the running app", func(t *testing.T) {
+		// What Windows runs for a clicked link is the command install-handler
+		// registered (checked above) with the link for "%1". Wine 8's HKCR
+		// does not include HKCU\Software\Classes, so `wine start tel:…`
+		// cannot find it; the command is run as Windows would run it. The
+		// new deskdial.exe hands the link to the running tray and exits.
+		out, err := win("tel:+4930111222")
+		if err != nil {
+			t.Fatalf("deskdial.exe tel:…: %v\n%s", err, out)
+		}
+		pressCall(t, waitPrompt(t))
+		waitDialled(t, "+4930111222")
 	})
 }
