@@ -177,3 +177,60 @@ func TestWindowsSendWithoutInstance(t *testing.T) {
 		t.Fatalf("Send: %v, want ErrNotRunning", err)
 	}
 }
+
+// A deskdial that died leaves its address file, naming a loopback port any
+// local program may take next. A link clicked then must not go, with the
+// token, to whoever listens there.
+func TestWindowsStrangerOnDeadOwnersPortGetsNothing(t *testing.T) {
+	dir := winTempDir(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), winHelperEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(l) != "ready" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper: %q", l)
+	}
+	b, err := os.ReadFile(addrFile(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ep endpoint
+	if err := json.Unmarshal(b, &ep); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	stranger, err := net.Listen("tcp", ep.Addr)
+	if err != nil {
+		t.Skipf("the dead owner's port %s is not free again yet: %v", ep.Addr, err)
+	}
+	defer stranger.Close()
+	got := make(chan string, 1)
+	go func() { // owned by the test: ends when stranger is closed
+		c, err := stranger.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		got <- line
+	}()
+	if err := Send(winCtx(t), dir, "tel:+493012345678"); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Send with a stranger on the dead owner's port: %v, want ErrNotRunning", err)
+	}
+	stranger.Close()
+	select {
+	case line := <-got:
+		t.Fatalf("the stranger received %q", line)
+	default:
+	}
+}
