@@ -119,6 +119,22 @@ func TestWindowsPollingFallback(t *testing.T) {
 	if got := w.Mechanism(); got != "poll" {
 		t.Fatalf("mechanism %q", got)
 	}
+	// What is on the clipboard when polling starts is not news; copy only
+	// once that baseline is taken, or the copy would become the baseline.
+	p := w.impl.(*poller)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p.mu.Lock()
+		_, ok := p.last[Clipboard]
+		p.mu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poller took no baseline")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	winHelper(t, "copy", "+49 89 111222")
 	if ch := nextChange(t, w); ch.Text != "+49 89 111222" {
 		t.Fatalf("change %+v", ch)
