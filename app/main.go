@@ -97,6 +97,8 @@ func commands() []command {
 		{"contacts", "contacts import FILE.vcf | list | sync    manage contacts", cmdContacts},
 		{"sync-key", "sync-key [set KEY]                       show or set the key your desktops share to sync recents", cmdSyncKey},
 		{"admin", "admin COMMAND                            run a hosted relay: users, desktops, revocation (see admin --help)", cmdAdmin},
+		{"install-handler", "install-handler                          open tel: and callto: links with deskdial (Windows)", cmdInstallHandler},
+		{"uninstall-handler", "uninstall-handler                        stop opening tel: and callto: links (Windows)", cmdUninstallHandler},
 		{"version", "version                                  print the version", cmdVersion},
 		{"completion", "completion bash|zsh|fish                 print a shell completion script", cmdCompletion},
 		{"man", "man                                      print the manual page (roff)", cmdMan},

@@ -30,6 +30,9 @@ test+=(kdeconnect util-linux iproute2)
 # fetches esbuild, the NATS client and playwright-core); Debian's chromium
 # is the browser Playwright drives headless (no browser download).
 test+=(nodejs chromium)
+# The Windows build and its tests: MinGW-w64 cross-compiles Fyne's cgo parts
+# for make release-windows-amd64, and Wine runs the result (internal/wintest).
+test+=(gcc-mingw-w64-x86-64 wine wine64)
 want=("${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test[@]}")
 

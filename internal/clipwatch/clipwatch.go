@@ -164,7 +164,7 @@ func New(opts ...Option) (*Watcher, error) {
 }
 
 // Mechanism says how changes are found: "xfixes", "x11-poll",
-// "wl-paste-poll" or "poll".
+// "wl-paste-poll", "clipboard-listener" (Windows) or "poll".
 func (w *Watcher) Mechanism() string { return w.impl.mechanism() }
 
 // Events delivers changes while Run runs; it is closed when Run returns.

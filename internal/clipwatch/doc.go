@@ -38,9 +38,13 @@
 //     per look; without wl-paste New returns ErrUnsupported.
 //   - An X server without XFixes: polling over X every second; Write is
 //     then refused with ErrUnsupported.
-//   - macOS and Windows: polling golang.design/x/clipboard every second,
-//     Clipboard only (Primary reads return ErrUnsupported), and a re-copy
-//     of identical text is not noticed. Password-manager flags on those
-//     systems (org.nspasteboard.ConcealedType,
-//     ExcludeClipboardContentFromMonitorProcessing) are not checked yet.
+//   - Windows: AddClipboardFormatListener on a message-only window
+//     (WM_CLIPBOARDUPDATE), so a re-copy of identical text is noticed too;
+//     Clipboard only (Primary reads return ErrUnsupported). A copy marked
+//     by a password manager (ExcludeClipboardContentFromMonitorProcessing,
+//     "Clipboard Viewer Ignore", or CanIncludeInClipboardHistory = 0) is
+//     reported as Sensitive and never read. Tested under Wine in CI.
+//   - macOS: polling golang.design/x/clipboard every second, Clipboard
+//     only, and a re-copy of identical text is not noticed. The password
+//     manager flag (org.nspasteboard.ConcealedType) is not checked yet.
 package clipwatch

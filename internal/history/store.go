@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -161,6 +162,13 @@ func makePrivate(path string, create bool) error {
 		if err != nil {
 			return fmt.Errorf("make database file private: %w", err)
 		}
+		return nil
+	}
+	if runtime.GOOS == "windows" {
+		// Windows has no mode bits: Go reports every writable file as 0666
+		// and Chmod only sets the read-only flag, which SQLite's open -shm
+		// file may refuse (a sharing violation under Wine). Privacy there
+		// comes from the ACL of the user's profile directory.
 		return nil
 	}
 	fi, err := os.Stat(path)

@@ -30,9 +30,15 @@
 //     ErrUnsupported. Under XWayland the grab only sees keys typed into X
 //     clients, so GNOME and KDE users on Wayland should bind the key in
 //     their desktop's own shortcut settings to run `deskdial call`.
-//   - macOS and Windows: Register returns ErrUnsupported for now; the dial
-//     box is reached from the tray menu. RegisterHotKey (Windows) and
-//     Carbon's RegisterEventHotKey (macOS) are the routes to add.
+//   - Windows: RegisterHotKey on a message-only window whose thread waits
+//     in GetMessage, with MOD_NOREPEAT so a held key is one press. A
+//     combination another program registered (or one the shell keeps, such
+//     as Win+L) is ErrTaken. Punctuation keys are looked up in the active
+//     keyboard layout. Tested under Wine in CI, with presses sent by
+//     SendInput from another program.
+//   - macOS: Register returns ErrUnsupported for now; the dial box is
+//     reached from the tray menu. Carbon's RegisterEventHotKey is the route
+//     to add.
 //   - A desktop shortcut that the window manager itself grabbed (for
 //     example Ctrl+Alt+D as "show desktop") is reported as ErrTaken, which
 //     is the truth the user needs to pick another key.

@@ -13,7 +13,7 @@ var (
 	// "hotkey: Ctrl+Alt+D is already used by another program".
 	ErrTaken = errors.New("hotkey: already used by another program")
 	// ErrUnsupported means this desktop gives no way to grab a global key:
-	// a Wayland session without XWayland, macOS or Windows for now.
+	// a Wayland session without XWayland, or macOS for now.
 	ErrUnsupported = errors.New("hotkey: global hotkeys are not supported on this desktop")
 )
 

@@ -82,6 +82,13 @@ func listen(dir string) (net.Listener, string, error) {
 }
 
 func dial(ctx context.Context, dir string) (net.Conn, string, error) {
+	// An owner that died left its address file behind, and its port may
+	// since belong to another program: the lock, which Windows drops with
+	// the process, says whether anyone owns the instance.
+	if o, err := lock(dir); err == nil {
+		o.f.Close() // closing the handle drops the lock; the file stays
+		return nil, "", ErrNotRunning
+	}
 	data, err := os.ReadFile(addrFile(dir))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, "", ErrNotRunning

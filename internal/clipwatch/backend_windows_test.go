@@ -1,0 +1,142 @@
+//go:build windows
+
+package clipwatch
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// These tests run under Wine in CI (internal/wintest builds this package's
+// test binary for Windows and runs it) and on Windows. The copies are made
+// by a separate program, as a user's editor or password manager would:
+// DESKDIAL_WINHELPER names it (internal/wintest/testdata/winhelper).
+
+func winHelper(t *testing.T, args ...string) {
+	t.Helper()
+	helper := os.Getenv("DESKDIAL_WINHELPER")
+	if helper == "" {
+		t.Skip("DESKDIAL_WINHELPER is not set; internal/wintest sets it")
+	}
+	if out, err := exec.Command(helper, args...).CombinedOutput(); err != nil {
+		t.Fatalf("winhelper %v: %v\n%s", args, err, out)
+	}
+}
+
+func winStart(t *testing.T, opts ...Option) *Watcher {
+	t.Helper()
+	w, err := New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.running.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("watcher did not start")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return w
+}
+
+func nextChange(t *testing.T, w *Watcher) Change {
+	t.Helper()
+	select {
+	case ch := <-w.Events():
+		return ch
+	case <-time.After(20 * time.Second):
+		t.Fatal("no clipboard change reported")
+	}
+	return Change{}
+}
+
+func TestWindowsListenerReportsCopy(t *testing.T) {
+	w := winStart(t)
+	if got := w.Mechanism(); got != "clipboard-listener" {
+		t.Fatalf("mechanism %q, want clipboard-listener", got)
+	}
+	winHelper(t, "copy", "call +49 30 1234567 please")
+	ch := nextChange(t, w)
+	if ch.Text != "call +49 30 1234567 please" || ch.Sensitive || ch.Selection != Clipboard {
+		t.Fatalf("change %+v", ch)
+	}
+	// The same text copied again is a new copy: the user meant it.
+	winHelper(t, "copy", "call +49 30 1234567 please")
+	if ch := nextChange(t, w); ch.Text != "call +49 30 1234567 please" {
+		t.Fatalf("repeat copy: %+v", ch)
+	}
+}
+
+func TestWindowsPasswordManagerCopyIsNotRead(t *testing.T) {
+	w := winStart(t)
+	for _, mark := range []string{"exclude", "history0", "ignore"} {
+		winHelper(t, "copy", "hunter2 +49 30 1234567", mark)
+		ch := nextChange(t, w)
+		if !ch.Sensitive || ch.Text != "" {
+			t.Fatalf("%s: change %+v, want sensitive without text", mark, ch)
+		}
+		if _, err := w.Read(context.Background(), Clipboard); err == nil {
+			t.Fatalf("%s: Read returned the secret", mark)
+		}
+	}
+	// CanIncludeInClipboardHistory = 1 only allows the history: not a secret.
+	winHelper(t, "copy", "+49 30 7654321", "history1")
+	if ch := nextChange(t, w); ch.Sensitive || ch.Text != "+49 30 7654321" {
+		t.Fatalf("history1: change %+v", ch)
+	}
+}
+
+func TestWindowsOwnWriteIsNotReported(t *testing.T) {
+	w := winStart(t)
+	ctx := context.Background()
+	if err := w.Write(ctx, "+44 20 7946 0000"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := w.Read(ctx, Clipboard); err != nil || got != "+44 20 7946 0000" {
+		t.Fatalf("Read after Write = %q, %v", got, err)
+	}
+	// The next change reported must be the other program's copy, not ours.
+	winHelper(t, "copy", "+33 1 23 45 67 89")
+	if ch := nextChange(t, w); ch.Text != "+33 1 23 45 67 89" {
+		t.Fatalf("change %+v, want the other program's copy", ch)
+	}
+}
+
+func TestWindowsPollingFallback(t *testing.T) {
+	w := winStart(t, WithPolling(), WithPollInterval(50*time.Millisecond))
+	if got := w.Mechanism(); got != "poll" {
+		t.Fatalf("mechanism %q", got)
+	}
+	// What is on the clipboard when polling starts is not news; copy only
+	// once that baseline is taken, or the copy would become the baseline.
+	p := w.impl.(*poller)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p.mu.Lock()
+		_, ok := p.last[Clipboard]
+		p.mu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poller took no baseline")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	winHelper(t, "copy", "+49 89 111222")
+	if ch := nextChange(t, w); ch.Text != "+49 89 111222" {
+		t.Fatalf("change %+v", ch)
+	}
+}
