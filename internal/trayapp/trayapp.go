@@ -27,6 +27,7 @@ import (
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/hotkey"
 	"github.com/deskdial/deskdial/internal/instance"
@@ -222,6 +223,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 			core.Refresh()
 			return err
 		},
+		ScanLocal: scanLocal(backends.Options{}),
 	}, core.Refresh, ui.WithIdleLoop())
 
 	// The first menu is set here, before the parts that update it: where
