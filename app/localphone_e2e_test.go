@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,13 +14,13 @@ import (
 )
 
 // TestTrayCallsThroughBluetoothPhone runs the real tray alone, with a
-// phone connected over Bluetooth chosen in its settings: PipeWire's
+// phone connected over Bluetooth: PipeWire's
 // telephony service (python3-dbusmock, following PipeWire's published
 // interface) on the session bus, BlueZ's device names on a private system
-// bus. The phone shows in the tray's menu like a paired phone; a copied
-// number, called from the prompt, reaches PipeWire's Dial; no other
-// deskdial process runs; when Bluetooth drops the phone the menu shows it
-// offline.
+// bus. The phone is chosen in the tray's Settings window; it shows in the
+// tray's menu like a paired phone; a copied number, called from the
+// prompt, reaches PipeWire's Dial; no other deskdial process runs; when
+// Bluetooth drops the phone the menu shows it offline.
 func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 	needDesktop(t)
 	if testing.Short() {
@@ -45,9 +46,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 	os.MkdirAll(home, 0o700)
 	settings := map[string]any{"version": 3, "listen": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "region": "DE",
 		"hotkey": "Ctrl+Alt+D", "watch_clipboard": true, "subject_prefix": "deskdial", "scan_limit": 65536,
-		"retention_days": 365, "rate_per_minute": 600,
-		// Settings → Phones → "Phones connected over Bluetooth": Pixel 7.
-		"local_phones": map[string]string{"hfp:Pixel 7": "Pixel 7"}}
+		"retention_days": 365, "rate_per_minute": 600}
 	b, _ := json.Marshal(settings)
 	if err := os.WriteFile(filepath.Join(home, "settings.json"), b, 0o600); err != nil {
 		t.Fatal(err)
@@ -55,6 +54,34 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 	env := []string{"LANG=en_US.UTF-8", "LANGUAGE=", "LC_ALL=", "DBUS_SYSTEM_BUS_ADDRESS=" + sys}
 	_, appOut := start(t, env, bin, "--home", home)
 	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(appOut.String(), "tray: ready") })
+	tr.waitItem(t, "No phone paired")
+
+	// Settings → Phones on this computer → Phones connected over
+	// Bluetooth: tick Pixel 7, Save. The window is driven by keyboard, as
+	// a user without a mouse would: Tab moves through its fields in
+	// order.
+	tr.click(t, tr.waitItem(t, "Settings…"))
+	win := windowNamed(t, "Settings")
+	poll(t, "the settings window to look for local phones", 20*time.Second, func() bool {
+		return strings.Contains(appOut.String(), `looked for local phones" found=1`)
+	})
+	if out, err := exec.Command("xdotool", "windowfocus", "--sync", win).CombinedOutput(); err != nil {
+		t.Fatalf("focus the settings window: %v %s", err, out)
+	}
+	// Server (2 choices), Test connection, region, hotkey, Watch the
+	// clipboard, then the first local phone; after it Look again, Start at
+	// login, Language, history days, sync contacts, Clear, Close, Save.
+	keys := append(strings.Fields(strings.Repeat("Tab ", 7)), "space")
+	keys = append(keys, strings.Fields(strings.Repeat("Tab ", 8))...)
+	for _, k := range append(keys, "space") {
+		if out, err := exec.Command("xdotool", "key", "--clearmodifiers", k).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool key %s: %v %s", k, err, out)
+		}
+	}
+	poll(t, "Pixel 7 saved as a local phone", 20*time.Second, func() bool {
+		b, _ := os.ReadFile(filepath.Join(home, "settings.json"))
+		return strings.Contains(string(b), `"hfp:Pixel 7": "Pixel 7"`)
+	})
 	tr.waitItem(t, "Pixel 7 — online, calls")
 	tr.waitItem(t, "1 of 1 phones online")
 
@@ -124,4 +151,20 @@ func processesOf(t *testing.T, path string) int {
 		}
 	}
 	return n
+}
+
+// windowNamed waits for the visible window titled title and returns its id.
+func windowNamed(t *testing.T, title string) string {
+	t.Helper()
+	var id string
+	poll(t, "window "+title, 10*time.Second, func() bool {
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
+		f := strings.Fields(string(out))
+		if err != nil || len(f) == 0 {
+			return false
+		}
+		id = f[len(f)-1]
+		return true
+	})
+	return id
 }

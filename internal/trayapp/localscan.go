@@ -4,6 +4,7 @@ package trayapp
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"github.com/deskdial/deskdial/internal/dialer/backends"
@@ -13,9 +14,12 @@ import (
 
 // scanLocal is the settings window's look for local phones: what
 // localphone.Scan finds, and for each kind that found none, why.
-func scanLocal(opts backends.Options) func(context.Context) ui.LocalScan {
+// The log says what was found, for troubleshooting a phone that does not
+// show up.
+func scanLocal(opts backends.Options, log *slog.Logger) func(context.Context) ui.LocalScan {
 	return func(ctx context.Context) ui.LocalScan {
 		found, problems := localphone.Scan(ctx, opts)
+		log.Info("tray: looked for local phones", "found", len(found), "problems", strings.Join(problems, "; "))
 		var out ui.LocalScan
 		for _, f := range found {
 			out.Phones = append(out.Phones, ui.LocalPhone{Bluetooth: f.Kind == localphone.KindBluetooth,

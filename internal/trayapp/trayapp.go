@@ -223,7 +223,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 			core.Refresh()
 			return err
 		},
-		ScanLocal: scanLocal(backends.Options{}),
+		ScanLocal: scanLocal(backends.Options{}, log),
 	}, core.Refresh, ui.WithIdleLoop())
 
 	// The first menu is set here, before the parts that update it: where

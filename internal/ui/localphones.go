@@ -50,13 +50,15 @@ func newLocalSection(scan func(context.Context) LocalScan) *localSection {
 	return l
 }
 
-// load shows the stored choice and looks for phones again.
-func (l *localSection) load(chosen map[string]string) {
+// load shows the stored choice and, if look, looks for phones again.
+func (l *localSection) load(chosen map[string]string, look bool) {
 	l.chosen = chosen
 	l.found = LocalScan{}
 	l.checks = map[string]*widget.Check{} // ticks not saved are dropped
-	l.draw(true)
-	l.look()
+	l.draw(look)
+	if look {
+		l.look()
+	}
 }
 
 // look asks the system for its phones in the background; the answer is

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -18,6 +20,8 @@ func texts(o fyne.CanvasObject) []string {
 	var out []string
 	switch w := o.(type) {
 	case *widget.Label:
+		out = append(out, w.Text)
+	case *widget.Button:
 		out = append(out, w.Text)
 	case *widget.Check:
 		out = append(out, "["+map[bool]string{true: "x", false: " "}[w.Checked]+"] "+w.Text)
@@ -42,25 +46,32 @@ func TestSettingsLocalPhones(t *testing.T) {
 	if err := st.Modify(func(s *config.Settings) { s.LocalPhones = map[string]string{"hfp:Old phone": "Old phone"} }); err != nil {
 		t.Fatal(err)
 	}
-	scans := 0
+	var scans atomic.Int32
 	var saved []config.Settings
 	w := NewSettingsWindow(a, SettingsDeps{Store: st,
 		Saved: func(s config.Settings) { saved = append(saved, s) },
 		ScanLocal: func(context.Context) LocalScan {
-			scans++
+			scans.Add(1)
 			return LocalScan{Phones: []LocalPhone{
 				{Bluetooth: true, Backend: "hfp:Pixel 7", Name: "Pixel 7\x00 ", Via: "PipeWire telephony", Places: true, Ready: true},
 			}, NoKDEConnect: "kdeconnect: neither KDE Connect nor GSConnect runs"}
 		}})
-	testsupport.WaitFor(t, "the phones the system reports", func() bool { return w.local.checks["hfp:Pixel 7"] != nil })
-	got := strings.Join(texts(w.local.box), "\n")
-	for _, want := range []string{
+	w.Load(nil) // as the tray does when it shows the window
+	wants := []string{
 		"Phones connected over Bluetooth\n[ ] Pixel 7\nPipeWire telephony — will call\n[x] Old phone\nNot connected now; untick to remove it",
-		"Phones in KDE Connect\nkdeconnect: neither KDE Connect nor GSConnect runs",
-	} {
-		if !strings.Contains(got, want) {
-			t.Fatalf("the section shows:\n%s\nwant:\n%s", got, want)
+		"Phones in KDE Connect\nkdeconnect: neither KDE Connect nor GSConnect runs\nLook again",
+	}
+	var got string
+	shows := func() bool {
+		got = strings.Join(texts(w.local.box), "\n")
+		return strings.Contains(got, wants[0]) && strings.Contains(got, wants[1])
+	}
+	deadline := time.Now().Add(testsupport.Deadline)
+	for !shows() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the section shows:\n%s\nwant:\n%s", got, strings.Join(wants, "\n…\n"))
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	w.local.checks["hfp:Pixel 7"].SetChecked(true)
@@ -74,7 +85,9 @@ func TestSettingsLocalPhones(t *testing.T) {
 	}
 
 	// Opened again: the choice is ticked, and the system is asked again.
-	before := scans
+	before := scans.Load()
 	w.Load(nil)
-	testsupport.WaitFor(t, "a new look", func() bool { c := w.local.checks["hfp:Pixel 7"]; return scans > before && c != nil && c.Checked })
+	testsupport.WaitFor(t, "a new look", func() bool {
+		return scans.Load() > before && strings.Contains(strings.Join(texts(w.local.box), "\n"), "[x] Pixel 7\nPipeWire telephony")
+	})
 }

@@ -144,13 +144,17 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 	w.Window.Resize(fyne.NewSize(520, 620))
 	// Closing destroys the window (and its GL context): settings are
 	// opened now and then, and a tray app should not keep them in memory.
-	w.Load(nil)
+	w.load(nil, false)
 	return w
 }
 
-// Load fills the fields from the store; phones lists the paired phones for
-// the per-phone choice.
-func (w *SettingsWindow) Load(phones []desktop.Phone) {
+// Load fills the fields from the store and asks the system which phones
+// it reaches; phones lists the paired phones for the per-phone choice.
+func (w *SettingsWindow) Load(phones []desktop.Phone) { w.load(phones, true) }
+
+// load is Load; look says whether to look for local phones (the window
+// does when it is shown, not when it is made).
+func (w *SettingsWindow) load(phones []desktop.Phone, look bool) {
 	s := w.deps.Store.Get()
 	if s.Server == "" {
 		w.Server.SetSelected(w.Server.Options[0])
@@ -175,7 +179,7 @@ func (w *SettingsWindow) Load(phones []desktop.Phone) {
 	}
 	w.SetPhones(phones)
 	if w.deps.ScanLocal != nil {
-		w.local.load(s.LocalPhones)
+		w.local.load(s.LocalPhones, look)
 	}
 	for _, l := range w.Errors {
 		l.SetText("")
