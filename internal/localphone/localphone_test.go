@@ -1,12 +1,10 @@
 package localphone
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,73 +20,31 @@ import (
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
 )
 
 const ag0 = dbus.ObjectPath("/org/pipewire/Telephony/ag0")
-
-func need(t *testing.T, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required under CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
-}
 
 // bus starts a private dbus-daemon and returns its address and a
 // connection of the test's own.
 func bus(t *testing.T) (string, *dbus.Conn) {
 	t.Helper()
-	_, err := exec.LookPath("dbus-daemon")
-	need(t, "dbus-daemon", err)
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := strings.TrimSpace(line)
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return addr, conn
+	addr := dbustest.Bus(t)
+	return addr, dbustest.Conn(t, addr)
 }
 
 // mock runs one of the hfp backend's dbusmock templates on the bus.
-func mock(t *testing.T, addr string, conn *dbus.Conn, name, tmpl, params string) {
+func mock(t *testing.T, addr string, _ *dbus.Conn, name, tmpl, params string) {
 	t.Helper()
-	need(t, "python3-dbusmock", exec.Command("/usr/bin/python3", "-c", "import dbusmock").Run())
 	p, err := filepath.Abs(filepath.Join("..", "dialer", "hfp", "testdata", tmpl))
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-m", "dbusmock", "--system", "--template", p}
+	args := []string{"--template", p}
 	if params != "" {
 		args = append(args, "-p", params)
 	}
-	cmd := exec.Command("/usr/bin/python3", args...)
-	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	eventually(t, name+" on the bus", func() bool {
-		var has bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-		return err == nil && has
-	})
+	dbustest.StartMock(t, addr, name, args...)
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {
