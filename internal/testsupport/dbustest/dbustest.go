@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // Python is Debian's interpreter, which has python3-dbusmock; a python3
@@ -25,7 +27,7 @@ const Python = "/usr/bin/python3"
 func Bus(t testing.TB) string {
 	t.Helper()
 	_, err := exec.LookPath("dbus-daemon")
-	need(t, "dbus-daemon", err)
+	testsupport.Need(t, "dbus-daemon", err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "dbus-daemon", "--session", "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
@@ -60,9 +62,9 @@ type Mock struct {
 func StartMock(t testing.TB, addr, name string, args ...string) *Mock {
 	t.Helper()
 	_, err := os.Stat(Python)
-	need(t, "Debian python3", err)
+	testsupport.Need(t, "Debian python3", err)
 	err = exec.Command(Python, "-c", "import dbusmock").Run()
-	need(t, "python3-dbusmock", err)
+	testsupport.Need(t, "python3-dbusmock", err)
 
 	cmd := exec.Command(Python, append([]string{"-m", "dbusmock", "--system"}, args...)...)
 	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
@@ -201,17 +203,4 @@ func (r *Recorder) Has(path dbus.ObjectPath, method string) bool {
 		}
 	}
 	return false
-}
-
-// need skips the test when what is missing, and fails it under CI (CI
-// set), where packaging/deps.sh --test must have installed it.
-func need(t testing.TB, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required under CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
 }
