@@ -124,6 +124,7 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 
 	// A call through the same adapter the Call prompt uses: it reaches
 	// PipeWire, its states come back, Hang up ends it.
+	rec := dbustest.Record(t, pw)
 	h, err := port.Call(ctx, p.ID, "030 1234567", desktop.ModeCall)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
@@ -139,6 +140,7 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 		t.Fatalf("Hangup: %v", err)
 	}
 	waitPhase(t, h, desktop.PhaseEnded)
+	testsupport.WaitFor(t, "Hang up on the desktop to reach PipeWire's call", func() bool { return rec.Has(pwAG+"/call0", "Hangup") })
 	// The settings' rate limit (1 a minute) is the agent's: a second call
 	// is refused, as it would be by a phone across the room.
 	var refused *desktop.RefusedError
