@@ -52,66 +52,13 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 	dbustest.StartMock(t, sys, "org.bluez", "--template", pwTemplate(t, "bluez_telephony.py"), "-p", `{"Telephony": false}`)
 	pw := dbustest.Conn(t, sess)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	home := t.TempDir()
-	store, err := config.Open(home)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const spec = "hfp:Pixel 7"
-	if err := store.Modify(func(s *config.Settings) {
-		s.Listen, s.Region, s.RatePerMinute = "127.0.0.1:0", "DE", 1
-		s.LocalPhones = map[string]string{spec: "Pixel 7"}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := remote.OpenDesktop(config.Paths{Config: home, Data: home}, store.Get(), "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := remote.Open(ctx, d, remote.StartService())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	port := &remotePort{c: c, caps: map[string]desktop.Phone{}}
+	r := newLocalRig(t, backends.Options{BusAddress: sys, SessionBusAddress: sess}, map[string]string{spec: "Pixel 7"})
+	ctx, home, store, c, d, port, l := r.ctx, r.home, r.store, r.c, r.d, r.port, r.l
+	reached := func() []bool { r.mu.Lock(); defer r.mu.Unlock(); return append([]bool(nil), r.reach...) }
 
-	var mu sync.Mutex
-	var reach []bool
-	l := newLocalPhones(localDeps{Dir: home, Store: store,
-		Offer:  func(ctx context.Context) (pairing.Offer, error) { return c.Offer(ctx) },
-		Unpair: func(id device.ID) error { return c.Unpair(ctx, id) },
-		Reach:  func(ok bool) { mu.Lock(); reach = append(reach, ok); mu.Unlock() },
-		Base: localphone.Config{Options: backends.Options{BusAddress: sys, SessionBusAddress: sess},
-			Poll: 50 * time.Millisecond},
-	})
-	l.synced = make(chan struct{}, 8)
-	done := make(chan error, 1)
-	rctx, stop := context.WithCancel(ctx)
-	go func() { done <- l.Run(rctx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-
-	phone := func() (desktop.Phone, bool) {
-		list, err := port.Phones(ctx)
-		if err != nil {
-			return desktop.Phone{}, false
-		}
-		for _, p := range list {
-			if p.Name == "Pixel 7" {
-				return p, true
-			}
-		}
-		return desktop.Phone{}, false
-	}
-	online := func(want bool) func() bool {
-		return func() bool { p, ok := phone(); return ok && p.Online == want }
-	}
+	phone := func() (desktop.Phone, bool) { return r.phone("Pixel 7") }
+	online := func(want bool) func() bool { return r.online("Pixel 7", want) }
 	testsupport.WaitFor(t, "the chosen phone online at the desktop", online(true))
 	p, _ := phone()
 	if !p.PlacesCalls || !p.CanHangup {
@@ -158,11 +105,9 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	testsupport.WaitFor(t, "the phone online again", online(true))
-	mu.Lock()
-	if len(reach) < 3 || !reach[0] || reach[1] || !reach[2] {
+	if reach := reached(); len(reach) < 3 || !reach[0] || reach[1] || !reach[2] {
 		t.Errorf("told of reach %v, want online, offline, online", reach)
 	}
-	mu.Unlock()
 
 	// Removed from the settings: unpaired at the desktop, keys deleted.
 	drain(l.synced)
@@ -197,6 +142,110 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 	}
 	if _, ok := phone(); ok {
 		t.Fatal("the phone removed in the pairing window paired itself back")
+	}
+}
+
+// localRig is a desktop with its embedded server and the tray's
+// local-phones part running for it, with the settings in a real file.
+type localRig struct {
+	ctx   context.Context
+	home  string
+	store *config.Store
+	c     *remote.Client
+	d     *remote.Desktop
+	port  *remotePort
+	l     *localPhones
+	mu    sync.Mutex
+	reach []bool
+}
+
+func newLocalRig(t *testing.T, opts backends.Options, chosen map[string]string) *localRig {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	r := &localRig{ctx: ctx, home: t.TempDir()}
+	var err error
+	if r.store, err = config.Open(r.home); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.Modify(func(s *config.Settings) {
+		s.Listen, s.Region, s.RatePerMinute = "127.0.0.1:0", "DE", 1
+		s.LocalPhones = chosen
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r.d, err = remote.OpenDesktop(config.Paths{Config: r.home, Data: r.home}, r.store.Get(), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if r.c, err = remote.Open(ctx, r.d, remote.StartService()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.c.Close)
+	r.port = &remotePort{c: r.c, caps: map[string]desktop.Phone{}}
+	r.l = newLocalPhones(localDeps{Dir: r.home, Store: r.store,
+		Offer:  func(ctx context.Context) (pairing.Offer, error) { return r.c.Offer(ctx) },
+		Unpair: func(id device.ID) error { return r.c.Unpair(ctx, id) },
+		Reach:  func(ok bool) { r.mu.Lock(); r.reach = append(r.reach, ok); r.mu.Unlock() },
+		Base:   localphone.Config{Options: opts, Poll: 50 * time.Millisecond},
+	})
+	r.l.synced = make(chan struct{}, 8)
+	done := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	go func() { done <- r.l.Run(rctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return r
+}
+
+// phone is the desktop's phone called name, as the tray's menu reads it.
+func (r *localRig) phone(name string) (desktop.Phone, bool) {
+	list, err := r.port.Phones(r.ctx)
+	if err != nil {
+		return desktop.Phone{}, false
+	}
+	for _, p := range list {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return desktop.Phone{}, false
+}
+
+func (r *localRig) online(name string, want bool) func() bool {
+	return func() bool { p, ok := r.phone(name); return ok && p.Online == want }
+}
+
+// A phone in KDE Connect chosen in the settings is a phone of this desktop
+// that "will open the dialer", with no Hang up; a call hands the phone a
+// tel: link through KDE Connect's share plugin.
+func TestLocalKDEConnectPhoneOpensTheDialer(t *testing.T) {
+	sess := dbustest.Bus(t)
+	tmpl, err := filepath.Abs(filepath.Join("..", "dialer", "kdeconnect", "testdata", "kdeconnect.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbustest.StartMock(t, sess, "org.kde.kdeconnect", "--template", tmpl)
+	kde := dbustest.Conn(t, sess)
+	r := newLocalRig(t, backends.Options{SessionBusAddress: sess, BusAddress: dbustest.Bus(t)},
+		map[string]string{"kdeconnect:Pixel 7": "Pixel (KDE Connect)"})
+	testsupport.WaitFor(t, "the KDE Connect phone online", r.online("Pixel (KDE Connect)", true))
+	p, _ := r.phone("Pixel (KDE Connect)")
+	if p.PlacesCalls || p.CanHangup {
+		t.Fatalf("the KDE Connect phone shows as %+v, want it to open the dialer, no Hang up", p)
+	}
+	h, err := r.port.Call(r.ctx, p.ID, "030 1234567", desktop.ModePrefill)
+	if err != nil {
+		t.Fatalf("Call: %v", err)
+	}
+	waitPhase(t, h, desktop.PhasePrefilled)
+	share := dbus.ObjectPath("/modules/kdeconnect/devices/a1b2c3d4_e5f6_4711_8899_aabbccddeeff/share")
+	got := dbustest.MethodCalls(t, kde, "org.kde.kdeconnect", share, "shareUrl")
+	if len(got) != 1 || got[0][0] != "tel:+49301234567" {
+		t.Fatalf("KDE Connect received shareUrl %v", got)
 	}
 }
 
