@@ -71,6 +71,18 @@ func TestInvalidValueIsRefusedAndNothingChanges(t *testing.T) {
 		{"rate_per_minute", func(s *Settings) { s.RatePerMinute = 0 }},
 		{"language", func(s *Settings) { s.Language = "klingon" }},
 		{"subject_prefix", func(s *Settings) { s.SubjectPrefix = "a b" }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"adb": "Pixel"} }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"hfp:Pixel\x1b[2J": "Pixel"} }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"hfp:Pixel": ""} }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"hfp:Pixel": " Pixel"} }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"kdeconnect:x": strings.Repeat("é", 65)} }},
+		{"local_phones", func(s *Settings) { s.LocalPhones = map[string]string{"hfp:" + strings.Repeat("a", 70): "Pixel"} }},
+		{"local_phones", func(s *Settings) {
+			s.LocalPhones = map[string]string{}
+			for i := range MaxLocalPhones + 1 {
+				s.LocalPhones["hfp:"+strings.Repeat("p", i+1)] = "Phone"
+			}
+		}},
 	}
 	for _, c := range cases {
 		err := st.Modify(c.mod)
@@ -100,6 +112,9 @@ func TestMigratesEveryEarlierSchema(t *testing.T) {
 		{"settings-v1.json", func(s Settings) bool {
 			return s.Region == "FR" && s.Server == "tls://relay.example.net:4222" && s.RatePerMinute == 5 && s.Hotkey == DefaultHotkey
 		}, "values kept, auto_call dropped"},
+		{"settings-v2.json", func(s Settings) bool {
+			return s.Region == "NL" && s.CallAtOnce["PHONE1"] && s.RetentionDays == 30 && len(s.LocalPhones) == 0
+		}, "values kept, no local phones"},
 	} {
 		dir := t.TempDir()
 		b, err := os.ReadFile(filepath.Join("testdata", c.file))
@@ -211,5 +226,26 @@ func TestResolvePaths(t *testing.T) {
 	fi, _ := os.Stat(p.Config)
 	if fi.Mode().Perm() != 0o700 {
 		t.Errorf("config dir mode %v", fi.Mode().Perm())
+	}
+}
+
+func TestLocalPhonesAreKeptAndCopied(t *testing.T) {
+	dir := t.TempDir()
+	st, _ := Open(dir)
+	want := map[string]string{"hfp:Pixel 7": "Pixel 7", "hfp:00:11:22:33:44:55": "iPhone", "kdeconnect": "手机", "kdeconnect:Pixel 7": "Pixel (KDE Connect)"}
+	if err := st.Modify(func(s *Settings) { s.LocalPhones = want }); err != nil {
+		t.Fatal(err)
+	}
+	// What Get returns is the caller's own: changing it changes nothing.
+	got := st.Get()
+	got.LocalPhones["hfp:Other"] = "Other"
+	again, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Settings{st.Get(), again.Get()} {
+		if len(s.LocalPhones) != len(want) || s.LocalPhones["hfp:00:11:22:33:44:55"] != "iPhone" || s.LocalPhones["kdeconnect"] != "手机" {
+			t.Fatalf("local phones %v, want %v", s.LocalPhones, want)
+		}
 	}
 }

@@ -4,15 +4,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SchemaVersion is the version of the settings file this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Defaults.
 const (
@@ -55,7 +58,19 @@ type Settings struct {
 	// Phone agent.
 	AllowMMI      bool `json:"allow_mmi"`       // let USSD/MMI codes through (prefill only)
 	RatePerMinute int  `json:"rate_per_minute"` // dial requests per desktop per minute
+
+	// LocalPhones are the phones this computer reaches itself and runs
+	// the phone agent for, inside the tray: backend spec ("hfp:Pixel 7",
+	// "kdeconnect:Pixel 7") -> the name this desktop shows.
+	LocalPhones map[string]string `json:"local_phones,omitempty"`
 }
+
+// MaxLocalPhones bounds the local phones one desktop runs.
+const MaxLocalPhones = 16
+
+// maxLocalText is the longest backend spec or name of a local phone, in
+// characters (a device name is at most 64).
+const maxLocalText = 64
 
 // Default returns the settings of a fresh install.
 func Default() Settings {
@@ -126,7 +141,50 @@ func (s Settings) Validate() error {
 	default:
 		return &FieldError{"language", "must be en or zh-Hans (or empty to follow the system)"}
 	}
+	return validLocalPhones(s.LocalPhones)
+}
+
+// validLocalPhones checks the local phones as they enter: the names come
+// from the system's Bluetooth and KDE Connect lists, or a hand-edited file.
+func validLocalPhones(m map[string]string) error {
+	if len(m) > MaxLocalPhones {
+		return &FieldError{"local_phones", fmt.Sprintf("at most %d local phones", MaxLocalPhones)}
+	}
+	for spec, name := range m {
+		kind, phone, _ := strings.Cut(spec, ":")
+		if kind != "hfp" && kind != "kdeconnect" {
+			return &FieldError{"local_phones", fmt.Sprintf("%q is not a local phone (use hfp[:PHONE] or kdeconnect[:DEVICE])", clip(spec))}
+		}
+		if !plainText(phone, true) || !plainText(spec, false) {
+			return &FieldError{"local_phones", fmt.Sprintf("%q: the phone must be at most %d printable characters", clip(spec), maxLocalText)}
+		}
+		if !plainText(name, false) || strings.TrimSpace(name) != name {
+			return &FieldError{"local_phones", fmt.Sprintf("the name of %q must be 1 to %d printable characters, without spaces around", clip(spec), maxLocalText)}
+		}
+	}
 	return nil
+}
+
+// plainText reports whether s is at most maxLocalText printable characters
+// (and not empty unless emptyOK).
+func plainText(s string, emptyOK bool) bool {
+	if (s == "" && !emptyOK) || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLocalText {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens s for an error message and quotes nothing unprintable.
+func clip(s string) string {
+	if r := []rune(s); len(r) > maxLocalText {
+		s = string(r[:maxLocalText]) + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // migrations[v] upgrades a raw settings object from version v to v+1.
@@ -142,6 +200,10 @@ var migrations = map[int]func(map[string]any){
 	1: func(m map[string]any) {
 		delete(m, "auto_call")
 	},
+	// v3 adds local phones (none until chosen). The version changes so
+	// that an older deskdial refuses the file instead of saving over it
+	// without them.
+	2: func(map[string]any) {},
 }
 
 // Store is the one writer of the settings file.
@@ -202,12 +264,16 @@ func decode(b []byte) (Settings, error) {
 func (st *Store) Get() Settings {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s := st.cur
-	if st.cur.CallAtOnce != nil {
-		s.CallAtOnce = make(map[string]bool, len(st.cur.CallAtOnce))
-		for k, v := range st.cur.CallAtOnce {
-			s.CallAtOnce[k] = v
-		}
+	return st.cur.clone()
+}
+
+// clone copies s with its maps, so a caller's changes stay its own.
+func (s Settings) clone() Settings {
+	if s.CallAtOnce != nil {
+		s.CallAtOnce = maps.Clone(s.CallAtOnce)
+	}
+	if s.LocalPhones != nil {
+		s.LocalPhones = maps.Clone(s.LocalPhones)
 	}
 	return s
 }
@@ -217,13 +283,7 @@ func (st *Store) Get() Settings {
 func (st *Store) Modify(fn func(*Settings)) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	next := st.cur
-	if st.cur.CallAtOnce != nil {
-		next.CallAtOnce = make(map[string]bool, len(st.cur.CallAtOnce))
-		for k, v := range st.cur.CallAtOnce {
-			next.CallAtOnce[k] = v
-		}
-	}
+	next := st.cur.clone()
 	fn(&next)
 	next.Version = SchemaVersion
 	if err := next.Validate(); err != nil {

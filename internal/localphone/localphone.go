@@ -252,6 +252,10 @@ func (r *runner) stop() {
 	<-r.done
 }
 
+// dirName holds the local phones' directories in the desktop's config
+// directory.
+const dirName = "local-phones"
+
 // DirFor is where the local phone reached by backend keeps its state,
 // under the desktop's config directory: one directory per backend spec,
 // named readably with a hash that keeps specs that read alike apart.
@@ -269,7 +273,7 @@ func DirFor(configDir, backend string) string {
 		}
 	}
 	sum := sha256.Sum256([]byte(backend))
-	return filepath.Join(configDir, "local-phones", strings.Trim(b.String(), "-")+"-"+hex.EncodeToString(sum[:4]))
+	return filepath.Join(configDir, dirName, strings.Trim(b.String(), "-")+"-"+hex.EncodeToString(sum[:4]))
 }
 
 func paired(reg *device.Registry) bool {

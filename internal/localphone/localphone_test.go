@@ -3,6 +3,7 @@ package localphone
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -286,5 +288,53 @@ func TestScanTellsSameNamesApart(t *testing.T) {
 	found, _ := Scan(context.Background(), backends.Options{BusAddress: sys, SessionBusAddress: sess})
 	if len(found) != 2 || found[0].Backend != "hfp:00:11:22:33:44:55" || found[1].Backend != "hfp:66:77:88:99:AA:BB" {
 		t.Fatalf("Scan = %+v, want the phones by address", found)
+	}
+}
+
+func TestPruneForgetsPhonesNoLongerChosen(t *testing.T) {
+	home := t.TempDir()
+	keep, drop, never := "hfp:Pixel 7", "kdeconnect:Old phone", "hfp:Never ran"
+	for _, spec := range []string{keep, drop} {
+		if _, err := device.LoadOrCreate(DirFor(home, spec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(DirFor(home, never), 0o700) // made, but no identity yet
+	dropID, ok := IDOf(home, drop)
+	if !ok {
+		t.Fatal("IDOf: no identity")
+	}
+	if _, ok := IDOf(home, "hfp:Nothing"); ok {
+		t.Fatal("IDOf made up an identity for a phone that has none")
+	}
+	var unpaired []device.ID
+	err := Prune(home, map[string]string{keep: "Pixel"}, func(id device.ID) error {
+		unpaired = append(unpaired, id)
+		return fmt.Errorf("unpair: %w", device.ErrNoPeer) // already gone from the desktop: fine
+	})
+	if err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	if len(unpaired) != 1 || unpaired[0] != dropID {
+		t.Fatalf("unpaired %v, want %v", unpaired, dropID)
+	}
+	for spec, want := range map[string]bool{keep: true, drop: false, never: false} {
+		if _, err := os.Stat(DirFor(home, spec)); (err == nil) != want {
+			t.Errorf("%s: directory there = %v, want %v", spec, err == nil, want)
+		}
+	}
+	// An unpair that fails keeps the directory, to try again.
+	if _, err := device.LoadOrCreate(DirFor(home, drop)); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("registry unwritable")
+	if err := Prune(home, nil, func(device.ID) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("Prune = %v, want %v", err, boom)
+	}
+	if _, err := os.Stat(DirFor(home, drop)); err != nil {
+		t.Fatal("the directory of a phone that could not be unpaired was deleted")
+	}
+	if err := Prune(t.TempDir(), nil, nil); err != nil {
+		t.Fatalf("Prune with no local phones: %v", err)
 	}
 }

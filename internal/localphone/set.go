@@ -2,8 +2,15 @@ package localphone
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // Set runs the local phones the user chose, one Run each, for the desktop
@@ -28,28 +35,37 @@ type Set struct {
 type member struct {
 	name   string
 	cancel context.CancelFunc
+	done   chan struct{} // closed once the phone is off the server
 }
 
 // Sync makes the running local phones those in chosen (backend spec →
-// the name desktops show), until ctx ends or Close.
+// the name desktops show), until ctx ends or Close. It returns once the
+// phones no longer chosen are off the server, so their directories may be
+// removed then.
 func (s *Set) Sync(ctx context.Context, chosen map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running == nil {
 		s.running = map[string]*member{}
 	}
+	var stopped []*member
 	for spec, m := range s.running {
 		if name, ok := chosen[spec]; !ok || name != m.name {
 			m.cancel()
+			stopped = append(stopped, m)
 			delete(s.running, spec)
 		}
+	}
+	for _, m := range stopped {
+		<-m.done
 	}
 	for spec, name := range chosen {
 		if s.running[spec] != nil {
 			continue
 		}
 		mctx, cancel := context.WithCancel(ctx)
-		s.running[spec] = &member{name: name, cancel: cancel}
+		m := &member{name: name, cancel: cancel, done: make(chan struct{})}
+		s.running[spec] = m
 		cfg := s.Base
 		cfg.Dir, cfg.Backend, cfg.Name = DirFor(s.ConfigDir, spec), spec, name
 		if s.OnReach != nil {
@@ -58,6 +74,7 @@ func (s *Set) Sync(ctx context.Context, chosen map[string]string) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			defer close(m.done)
 			s.keep(mctx, cfg)
 		}()
 	}
@@ -94,4 +111,60 @@ func (s *Set) Close() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// IDOf is the device ID of the local phone reached by backend, as this
+// desktop paired it; false when it has no identity yet.
+func IDOf(configDir, backend string) (device.ID, bool) {
+	dir := DirFor(configDir, backend)
+	if _, err := os.Stat(filepath.Join(dir, device.SeedFile)); err != nil {
+		return device.ID{}, false
+	}
+	id, err := device.LoadOrCreate(dir)
+	if err != nil {
+		return device.ID{}, false
+	}
+	return id.ID, true
+}
+
+// Prune forgets every local phone under configDir that is not in chosen:
+// unpair is told its device ID (to drop it from this desktop's paired
+// phones) and then its directory, with its keys and audit log, is
+// deleted. Phones removed while the tray was not running are forgotten
+// the next time it starts. Stop the phones first (Sync without them).
+func Prune(configDir string, chosen map[string]string, unpair func(device.ID) error) error {
+	keep := map[string]bool{}
+	for spec := range chosen {
+		keep[filepath.Base(DirFor(configDir, spec))] = true
+	}
+	root := filepath.Join(configDir, dirName)
+	ents, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("forget local phones: %w", err)
+	}
+	var errs []error
+	for _, e := range ents {
+		if keep[e.Name()] || !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, device.SeedFile)); err == nil {
+			id, err := device.LoadOrCreate(dir)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("forget local phone %s: %w", e.Name(), err))
+				continue
+			}
+			if err := unpair(id.ID); err != nil && !errors.Is(err, device.ErrNoPeer) {
+				errs = append(errs, fmt.Errorf("forget local phone %s: %w", e.Name(), err))
+				continue
+			}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, fmt.Errorf("forget local phone %s: %w", e.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -48,3 +48,16 @@ func WaitForWithin(t testing.TB, d time.Duration, what string, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Need fails the test under CI and skips it elsewhere when something the
+// test drives (err says why it is missing) is not on this machine.
+func Need(t testing.TB, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is required under CI: %v", what, err)
+	}
+	t.Skipf("%s not available: %v", what, err)
+}

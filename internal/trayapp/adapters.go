@@ -208,6 +208,8 @@ func (c *callPort) Hangup(ctx context.Context) error   { return c.c.Hangup(ctx, 
 type pairingPort struct {
 	c *remote.Client
 	d *remote.Desktop
+	// removed is told each phone the user removed (nil: nobody).
+	removed func(device.ID)
 }
 
 func (p pairingPort) NewOffer(ctx context.Context) (string, error) {
@@ -240,5 +242,11 @@ func (p pairingPort) Remove(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return p.c.Unpair(ctx, did)
+	if err := p.c.Unpair(ctx, did); err != nil {
+		return err
+	}
+	if p.removed != nil {
+		p.removed(did)
+	}
+	return nil
 }

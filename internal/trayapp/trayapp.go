@@ -26,10 +26,13 @@ import (
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/hotkey"
 	"github.com/deskdial/deskdial/internal/instance"
 	"github.com/deskdial/deskdial/internal/notify"
+	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/supervise"
 	"github.com/deskdial/deskdial/internal/ui"
@@ -165,6 +168,32 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	core := desktop.New(&remotePort{c: client, caps: map[string]desktop.Phone{}}, histPort{hist}, clip, notes, store, finder,
 		desktop.WithLocalizer(ui.Localizer{}), desktop.WithLogger(log))
 
+	// The phones this computer reaches itself run here, paired through
+	// this service's offers and served over its server like any phone.
+	nudgePresence := func() {
+		select {
+		case pairEvents <- struct{}{}:
+		default:
+		}
+	}
+	local := newLocalPhones(localDeps{Dir: p.Config, Store: store, Creds: d.Creds, Log: log,
+		Offer: func(context.Context) (pairing.Offer, error) { return svc.NewOffer() },
+		Unpair: func(id device.ID) error {
+			err := client.Unpair(ctx, id)
+			core.Refresh()
+			return err
+		},
+		Reach: func(online bool) {
+			// Gone: the agent is off the server already, so asking now
+			// shows it offline. Come back: it takes a moment to connect,
+			// so presence looks again shortly, backing off.
+			core.Refresh()
+			if online {
+				nudgePresence()
+			}
+		},
+	})
+
 	hk := &hotkeys{core: core, log: log}
 	// prune drops calls older than the retention setting (0 keeps them).
 	prune := func(days int) {
@@ -174,7 +203,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		core.Refresh()
 	}
 	var u *ui.UI
-	u = ui.New(a, core, pairingPort{c: client, d: d}, ui.SettingsDeps{
+	u = ui.New(a, core, pairingPort{c: client, d: d, removed: local.Removed}, ui.SettingsDeps{
 		Store:          store,
 		TestConnection: testConnection(svc, d),
 		CheckHotkey:    func(s string) error { _, err := hotkey.Parse(s); return err },
@@ -187,12 +216,14 @@ func Run(ctx context.Context, deps Deps) (err error) {
 			core.SettingsChanged()
 			hk.set(ctx, s.Hotkey)
 			prune(s.RetentionDays)
+			local.SettingsChanged()
 		},
 		ClearHistory: func() error {
 			err := hist.ClearCalls(ctx)
 			core.Refresh()
 			return err
 		},
+		ScanLocal: scanLocal(backends.Options{}, log),
 	}, core.Refresh, ui.WithIdleLoop())
 
 	// The first menu is set here, before the parts that update it: where
@@ -201,8 +232,8 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	// in runGL); on Linux it is on the bus from now on.
 	u.Apply(desktop.State{Default: s.DefaultPhone})
 
-	// The tray's long-lived parts. A new one (a local phone, the web
-	// agent) is one more entry here.
+	// The tray's long-lived parts. A new one (the web agent) is one more
+	// entry here.
 	// Once marks a part that closes what it owns when it ends.
 	parts := []supervise.Part{
 		{Name: "core", Run: core.Run, Once: true},
@@ -211,6 +242,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		{Name: "instance", Run: inst.Run, Once: true},
 		{Name: "links", Run: forwardLinks(inst.Messages(), core)},
 		{Name: "presence", Run: presence(pairEvents, core.Refresh)},
+		{Name: "local phones", Run: local.Run},
 		{Name: "connection", Run: func(ctx context.Context) error {
 			err := svc.Ready(ctx)
 			core.SetConnection(err == nil, err)

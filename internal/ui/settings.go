@@ -28,6 +28,9 @@ type SettingsDeps struct {
 	Saved func(config.Settings)
 	// ClearHistory deletes every recorded call (nil: no Clear button).
 	ClearHistory func() error
+	// ScanLocal lists the phones this computer reaches itself, to choose
+	// as phones of this desktop (nil: no such section).
+	ScanLocal func(context.Context) LocalScan
 }
 
 // SettingsWindow edits the settings. Invalid values are refused with the
@@ -56,6 +59,7 @@ type SettingsWindow struct {
 
 	deps   SettingsDeps
 	phones *fyne.Container
+	local  *localSection
 	langs  []string // Language options' setting values, in order
 	armed  bool     // Clear was clicked once; the next click clears
 }
@@ -98,6 +102,7 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 	w.langs = []string{"", "en", "zh-Hans"}
 	w.Language = widget.NewSelect([]string{tr("settings.lang_system"), tr("lang.en"), tr("lang.zh-Hans")}, nil)
 	w.phones = container.NewVBox()
+	w.local = newLocalSection(deps.ScanLocal)
 	w.Keep = widget.NewEntry()
 	w.SyncCont = widget.NewCheck(tr("settings.sync_contacts"), nil)
 	w.ClearMsg = widget.NewLabel("")
@@ -121,24 +126,35 @@ func NewSettingsWindow(a fyne.App, deps SettingsDeps) *SettingsWindow {
 		widget.NewFormItem(tr("settings.hotkey"), container.NewVBox(w.Hotkey, errLabel("hotkey"))),
 		widget.NewFormItem("", w.Watch),
 		widget.NewFormItem(tr("settings.phones"), w.phones),
+	)
+	if deps.ScanLocal != nil {
+		form.Append(tr("settings.local"), container.NewVBox(w.local.box, errLabel("local_phones")))
+	}
+	for _, it := range []*widget.FormItem{
 		widget.NewFormItem("", container.NewVBox(w.Login, errLabel("start_at_login"))),
 		widget.NewFormItem(tr("settings.language"), container.NewVBox(w.Language, errLabel("language"))),
 		widget.NewFormItem(tr("settings.history"), container.NewVBox(
 			widget.NewLabel(tr("settings.retention")), w.Keep, errLabel("retention_days"), w.SyncCont, w.Clear, w.ClearMsg)),
-	)
+	} {
+		form.AppendItem(it)
+	}
 	w.Window.SetContent(container.NewBorder(nil,
 		container.NewVBox(w.Status, container.NewHBox(closeBtn, w.Save)), nil, nil,
 		container.NewVScroll(form)))
 	w.Window.Resize(fyne.NewSize(520, 620))
 	// Closing destroys the window (and its GL context): settings are
 	// opened now and then, and a tray app should not keep them in memory.
-	w.Load(nil)
+	w.load(nil, false)
 	return w
 }
 
-// Load fills the fields from the store; phones lists the paired phones for
-// the per-phone choice.
-func (w *SettingsWindow) Load(phones []desktop.Phone) {
+// Load fills the fields from the store and asks the system which phones
+// it reaches; phones lists the paired phones for the per-phone choice.
+func (w *SettingsWindow) Load(phones []desktop.Phone) { w.load(phones, true) }
+
+// load is Load; look says whether to look for local phones (the window
+// does when it is shown, not when it is made).
+func (w *SettingsWindow) load(phones []desktop.Phone, look bool) {
 	s := w.deps.Store.Get()
 	if s.Server == "" {
 		w.Server.SetSelected(w.Server.Options[0])
@@ -162,6 +178,9 @@ func (w *SettingsWindow) Load(phones []desktop.Phone) {
 		}
 	}
 	w.SetPhones(phones)
+	if w.deps.ScanLocal != nil {
+		w.local.load(s.LocalPhones, look)
+	}
 	for _, l := range w.Errors {
 		l.SetText("")
 		l.Hide()
@@ -256,6 +275,9 @@ func (w *SettingsWindow) save() error {
 			}
 		}
 		s.CallAtOnce = at
+		if w.deps.ScanLocal != nil {
+			s.LocalPhones = w.local.choice()
+		}
 	})
 	var fe *config.FieldError
 	if errors.As(err, &fe) {
@@ -268,6 +290,7 @@ func (w *SettingsWindow) save() error {
 		return err
 	}
 	after := w.deps.Store.Get()
+	w.local.chosen = after.LocalPhones
 	if after.StartAtLogin != before.StartAtLogin && w.deps.SetAutostart != nil {
 		if err := w.deps.SetAutostart(after.StartAtLogin); err != nil {
 			w.showError("start_at_login", err.Error())

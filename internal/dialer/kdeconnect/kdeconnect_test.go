@@ -15,8 +15,8 @@ import (
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
-	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
+	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
 )
 
 const (

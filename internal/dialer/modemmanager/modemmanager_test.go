@@ -11,7 +11,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
-	"github.com/deskdial/deskdial/internal/dialer/internal/dbustest"
+	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
 )
 
 const (

@@ -5,24 +5,18 @@ package calltest
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // Need fails the test under CI and skips it elsewhere when a tool the test
 // drives (err says why it is missing) is not on this machine.
 func Need(t testing.TB, what string, err error) {
 	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required under CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
+	testsupport.Need(t, what, err)
 }
 
 // Ctx is the test's deadline for anything it waits on.

@@ -1,5 +1,6 @@
 // Package dbustest starts a private dbus-daemon and python3-dbusmock
-// services for the dialer backend tests. It is imported by tests only.
+// services for the tests of the dialer backends and of what runs them (the
+// local phones, the tray). It is imported by tests only.
 package dbustest
 
 import (
@@ -14,7 +15,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // Python is Debian's interpreter, which has python3-dbusmock; a python3
@@ -26,7 +27,7 @@ const Python = "/usr/bin/python3"
 func Bus(t testing.TB) string {
 	t.Helper()
 	_, err := exec.LookPath("dbus-daemon")
-	calltest.Need(t, "dbus-daemon", err)
+	testsupport.Need(t, "dbus-daemon", err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "dbus-daemon", "--session", "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
@@ -61,9 +62,9 @@ type Mock struct {
 func StartMock(t testing.TB, addr, name string, args ...string) *Mock {
 	t.Helper()
 	_, err := os.Stat(Python)
-	calltest.Need(t, "Debian python3", err)
+	testsupport.Need(t, "Debian python3", err)
 	err = exec.Command(Python, "-c", "import dbusmock").Run()
-	calltest.Need(t, "python3-dbusmock", err)
+	testsupport.Need(t, "python3-dbusmock", err)
 
 	cmd := exec.Command(Python, append([]string{"-m", "dbusmock", "--system"}, args...)...)
 	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr)
