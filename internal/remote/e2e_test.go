@@ -40,7 +40,7 @@ type world struct {
 type worldOpts struct {
 	server string // external server URL; "" for the embedded one
 	rate   int
-	dialer dialer.Dialer // the phone's backend; nil: log: into w.logPath
+	dialer dialer.Dialer  // the phone's backend; nil: log: into w.logPath
 	setup  func(*Desktop) // changes the desktop before its service starts
 }
 
