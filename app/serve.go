@@ -54,6 +54,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}),
 		remote.OnStatus(func(ev remote.StatusEvent) {
 			fmt.Fprintf(e.stdout, "%s: %s\n", ev.Phone.Name, statusText(ev.Status))
+		}),
+		remote.OnRelay(func(ev remote.RelayEvent) {
+			fmt.Fprintf(e.stdout, "%s asked %s to call %s: %s\n", ev.From.Name, ev.Phone.Name, ev.Target, replyText(ev.Reply))
 		}))
 	errc := make(chan error, 1)
 	go func() { errc <- svc.Run(ctx) }()

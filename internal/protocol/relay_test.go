@@ -75,6 +75,17 @@ func TestRelayVectors(t *testing.T) {
 	if string(out) != string(want) {
 		t.Fatalf("relay wire format changed; if on purpose, run -update.\ngot:\n%s\nwant:\n%s", out, want)
 	}
+	// docs/protocol.md quotes the JSON and the envelopes byte for byte.
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(doc)), "")
+	for _, v := range []string{got.RelayJSON, got.RelayEnvelope, got.PhonesJSON, got.PhonesEnvelope, got.Phone2ID} {
+		if !strings.Contains(flat, v) {
+			t.Errorf("docs/protocol.md does not quote %.60s...", v)
+		}
+	}
 	// Both open at the other end and decode to what was sealed.
 	k, sender, plain, err := NewBox(d).Open(renv)
 	if err != nil || k != KindRelay || sender != p.CurvePub {
