@@ -66,11 +66,11 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relay := func(sealer *device.Identity, from string, target string) {
+	relay := func(sealer *device.Identity, from, phone, target string) {
 		t.Helper()
 		now := time.Now()
 		q := protocol.RelayRequest{V: 1, ID: protocol.NewMsgID(), IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(30 * time.Second).UnixMilli(),
-			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: tablet.ID.String(), Target: target, Mode: protocol.ModeCall}
+			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: phone, Target: target, Mode: protocol.ModeCall}
 		env, err := protocol.NewBox(sealer).Seal(protocol.KindRelay, q, d.Identity.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -80,9 +80,10 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 		}
 	}
 	// Sealed by a device the computer does not know: no answer at all.
-	relay(stranger, stranger.ID.String(), "+4930901829")
-	// Sealed by Pixel but naming the page as the sender: forged.
-	relay(pid, tablet.ID.String(), "+4930901828")
+	relay(stranger, stranger.ID.String(), pid.ID.String(), "+4930901829")
+	// Sealed by Pixel but naming the page as the sender (asking Pixel
+	// itself to call, as if the page had): forged.
+	relay(pid, tablet.ID.String(), pid.ID.String(), "+4930901828")
 	select {
 	case env := <-answers:
 		_, _, plain, err := protocol.NewBox(pid).Open(env)
