@@ -152,7 +152,7 @@ func phoneConn(t *testing.T, deskHome, phoneHome string) (*remote.Desktop, *devi
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(remote.Signer(id)), bus.Inbox(bus.InboxPrefix(id.ID.String())))
+	conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(id), bus.Inbox(bus.InboxPrefix(id.ID.String())))
 	if err != nil {
 		t.Fatal(err)
 	}
