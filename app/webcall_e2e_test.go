@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 )
@@ -125,6 +127,19 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 	pageShot(t, b, "web-agent-dialbox.png")
 	if got := dpLines(t, logFile); len(got) != 1 || got[0] != "+4930901820" {
 		t.Fatalf("Pixel dialled %v, want only the page's +4930901820", got)
+	}
+	// The computer's history keeps the call with the phone that asked.
+	hist, err := history.Open(filepath.Join(d.Paths.Data, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	calls, err := hist.Calls(context.Background(), 10)
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("history: %+v, %v; want the one relayed call", calls, err)
+	}
+	if c := calls[0]; c.Number != "+4930901820" || c.PhoneName != "Pixel" || c.AskedByName != "Tablet" || c.AskedByID != tablet.ID.String() || c.Outcome != call.OutcomeAccepted {
+		t.Fatalf("history entry %+v", c)
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -42,6 +44,31 @@ type RelayEvent struct {
 	Phone  device.Peer    // the phone asked to call
 	Target string         // as sent to the called phone
 	Reply  protocol.Reply // the called phone's answer (or this desktop's refusal)
+}
+
+// Number is the number to keep in the call history: what the called phone
+// dials, else the target as sent; "" for a short code, which recents do
+// not keep.
+func (ev RelayEvent) Number() string {
+	n := ev.Reply.Number
+	if n == "" {
+		n = ev.Target
+	}
+	if !strings.HasPrefix(n, "+") {
+		return ""
+	}
+	return n
+}
+
+// Outcome is what the call history keeps of the relayed dial.
+func (ev RelayEvent) Outcome() call.Outcome {
+	switch {
+	case ev.Reply.Accepted:
+		return call.OutcomeAccepted
+	case ev.Reply.Code == protocol.CodeOffline || ev.Reply.Code == protocol.CodeNoAnswer:
+		return call.OutcomeOffline
+	}
+	return call.OutcomeRefused
 }
 
 // OnRelay calls fn for every dial a phone asked for that was sent on to
