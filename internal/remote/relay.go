@@ -120,8 +120,8 @@ func (b *bucket) allow(now time.Time, burst float64, every time.Duration) bool {
 	return true
 }
 
-// admit records a request id and applies the rate; it returns the refusal
-// code, or "".
+// admit refuses a replayed id and applies the rate, and then records the
+// id until the request expires; it returns the refusal code, or "".
 func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -139,7 +139,6 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 	if _, ok := r.seen[key]; ok {
 		return protocol.CodeReplayed
 	}
-	r.seen[key] = req.Expires()
 	m, burst, every := r.dials, float64(relayDialBurst), relayDialEvery
 	if req.Op == protocol.OpPhones {
 		m, burst, every = r.lists, relayListBurst, relayListEvery
@@ -152,6 +151,9 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 	if !b.allow(now, burst, every) {
 		return protocol.CodeRateLimited
 	}
+	// Only ids acted on are kept: a flood over the rate cannot grow the
+	// list, and a request refused for the rate was never acted on.
+	r.seen[key] = req.Expires()
 	return ""
 }
 

@@ -293,3 +293,24 @@ func TestRelayNotAllowed(t *testing.T) {
 		t.Fatalf("dialled %v", got)
 	}
 }
+
+// A paired phone flooding the desktop with new ids over the rate cannot
+// grow what the desktop remembers: only ids it acted on are kept.
+func TestRelayAdmitKeepsOnlyAdmittedIDs(t *testing.T) {
+	r := newRelayer()
+	phone, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	admitted := 0
+	for i := 0; i < 1000; i++ {
+		q := protocol.RelayRequest{ID: protocol.NewMsgID(), Op: protocol.OpDial, ExpiresAt: now.Add(time.Minute).UnixMilli()}
+		if r.admit(phone.ID, q, now) == "" {
+			admitted++
+		}
+	}
+	if admitted != relayDialBurst || len(r.seen) != relayDialBurst {
+		t.Fatalf("admitted %d, remembered %d; want the burst, %d", admitted, len(r.seen), relayDialBurst)
+	}
+}
