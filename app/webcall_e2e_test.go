@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ import (
 // them; numbers no phone dials on request are not even sent.
 func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 	b := startBrowser(t)
-	desk, phone := dpHome(t, dpFreeAddr(t)), dpHome(t, "")
+	desk, phone := dpHome(t, freeAddrAndNext(t)), dpHome(t, "")
 	logFile := filepath.Join(phone, "dialled.log")
 	srv := dpStart(t, desk, "serve")
 	srv.waitFor("is serving on")
@@ -173,4 +175,26 @@ func phoneConn(t *testing.T, deskHome, phoneHome string) (*remote.Desktop, *devi
 	}
 	t.Cleanup(conn.Close)
 	return d, id, conn
+}
+
+// freeAddrAndNext is a free loopback address whose next port is free too:
+// the desktop serves the phone page on the port after the server's, and
+// with dpFreeAddr alone that one is now and then an outgoing connection's.
+func freeAddrAndNext(t *testing.T) string {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		next, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1)))
+		l.Close()
+		if err == nil {
+			next.Close()
+			return l.Addr().String()
+		}
+	}
+	t.Fatal("no two free ports in a row")
+	return ""
 }
