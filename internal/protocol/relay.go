@@ -25,6 +25,9 @@ const (
 	CodeUnknownPhone = "unknown_phone" // the phone asked for is not one of the desktop's
 	CodeOffline      = "offline"       // the phone asked for is not connected
 	CodeNoAnswer     = "no_answer"     // the phone asked for did not answer in time
+	// CodeAuditFailed: the request could not be recorded (so its replay
+	// would not be caught), and nothing was done. Phones send it too.
+	CodeAuditFailed = "audit_failed"
 )
 
 // MaxPhones is the most phones a PhoneList holds.

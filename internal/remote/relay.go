@@ -2,8 +2,10 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -87,17 +90,59 @@ type relayCall struct {
 }
 
 type relayer struct {
+	path  string // where the ids acted on are kept across restarts ("": memory only)
 	sem   chan struct{}
 	mu    sync.Mutex
 	seen  map[string]time.Time // asking phone ID + request id -> expiry
 	dials map[device.ID]*bucket
 	lists map[device.ID]*bucket
 	calls map[string]relayCall // by the id of the dial this desktop sent
+	// blocked: until then nothing is taken on (the kept ids could not be
+	// read back).
+	blocked time.Time
 }
 
-func newRelayer() *relayer {
-	return &relayer{sem: make(chan struct{}, relayConcurrent), seen: map[string]time.Time{},
+// RelaySeenFile keeps the ids of the relay requests the desktop acted on
+// until they expire, in the config dir: a request kept by a relay and sent
+// again after the desktop restarted is still a replay.
+const RelaySeenFile = "relay-seen.json"
+
+// maxRelaySeen bounds the file read back; the rate keeps far fewer.
+const maxRelaySeen = 4096
+
+func newRelayer(path string) *relayer {
+	r := &relayer{path: path, sem: make(chan struct{}, relayConcurrent), seen: map[string]time.Time{},
 		dials: map[device.ID]*bucket{}, lists: map[device.ID]*bucket{}, calls: map[string]relayCall{}}
+	if path == "" {
+		return r
+	}
+	var kept map[string]int64
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &kept) == nil && len(kept) <= maxRelaySeen {
+		for k, exp := range kept {
+			r.seen[k] = time.UnixMilli(exp)
+		}
+	} else if err == nil || !errors.Is(err, os.ErrNotExist) {
+		// Unreadable: the ids it held are lost, so nothing is taken on
+		// until every request they could name has expired.
+		r.blocked = time.Now().Add(protocol.MaxTTL)
+	}
+	return r
+}
+
+// save writes the ids acted on; the caller holds r.mu.
+func (r *relayer) save() error {
+	if r.path == "" {
+		return nil
+	}
+	kept := make(map[string]int64, len(r.seen))
+	for k, exp := range r.seen {
+		kept[k] = exp.UnixMilli()
+	}
+	b, err := json.Marshal(kept)
+	if err != nil {
+		return err
+	}
+	return config.WriteFileAtomic(r.path, b, 0o600)
 }
 
 // bucket is a token bucket: burst at once, then one per every.
@@ -135,6 +180,9 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 			delete(r.calls, k)
 		}
 	}
+	if now.Before(r.blocked) {
+		return protocol.CodeAuditFailed
+	}
 	key := from.String() + "/" + req.ID
 	if _, ok := r.seen[key]; ok {
 		return protocol.CodeReplayed
@@ -154,6 +202,12 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 	// Only ids acted on are kept: a flood over the rate cannot grow the
 	// list, and a request refused for the rate was never acted on.
 	r.seen[key] = req.Expires()
+	if err := r.save(); err != nil {
+		// Fail closed, as a phone does with its audit log: an id that
+		// would be forgotten by a restart is not acted on.
+		delete(r.seen, key)
+		return protocol.CodeAuditFailed
+	}
 	return ""
 }
 
@@ -230,8 +284,11 @@ func (s *Service) relayOne(ctx context.Context, data []byte) {
 	}
 	if code := s.relay.admit(from.ID, req, now); code != "" {
 		why := "this request was sent before; send a new one"
-		if code == protocol.CodeRateLimited {
+		switch code {
+		case protocol.CodeRateLimited:
 			why = "too many requests from this phone; wait a minute"
+		case protocol.CodeAuditFailed:
+			why = "the computer cannot keep a record of requests (its settings folder); try again in a minute, or look at the folder's space and permissions"
 		}
 		refuse(req.ID, code, why)
 		return

@@ -2,6 +2,8 @@ package remote
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -297,7 +299,7 @@ func TestRelayNotAllowed(t *testing.T) {
 // A paired phone flooding the desktop with new ids over the rate cannot
 // grow what the desktop remembers: only ids it acted on are kept.
 func TestRelayAdmitKeepsOnlyAdmittedIDs(t *testing.T) {
-	r := newRelayer()
+	r := newRelayer("")
 	phone, err := device.LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -312,5 +314,45 @@ func TestRelayAdmitKeepsOnlyAdmittedIDs(t *testing.T) {
 	}
 	if admitted != relayDialBurst || len(r.seen) != relayDialBurst {
 		t.Fatalf("admitted %d, remembered %d; want the burst, %d", admitted, len(r.seen), relayDialBurst)
+	}
+}
+
+// The ids acted on survive a restart of the desktop: a request a relay kept
+// and sends again afterwards is still a replay. Ids that cannot be kept, or
+// a record that cannot be read back, mean nothing is taken on.
+func TestRelaySeenSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, RelaySeenFile)
+	phone, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	q := protocol.RelayRequest{ID: protocol.NewMsgID(), Op: protocol.OpDial, ExpiresAt: now.Add(time.Minute).UnixMilli()}
+	if code := newRelayer(path).admit(phone.ID, q, now); code != "" {
+		t.Fatalf("first: %s", code)
+	}
+	if code := newRelayer(path).admit(phone.ID, q, now); code != protocol.CodeReplayed {
+		t.Fatalf("after a restart: %q, want replayed", code)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("record file: %v %v", fi, err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q.ID = protocol.NewMsgID()
+	r := newRelayer(path)
+	if code := r.admit(phone.ID, q, now); code != protocol.CodeAuditFailed {
+		t.Fatalf("with an unreadable record: %q, want audit_failed", code)
+	}
+	if code := r.admit(phone.ID, q, now.Add(protocol.MaxTTL+time.Second)); code != "" {
+		t.Fatalf("once every request it could hold has expired: %q", code)
+	}
+	// A record that cannot be written: refused, not acted on.
+	bad := newRelayer(filepath.Join(dir, "missing", RelaySeenFile))
+	q.ID = protocol.NewMsgID()
+	if code := bad.admit(phone.ID, q, now); code != protocol.CodeAuditFailed {
+		t.Fatalf("unwritable record: %q, want audit_failed", code)
 	}
 }

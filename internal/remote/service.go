@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,7 @@ func NoRunFile() ServiceOption { return func(s *Service) { s.noRun = true } }
 // NewService prepares the service; Run starts it.
 func NewService(d *Desktop, opts ...ServiceOption) *Service {
 	s := &Service{d: d, box: protocol.NewBox(d.Identity), pending: pairing.NewPending(), ready: make(chan struct{}), known: map[string]bool{},
-		accessStale: make(chan struct{}, 1), relay: newRelayer()}
+		accessStale: make(chan struct{}, 1), relay: newRelayer(filepath.Join(d.Paths.Config, RelaySeenFile))}
 	for _, o := range opts {
 		o(s)
 	}
