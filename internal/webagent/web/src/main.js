@@ -62,6 +62,10 @@ async function boot() {
   state.caller = new Caller({ ident: state.ident });
   $("dial-form").onsubmit = (e) => { e.preventDefault(); callOnPhone(); };
   $("dial-refresh").onclick = listPhones;
+  // Phones come and go: the list is asked for again while the page is in
+  // front, and whenever it comes back to the front.
+  setInterval(() => { if (document.visibilityState === "visible") listPhones(); }, 60000);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") listPhones(); });
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js").catch(() => {});
   }
