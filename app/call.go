@@ -234,6 +234,18 @@ func statusText(st protocol.Status) string {
 	return s
 }
 
+// replyText says how a phone answered, for a terminal.
+func replyText(r protocol.Reply) string {
+	if r.Accepted {
+		return "accepted"
+	}
+	why := r.Reason
+	if why == "" {
+		why = r.Code
+	}
+	return "refused (" + textsafe.Terminal(why) + ")"
+}
+
 // historyFile is the call history and contacts database in the data dir.
 const historyFile = history.FileName
 

@@ -29,6 +29,13 @@ func openDesktop(e *env) (*remote.Desktop, error) {
 	return remote.OpenDesktop(p, st.Get(), e.server, e.creds)
 }
 
+// relayedCall is the history entry of a call a phone asked another phone to
+// make through this desktop.
+func relayedCall(ev remote.RelayEvent) history.Call {
+	return history.Call{At: time.Now(), Number: ev.Number(), PhoneID: ev.Phone.ID.String(), PhoneName: ev.Phone.Name,
+		Outcome: ev.Outcome(), AskedByID: ev.From.ID.String(), AskedByName: ev.From.Name}
+}
+
 // cmdServe runs the desktop side without the tray: the embedded server (or
 // the connection to a hosted one), pairing and call states. Other
 // deskdial commands in other terminals use it.
@@ -45,6 +52,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Calls a phone asks another phone to make through this desktop go
+	// into the history with the asking phone; nothing else here writes it
+	// (deskdial call records its own calls).
+	hist, herr := history.Open(filepath.Join(d.Paths.Data, history.FileName))
+	if herr != nil {
+		fmt.Fprintf(e.stderr, "note: calls from phones are not kept in the history: %v\n", herr)
+	} else {
+		defer hist.Close()
+	}
 	svc := remote.NewService(d,
 		remote.OnPair(func(ev remote.PairEvent) {
 			fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", ev.Phone.Name, ev.Phone.ID.Short())
@@ -54,6 +70,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}),
 		remote.OnStatus(func(ev remote.StatusEvent) {
 			fmt.Fprintf(e.stdout, "%s: %s\n", ev.Phone.Name, statusText(ev.Status))
+		}),
+		remote.OnRelay(func(ev remote.RelayEvent) {
+			fmt.Fprintf(e.stdout, "%s asked %s to call %s: %s\n", ev.From.Name, ev.Phone.Name, ev.Target, replyText(ev.Reply))
+			if hist != nil && ev.Number() != "" {
+				if _, err := hist.RecordCall(ctx, relayedCall(ev)); err != nil {
+					fmt.Fprintf(e.stderr, "warning: could not record the call: %v\n", err)
+				}
+			}
 		}))
 	errc := make(chan error, 1)
 	go func() { errc <- svc.Run(ctx) }()

@@ -63,10 +63,14 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 			// pairing reloads the permissions right before the answer,
 			// and a reload forgets the pending responses.
 			PairInboxPrefix + ".>",
+			// Answers to its phones' relay requests: one subject per
+			// phone, as for dial requests.
+			p + ".relayed.*",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			p + ".status." + a.DesktopID,
 			p + ".pair." + a.DesktopID,
+			p + ".relay." + a.DesktopID,
 			p + ".ctl." + a.DesktopID + ".>",
 			InboxPrefix(a.DesktopID) + ".>",
 		}},
@@ -74,9 +78,12 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 	nk := []*server.NkeyUser{desk}
 	for _, ph := range a.Phones {
 		nk = append(nk, &server.NkeyUser{Nkey: ph.Nkey, Permissions: &server.Permissions{
-			Publish: &server.SubjectPermission{Allow: []string{p + ".status." + a.DesktopID}},
+			// A phone asks another phone to call only through the
+			// desktop (relay), never on that phone's dial subject.
+			Publish: &server.SubjectPermission{Allow: []string{p + ".status." + a.DesktopID, p + ".relay." + a.DesktopID}},
 			Subscribe: &server.SubjectPermission{Allow: append([]string{
 				p + ".dial." + ph.ID,
+				p + ".relayed." + ph.ID,
 				InboxPrefix(ph.ID) + ".>",
 			}, srv(PhoneService)...)},
 			Response: resp, // dial replies and service discovery answers

@@ -48,6 +48,11 @@ type Settings struct {
 	CallAtOnce     map[string]bool `json:"call_at_once,omitempty"` // per phone ID: skip the prompt
 	StartAtLogin   bool            `json:"start_at_login"`
 	Language       string          `json:"language,omitempty"` // "", "en", "zh-Hans"
+	// NoPhoneCalls lists paired phones (IDs) that may not ask this
+	// desktop to have another of its phones call (the phone page's dial
+	// box). Every other paired phone may: they were all paired by the
+	// user of this desktop.
+	NoPhoneCalls []string `json:"no_phone_calls,omitempty"`
 
 	// History.
 	RetentionDays int    `json:"retention_days"`
@@ -96,8 +101,9 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("config: %s: %s", e.Field, e.Msg) }
 
 var (
-	regionRE = regexp.MustCompile(`^[A-Z]{2}$`)
-	prefixRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+	regionRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+	phoneIDRE = regexp.MustCompile(`^[A-Z2-7]{6}(-[A-Z2-7]{6}){5}$`)
+	prefixRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
 )
 
 // Validate reports the first invalid field as a *FieldError.
@@ -135,6 +141,11 @@ func (s Settings) Validate() error {
 	}
 	if s.RetentionDays < 0 {
 		return &FieldError{"retention_days", "must not be negative (0 keeps history forever)"}
+	}
+	for _, id := range s.NoPhoneCalls {
+		if !phoneIDRE.MatchString(id) {
+			return &FieldError{"no_phone_calls", fmt.Sprintf("%q is not a device ID", id)}
+		}
 	}
 	switch s.Language {
 	case "", "en", "zh-Hans":

@@ -35,6 +35,11 @@ type Call struct {
 	PhoneName string
 	Outcome   call.Outcome
 	Duration  time.Duration
+	// AskedByID and AskedByName name the device that asked for the call
+	// when it was not this desktop: a phone that had another phone call
+	// through it. Empty for the desktop's own calls.
+	AskedByID   string
+	AskedByName string
 }
 
 func newSyncID() string {
@@ -54,9 +59,9 @@ func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *wtx) error {
 		now := time.Now().UnixNano()
-		res, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.At.UnixMilli(), c.Number, c.Name, c.PhoneID, c.PhoneName, c.Outcome, c.Duration.Milliseconds(), newSyncID(), now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated, asked_by_id, asked_by_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.At.UnixMilli(), c.Number, c.Name, c.PhoneID, c.PhoneName, c.Outcome, c.Duration.Milliseconds(), newSyncID(), now, c.AskedByID, c.AskedByName)
 		if err != nil {
 			return err
 		}
@@ -113,7 +118,7 @@ func (s *Store) Call(ctx context.Context, id int64) (Call, error) {
 	return cs[0], nil
 }
 
-const callCols = `id, at, number, name, phone_id, phone_name, outcome, duration_ms`
+const callCols = `id, at, number, name, phone_id, phone_name, outcome, duration_ms, asked_by_id, asked_by_name`
 
 func scanCalls(rows *sql.Rows) ([]Call, error) {
 	defer rows.Close()
@@ -121,7 +126,7 @@ func scanCalls(rows *sql.Rows) ([]Call, error) {
 	for rows.Next() {
 		var c Call
 		var at, dur int64
-		if err := rows.Scan(&c.ID, &at, &c.Number, &c.Name, &c.PhoneID, &c.PhoneName, &c.Outcome, &dur); err != nil {
+		if err := rows.Scan(&c.ID, &at, &c.Number, &c.Name, &c.PhoneID, &c.PhoneName, &c.Outcome, &dur, &c.AskedByID, &c.AskedByName); err != nil {
 			return nil, err
 		}
 		c.At = time.UnixMilli(at)

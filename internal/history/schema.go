@@ -165,4 +165,10 @@ CREATE TABLE sync_state (
 	`
 ALTER TABLE contact_numbers ADD COLUMN ext TEXT NOT NULL DEFAULT '';
 `,
+	// v4: the device that asked for a call when it was not this desktop
+	// (a phone's dial box, relayed by the desktop to another phone).
+	`
+ALTER TABLE calls ADD COLUMN asked_by_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE calls ADD COLUMN asked_by_name TEXT NOT NULL DEFAULT '';
+`,
 }

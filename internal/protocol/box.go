@@ -49,6 +49,8 @@ const (
 	KindHangup     Kind = 4
 	KindPairJoin   Kind = 5
 	KindPairAccept Kind = 6
+	KindRelay      Kind = 7 // a phone asks its desktop to have another phone call
+	KindPhones     Kind = 8 // the desktop's list of the other phones online
 )
 
 func (k Kind) String() string {
@@ -65,11 +67,15 @@ func (k Kind) String() string {
 		return "pair-join"
 	case KindPairAccept:
 		return "pair-accept"
+	case KindRelay:
+		return "relay"
+	case KindPhones:
+		return "phones"
 	}
 	return fmt.Sprintf("kind(%d)", byte(k))
 }
 
-func (k Kind) valid() bool { return k >= KindDial && k <= KindPairAccept }
+func (k Kind) valid() bool { return k >= KindDial && k <= KindPhones }
 
 // Envelope layout:
 //

@@ -147,6 +147,37 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("the second phone dialled %v", got)
 	}
 
+	// It asks through its desktop instead (the relay subject), and reads
+	// the desktop's answers to itself, never those to another phone.
+	relayed := make(chan string, 4)
+	if _, err := aConn.Subscribe(ctx, protocol.SubjectRelay(Prefix, aDesk.ID), func(m bus.Msg) { relayed <- string(m.Data) }); err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := make(chan string, 4), make(chan string, 4)
+	if _, err := p1.Subscribe(ctx, protocol.SubjectRelayed(Prefix, aPhone.ID), func(m bus.Msg) { mine <- string(m.Data) }); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p1.Subscribe(ctx, protocol.SubjectRelayed(Prefix, aPhone2.ID), func(m bus.Msg) { theirs <- string(m.Data) })
+	if err := aConn.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = p1.Flush(ctx)
+	if err := p1.Publish(protocol.SubjectRelay(Prefix, aDesk.ID), []byte("ask")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the desktop to get the phone's relay request", func() bool { return len(relayed) == 1 })
+	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone2.ID), []byte("to phone 2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone.ID), []byte("to phone 1")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the phone to get its desktop's answer", func() bool { return len(mine) == 1 })
+	_ = p1.Flush(ctx)
+	if len(theirs) != 0 {
+		t.Fatalf("the phone read the desktop's answer to another phone: %q", <-theirs)
+	}
+
 	// Revoking Alice's phone closes its connection at once; it cannot
 	// come back, and Alice's desktop then finds it offline.
 	tok, err := st.RevokeKey("alice", aPhone.SignPub, "Pixel")

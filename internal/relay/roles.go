@@ -73,7 +73,7 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 	t.NatsLimits = jwt.NatsLimits{Subs: jwt.NoLimit, Data: jwt.NoLimit, Payload: jwt.NoLimit}
 	switch role {
 	case RoleDesktop:
-		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".ctl."+me+".>",
+		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".relayed.*", Prefix+".ctl."+me+".>",
 			"$SRV.PING."+PhoneService, "$SRV.INFO."+PhoneService)
 		t.Pub.Allow.Add(kvSubjects()...)
 		// Answers, to exactly the requests a desktop serves: joins from
@@ -82,14 +82,16 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 		// allow_responses: with it, whoever sends a request chooses
 		// where the desktop publishes.
 		t.Pub.Allow.Add(PairInboxPrefix+".>", "_INBOX_"+me+".>", "$JS.FC.KV_"+Bucket+".>")
-		t.Sub.Allow.Add(Prefix+".status."+me, Prefix+".pair."+me, Prefix+".ctl."+me+".>", "_INBOX_"+me+".>")
+		t.Sub.Allow.Add(Prefix+".status."+me, Prefix+".pair."+me, Prefix+".relay."+me, Prefix+".ctl."+me+".>", "_INBOX_"+me+".>")
 	case RolePhone:
 		// Status to its desktops; pairing requests, so a phone that has
 		// credentials can pair with another desktop of its user. No KV:
 		// phones never use the bucket, and a stolen phone must not be
-		// able to purge or fill the user's history.
-		t.Pub.Allow.Add(Prefix+".status.*", Prefix+".pair.*")
-		t.Sub.Allow.Add(Prefix+".dial."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
+		// able to purge or fill the user's history. A phone asks
+		// another phone to call only through a desktop (relay), which
+		// checks and re-issues the request; never on a dial subject.
+		t.Pub.Allow.Add(Prefix+".status.*", Prefix+".pair.*", Prefix+".relay.*")
+		t.Sub.Allow.Add(Prefix+".dial."+me, Prefix+".relayed."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
 		t.Resp = responses() // dial replies and discovery answers
 	case RolePair:
 		// A pairing login travels in the offer (QR code), its key derived

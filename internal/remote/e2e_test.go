@@ -40,7 +40,8 @@ type world struct {
 type worldOpts struct {
 	server string // external server URL; "" for the embedded one
 	rate   int
-	dialer dialer.Dialer // the phone's backend; nil: log: into w.logPath
+	dialer dialer.Dialer  // the phone's backend; nil: log: into w.logPath
+	setup  func(*Desktop) // changes the desktop before its service starts
 }
 
 func newDesktop(t *testing.T, server string) *Desktop {
@@ -62,6 +63,9 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	t.Cleanup(cancel)
 	w := &world{t: t, desk: newDesktop(t, o.server), phome: t.TempDir()}
 	w.desk.Name = "Laptop"
+	if o.setup != nil {
+		o.setup(w.desk)
+	}
 	c, err := Open(ctx, w.desk, StartService())
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -38,7 +39,10 @@ type Service struct {
 	onPair   []func(PairEvent)
 	onStatus []func(StatusEvent)
 	onUnpair []func(device.Peer)
+	onRelay  []func(RelayEvent)
 	noRun    bool
+
+	relay *relayer // phones asking for another phone to call
 
 	refusals limiter // refused joins answered, so a flood cannot make the desktop publish
 
@@ -88,7 +92,7 @@ func NoRunFile() ServiceOption { return func(s *Service) { s.noRun = true } }
 // NewService prepares the service; Run starts it.
 func NewService(d *Desktop, opts ...ServiceOption) *Service {
 	s := &Service{d: d, box: protocol.NewBox(d.Identity), pending: pairing.NewPending(), ready: make(chan struct{}), known: map[string]bool{},
-		accessStale: make(chan struct{}, 1)}
+		accessStale: make(chan struct{}, 1), relay: newRelayer(filepath.Join(d.Paths.Config, RelaySeenFile))}
 	for _, o := range opts {
 		o(s)
 	}
@@ -166,6 +170,9 @@ func (s *Service) run(ctx context.Context) error {
 		return err
 	}
 	if _, err := conn.Subscribe(ctx, protocol.SubjectStatus(d.prefix(), d.Identity.ID), s.handleStatus); err != nil {
+		return err
+	}
+	if _, err := conn.Subscribe(ctx, protocol.SubjectRelay(d.prefix(), d.Identity.ID), func(m bus.Msg) { s.handleRelay(ctx, m) }); err != nil {
 		return err
 	}
 	if err := conn.Flush(ctx); err != nil {
@@ -491,6 +498,7 @@ func (s *Service) handleStatus(m bus.Msg) {
 	if err != nil || st.From != peer.ID.String() {
 		return
 	}
+	s.relayStatus(peer, st)
 	for _, fn := range s.onStatus {
 		fn(StatusEvent{Phone: peer, Status: st})
 	}

@@ -8,6 +8,7 @@ import { parseOffer, makeJoin, verifyAccept, formatFP, validName, pairingLoginSe
 import { signedPresence } from "./presence.js";
 import { createIdentity, loadIdentity } from "./identity.js";
 import { openStore } from "./store.js";
+import { Caller, checkNumber, stateText, ANSWER_MS } from "./callfrom.js";
 
 const PREFIX = "deskdial";
 const SERVICE = "deskdial-phone";
@@ -58,6 +59,13 @@ async function boot() {
   $("call-dismiss").onclick = () => show("incoming", false);
   renderPeers();
   renderRecent();
+  state.caller = new Caller({ ident: state.ident });
+  $("dial-form").onsubmit = (e) => { e.preventDefault(); callOnPhone(); };
+  $("dial-refresh").onclick = listPhones;
+  // Phones come and go: the list is asked for again while the page is in
+  // front, and whenever it comes back to the front.
+  setInterval(() => { if (document.visibilityState === "visible") listPhones(); }, 60000);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") listPhones(); });
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js").catch(() => {});
   }
@@ -203,6 +211,7 @@ async function runConn(server, creds) {
       setState("Connected", "online");
       keepAwake();
       serve(nc);
+      listPhones();
       (async () => {
         for await (const s of nc.status()) {
           if (s.type === "disconnect") setState("Reconnecting…", "offline");
@@ -235,6 +244,7 @@ function presence() {
 function serve(nc) {
   const dialSubj = p.subjectDial(PREFIX, state.ident.id);
   nc.subscribe(dialSubj, { callback: (err, m) => { if (!err) onDial(nc, m); } });
+  nc.subscribe(p.subjectRelayed(PREFIX, state.ident.id), { callback: (err, m) => { if (!err) onRelayed(m.data); } });
   const endpoint = { name: "default", subject: dialSubj, queue_group: "", metadata: null };
   const base = () => ({ name: SERVICE, id: instanceID, version: VERSION, metadata: presence() });
   const answers = {
@@ -292,6 +302,89 @@ async function onDial(nc, m) {
   state.recent = state.recent.slice(0, MAX_RECENT);
   state.store.set("recent", state.recent).catch(() => {});
   renderRecent();
+}
+
+// ---- calling on another phone (through the computer) ---------------------------
+// connFor is the open connection a desktop is reached on.
+function connFor(peer) {
+  const nc = state.conns.get(peer.server || `wss://${location.host}/nats`);
+  return nc && !nc.isClosed() ? nc : null;
+}
+
+const desktops = () => state.peers.filter((x) => x.role === "desktop");
+
+// listPhones asks every connected computer for its other phones online.
+function listPhones() {
+  for (const d of desktops()) {
+    const nc = connFor(d);
+    if (!nc) continue;
+    const r = state.caller.list(PREFIX, d);
+    nc.publish(r.subject, r.data);
+    setTimeout(() => state.caller.forget(r.id), ANSWER_MS);
+  }
+}
+
+// phones maps "desktopID phoneID" -> {desktop, phone} for the dial box.
+state.phones = new Map();
+
+function renderPhones() {
+  const sel = $("dial-phone");
+  const keep = sel.value;
+  sel.replaceChildren();
+  for (const [key, { desktop, phone }] of state.phones) {
+    const o = document.createElement("option");
+    o.value = key;
+    o.textContent = desktops().length > 1 ? `${phone.name} (through ${desktop.name})` : phone.name;
+    sel.append(o);
+  }
+  if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  show("dialbox", state.phones.size > 0);
+}
+
+function dialState(text, cls = "") {
+  const e = $("dial-state");
+  e.textContent = text;
+  e.className = cls;
+}
+
+function callOnPhone() {
+  const picked = state.phones.get($("dial-phone").value);
+  if (!picked) return dialState("Choose the phone that is to call.", "refused");
+  let n;
+  try {
+    n = checkNumber($("dial-number").value, state.region);
+  } catch (e) {
+    return dialState(e.message, "refused");
+  }
+  const nc = connFor(picked.desktop);
+  if (!nc) return dialState(`${picked.desktop.name} is not connected; try again when this page says Connected.`, "refused");
+  const r = state.caller.dial(PREFIX, picked.desktop, picked.phone, n.e164);
+  nc.publish(r.subject, r.data);
+  dialState(`Asking ${picked.phone.name} to call ${n.display}…`);
+  setTimeout(() => {
+    if (state.caller.pending.get(r.id)?.replied === false) {
+      state.caller.forget(r.id);
+      dialState(`No answer from ${picked.desktop.name}: is deskdial running there?`, "refused");
+    }
+  }, ANSWER_MS);
+}
+
+function onRelayed(data) {
+  const ev = state.caller.handle(data);
+  if (!ev) return;
+  if (ev.type === "phones") {
+    for (const key of [...state.phones.keys()]) if (state.phones.get(key).desktop.id === ev.desktop.id) state.phones.delete(key);
+    for (const ph of ev.phones) {
+      if (![...state.phones.values()].some((x) => x.phone.id === ph.id)) state.phones.set(`${ev.desktop.id} ${ph.id}`, { desktop: ev.desktop, phone: ph });
+    }
+    renderPhones();
+  } else if (ev.type === "reply") {
+    const who = ev.phone ? ev.phone.name : ev.desktop.name;
+    if (ev.reply.accepted) dialState(`${who} is calling ${ev.reply.number}.`, "ok");
+    else dialState(`Not called: ${ev.reply.reason || ev.reply.code} (${ev.reply.code})`, "refused");
+  } else if (ev.type === "state") {
+    dialState(stateText(ev.phone.name, ev.status), ev.status.state === "failed" ? "refused" : "ok");
+  }
 }
 
 // alertUser vibrates and plays a short tone where the browser allows.

@@ -5,7 +5,9 @@
 import nacl from "tweetnacl";
 
 export const VERSION = 1;
-export const KIND = { dial: 1, reply: 2, status: 3, hangup: 4, pairJoin: 5, pairAccept: 6 };
+export const KIND = { dial: 1, reply: 2, status: 3, hangup: 4, pairJoin: 5, pairAccept: 6, relay: 7, phones: 8 };
+const MAX_KIND = 8;
+export const MAX_PHONES = 32;
 export const MAX_MESSAGE = 8192;
 const HEADER = 4 + 32 + 24;
 export const OVERHEAD = HEADER + 16 + 1;
@@ -210,7 +212,7 @@ export class Box {
   }
   // seal encodes msg (an object, or a JSON string) and seals it for the peer.
   seal(kind, msg, peerCurvePub) {
-    if (!(kind >= 1 && kind <= 6)) throw malformed("unknown kind");
+    if (!(kind >= 1 && kind <= MAX_KIND)) throw malformed("unknown kind");
     const body = utf8(typeof msg === "string" ? msg : JSON.stringify(msg));
     if (body.length > MAX_MESSAGE) throw malformed(`message of ${body.length} bytes, at most ${MAX_MESSAGE}`);
     const peer = decodeKey("curve", peerCurvePub);
@@ -249,7 +251,7 @@ export function peek(data) {
   if (data.length > MAX_ENVELOPE) throw malformed(`envelope of ${data.length} bytes is too long`);
   if (data[0] !== 0x44 || data[1] !== 0x44) throw malformed("not a deskdial envelope");
   if (data[2] !== VERSION) throw malformed(`envelope version ${data[2]}`);
-  if (!(data[3] >= 1 && data[3] <= 6)) throw malformed(`unknown kind ${data[3]}`);
+  if (!(data[3] >= 1 && data[3] <= MAX_KIND)) throw malformed(`unknown kind ${data[3]}`);
   if (data[35] & 0x80) throw malformed("sender key not in canonical form");
   return { kind: data[3], sender: data.slice(4, 36) };
 }
@@ -359,3 +361,81 @@ export function goJSON(v) {
 export const subjectDial = (prefix, phoneID) => `${prefix}.dial.${phoneID}`;
 export const subjectStatus = (prefix, desktopID) => `${prefix}.status.${desktopID}`;
 export const subjectPair = (prefix, desktopID) => `${prefix}.pair.${desktopID}`;
+export const subjectRelay = (prefix, desktopID) => `${prefix}.relay.${desktopID}`;
+export const subjectRelayed = (prefix, phoneID) => `${prefix}.relayed.${phoneID}`;
+
+// ---- calling from this phone (through its desktop) ----------------------------
+// A phone never sends another phone a dial request: it asks the desktop both
+// are paired with (a relay request), which answers on the phone's relayed
+// subject with a phone list, or a reply and then the called phone's states.
+
+// makeRelay builds a relay request: op "phones" (list the desktop's other
+// phones online) or "dial" (have phone call target). Field order and
+// omissions as the Go struct's.
+export function makeRelay(from, to, op, nowMs, { phone = "", target = "", mode = "" } = {}, ttlMs = 30000) {
+  const r = { v: VERSION, id: newMsgID(), issued_at: nowMs, expires_at: nowMs + ttlMs, from, to, op };
+  if (phone) r.phone = phone;
+  if (target) r.target = target;
+  if (mode) r.mode = mode;
+  return r;
+}
+
+// decodeRelay is protocol.DecodeRelay (the desktop's side; the tests use it).
+export function decodeRelay(json) {
+  const r = parseObject(json);
+  checkVersion(r.v);
+  if (!isMsgID(r.id)) throw malformed("id must be 1-64 letters, digits, '-' or '_'");
+  checkWindow(r.issued_at, r.expires_at);
+  checkDevice("from", r.from);
+  checkDevice("to", r.to);
+  if (r.op === "phones") {
+    if (r.phone || r.target || r.mode) throw malformed('a "phones" request has no phone, target or mode');
+  } else if (r.op === "dial") {
+    checkDevice("phone", r.phone);
+    if (r.phone === r.from) throw malformed("a phone cannot ask itself to call");
+    checkText("target", r.target, MAX_TARGET, true);
+    if (r.mode !== "call" && r.mode !== "prefill") throw malformed('mode must be "call" or "prefill"');
+  } else {
+    throw malformed('op must be "phones" or "dial"');
+  }
+  return r;
+}
+
+// decodePhones decodes and validates the desktop's phone list.
+export function decodePhones(json) {
+  const l = parseObject(json);
+  checkVersion(l.v);
+  if (!isMsgID(l.id)) throw malformed("bad id");
+  if (!Array.isArray(l.phones)) throw malformed("phones is not a list");
+  if (l.phones.length > MAX_PHONES) throw malformed(`${l.phones.length} phones, at most ${MAX_PHONES}`);
+  const phones = l.phones.map((e) => {
+    if (e === null || typeof e !== "object") throw malformed("a phone is not an object");
+    checkDevice("phones.id", e.id);
+    checkName("phones.name", e.name);
+    return { id: e.id, name: e.name };
+  });
+  return { v: VERSION, id: l.id, phones };
+}
+
+// decodeStatus decodes and validates a call state.
+export function decodeStatus(json) {
+  const s = parseObject(json);
+  checkVersion(s.v);
+  if (!isMsgID(s.id)) throw malformed("bad id");
+  if (!isInt(s.seq) || s.seq < 0 || s.seq > 1 << 20) throw malformed("seq out of range");
+  if (!["dialing", "alerting", "active", "ended", "failed", "prefilled"].includes(s.state)) throw malformed(`unknown state ${JSON.stringify(s.state)}`);
+  if (!isInt(s.at) || s.at <= 0) throw malformed("at is missing");
+  if (s.duration_ms !== undefined && (!isInt(s.duration_ms) || s.duration_ms < 0)) throw malformed("bad duration");
+  checkText("reason", s.reason, MAX_REASON, false);
+  checkDevice("from", s.from);
+  return s;
+}
+export const finalState = (state) => state === "ended" || state === "failed" || state === "prefilled";
+
+// checkName is textsafe.Check for a device name: at most 64 characters,
+// no control or bidirectional formatting characters.
+function checkName(field, s) {
+  if (typeof s !== "string" || [...s].length > MAX_NAME || /[\p{Cc}\u200E\u200F\u202A-\u202E\u2066-\u2069\u061C\u2028\u2029\uFFFD]/u.test(s)) {
+    throw malformed(`${field} is not a device name`);
+  }
+}

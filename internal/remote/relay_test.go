@@ -1,0 +1,358 @@
+package remote
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/protocol"
+)
+
+// relayRig is a world (desktop + Go phone agent "Pixel" with the log
+// backend) and a second paired phone, the tablet, connected with its own
+// nkey to the desktop's real embedded server, as the phone page is.
+type relayRig struct {
+	*world
+	tablet *device.Identity
+	nc     *nats.Conn
+	got    chan *nats.Msg
+	states []protocol.Status // states that arrived while a reply was awaited
+}
+
+func newRelayRig(t *testing.T, deny bool) *relayRig {
+	t.Helper()
+	tablet, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, worldOpts{setup: func(d *Desktop) {
+		if deny {
+			d.Settings.NoPhoneCalls = []string{tablet.ID.String()}
+		}
+	}})
+	if err := w.desk.Registry.Add(device.Peer{ID: tablet.ID, Name: "Tablet", Role: device.RolePhone,
+		SignPub: tablet.SignPub, CurvePub: tablet.CurvePub, AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.client.svc.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	r := &relayRig{world: w, tablet: tablet, got: make(chan *nats.Msg, 16)}
+	r.nc = rawConn(t, w.client.svc.srv.LoopbackURL(), nkeyOpt(t, tablet), nats.CustomInboxPrefix("_INBOX_"+tablet.ID.String()))
+	if _, err := r.nc.ChanSubscribe(protocol.SubjectRelayed("deskdial", tablet.ID), r.got); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *relayRig) request(op, target string) protocol.RelayRequest {
+	now := time.Now()
+	q := protocol.RelayRequest{V: 1, ID: protocol.NewMsgID(), IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(30 * time.Second).UnixMilli(),
+		From: r.tablet.ID.String(), To: r.desk.Identity.ID.String(), Op: op}
+	if op == protocol.OpDial {
+		q.Phone, q.Target, q.Mode = r.phone.ID.String(), target, protocol.ModeCall
+	}
+	return q
+}
+
+func (r *relayRig) send(sealer *device.Identity, q protocol.RelayRequest) {
+	r.t.Helper()
+	b, err := protocol.NewBox(sealer).Seal(protocol.KindRelay, q, r.desk.Identity.CurvePub)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := r.nc.Publish(protocol.SubjectRelay("deskdial", r.desk.Identity.ID), b); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// next opens the next answer on the tablet's relayed subject: it must be
+// sealed by the desktop.
+func (r *relayRig) next() (protocol.Kind, []byte) {
+	r.t.Helper()
+	select {
+	case m := <-r.got:
+		kind, sender, plain, err := protocol.NewBox(r.tablet).Open(m.Data)
+		if err != nil || sender != r.desk.Identity.CurvePub {
+			r.t.Fatalf("answer not sealed by the desktop: %v", err)
+		}
+		return kind, plain
+	case <-time.After(10 * time.Second):
+		r.t.Fatal("no answer from the desktop")
+	}
+	return 0, nil
+}
+
+// reply waits for the reply to id. A relayed call's state may overtake
+// the reply (the called phone reports it right after answering); such
+// states are kept for state.
+func (r *relayRig) reply(id string) protocol.Reply {
+	r.t.Helper()
+	kind, plain := r.next()
+	for kind == protocol.KindStatus {
+		st, err := protocol.DecodeStatus(plain)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		r.states = append(r.states, st)
+		kind, plain = r.next()
+	}
+	rep, err := protocol.DecodeReply(plain)
+	if kind != protocol.KindReply || err != nil {
+		r.t.Fatalf("want a reply, got kind %s: %v", kind, err)
+	}
+	if rep.ID != id {
+		r.t.Fatalf("reply to %q, want %q: %+v", rep.ID, id, rep)
+	}
+	return rep
+}
+
+// state returns the next state of a relayed call.
+func (r *relayRig) state() protocol.Status {
+	r.t.Helper()
+	if len(r.states) > 0 {
+		st := r.states[0]
+		r.states = r.states[1:]
+		return st
+	}
+	kind, plain := r.next()
+	st, err := protocol.DecodeStatus(plain)
+	if kind != protocol.KindStatus || err != nil {
+		r.t.Fatalf("want a state, got kind %s: %v", kind, err)
+	}
+	return st
+}
+
+func (r *relayRig) silent() {
+	r.t.Helper()
+	// A request that must get no answer is followed by a list request,
+	// which does: whatever came before it would show up first.
+	q := r.request(protocol.OpPhones, "")
+	r.send(r.tablet, q)
+	kind, plain := r.next()
+	l, err := protocol.DecodePhones(plain)
+	if kind != protocol.KindPhones || err != nil || l.ID != q.ID {
+		r.t.Fatalf("got kind %s (%v) before the list: an answer to a request that deserved none", kind, err)
+	}
+}
+
+// TestRelayCallFromAnotherPhone: the tablet lists the desktop's other
+// phones, asks Pixel to call through the desktop, gets Pixel's acceptance
+// and its state under its own request id, and Pixel's log backend dials.
+func TestRelayCallFromAnotherPhone(t *testing.T) {
+	r := newRelayRig(t, false)
+	events := make(chan RelayEvent, 4)
+	r.client.svc.onRelay = append(r.client.svc.onRelay, func(ev RelayEvent) { events <- ev })
+
+	q := r.request(protocol.OpPhones, "")
+	r.send(r.tablet, q)
+	kind, plain := r.next()
+	l, err := protocol.DecodePhones(plain)
+	if kind != protocol.KindPhones || err != nil || l.ID != q.ID {
+		t.Fatalf("list: kind %s %+v %v", kind, l, err)
+	}
+	if len(l.Phones) != 1 || l.Phones[0].ID != r.phone.ID.String() || l.Phones[0].Name != "Pixel" {
+		t.Fatalf("phones %+v, want only Pixel (not the tablet itself)", l.Phones)
+	}
+
+	q = r.request(protocol.OpDial, "+49 30 901820")
+	r.send(r.tablet, q)
+	rep := r.reply(q.ID)
+	if !rep.Accepted || rep.Number != "+4930901820" {
+		t.Fatalf("reply %+v", rep)
+	}
+	if st := r.state(); st.ID != q.ID || st.From != r.phone.ID.String() || st.State != protocol.StateEnded {
+		t.Fatalf("state %+v", st)
+	}
+	waitDialled(t, r.world, "+4930901820")
+	if ev := <-events; ev.From.ID != r.tablet.ID || ev.Phone.ID != r.phone.ID || !ev.Reply.Accepted || ev.Target != "+4930901820" {
+		t.Fatalf("relay event %+v", ev)
+	}
+}
+
+// TestRelayRefusals: what a rogue or confused phone may send, and that
+// nothing is dialled for any of it.
+func TestRelayRefusals(t *testing.T) {
+	r := newRelayRig(t, false)
+	stranger, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sealed by a device that is not paired: no answer, nothing dialled.
+	r.send(stranger, r.request(protocol.OpDial, "+4930901820"))
+	r.silent()
+
+	cases := []struct {
+		name string
+		edit func(q *protocol.RelayRequest)
+		code string
+	}{
+		{"from names Pixel", func(q *protocol.RelayRequest) { q.From, q.Phone = r.phone.ID.String(), r.tablet.ID.String() }, protocol.CodeForged},
+		{"for another desktop", func(q *protocol.RelayRequest) { q.To = stranger.ID.String() }, protocol.CodeWrongRecipient},
+		{"expired", func(q *protocol.RelayRequest) {
+			q.IssuedAt, q.ExpiresAt = q.IssuedAt-60000, q.IssuedAt-1
+		}, protocol.CodeExpired},
+		{"not a paired phone", func(q *protocol.RelayRequest) { q.Phone = stranger.ID.String() }, protocol.CodeUnknownPhone},
+		{"the desktop itself", func(q *protocol.RelayRequest) { q.Phone = r.desk.Identity.ID.String() }, protocol.CodeUnknownPhone},
+		{"itself", func(q *protocol.RelayRequest) { q.Phone = r.tablet.ID.String() }, protocol.CodeMalformed},
+	}
+	for _, c := range cases {
+		q := r.request(protocol.OpDial, "+4930901820")
+		c.edit(&q)
+		r.send(r.tablet, q)
+		want := q.ID
+		if c.code == protocol.CodeMalformed {
+			want = protocol.UnknownID
+		}
+		if rep := r.reply(want); rep.Accepted || rep.Code != c.code {
+			t.Errorf("%s: %+v, want %s", c.name, rep, c.code)
+		}
+	}
+
+	// The called phone still applies its own policy: a premium number is
+	// refused by Pixel, and the refusal comes back.
+	q := r.request(protocol.OpDial, "+49 900 1234567")
+	r.send(r.tablet, q)
+	if rep := r.reply(q.ID); rep.Accepted || rep.Code != protocol.CodePremium {
+		t.Errorf("premium number: %+v", rep)
+	}
+
+	// A replay of a request the desktop took on is refused.
+	q = r.request(protocol.OpDial, "+4930901820")
+	r.send(r.tablet, q)
+	if rep := r.reply(q.ID); !rep.Accepted {
+		t.Fatalf("dial: %+v", rep)
+	}
+	r.state()
+	waitDialled(t, r.world, "+4930901820")
+	r.send(r.tablet, q)
+	if rep := r.reply(q.ID); rep.Code != protocol.CodeReplayed {
+		t.Fatalf("replay: %+v", rep)
+	}
+
+	// The phone cannot reach Pixel's dial subject itself, nor read the
+	// desktop's answers to Pixel.
+	sealed, err := protocol.NewBox(r.tablet).Seal(protocol.KindDial,
+		protocol.NewDial(r.desk.Identity.ID, r.phone.ID, "+4930111111", protocol.ModeCall, time.Now(), 0), r.phone.CurvePub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.nc.Request(protocol.SubjectDial("deskdial", r.phone.ID), sealed, time.Second); err == nil {
+		t.Fatal("the tablet's dial request to Pixel was answered")
+	}
+	errs := make(chan error, 4)
+	nc2 := rawConn(t, r.client.svc.srv.LoopbackURL(), nkeyOpt(t, r.tablet), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if _, err := nc2.Subscribe(protocol.SubjectRelayed("deskdial", r.phone.ID), func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc2.Flush()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, nats.ErrPermissionViolation) {
+			t.Fatalf("subscribing to Pixel's relayed subject: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the tablet could subscribe to Pixel's relayed subject")
+	}
+	if got := r.dialled(); len(got) != 1 {
+		t.Fatalf("Pixel dialled %v, want only the one relayed call", got)
+	}
+
+	// Over the rate: the burst of dials, then a refusal.
+	var code string
+	for i := 0; i < relayDialBurst+1 && code == ""; i++ {
+		q := r.request(protocol.OpDial, "+4930901820")
+		r.send(r.tablet, q)
+		rep := r.reply(q.ID)
+		code = rep.Code
+		if rep.Accepted {
+			r.state()
+		}
+	}
+	if code != protocol.CodeRateLimited {
+		t.Fatalf("after the burst: %q, want rate_limited", code)
+	}
+}
+
+// TestRelayNotAllowed: a phone the settings exclude is refused and its
+// request goes nowhere.
+func TestRelayNotAllowed(t *testing.T) {
+	r := newRelayRig(t, true)
+	q := r.request(protocol.OpDial, "+4930901820")
+	r.send(r.tablet, q)
+	if rep := r.reply(q.ID); rep.Code != protocol.CodeNotAllowed {
+		t.Fatalf("excluded phone: %+v", rep)
+	}
+	if got := r.dialled(); len(got) != 0 {
+		t.Fatalf("dialled %v", got)
+	}
+}
+
+// A paired phone flooding the desktop with new ids over the rate cannot
+// grow what the desktop remembers: only ids it acted on are kept.
+func TestRelayAdmitKeepsOnlyAdmittedIDs(t *testing.T) {
+	r := newRelayer("")
+	phone, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	admitted := 0
+	for i := 0; i < 1000; i++ {
+		q := protocol.RelayRequest{ID: protocol.NewMsgID(), Op: protocol.OpDial, ExpiresAt: now.Add(time.Minute).UnixMilli()}
+		if r.admit(phone.ID, q, now) == "" {
+			admitted++
+		}
+	}
+	if admitted != relayDialBurst || len(r.seen) != relayDialBurst {
+		t.Fatalf("admitted %d, remembered %d; want the burst, %d", admitted, len(r.seen), relayDialBurst)
+	}
+}
+
+// The ids acted on survive a restart of the desktop: a request a relay kept
+// and sends again afterwards is still a replay. Ids that cannot be kept, or
+// a record that cannot be read back, mean nothing is taken on.
+func TestRelaySeenSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, RelaySeenFile)
+	phone, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	q := protocol.RelayRequest{ID: protocol.NewMsgID(), Op: protocol.OpDial, ExpiresAt: now.Add(time.Minute).UnixMilli()}
+	if code := newRelayer(path).admit(phone.ID, q, now); code != "" {
+		t.Fatalf("first: %s", code)
+	}
+	if code := newRelayer(path).admit(phone.ID, q, now); code != protocol.CodeReplayed {
+		t.Fatalf("after a restart: %q, want replayed", code)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("record file: %v %v", fi, err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q.ID = protocol.NewMsgID()
+	r := newRelayer(path)
+	if code := r.admit(phone.ID, q, now); code != protocol.CodeAuditFailed {
+		t.Fatalf("with an unreadable record: %q, want audit_failed", code)
+	}
+	if code := r.admit(phone.ID, q, now.Add(protocol.MaxTTL+time.Second)); code != "" {
+		t.Fatalf("once every request it could hold has expired: %q", code)
+	}
+	// A record that cannot be written: refused, not acted on.
+	bad := newRelayer(filepath.Join(dir, "missing", RelaySeenFile))
+	q.ID = protocol.NewMsgID()
+	if code := bad.admit(phone.ID, q, now); code != protocol.CodeAuditFailed {
+		t.Fatalf("unwritable record: %q, want audit_failed", code)
+	}
+}
