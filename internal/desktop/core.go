@@ -187,8 +187,9 @@ func (c *Core) Do(a Action) { c.post(func() { c.do(a) }) }
 // Clipboard handles a clipboard change.
 func (c *Core) Clipboard(ch ClipChange) { c.post(func() { c.clipboard(ch) }) }
 
-// Hotkey handles a press of the global hotkey: dial the number in the
-// selection (PRIMARY) or the clipboard; without one, open the dial box.
+// Hotkey handles a press of the global hotkey: dial the number highlighted
+// now (PRIMARY); without one, open the dial box prefilled with the
+// clipboard's number, waiting for Enter.
 func (c *Core) Hotkey() { c.post(c.hotkey) }
 
 // NoticeEvent handles a notification button (key) or its closing (key "").
@@ -430,30 +431,50 @@ func (c *Core) noticeEvent(id uint32, key string) {
 
 func (c *Core) hotkey() {
 	c.spawn(func(ctx context.Context) {
-		var text string
-		var fs []Found
-		for _, sel := range []Selection{Primary, Clipboard} {
-			t, err := c.clip.Read(ctx, sel)
-			if err != nil {
-				c.log.Debug("desktop: read selection", "sel", sel, "err", err)
-				continue
-			}
-			if f := c.findIn(t); len(f) > 0 {
-				text, fs = t, f
-				break
-			}
+		// Only what is highlighted now (PRIMARY) is called at once: the
+		// clipboard may hold a number copied long ago, and a call is never
+		// placed from an old copy without a click or Enter.
+		sel := c.readSel(ctx, Primary)
+		fs := c.findIn(sel)
+		var clip string
+		if len(fs) == 0 {
+			clip = c.readSel(ctx, Clipboard)
 		}
 		c.post(func() {
-			switch len(fs) {
-			case 0:
-				c.request(Request{Kind: ReqDialBox})
-			case 1:
+			switch {
+			case len(fs) == 1:
 				c.place(fs[0], "", "")
+			case len(fs) > 1:
+				c.request(Request{Kind: ReqDialBox, Text: sel})
 			default:
-				c.request(Request{Kind: ReqDialBox, Text: text})
+				c.request(Request{Kind: ReqDialBox, Text: c.prefill(clip)})
 			}
 		})
 	})
+}
+
+// readSel reads a selection; one that cannot be read counts as empty.
+func (c *Core) readSel(ctx context.Context, sel Selection) string {
+	t, err := c.clip.Read(ctx, sel)
+	if err != nil {
+		c.log.Debug("desktop: read selection", "sel", sel, "err", err)
+		return ""
+	}
+	return t
+}
+
+// prefill is what the dial box opens with for a clipboard text: its one
+// number (as read, so the dial box does not depend on the region again),
+// all of it when it holds several, nothing without one.
+func (c *Core) prefill(clip string) string {
+	switch fs := c.findIn(clip); len(fs) {
+	case 0:
+		return ""
+	case 1:
+		return fs[0].E164
+	default:
+		return clip
+	}
 }
 
 // feedback shows a notice without buttons, or asks the UI to.

@@ -206,6 +206,36 @@ func TestCoreHotkey(t *testing.T) {
 	}
 }
 
+// A number copied a while ago is never called by the hotkey alone: with
+// nothing highlighted the dial box opens with it and waits for Enter.
+func TestCoreHotkeyOldCopyWaitsForEnter(t *testing.T) {
+	r := newRig(t, pixel)
+	r.clip.sels[Clipboard] = "Tel. +49 89 7654321"
+	r.clip.sels[Primary] = "some highlighted words"
+	r.core.Hotkey()
+	req := nextRequest(t, r.core)
+	if req.Kind != ReqDialBox || req.Text != "+49897654321" {
+		t.Fatalf("request %+v, want the dial box prefilled with the copied number", req)
+	}
+	r.core.Sync()
+	if d := r.remote.dialed(); len(d) != 0 {
+		t.Fatalf("the hotkey called an old copy: %+v", d)
+	}
+	// Enter in the dial box calls it.
+	r.core.Do(Action{Kind: ActDialText, Text: req.Text})
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	if got := r.remote.dialed()[0].Target; got != "+49897654321" {
+		t.Errorf("dialed %s", got)
+	}
+	// A clipboard with several numbers opens the dial box with all of them.
+	r.clip.sels[Clipboard] = "+49 30 1234567;+49 89 7654321"
+	r.clip.sels[Primary] = ""
+	r.core.Hotkey()
+	if req := nextRequest(t, r.core); req.Kind != ReqDialBox || req.Text != r.clip.sels[Clipboard] {
+		t.Fatalf("request %+v", req)
+	}
+}
+
 func TestCoreOwnWriteDoesNotPrompt(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.CopyNumber("+49301234567")
