@@ -51,6 +51,10 @@ func WithLocalizer(l Localizer) Option { return func(c *Core) { c.loc = l } }
 // WithClock replaces time.Now (for tests).
 func WithClock(now func() time.Time) Option { return func(c *Core) { c.now = now } }
 
+// WithPresenceWait bounds how long a link or call that arrives before the
+// phones and their presence are known waits for them (default 3 s).
+func WithPresenceWait(d time.Duration) Option { return func(c *Core) { c.presenceWait = d } }
+
 // WithLogger sets the logger (default: slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
@@ -68,6 +72,8 @@ type Core struct {
 	now      func() time.Time
 	log      *slog.Logger
 
+	presenceWait time.Duration
+
 	in       chan func()
 	states   chan State
 	requests chan Request
@@ -84,6 +90,11 @@ type Core struct {
 	handle   CallHandle
 	recordID int64
 	seq      int
+	// known is set once the phones and their presence have been read (or
+	// the wait for them is over); until then, what needs a phone waits in
+	// pending instead of saying no phone is paired.
+	known   bool
+	pending []func()
 	// earlier holds calls a newer call replaced on screen while they were
 	// still going: their states are no longer shown, but their outcome
 	// still goes to the history.
@@ -99,7 +110,7 @@ type earlierCall struct {
 func New(remote Remote, hist History, clip Clip, notifier Notifier, settings Settings, find Finder, opts ...Option) *Core {
 	c := &Core{
 		remote: remote, hist: hist, clip: clip, notifier: notifier, settings: settings, find: find,
-		loc: KeyLocalizer{}, now: time.Now, log: slog.Default(),
+		loc: KeyLocalizer{}, now: time.Now, log: slog.Default(), presenceWait: 3 * time.Second,
 		in:       make(chan func(), 256),
 		states:   make(chan State, 1),
 		requests: make(chan Request, 16),
@@ -125,6 +136,15 @@ func (c *Core) Run(ctx context.Context) error {
 	defer close(c.done)
 	c.refresh()
 	c.publish()
+	c.spawn(func(ctx context.Context) {
+		t := time.NewTimer(c.presenceWait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			c.post(c.phonesKnown)
+		}
+	})
 	for {
 		select {
 		case <-ctx.Done():
@@ -213,7 +233,31 @@ func (c *Core) SetPhones(ps []Phone) {
 	c.post(func() {
 		c.st.Phones = ps
 		c.publish()
+		c.phonesKnown()
 	})
+}
+
+// phonesKnown runs what waited for the phones' presence.
+func (c *Core) phonesKnown() {
+	if c.known {
+		return
+	}
+	c.known = true
+	p := c.pending
+	c.pending = nil
+	for _, f := range p {
+		f()
+	}
+}
+
+// needPhones reports whether f was kept to run once the phones are known:
+// a link that starts the tray arrives before presence is.
+func (c *Core) needPhones(f func()) bool {
+	if c.known {
+		return false
+	}
+	c.pending = append(c.pending, f)
+	return true
 }
 
 // Tell shows the user a notice without buttons (or a window where there
@@ -251,6 +295,9 @@ func (c *Core) refresh() {
 				c.st.Recent = rs
 			}
 			c.publish()
+			if err == nil {
+				c.phonesKnown()
+			}
 		})
 	})
 }
@@ -386,6 +433,11 @@ func (c *Core) offerLink(link string) {
 	c.st.Clip = &o
 	c.publish()
 	sel, _ := c.st.Selected()
+	if !ok(sel) || !sel.Online {
+		if c.needPhones(func() { c.offerLink(link) }) {
+			return
+		}
+	}
 	if !ok(sel) {
 		c.feedback(NoticeSpec{Title: M("notice.no_phone")})
 		return
@@ -510,6 +562,11 @@ func (c *Core) place(f Found, name, phoneID string) {
 		p, found = c.st.Phone(phoneID)
 	} else {
 		p, found = c.st.Selected()
+	}
+	if !found || !p.Online {
+		if c.needPhones(func() { c.dial(number, name, phoneID) }) {
+			return
+		}
 	}
 	if !found {
 		c.feedback(NoticeSpec{Title: M("notice.no_phone")})

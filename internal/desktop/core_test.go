@@ -364,3 +364,33 @@ func TestCoreSecondCallKeepsTheFirstsOutcome(t *testing.T) {
 		return s.Call != nil && s.Call.Number == "+49897654321" && s.Call.Live()
 	})
 }
+
+// A tel: link that starts the tray arrives before the phones' presence is
+// known: it waits for it and then prompts, instead of saying no phone is
+// paired.
+func TestCoreLinkWaitsForPresence(t *testing.T) {
+	hold := make(chan struct{})
+	r := startRig(t, hold, []Phone{pixel})
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 0 {
+		t.Fatalf("notices before presence was known: %q", got)
+	}
+	close(hold)
+	waitFor(t, "the prompt", func() bool { return len(r.notifier.titles()) == 1 })
+	if got := r.notifier.last().Title; got != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" {
+		t.Fatalf("notice %q, want the prompt for Pixel", got)
+	}
+}
+
+// The wait is bounded: presence that never comes ends in "no phone".
+func TestCoreLinkPresenceWaitIsBounded(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	r := startRig(t, hold, []Phone{pixel}, WithPresenceWait(time.Millisecond))
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
+	waitFor(t, "a notice", func() bool { return len(r.notifier.titles()) == 1 })
+	if got := r.notifier.last().Title; got != "notice.no_phone" {
+		t.Fatalf("notice %q", got)
+	}
+}
