@@ -32,6 +32,8 @@ type Request struct {
 	Offer *Offer
 	Title string
 	Body  string
+	// Actions are the prompt's buttons (ReqPrompt), as on the notice.
+	Actions []NoticeAction
 }
 
 // Choice is a dial box search result.
@@ -446,7 +448,7 @@ func (c *Core) offerLink(link string) {
 }
 
 func (c *Core) prompt(o Offer, phone Phone) {
-	n := PromptNotice(o, phone).Render(c.loc)
+	n := PromptNotice(o, phone, c.st.Phones).Render(c.loc)
 	n.Replaces = c.promptID
 	id, err := c.notifier.Show(c.ctx, n)
 	if err != nil {
@@ -454,7 +456,7 @@ func (c *Core) prompt(o Offer, phone Phone) {
 			c.log.Warn("desktop: show prompt", "err", err)
 		}
 		c.promptID, c.prompted = 0, &o
-		c.request(Request{Kind: ReqPrompt, Offer: &o, Title: n.Title, Body: n.Body})
+		c.request(Request{Kind: ReqPrompt, Offer: &o, Title: n.Title, Body: n.Body, Actions: n.Actions})
 		return
 	}
 	c.promptID, c.prompted = id, &o
@@ -465,11 +467,21 @@ func (c *Core) noticeEvent(id uint32, key string) {
 	case id != 0 && id == c.promptID:
 		o := c.prompted
 		c.promptID, c.prompted = 0, nil
-		switch key {
-		case KeyCall, "default":
+		switch {
+		case key == KeyCall:
 			c.place(o.Found(), "", "")
-		case KeyPick:
+		case key == "default":
+			// A click on the notice itself does what its first button
+			// does; a prompt that offers no call calls nothing.
+			if sel, _ := c.st.Selected(); sel.Online {
+				c.place(o.Found(), "", "")
+			} else if first := PromptNotice(*o, sel, c.st.Phones).Actions[0].Key; strings.HasPrefix(first, KeyCallOn) {
+				c.place(o.Found(), "", strings.TrimPrefix(first, KeyCallOn))
+			}
+		case key == KeyPick:
 			c.request(Request{Kind: ReqDialBox, Text: o.Text})
+		case strings.HasPrefix(key, KeyCallOn):
+			c.place(o.Found(), "", strings.TrimPrefix(key, KeyCallOn))
 		}
 	case id != 0 && id == c.callID:
 		if key == KeyHangup {
@@ -564,7 +576,7 @@ func (c *Core) place(f Found, name, phoneID string) {
 		p, found = c.st.Selected()
 	}
 	if !found || !p.Online {
-		if c.needPhones(func() { c.dial(number, name, phoneID) }) {
+		if c.needPhones(func() { c.place(f, name, phoneID) }) {
 			return
 		}
 	}

@@ -377,7 +377,7 @@ func TestCoreLinkWaitsForPresence(t *testing.T) {
 		t.Fatalf("notices before presence was known: %q", got)
 	}
 	close(hold)
-	waitFor(t, "the prompt", func() bool { return len(r.notifier.titles()) == 1 })
+	testsupport.WaitFor(t, "the prompt", func() bool { return len(r.notifier.titles()) == 1 })
 	if got := r.notifier.last().Title; got != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" {
 		t.Fatalf("notice %q, want the prompt for Pixel", got)
 	}
@@ -389,8 +389,27 @@ func TestCoreLinkPresenceWaitIsBounded(t *testing.T) {
 	defer close(hold)
 	r := startRig(t, hold, []Phone{pixel}, WithPresenceWait(time.Millisecond))
 	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
-	waitFor(t, "a notice", func() bool { return len(r.notifier.titles()) == 1 })
+	testsupport.WaitFor(t, "a notice", func() bool { return len(r.notifier.titles()) == 1 })
 	if got := r.notifier.last().Title; got != "notice.no_phone" {
 		t.Fatalf("notice %q", got)
+	}
+}
+
+// With the chosen phone offline, the prompt offers the phone that is
+// online, and its button calls there.
+func TestCoreOfflinePromptOffersOnlinePhone(t *testing.T) {
+	r := newRig(t, pixel, nokia)
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
+	r.waitState(t, func(s State) bool { return s.Default == "P2" })
+	r.core.Clipboard(ClipChange{Text: signature})
+	r.core.Sync()
+	n := r.notifier.last()
+	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+"P1" {
+		t.Fatalf("prompt %+v", n)
+	}
+	r.core.NoticeEvent(1, KeyCallOn+"P1")
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d.Phone != "P1" || d.Target != "+49301234567" {
+		t.Fatalf("dialed %+v, want the number on Pixel", d)
 	}
 }
