@@ -466,7 +466,7 @@ func TestPromptWindow(t *testing.T) {
 
 	// The chosen phone is offline: no Call button, one per online phone.
 	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"},
-		Title: "Nokia is offline. Call +49 30 1234567 on another phone?",
+		Title:   "Nokia is offline. Call +49 30 1234567 on another phone?",
 		Actions: []desktop.NoticeAction{{Key: desktop.KeyCallOn + "P1", Label: "Call on Pixel"}, {Key: desktop.KeyDismiss, Label: "Dismiss"}}})
 	if p.Call.Visible() || len(p.Others.Objects) != 1 {
 		t.Fatalf("offline prompt: Call shown %v, %d other buttons", p.Call.Visible(), len(p.Others.Objects))
