@@ -63,6 +63,11 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 			// pairing reloads the permissions right before the answer,
 			// and a reload forgets the pending responses.
 			PairInboxPrefix + ".>",
+			// Answers of the running instance to the desktop's own
+			// commands (`deskdial unpair` asks it to reload who may log
+			// in): the same login on both ends, so only the desktop reads
+			// them; not left to allow_responses for the same reason.
+			InboxPrefix(a.DesktopID) + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			p + ".status." + a.DesktopID,

@@ -573,3 +573,46 @@ func TestReplayedUnpairNoticeAfterRepairingKeepsThePhone(t *testing.T) {
 		t.Fatal("the notice of the current pairing did not unpair the phone")
 	}
 }
+
+// `deskdial unpair` in another process while the tray or `serve` runs:
+// the running instance reloads who may log in, answers, and the command
+// reports success.
+func TestUnpairWhileServing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	svc := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Client {
+		d, err := OpenDesktop(desk.Paths, desk.Settings, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	w := &world{t: t, phome: t.TempDir()}
+	var err error
+	if w.phone, err = device.LoadOrCreate(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	if w.preg, err = device.OpenRegistry(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	w.pairWith(ctx, open())
+	if err := open().Unpair(ctx, w.phone.ID); err != nil {
+		t.Fatalf("unpair while serving: %v", err)
+	}
+	if _, ok := desk.Registry.Get(w.phone.ID); ok {
+		t.Error("the running instance still lists the phone")
+	}
+}
