@@ -185,3 +185,17 @@ func TestStartServerAnyPort(t *testing.T) {
 		t.Fatalf("ports %v", ports)
 	}
 }
+
+// A taken address fails at once, saying so, instead of "server not ready"
+// after a long wait.
+func TestStartServerAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: newUser(t).PublicKey()}
+	if _, err := StartServer(t.TempDir(), l.Addr().String(), acc); !errors.Is(err, ErrAddrInUse) {
+		t.Fatalf("StartServer on a taken port: %v, want ErrAddrInUse", err)
+	}
+}

@@ -2,11 +2,13 @@ package bus
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -125,6 +127,8 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		// would take it as its default, 4222, and two servers started so
 		// would collide.
 		port = server.RANDOM_PORT
+	} else if err := portFree(listen); err != nil {
+		return nil, err
 	}
 	nk, users := acc.users()
 	opts := &server.Options{
@@ -178,6 +182,25 @@ func (s *Server) Certificate() tls.Certificate { return s.cert }
 // ("wss://127.0.0.1:PORT"), for the web agent's HTTPS server to pass
 // WebSocket upgrades on to. Its certificate is Certificate.
 func (s *Server) WebSocketURL() string { return s.ns.WebsocketURL() }
+
+// ErrAddrInUse means another program (often another deskdial) listens on
+// the address already.
+var ErrAddrInUse = errors.New("bus: address already in use")
+
+// portFree fails at once with ErrAddrInUse when the address is taken:
+// nats-server would only log it and never become ready.
+func portFree(listen string) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		var errno syscall.Errno
+		// 10048 is WSAEADDRINUSE.
+		if errors.As(err, &errno) && (errno == syscall.EADDRINUSE || errno == 10048) {
+			return fmt.Errorf("bus: listen on %s: %w", listen, ErrAddrInUse)
+		}
+		return fmt.Errorf("bus: listen on %s: %w", listen, err)
+	}
+	return ln.Close()
+}
 
 // SetAccess replaces who may log in. Connections of devices that lost their
 // access are closed at once by the server.

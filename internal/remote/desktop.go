@@ -24,6 +24,8 @@ var (
 	ErrRefused = errors.New("remote: refused by the phone")
 	// ErrNoInstance means no deskdial instance runs to connect to.
 	ErrNoInstance = errors.New("remote: no running deskdial instance")
+	// ErrRunning means a deskdial instance runs for this home already.
+	ErrRunning = errors.New("remote: deskdial already runs for this home")
 	// ErrBadReply means the phone's answer could not be trusted or read.
 	ErrBadReply = errors.New("remote: bad reply")
 	// ErrNotPhone means the named device is not a paired phone.

@@ -616,3 +616,82 @@ func TestUnpairWhileServing(t *testing.T) {
 		t.Error("the running instance still lists the phone")
 	}
 }
+
+// `serve` twice on one home: the second notices the first at once.
+func TestServeTwiceOnOneHome(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	first := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- first.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := first.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := OpenDesktop(desk.Paths, desk.Settings, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = NewService(d2).Run(ctx)
+	if !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second serve: %v, want ErrRunning naming the running process", err)
+	}
+}
+
+// Two desktops with their own homes: the second finds the default port
+// taken. With no phone paired it takes a free port, keeps it in the
+// settings and offers it; with phones paired it fails at once naming the
+// listen setting.
+func TestDefaultPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	old := defaultListen
+	defaultListen = l.Addr().String()
+	defer func() { defaultListen = old }()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	desk.Settings.Listen = defaultListen
+	svc := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatalf("start with the default port taken: %v", err)
+	}
+	urls, _ := svc.Servers()
+	o, err := svc.NewOffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := config.Open(desk.Paths.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := st.Get().Listen
+	if kept == defaultListen || !strings.HasSuffix(urls[0], ":"+strings.Split(kept, ":")[1]) ||
+		!strings.HasSuffix(o.Servers[0], ":"+strings.Split(kept, ":")[1]) {
+		t.Fatalf("listen setting %q, servers %q, offer %q: want a new port, kept and offered", kept, urls, o.Servers)
+	}
+	cancel()
+	<-done
+
+	// A paired phone relies on the address: fail at once, naming it.
+	w := &world{t: t, phome: t.TempDir()}
+	if w.phone, err = device.LoadOrCreate(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	desk2 := newDesktop(t, "")
+	desk2.Settings.Listen = defaultListen
+	if err := desk2.Registry.Add(device.Peer{ID: w.phone.ID, Name: "Pixel", Role: device.RolePhone, SignPub: w.phone.SignPub, CurvePub: w.phone.CurvePub}); err != nil {
+		t.Fatal(err)
+	}
+	err = NewService(desk2).Run(context.Background())
+	if !errors.Is(err, bus.ErrAddrInUse) || !strings.Contains(err.Error(), `"listen"`) {
+		t.Fatalf("taken port with a phone paired: %v", err)
+	}
+}
