@@ -55,6 +55,16 @@ type Settings struct {
 	// Phone agent.
 	AllowMMI      bool `json:"allow_mmi"`       // let USSD/MMI codes through (prefill only)
 	RatePerMinute int  `json:"rate_per_minute"` // dial requests per desktop per minute
+	// The phone agent's backend and its options, as last given to
+	// `deskdial phone` (at pairing or later), so the agent and its systemd
+	// unit start without arguments.
+	Backend    string `json:"backend,omitempty"`     // how the phone dials: ofono, modemmanager, adb, url or log
+	Modem      string `json:"modem,omitempty"`       // ofono/modemmanager: modem object path; empty: the first
+	Serial     string `json:"serial,omitempty"`      // adb: device serial; empty: the only device
+	ADB        string `json:"adb,omitempty"`         // adb: the adb program; empty: adb from PATH
+	ADBPort    int    `json:"adb_port,omitempty"`    // adb: port of the adb server; 0: 5037
+	Bus        string `json:"bus,omitempty"`         // ofono/modemmanager/hfp: D-Bus address of the system bus; empty: the system bus
+	SessionBus string `json:"session_bus,omitempty"` // hfp/kdeconnect: D-Bus address of the session bus; empty: this session's
 }
 
 // Default returns the settings of a fresh install.

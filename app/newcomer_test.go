@@ -1,0 +1,50 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A phone paired with --name and --backend starts again as `deskdial phone`
+// without arguments (its systemd unit): with the name it paired with and
+// the backend it chose. `deskdial unpair` while `serve` runs reports
+// success.
+func TestPhoneKeepsNameAndBackend(t *testing.T) {
+	desk, phone := dpHome(t, dpFreeAddr(t)), dpHome(t, "")
+	logFile := filepath.Join(phone, "dialled.log")
+	srv := dpStart(t, desk, "serve")
+	srv.waitFor("is serving on")
+	ph := dpPairPhone(t, desk, phone, logFile)
+	_ = ph.cmd.Process.Signal(syscall.SIGTERM)
+	<-ph.done
+
+	ph = dpStart(t, phone, "phone")
+	ph.waitFor("deskdial phone Pixel (")
+	ph.waitFor("with backend log")
+	ph.waitFor("Connected to")
+	out := dpMustRun(t, desk, "call", "+49 30 1234567")
+	if !strings.Contains(out, "Sent to Pixel") {
+		t.Fatalf("call after the phone restarted without arguments: %q", out)
+	}
+	if got := dpLines(t, logFile); len(got) != 1 || got[0] != "+49301234567" {
+		t.Fatalf("the log backend got %v", got)
+	}
+
+	code, out, errOut := dpRun(t, desk, "unpair", "Pixel")
+	if code != 0 || !strings.Contains(out, "Unpaired Pixel") {
+		t.Fatalf("unpair while serving: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if out := dpMustRun(t, desk, "phones"); strings.Contains(out, "Pixel") {
+		t.Fatalf("phones after unpair: %q", out)
+	}
+}
+
+// A phone never paired and never given a backend says what to do.
+func TestPhoneNeedsBackendOnce(t *testing.T) {
+	code, _, errOut := dpRun(t, dpHome(t, ""), "phone")
+	if code != exitUsage || !strings.Contains(errOut, "phone needs --backend once") {
+		t.Fatalf("phone without a backend: exit %d, stderr %q", code, errOut)
+	}
+}
