@@ -26,45 +26,48 @@ const (
 
 // Settings are the user's choices. The zero value is not meaningful; start
 // from Default().
+//
+// Each field's line comment is its documentation: docs/install.md's
+// settings table is generated from it (see settingsdoc_test.go).
 type Settings struct {
-	Version int `json:"version"`
+	Version int `json:"version"` // schema version of the file; deskdial migrates older files and writes this one
 
 	// Transport. An empty Server means the embedded nats-server.
-	Server        string `json:"server,omitempty"`
-	Creds         string `json:"creds,omitempty"`
-	Listen        string `json:"listen"` // embedded server's LAN address
-	SubjectPrefix string `json:"subject_prefix"`
+	Server        string `json:"server,omitempty"` // hosted NATS server URL (nats://, tls://, ws://, wss://); empty: the embedded server
+	Creds         string `json:"creds,omitempty"`  // NATS .creds file for the hosted server; a bare file name is looked up in the config directory
+	Listen        string `json:"listen"`           // address the embedded server listens on for phones; a taken default port is replaced by a free one while no phone is paired
+	SubjectPrefix string `json:"subject_prefix"`   // first token of every NATS subject; change it only to share a server between separate deskdial setups
 
 	// Desktop.
-	Name           string          `json:"name,omitempty"`   // this device's display name
-	Region         string          `json:"region,omitempty"` // default region (ISO 3166 alpha-2); empty: from the OS locale
-	Hotkey         string          `json:"hotkey"`
-	WatchClipboard bool            `json:"watch_clipboard"`
-	ScanLimit      int             `json:"scan_limit"` // bytes of a clipboard that are scanned
-	DefaultPhone   string          `json:"default_phone,omitempty"`
-	CallAtOnce     map[string]bool `json:"call_at_once,omitempty"` // per phone ID: skip the prompt
-	StartAtLogin   bool            `json:"start_at_login"`
-	Language       string          `json:"language,omitempty"` // "", "en", "zh-Hans"
+	Name           string          `json:"name,omitempty"`          // this device's name as the other side shows it; empty: the host name (a phone keeps the name it paired with)
+	Region         string          `json:"region,omitempty"`        // region for national numbers (ISO 3166 code such as DE); empty: from the system locale
+	Hotkey         string          `json:"hotkey"`                  // global hotkey: call the highlighted number or open the dial box
+	WatchClipboard bool            `json:"watch_clipboard"`         // offer copied phone numbers
+	ScanLimit      int             `json:"scan_limit"`              // bytes of a copy that are searched for numbers (1 KiB to 16 MiB)
+	DefaultPhone   string          `json:"default_phone,omitempty"` // ID of the phone calls go to; empty: the first online phone
+	CallAtOnce     map[string]bool `json:"call_at_once,omitempty"`  // per phone ID: call a copied number without asking
+	StartAtLogin   bool            `json:"start_at_login"`          // start the tray when you log in
+	Language       string          `json:"language,omitempty"`      // en or zh-Hans; empty: follow the system
 
 	// History.
-	RetentionDays int    `json:"retention_days"`
-	SyncContacts  bool   `json:"sync_contacts"`
-	CardDAVURL    string `json:"carddav_url,omitempty"`
-	CardDAVUser   string `json:"carddav_user,omitempty"`
+	RetentionDays int    `json:"retention_days"`         // days calls stay in the history; 0 keeps them
+	SyncContacts  bool   `json:"sync_contacts"`          // with a hosted server and a sync key: share contacts between your desktops too, not only recent calls
+	CardDAVURL    string `json:"carddav_url,omitempty"`  // CardDAV address book that `deskdial contacts sync` reads
+	CardDAVUser   string `json:"carddav_user,omitempty"` // CardDAV user name; the password is never kept here (`contacts sync --password-file`)
 
 	// Phone agent.
-	AllowMMI      bool `json:"allow_mmi"`       // let USSD/MMI codes through (prefill only)
-	RatePerMinute int  `json:"rate_per_minute"` // dial requests per desktop per minute
+	AllowMMI      bool `json:"allow_mmi"`       // phone: let USSD/MMI codes such as *#06# through (the dialer opens with them, never dialled)
+	RatePerMinute int  `json:"rate_per_minute"` // phone: dial requests accepted per desktop per minute (1 to 600)
 	// The phone agent's backend and its options, as last given to
 	// `deskdial phone` (at pairing or later), so the agent and its systemd
 	// unit start without arguments.
-	Backend    string `json:"backend,omitempty"`     // how the phone dials: ofono, modemmanager, adb, url or log
-	Modem      string `json:"modem,omitempty"`       // ofono/modemmanager: modem object path; empty: the first
-	Serial     string `json:"serial,omitempty"`      // adb: device serial; empty: the only device
-	ADB        string `json:"adb,omitempty"`         // adb: the adb program; empty: adb from PATH
-	ADBPort    int    `json:"adb_port,omitempty"`    // adb: port of the adb server; 0: 5037
-	Bus        string `json:"bus,omitempty"`         // ofono/modemmanager/hfp: D-Bus address of the system bus; empty: the system bus
-	SessionBus string `json:"session_bus,omitempty"` // hfp/kdeconnect: D-Bus address of the session bus; empty: this session's
+	Backend    string `json:"backend,omitempty"`     // phone: how it dials (see docs/phones.md: ofono, modemmanager, hfp, kdeconnect, adb, url, log:FILE); kept from --backend
+	Modem      string `json:"modem,omitempty"`       // phone, ofono/modemmanager: modem object path or index; empty: the first usable one
+	Serial     string `json:"serial,omitempty"`      // phone, adb: device serial; empty: the only device
+	ADB        string `json:"adb,omitempty"`         // phone, adb: the adb program; empty: adb from PATH
+	ADBPort    int    `json:"adb_port,omitempty"`    // phone, adb: port of the adb server; 0: 5037
+	Bus        string `json:"bus,omitempty"`         // phone, ofono/modemmanager/hfp: D-Bus address of the system bus; empty: the system bus
+	SessionBus string `json:"session_bus,omitempty"` // phone, hfp/kdeconnect: D-Bus address of the session bus; empty: this session's
 }
 
 // Default returns the settings of a fresh install.
