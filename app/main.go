@@ -59,6 +59,8 @@ func (e *env) paths() (config.Paths, error) {
 	for _, n := range notices {
 		fmt.Fprintf(e.stderr, "deskdial: %s\n", n)
 	}
+	// docs/deploy.md keeps a desktop's .creds in the config directory.
+	e.creds = config.ResolveIn(p.Config, e.creds)
 	return p, err
 }
 
@@ -133,6 +135,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	rest := fs.Args()
+	if e.server != "" {
+		if err := config.CheckServer(e.server); err != nil {
+			fmt.Fprintf(stderr, "deskdial: --server (or $NATS_URL): %v\n", strings.TrimPrefix(err.Error(), "config: "))
+			return exitUsage
+		}
+	}
 	var err error
 	if len(rest) == 0 {
 		err = runTray(ctx, e, nil)

@@ -48,3 +48,21 @@ func TestPhoneNeedsBackendOnce(t *testing.T) {
 		t.Fatalf("phone without a backend: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// A --server deskdial cannot use is refused at once, saying what to write.
+func TestServerFlagChecked(t *testing.T) {
+	home := dpHome(t, "")
+	for _, tc := range []struct{ server, says string }{
+		{"http://relay.example.org", `unsupported scheme "http"`},
+		{"relay.example.org:4222", "write it as tls://relay.example.org:4222"},
+	} {
+		code, _, errOut := dpRun(t, home, "--server", tc.server, "phones")
+		if code != exitUsage || !strings.Contains(errOut, tc.says) || !strings.Contains(errOut, "--server") {
+			t.Errorf("--server %s: exit %d, stderr %q", tc.server, code, errOut)
+		}
+	}
+	code, _, errOut := dpRun(t, home, "--creds", "alice-laptop.creds", "phones")
+	if code == 0 || !strings.Contains(errOut, "--creds is for a hosted server") {
+		t.Errorf("--creds without --server: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -99,20 +101,18 @@ var (
 )
 
 // Validate reports the first invalid field as a *FieldError.
-func (s Settings) Validate() error {
+func (s Settings) Validate() error { return s.validate("") }
+
+// validate is Validate for the settings file in dir, where a bare .creds
+// file name is looked up too.
+func (s Settings) validate(dir string) error {
 	if s.Server != "" {
-		if !strings.Contains(s.Server, "://") {
-			return &FieldError{"server", "must be a URL such as nats://host:4222 or tls://host:4222"}
-		}
-		scheme := strings.SplitN(s.Server, "://", 2)[0]
-		switch scheme {
-		case "nats", "tls", "ws", "wss":
-		default:
-			return &FieldError{"server", fmt.Sprintf("unsupported scheme %q (use nats://, tls://, ws:// or wss://)", scheme)}
+		if err := CheckServer(s.Server); err != nil {
+			return &FieldError{"server", strings.TrimPrefix(err.Error(), "config: ")}
 		}
 	}
 	if s.Creds != "" {
-		if _, err := os.Stat(s.Creds); err != nil {
+		if _, err := os.Stat(ResolveIn(dir, s.Creds)); err != nil {
 			return &FieldError{"creds", fmt.Sprintf("cannot read credentials file: %v", err)}
 		}
 	}
@@ -138,6 +138,36 @@ func (s Settings) Validate() error {
 	case "", "en", "zh-Hans":
 	default:
 		return &FieldError{"language", "must be en or zh-Hans (or empty to follow the system)"}
+	}
+	return nil
+}
+
+// ErrBadServer means a server URL deskdial cannot use.
+var ErrBadServer = errors.New("config: not a NATS server URL")
+
+// CheckServer checks a hosted server URL, or several separated by commas:
+// each needs the scheme nats, tls, ws or wss and a host.
+func CheckServer(server string) error {
+	for _, u := range strings.Split(server, ",") {
+		u = strings.TrimSpace(u)
+		scheme, rest, ok := strings.Cut(u, "://")
+		if !ok {
+			return fmt.Errorf("%w: %q has no scheme; write it as tls://%s:4222 (or nats://, ws://, wss://)", ErrBadServer, u, u)
+		}
+		switch scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("%w: %q: unsupported scheme %q; use nats://, tls://, ws:// or wss://", ErrBadServer, u, scheme)
+		}
+		pu, err := url.Parse(u)
+		if err != nil || pu.Hostname() == "" || strings.ContainsAny(rest, " \t") {
+			return fmt.Errorf("%w: %q names no host; write it as %s://HOST:PORT", ErrBadServer, u, scheme)
+		}
+		if p := pu.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%w: %q: port %q is not a port number", ErrBadServer, u, p)
+			}
+		}
 	}
 	return nil
 }
@@ -239,7 +269,7 @@ func (st *Store) Modify(fn func(*Settings)) error {
 	}
 	fn(&next)
 	next.Version = SchemaVersion
-	if err := next.Validate(); err != nil {
+	if err := next.validate(filepath.Dir(st.path)); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(next, "", "  ")

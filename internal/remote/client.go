@@ -64,6 +64,9 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 	for _, fn := range opts {
 		fn(&o)
 	}
+	if err := d.checkCreds(); err != nil {
+		return nil, err
+	}
 	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]callSub{}, online: map[device.ID]bool{}}
 	id := d.Identity.ID.String()
 	ri, rerr := readRunFile(d.Paths.Config)

@@ -695,3 +695,15 @@ func TestDefaultPortTaken(t *testing.T) {
 		t.Fatalf("taken port with a phone paired: %v", err)
 	}
 }
+
+// A .creds file without a hosted server is not silently ignored.
+func TestCredsWithoutServer(t *testing.T) {
+	desk := newDesktop(t, "")
+	desk.Creds = "alice-laptop.creds"
+	if _, err := Open(context.Background(), desk, StartService()); !errors.Is(err, ErrCredsWithoutServer) || !strings.Contains(err.Error(), "--server") {
+		t.Fatalf("Open with --creds and no server: %v", err)
+	}
+	if err := NewService(desk).Run(context.Background()); !errors.Is(err, ErrCredsWithoutServer) {
+		t.Fatalf("serve with --creds and no server: %v", err)
+	}
+}

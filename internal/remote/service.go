@@ -126,6 +126,9 @@ func (s *Service) run(ctx context.Context) error {
 		err  error
 		ri   = RunInfo{PID: os.Getpid(), Started: time.Now().UTC()}
 	)
+	if err := d.checkCreds(); err != nil {
+		return err
+	}
 	if !s.noRun {
 		// A second `serve` (or tray) on the same home would fight the
 		// first over the run file and the port: say so at once.
