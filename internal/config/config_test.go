@@ -222,7 +222,7 @@ func TestCheckServer(t *testing.T) {
 		}
 	}
 	for bad, says := range map[string]string{
-		"relay.example.org:4222":  "has no scheme; write it as tls://relay.example.org:4222",
+		"relay.example.org:4222":   "has no scheme; write it as tls://relay.example.org:4222",
 		"http://relay.example.org": `unsupported scheme "http"`,
 		"tls://":                   "names no host",
 		"tls://:4222":              "names no host",
