@@ -21,7 +21,8 @@ const adminUsage = `usage: deskdial admin [--dir DIR] COMMAND
   add-desktop USER DESKTOP_ID [--label L] [--out FILE]
                                          issue a desktop's .creds (it then issues its phones' own)
   list                                   users and their devices
-  revoke USER DEVICE                     revoke a device (ID, label or login key) on the servers at once
+  revoke USER DEVICE                     revoke a device on the servers at once: a desktop by label, ID or login key;
+                                         a phone by login key, or by name or ID where it is paired
   push [--replicas R]                    send every account to the servers again, make missing buckets
   id                                     print this computer's deskdial ID (for add-desktop)
 DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config directory.
@@ -213,29 +214,78 @@ func (a *admin) revoke(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return usageErr("usage: deskdial admin revoke USER DEVICE (a device ID, label or login key U...)")
+		return usageErr("usage: deskdial admin revoke USER DEVICE (a device ID, label or login key U..., or a phone paired here by name)")
 	}
 	st, err := a.store()
 	if err != nil {
 		return err
 	}
 	tok, hit, err := st.Revoke(pos[0], pos[1])
-	if errors.Is(err, relay.ErrNoDevice) && strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
-		// A phone's login key, issued by its desktop while pairing.
-		tok, err = st.RevokeKey(pos[0], pos[1], "")
-		hit = []relay.Device{{Name: pos[1], Nkey: pos[1], Role: relay.RolePhone}}
+	var said []string
+	for _, d := range hit {
+		said = append(said, deviceText(d.Role, d.Label, d.Name))
+	}
+	if errors.Is(err, relay.ErrNoDevice) {
+		// Phones get their logins from their desktop while pairing, so
+		// the store knows them only by login key; a phone paired with
+		// this computer is also found by its name or deskdial ID.
+		key, label, name := "", "", pos[1]
+		if strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
+			key = pos[1]
+		} else if p, ok := a.pairedPhone(pos[1]); ok {
+			key, label, name = p.SignPub, p.Name, p.ID.Short()
+		}
+		if key == "" {
+			return fmt.Errorf("%w; a phone is revoked by its name or deskdial ID on the desktop it paired with, or anywhere by its login key (`sign_pub` in that desktop's peers.json)", err)
+		}
+		tok, err = st.RevokeKey(pos[0], key, label)
+		said = []string{deviceText(relay.RolePhone, label, name)}
 	}
 	if err != nil {
 		return err
 	}
-	for _, d := range hit {
-		fmt.Fprintf(a.e.stdout, "Revoked %s %s (%s).\n", d.Role, d.Label, d.Name)
+	for _, d := range said {
+		fmt.Fprintf(a.e.stdout, "Revoked %s.\n", d)
 	}
 	if err := st.Push(ctx, a.servers(st), tok); err != nil {
 		return fmt.Errorf("revoked in %s, but the relay did not get it yet (run `deskdial admin push`): %w", st.Dir(), err)
 	}
 	fmt.Fprintln(a.e.stdout, "The relay closed its connections; it cannot log in again.")
 	return nil
+}
+
+// deviceText names a device for a message: "desktop laptop (DK3W…)",
+// or without a label "phone UB3J…".
+func deviceText(role, label, name string) string {
+	if label == "" {
+		return role + " " + name
+	}
+	return role + " " + label + " (" + name + ")"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// pairedPhone finds a phone paired with this computer by name, deskdial ID
+// or unique ID prefix.
+func (a *admin) pairedPhone(q string) (device.Peer, bool) {
+	p, err := a.e.paths()
+	if err != nil {
+		return device.Peer{}, false
+	}
+	reg, err := device.OpenRegistry(p.Config)
+	if err != nil {
+		return device.Peer{}, false
+	}
+	peer, err := reg.Find(q)
+	if err != nil || peer.Role != device.RolePhone || peer.SignPub == "" {
+		return device.Peer{}, false
+	}
+	return peer, true
 }
 
 func (a *admin) push(ctx context.Context, args []string) error {
@@ -258,7 +308,8 @@ func (a *admin) push(ctx context.Context, args []string) error {
 			return fmt.Errorf("user %s: %w", u.Name, err)
 		}
 	}
-	fmt.Fprintf(a.e.stdout, "Pushed %d accounts.\n", len(st.Users()))
+	n := len(st.Users())
+	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, plural(n, "account", "accounts"))
 	return nil
 }
 
