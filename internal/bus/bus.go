@@ -6,15 +6,18 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 )
 
 // Sentinel errors.
@@ -29,6 +32,8 @@ var (
 	ErrCertMismatch = errors.New("bus: server certificate does not match the paired fingerprint")
 	// ErrNotReady means the embedded server did not start.
 	ErrNotReady = errors.New("bus: server not ready")
+	// ErrBadCreds means a .creds file that cannot be used to log in.
+	ErrBadCreds = errors.New("bus: not a usable NATS credentials file")
 	// ErrClosed means the connection was closed.
 	ErrClosed = errors.New("bus: connection closed")
 	// ErrServerTooOld means the server is older than MinServerVersion: it
@@ -206,6 +211,11 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	for _, fn := range opts {
 		fn(&o)
 	}
+	if o.creds != "" {
+		if err := checkCreds(o.creds); err != nil {
+			return nil, err
+		}
+	}
 	denied := &denials{}
 	// A server too old for the relay's permissions is left at once, on
 	// the first connection and on every reconnect (a cluster may have an
@@ -323,6 +333,25 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		}()
 		return nil, fmt.Errorf("bus: connect %s: %w", url, ctx.Err())
 	}
+}
+
+// checkCreds reads a .creds file before nats.go does, so a wrong file is
+// reported as such and not as "nkeys: no nkey seed found".
+func checkCreds(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	const what = "a .creds file holds a NATS user JWT and its nkey seed, as `deskdial admin add-desktop` writes it; ask the relay's operator for a new one"
+	if _, err := nkeys.ParseDecoratedJWT(b); err != nil || !bytes.Contains(b, []byte("-----BEGIN NATS USER JWT-----")) {
+		return fmt.Errorf("%w: %s has no user JWT (%s)", ErrBadCreds, file, what)
+	}
+	kp, err := nkeys.ParseDecoratedNKey(b)
+	if err != nil {
+		return fmt.Errorf("%w: %s has no nkey seed (%s)", ErrBadCreds, file, what)
+	}
+	kp.Wipe()
+	return nil
 }
 
 func joinURLs(urls []string) string {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,5 +200,28 @@ func TestStartServerAddressInUse(t *testing.T) {
 	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: newUser(t).PublicKey()}
 	if _, err := StartServer(t.TempDir(), l.Addr().String(), acc); !errors.Is(err, ErrAddrInUse) {
 		t.Fatalf("StartServer on a taken port: %v, want ErrAddrInUse", err)
+	}
+}
+
+// A wrong .creds file is reported as one, with what it should hold, not
+// as nats.go's "nkeys: no nkey seed found".
+func TestBadCredsFile(t *testing.T) {
+	dir := t.TempDir()
+	jwtOnly := "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.sig\n------END NATS USER JWT------\n"
+	for name, tc := range map[string]struct{ content, says string }{
+		"notes.txt":     {"hello\n", "has no user JWT"},
+		"jwtonly.creds": {jwtOnly, "has no nkey seed"},
+		"missing.creds": {"", "no such file"},
+	} {
+		path := filepath.Join(dir, name)
+		if name != "missing.creds" {
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := Connect(context.Background(), URLs("nats://127.0.0.1:1"), Creds(path))
+		if !errors.Is(err, ErrBadCreds) || !strings.Contains(err.Error(), tc.says) || strings.Contains(err.Error(), "nkeys:") {
+			t.Errorf("%s: %v, want ErrBadCreds saying %q", name, err, tc.says)
+		}
 	}
 }
