@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/relay"
 )
@@ -134,6 +135,9 @@ func (a *admin) addUser(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.e.stdout, "User %s has account %s.\n", acc.Name, acc.Pub())
 	urls := a.servers(st)
 	if err := st.Push(ctx, urls, acc.JWT); err != nil {
+		if errors.Is(err, bus.ErrUntrustedCert) {
+			return fmt.Errorf("account made in %s, but not pushed: %w", st.Dir(), err)
+		}
 		fmt.Fprintf(a.e.stdout, "The relay is not reachable (%v).\nOnce it runs, `deskdial admin push` sends the account and makes its bucket.\n", err)
 		return nil
 	}

@@ -43,6 +43,7 @@ type env struct {
 	home   string // --home / DESKDIAL_HOME
 	server string // --server / NATS_URL
 	creds  string // --creds
+	ca     string // --ca
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -61,6 +62,7 @@ func (e *env) paths() (config.Paths, error) {
 	}
 	// docs/deploy.md keeps a desktop's .creds in the config directory.
 	e.creds = config.ResolveIn(p.Config, e.creds)
+	e.ca = config.ResolveIn(p.Config, e.ca)
 	return p, err
 }
 
@@ -105,7 +107,7 @@ func commands() []command {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: deskdial [--home DIR] [--server URL] [--creds FILE] [COMMAND [ARGS]]\n\n")
+	fmt.Fprintf(w, "usage: deskdial [--home DIR] [--server URL] [--creds FILE] [--ca FILE] [COMMAND [ARGS]]\n\n")
 	fmt.Fprintf(w, "Without a command, deskdial runs the tray app.\n\ncommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
@@ -128,6 +130,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&e.home, "home", os.Getenv(config.EnvHome), "directory for settings, keys and history")
 	fs.StringVar(&e.server, "server", os.Getenv("NATS_URL"), "hosted NATS server URL (default: the embedded server)")
 	fs.StringVar(&e.creds, "creds", "", "NATS .creds file for a hosted server")
+	fs.StringVar(&e.ca, "ca", "", "PEM file of the authority that signed a hosted server's certificate")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK

@@ -8,6 +8,8 @@ package bus
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -32,6 +34,9 @@ var (
 	ErrCertMismatch = errors.New("bus: server certificate does not match the paired fingerprint")
 	// ErrNotReady means the embedded server did not start.
 	ErrNotReady = errors.New("bus: server not ready")
+	// ErrUntrustedCert means the server's TLS certificate is not signed by
+	// an authority this computer trusts.
+	ErrUntrustedCert = errors.New("bus: the server's certificate is not trusted")
 	// ErrBadCreds means a .creds file that cannot be used to log in.
 	ErrBadCreds = errors.New("bus: not a usable NATS credentials file")
 	// ErrClosed means the connection was closed.
@@ -118,6 +123,7 @@ type connOpts struct {
 	inproc      *Server
 	urls        []string
 	creds       string
+	ca          string
 	signer      Signer
 	user, pass  string
 	pin         string
@@ -140,6 +146,11 @@ func URLs(urls ...string) Option { return func(o *connOpts) { o.urls = urls } }
 
 // Creds logs in with a NATS .creds file (hosted servers).
 func Creds(file string) Option { return func(o *connOpts) { o.creds = file } }
+
+// RootCA trusts the certificate authorities in a PEM file for the server's
+// certificate (a relay with a certificate from a private CA), besides the
+// system's.
+func RootCA(file string) Option { return func(o *connOpts) { o.ca = file } }
 
 // Nkey logs in with the device's nkey.
 func Nkey(s Signer) Option { return func(o *connOpts) { o.signer = s } }
@@ -275,6 +286,12 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	if o.pin != "" {
 		no = append(no, nats.Secure(pinnedTLS(o.pin)))
 	}
+	if o.ca != "" {
+		if _, err := os.Stat(o.ca); err != nil {
+			return nil, fmt.Errorf("bus: certificate authority file: %w", err)
+		}
+		no = append(no, nats.RootCAs(o.ca))
+	}
 	if o.retryFirst {
 		no = append(no, nats.RetryOnFailedConnect(true))
 	}
@@ -311,6 +328,9 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	select {
 	case r := <-ch:
 		if r.err != nil {
+			if untrusted(r.err) {
+				return nil, fmt.Errorf("bus: connect %s: %w (%v); if the server uses a private certificate authority, give its certificate with --ca FILE or the \"ca\" setting", url, ErrUntrustedCert, r.err)
+			}
 			return nil, fmt.Errorf("bus: connect %s: %w", url, r.err)
 		}
 		// The connect handler runs asynchronously; check here too, so
@@ -333,6 +353,15 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		}()
 		return nil, fmt.Errorf("bus: connect %s: %w", url, ctx.Err())
 	}
+}
+
+// untrusted reports whether err is a TLS certificate chain the system does
+// not trust (unknown authority), as opposed to a server not reachable.
+func untrusted(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &cv) ||
+		strings.Contains(err.Error(), "certificate signed by unknown authority")
 }
 
 // checkCreds reads a .creds file before nats.go does, so a wrong file is

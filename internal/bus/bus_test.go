@@ -225,3 +225,28 @@ func TestBadCredsFile(t *testing.T) {
 		}
 	}
 }
+
+// A server whose certificate this computer does not trust is reported as a
+// certificate problem, naming --ca, not as unreachable; with its
+// authority given, the same login works.
+func TestUntrustedCertificate(t *testing.T) {
+	dir := t.TempDir()
+	desk := newUser(t)
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: desk.PublicKey()}
+	srv, err := StartServer(dir, "127.0.0.1:0", acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	url := fmt.Sprintf("tls://localhost:%d", srv.Addr().(*net.TCPAddr).Port)
+	ctx := context.Background()
+	_, err = Connect(ctx, URLs(url), Nkey(desk), ConnectTimeout(5*time.Second))
+	if !errors.Is(err, ErrUntrustedCert) || !strings.Contains(err.Error(), "--ca FILE") {
+		t.Fatalf("connect to a server with an untrusted certificate: %v", err)
+	}
+	c, err := Connect(ctx, URLs(url), Nkey(desk), RootCA(filepath.Join(dir, CertFile)), ConnectTimeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("connect with the server's authority given: %v", err)
+	}
+	c.Close()
+}

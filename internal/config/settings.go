@@ -37,6 +37,7 @@ type Settings struct {
 	// Transport. An empty Server means the embedded nats-server.
 	Server        string `json:"server,omitempty"` // hosted NATS server URL (nats://, tls://, ws://, wss://); empty: the embedded server
 	Creds         string `json:"creds,omitempty"`  // NATS .creds file for the hosted server; a bare file name is looked up in the config directory
+	CA            string `json:"ca,omitempty"`     // PEM file of the authority that signed a hosted server's certificate, when the system does not trust it (also --ca); a bare file name is looked up in the config directory
 	Listen        string `json:"listen"`           // address the embedded server listens on for phones; a taken default port is replaced by a free one while no phone is paired
 	SubjectPrefix string `json:"subject_prefix"`   // first token of every NATS subject; change it only to share a server between separate deskdial setups
 
@@ -109,6 +110,11 @@ func (s Settings) validate(dir string) error {
 	if s.Server != "" {
 		if err := CheckServer(s.Server); err != nil {
 			return &FieldError{"server", strings.TrimPrefix(err.Error(), "config: ")}
+		}
+	}
+	if s.CA != "" {
+		if _, err := os.Stat(ResolveIn(dir, s.CA)); err != nil {
+			return &FieldError{"ca", fmt.Sprintf("cannot read the certificate authority file: %v", err)}
 		}
 	}
 	if s.Creds != "" {

@@ -77,6 +77,9 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 		if d.Creds != "" {
 			copts = append(copts, bus.Creds(d.Creds))
 		}
+		if d.CA != "" {
+			copts = append(copts, bus.RootCA(d.CA))
+		}
 		conn, err := bus.Connect(ctx, copts...)
 		if err != nil {
 			return nil, fmt.Errorf("remote: connect to %s: %w", d.Server, err)
@@ -131,6 +134,9 @@ func (c *Client) startService(ctx context.Context, opts []ServiceOption) error {
 		copts := []bus.Option{bus.URLs(c.d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli")}
 		if c.d.Creds != "" {
 			copts = append(copts, bus.Creds(c.d.Creds))
+		}
+		if c.d.CA != "" {
+			copts = append(copts, bus.RootCA(c.d.CA))
 		}
 		c.conn, err = bus.Connect(ctx, copts...)
 	} else {

@@ -44,6 +44,7 @@ type Desktop struct {
 	Name     string // shown to phones
 	Server   string // hosted server URL; "" for the embedded server
 	Creds    string // .creds file for the hosted server
+	CA       string // PEM file of the hosted server's certificate authority, if the system does not trust it
 }
 
 // OpenDesktop loads (or on first run makes) the desktop's identity and
@@ -66,6 +67,7 @@ func OpenDesktop(p config.Paths, st config.Settings, server, creds string) (*Des
 		d.Creds = creds
 	}
 	d.Creds = config.ResolveIn(p.Config, d.Creds)
+	d.CA = config.ResolveIn(p.Config, st.CA)
 	if d.Name == "" {
 		d.Name = device.HostName("desktop")
 	}

@@ -142,6 +142,9 @@ func (s *Service) run(ctx context.Context) error {
 		if d.Creds != "" {
 			opts = append(opts, bus.Creds(d.Creds))
 		}
+		if d.CA != "" {
+			opts = append(opts, bus.RootCA(d.CA))
+		}
 		conn, err = bus.Connect(ctx, opts...)
 		if err != nil {
 			return fmt.Errorf("remote: connect to %s: %w", d.Server, err)

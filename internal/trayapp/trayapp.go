@@ -55,6 +55,7 @@ type Deps struct {
 	Paths  config.Paths // config and data directories, already made
 	Server string       // --server: a hosted server instead of the settings' one
 	Creds  string       // --creds
+	CA     string       // --ca: the hosted server's certificate authority instead of the settings' one
 	Log    io.Writer    // where the tray logs (stderr)
 	// Links are tel:/callto: links to offer once the tray runs (the link
 	// that started it from a browser or mail program).
@@ -102,6 +103,9 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	defer hist.Close()
 
+	if deps.CA != "" {
+		s.CA = deps.CA
+	}
 	d, err := remote.OpenDesktop(p, s, deps.Server, deps.Creds)
 	if err != nil {
 		return err
