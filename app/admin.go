@@ -267,7 +267,7 @@ func deviceText(role, label, name string) string {
 	return role + " " + label + " (" + name + ")"
 }
 
-func plural(n int, one, many string) string {
+func nounFor(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
@@ -313,7 +313,7 @@ func (a *admin) push(ctx context.Context, args []string) error {
 		}
 	}
 	n := len(st.Users())
-	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, plural(n, "account", "accounts"))
+	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, nounFor(n, "account", "accounts"))
 	return nil
 }
 
