@@ -267,12 +267,6 @@ func deviceText(role, label, name string) string {
 	return role + " " + label + " (" + name + ")"
 }
 
-func nounFor(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
 
 // pairedPhone finds a phone paired with this computer by name, deskdial ID
 // or unique ID prefix.
@@ -313,7 +307,7 @@ func (a *admin) push(ctx context.Context, args []string) error {
 		}
 	}
 	n := len(st.Users())
-	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, nounFor(n, "account", "accounts"))
+	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, plural(n, "account", "accounts"))
 	return nil
 }
 
