@@ -110,9 +110,16 @@ func CallNotice(c Call) (n NoticeSpec, ok bool) {
 	case PhaseActive:
 		n.Title = M("call.active", "Who", who)
 	case PhaseEnded:
-		if c.ActiveAt.IsZero() {
+		switch {
+		case c.ActiveAt.IsZero() && c.Reason != "":
+			// The phone said why it ended without a connection (the
+			// log backend: nothing was dialled); "without an answer"
+			// would be wrong.
+			n.Title = M("call.ended_said", "Who", who, "Phone", c.PhoneName)
+			n.Body = M("call.reason", "Reason", c.Reason)
+		case c.ActiveAt.IsZero():
 			n.Title = M("call.ended_unanswered", "Who", who)
-		} else {
+		default:
 			n.Title = M("call.ended", "Who", who, "Duration", FormatDuration(c.Ended.Sub(c.ActiveAt)))
 		}
 	case PhaseFailed:

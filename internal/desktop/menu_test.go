@@ -190,6 +190,9 @@ func TestCallNotice(t *testing.T) {
 		{with(PhaseEnded, func(c *Call) { c.ActiveAt = t0; c.Ended = t0.Add(83 * time.Second) }),
 			"call.ended{Duration=1:23 Who=Anna (+49 30 1234567)} |  | "},
 		{with(PhaseEnded, nil), "call.ended_unanswered{Who=Anna (+49 30 1234567)} |  | "},
+		// The log backend dials nothing and says so: not "without an answer".
+		{with(PhaseEnded, func(c *Call) { c.Reason = "logged only; nothing was dialled" }),
+			"call.ended_said{Phone=Pixel Who=Anna (+49 30 1234567)} | call.reason{Reason=logged only; nothing was dialled} | "},
 		{with(PhaseOffline, nil), "call.offline{Phone=Pixel} | call.offline_body{Who=Anna (+49 30 1234567)} | "},
 		{with(PhaseRefused, func(c *Call) { c.Reason = "rate limit" }), "call.refused{Phone=Pixel} | call.reason{Reason=rate limit} | "},
 		{with(PhaseFailed, func(c *Call) { c.Reason = "no modem" }), "call.failed{Who=Anna (+49 30 1234567)} | call.reason{Reason=no modem} | "},
