@@ -33,13 +33,13 @@ DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config dir
 func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "admin")
 	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store")
-	fs.Usage = func() { fmt.Fprintln(e.stderr, adminUsage) }
 	// Flags before the subcommand only; each subcommand parses its own.
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(e.stdout, adminUsage)
 			return err
 		}
-		return withCode(exitUsage, err)
+		return flagErr(fs, err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {

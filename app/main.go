@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -124,26 +125,27 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e.home = os.Getenv(config.EnvHome)
+	if u := os.Getenv("NATS_URL"); u != "" {
+		if err := config.CheckServer(u); err != nil {
+			fmt.Fprintf(stderr, "deskdial: $NATS_URL: %v\n", strings.TrimPrefix(err.Error(), "config: "))
+			return exitUsage
+		}
+		e.server = u
+	}
 	fs := flag.NewFlagSet("deskdial", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(stderr) }
-	fs.StringVar(&e.home, "home", os.Getenv(config.EnvHome), "directory for settings, keys and history")
-	fs.StringVar(&e.server, "server", os.Getenv("NATS_URL"), "hosted NATS server URL (default: the embedded server)")
-	fs.StringVar(&e.creds, "creds", "", "NATS .creds file for a hosted server")
-	fs.StringVar(&e.ca, "ca", "", "PEM file of the authority that signed a hosted server's certificate")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	globalFlagsOn(fs, e)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "deskdial: %v\n", flagErr(fs, err))
 		return exitUsage
 	}
 	rest := fs.Args()
-	if e.server != "" {
-		if err := config.CheckServer(e.server); err != nil {
-			fmt.Fprintf(stderr, "deskdial: --server (or $NATS_URL): %v\n", strings.TrimPrefix(err.Error(), "config: "))
-			return exitUsage
-		}
-	}
 	var err error
 	if len(rest) == 0 {
 		err = runTray(ctx, e, nil)
@@ -214,23 +216,138 @@ func openLink(ctx context.Context, e *env, link string) error {
 	return fmt.Errorf("hand the link to the running deskdial: %w", err)
 }
 
-// newFlags makes a flag set for a subcommand whose errors go to e.stderr.
+// newFlags makes a flag set for a subcommand. It also takes the global
+// flags (--home, --server, --creds, --ca), so they work after the command
+// and its arguments too ("deskdial call +49… --home X"). Its errors are not
+// printed by the flag package: parseFlags returns them, and main prints
+// each once; --help prints the command's help on stdout.
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("deskdial "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	globalFlagsOn(fs, e)
+	flagEnvMu.Lock()
+	flagEnv[fs] = flagCtx{e: e, name: name}
+	flagEnvMu.Unlock()
 	return fs
+}
+
+// flagCtx is what parseFlags needs to know about a flag set.
+type flagCtx struct {
+	e    *env
+	name string
+}
+
+// flagEnv maps a subcommand's flag set to its command, for help.
+var (
+	flagEnvMu sync.Mutex
+	flagEnv   = map[*flag.FlagSet]flagCtx{}
+)
+
+// globalFlagsOn defines the global flags on fs, bound to e.
+func globalFlagsOn(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&e.home, "home", e.home, "`DIR` for settings, keys and history (default: $"+config.EnvHome+", then the system's)")
+	fs.Func("server", "hosted NATS server `URL`, tls://HOST:PORT (default: $NATS_URL, then the embedded server)", func(s string) error {
+		if err := config.CheckServer(s); err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "config: "))
+		}
+		e.server = s
+		return nil
+	})
+	fs.StringVar(&e.creds, "creds", e.creds, "NATS .creds `FILE` for a hosted server (a bare name is also looked up in the config directory)")
+	fs.StringVar(&e.ca, "ca", e.ca, "PEM `FILE` of the authority that signed a hosted server's certificate")
+}
+
+// isGlobal reports whether a flag is one of the global flags.
+func isGlobal(name string) bool {
+	switch name {
+	case "home", "server", "creds", "ca":
+		return true
+	}
+	return false
+}
+
+// commandHelp prints a subcommand's help: its synopsis, what it does, and
+// every flag on one line.
+func commandHelp(w io.Writer, fs *flag.FlagSet, name string) {
+	synopsis, desc := name, ""
+	for _, c := range commands() {
+		if c.name == name {
+			sp := parseUsage(c.name, c.usage)
+			synopsis, desc = sp.synopsis, sp.desc
+		}
+	}
+	fmt.Fprintf(w, "usage: deskdial %s\n", synopsis)
+	if desc != "" {
+		fmt.Fprintf(w, "\n%s\n", desc)
+	}
+	var own, global []string
+	fs.VisitAll(func(f *flag.Flag) {
+		line := flagLine(f)
+		if isGlobal(f.Name) {
+			global = append(global, line)
+		} else {
+			own = append(own, line)
+		}
+	})
+	if len(own) > 0 {
+		fmt.Fprintf(w, "\nflags:\n%s\n", strings.Join(own, "\n"))
+	}
+	fmt.Fprintf(w, "\nglobal flags (before or after the command):\n%s\n", strings.Join(global, "\n"))
+}
+
+// flagLine is one flag on one line: "  --phone P    the phone (default …)".
+func flagLine(f *flag.Flag) string {
+	arg, usage := flag.UnquoteUsage(f)
+	switch arg {
+	case "string", "value":
+		arg = strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+	case "int", "int64", "uint":
+		arg = "N"
+	case "duration":
+		arg = "D"
+	}
+	left := "--" + f.Name
+	if arg != "" {
+		left += " " + arg
+	}
+	if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && !strings.Contains(usage, "default") {
+		usage += " (default " + f.DefValue + ")"
+	}
+	return fmt.Sprintf("  %-22s %s", left, usage)
+}
+
+// flagErr words the flag package's errors the way the user typed flags:
+// "unknown flag --hme", "--timeout: invalid value …".
+func flagErr(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = fmt.Sprintf("unknown flag --%s (see %s --help)", rest, fs.Name())
+	} else {
+		msg = strings.Replace(msg, " for flag -", " for flag --", 1)
+		msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
+	}
+	return withCode(exitUsage, errors.New(msg))
 }
 
 // parseFlags parses args, letting flags and positional arguments mix
 // ("call +4930... --phone Pixel"), and maps a bad flag to a usage error.
+// --help prints the command's help on stdout and returns flag.ErrHelp
+// (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				flagEnvMu.Lock()
+				fc, ok := flagEnv[fs]
+				flagEnvMu.Unlock()
+				if ok {
+					commandHelp(fc.e.stdout, fs, fc.name)
+				}
 				return nil, err
 			}
-			return nil, withCode(exitUsage, err)
+			return nil, flagErr(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -245,6 +362,14 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("version takes no arguments")
+	}
 	fmt.Fprintf(e.stdout, "deskdial %s (commit %s, built %s)\n", version, commit, date)
 	return nil
 }

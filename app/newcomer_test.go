@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -64,5 +65,65 @@ func TestServerFlagChecked(t *testing.T) {
 	code, _, errOut := dpRun(t, home, "--creds", "alice-laptop.creds", "phones")
 	if code == 0 || !strings.Contains(errOut, "--creds is for a hosted server") {
 		t.Errorf("--creds without --server: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// Every command's --help goes to stdout, exits 0 and lists its flags one
+// line each, the global ones included.
+func TestCommandHelp(t *testing.T) {
+	for _, c := range commands() {
+		if c.name == "contacts" {
+			continue // its help lists subcommands (contacts import --help lists flags)
+		}
+		out, errOut, code := runAdmin(t, c.name, "--help")
+		if code != 0 || errOut != "" {
+			t.Errorf("%s --help: exit %d, stderr %q", c.name, code, errOut)
+			continue
+		}
+		if c.name == "admin" {
+			if !strings.Contains(out, "revoke USER DEVICE") {
+				t.Errorf("admin --help: %q", out)
+			}
+			continue
+		}
+		if !strings.HasPrefix(out, "usage: deskdial "+c.name) || !strings.Contains(out, "\n  --home DIR ") {
+			t.Errorf("%s --help:\n%s", c.name, out)
+		}
+	}
+	for cmd, flags := range map[string][]string{
+		"call":  {"--wait", "--phone", "--timeout"},
+		"phone": {"--name", "--modem", "--serial", "--bus", "--backend"},
+		"serve": {"--server URL", "--creds", "--ca"},
+	} {
+		out, _, _ := runAdmin(t, cmd, "--help")
+		for _, f := range flags {
+			if !strings.Contains(out, "\n  "+f) {
+				t.Errorf("%s --help lacks %s:\n%s", cmd, f, out)
+			}
+		}
+	}
+	out, errOut, code := runAdmin(t, "--help")
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, "usage: deskdial") {
+		t.Errorf("deskdial --help: exit %d, stderr %q, stdout %q", code, errOut, out)
+	}
+}
+
+// Global flags work after the command and its arguments; an unknown flag
+// is reported once, as typed.
+func TestFlagsAfterTheCommand(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "late")
+	if _, errOut, _ := runAdmin(t, "unpair", "Pixel", "--home", home); !strings.Contains(errOut, `no paired device "Pixel"`) {
+		t.Fatalf("unpair Pixel --home: %s", errOut)
+	}
+	if _, err := os.Stat(home); err != nil {
+		t.Fatalf("--home after the command was not used: %v", err)
+	}
+	_, errOut, code := runAdmin(t, "find", "--hme", "x")
+	if code != exitUsage || errOut != "deskdial: unknown flag --hme (see deskdial find --help)\n" {
+		t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runAdmin(t, "version", "--server", "http://x")
+	if code != exitUsage || !strings.Contains(errOut, "--server") || !strings.Contains(errOut, `unsupported scheme "http"`) {
+		t.Errorf("--server after the command: exit %d, stderr %q", code, errOut)
 	}
 }
