@@ -33,6 +33,10 @@ DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config dir
 func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "admin")
 	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store")
+	if e.describe {
+		e.described = fs
+		return errDescribed
+	}
 	// Flags before the subcommand only; each subcommand parses its own.
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -48,7 +48,15 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// described, when not nil, makes parseFlags hand over the command's
+	// flag set and stop it (errDescribed): completion and the man page
+	// read each command's real flags this way.
+	described *flag.FlagSet
+	describe  bool
 }
+
+// errDescribed stops a command that was only asked for its flags.
+var errDescribed = errors.New("described")
 
 // paths resolves the config and data directories, creates them, and makes
 // them private, saying so on stderr when it had to tighten one.
@@ -296,17 +304,43 @@ func commandHelp(w io.Writer, fs *flag.FlagSet, name string) {
 	fmt.Fprintf(w, "\nglobal flags (before or after the command):\n%s\n", strings.Join(global, "\n"))
 }
 
-// flagLine is one flag on one line: "  --phone P    the phone (default …)".
-func flagLine(f *flag.Flag) string {
-	arg, usage := flag.UnquoteUsage(f)
+// commandFlags are a command's own flags (not the global ones), read from
+// the flag set the command really parses.
+func commandFlags(c command) []*flag.Flag {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, describe: true}
+	_ = c.run(context.Background(), e, nil)
+	var out []*flag.Flag
+	if e.described != nil {
+		e.described.VisitAll(func(f *flag.Flag) {
+			if !isGlobal(f.Name) {
+				out = append(out, f)
+			}
+		})
+	}
+	return out
+}
+
+// flagArg is the placeholder of a flag's value ("" for a switch).
+func flagArg(f *flag.Flag) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ""
+	}
+	arg, _ := flag.UnquoteUsage(f)
 	switch arg {
-	case "string", "value":
+	case "string", "value", "":
 		arg = strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 	case "int", "int64", "uint":
 		arg = "N"
 	case "duration":
 		arg = "D"
 	}
+	return arg
+}
+
+// flagLine is one flag on one line: "  --phone P    the phone (default …)".
+func flagLine(f *flag.Flag) string {
+	_, usage := flag.UnquoteUsage(f)
+	arg := flagArg(f)
 	left := "--" + f.Name
 	if arg != "" {
 		left += " " + arg
@@ -335,13 +369,17 @@ func flagErr(fs *flag.FlagSet, err error) error {
 // --help prints the command's help on stdout and returns flag.ErrHelp
 // (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	flagEnvMu.Lock()
+	fc, ok := flagEnv[fs]
+	flagEnvMu.Unlock()
+	if ok && fc.e.describe {
+		fc.e.described = fs
+		return nil, errDescribed
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				flagEnvMu.Lock()
-				fc, ok := flagEnv[fs]
-				flagEnvMu.Unlock()
 				if ok {
 					commandHelp(fc.e.stdout, fs, fc.name)
 				}

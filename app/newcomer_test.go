@@ -127,3 +127,21 @@ func TestFlagsAfterTheCommand(t *testing.T) {
 		t.Errorf("--server after the command: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// Completion and the man page know every flag a command really parses,
+// not only those its usage line names.
+func TestCompletionKnowsRealFlags(t *testing.T) {
+	var bash, man strings.Builder
+	writeBash(&bash)
+	writeMan(&man)
+	for _, f := range []string{"--wait", "--name", "--modem", "--serial", "--bus", "--adb-port", "--ca"} {
+		if !strings.Contains(bash.String(), f) {
+			t.Errorf("bash completion lacks %s", f)
+		}
+	}
+	for _, f := range []string{`\-\-wait`, `\-\-modem`, `\-\-serial`} {
+		if !strings.Contains(man.String(), f) && !strings.Contains(man.String(), strings.ReplaceAll(f, `\-`, "-")) {
+			t.Errorf("man page lacks %s", f)
+		}
+	}
+}
