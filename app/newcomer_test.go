@@ -145,3 +145,19 @@ func TestCompletionKnowsRealFlags(t *testing.T) {
 		}
 	}
 }
+
+// The import's summary counts the numbers it could not read, each listed
+// with its reason, instead of "0 skipped".
+func TestContactsImportCountsSkippedNumbers(t *testing.T) {
+	dir := t.TempDir()
+	vcf := filepath.Join(dir, "c.vcf")
+	card := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carla\r\nTEL;TYPE=CELL:+49 170 1234567\r\nTEL;TYPE=WORK:12\r\nEND:VCARD\r\n"
+	if err := os.WriteFile(vcf, []byte(card), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runAdmin(t, "--home", filepath.Join(dir, "home"), "contacts", "import", "--region", "DE", vcf)
+	if code != 0 || !strings.Contains(out, "1 added, 0 merged, 0 without a phone number, 0 skipped; 1 number could not be read (listed above)") ||
+		!strings.Contains(errOut, `card 1 at line 1 (Carla): number "12" skipped`) {
+		t.Fatalf("import: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}
