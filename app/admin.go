@@ -271,7 +271,6 @@ func deviceText(role, label, name string) string {
 	return role + " " + label + " (" + name + ")"
 }
 
-
 // pairedPhone finds a phone paired with this computer by name, deskdial ID
 // or unique ID prefix.
 func (a *admin) pairedPhone(q string) (device.Peer, bool) {
