@@ -37,6 +37,10 @@ var (
 	// ErrUntrustedCert means the server's TLS certificate is not signed by
 	// an authority this computer trusts.
 	ErrUntrustedCert = errors.New("bus: the server's certificate is not trusted")
+	// ErrLoginRefused means the server does not accept this device's login:
+	// it was revoked (or unpaired), has expired, or is not known there.
+	// Trying again does not help.
+	ErrLoginRefused = errors.New("bus: the server refused this device's login")
 	// ErrBadCreds means a .creds file that cannot be used to log in.
 	ErrBadCreds = errors.New("bus: not a usable NATS credentials file")
 	// ErrClosed means the connection was closed.
@@ -258,6 +262,13 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				denied.add(err.Error())
 			}
+			// A login refused on reconnect (revoked while connected):
+			// requests on the closed connection say so, not "closed".
+			if why := loginRefused(err); why != nil {
+				refusedMu.Lock()
+				refused = why
+				refusedMu.Unlock()
+			}
 		}),
 	}
 	if o.connTimeout > 0 {
@@ -328,6 +339,9 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	select {
 	case r := <-ch:
 		if r.err != nil {
+			if why := loginRefused(r.err); why != nil {
+				return nil, fmt.Errorf("bus: connect %s: %w", url, why)
+			}
 			if untrusted(r.err) {
 				return nil, fmt.Errorf("bus: connect %s: %w (%v); if the server uses a private certificate authority, give its certificate with --ca FILE or the \"ca\" setting", url, ErrUntrustedCert, r.err)
 			}
@@ -353,6 +367,20 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		}()
 		return nil, fmt.Errorf("bus: connect %s: %w", url, ctx.Err())
 	}
+}
+
+// loginRefused words the server's refusal of a login: revoked, expired or
+// unknown, with what to do. nil for any other error.
+func loginRefused(err error) error {
+	switch {
+	case errors.Is(err, nats.ErrAuthRevoked):
+		return fmt.Errorf("%w: it was revoked; pair this device again, or ask the server's operator for new credentials", ErrLoginRefused)
+	case errors.Is(err, nats.ErrAuthExpired):
+		return fmt.Errorf("%w: its credentials have expired; ask the server's operator for new ones", ErrLoginRefused)
+	case errors.Is(err, nats.ErrAuthorization):
+		return fmt.Errorf("%w (revoked, unpaired, expired, or not known there); pair this device again, or ask the server's operator", ErrLoginRefused)
+	}
+	return nil
 }
 
 // untrusted reports whether err is a TLS certificate chain the system does

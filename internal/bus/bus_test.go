@@ -250,3 +250,21 @@ func TestUntrustedCertificate(t *testing.T) {
 	}
 	c.Close()
 }
+
+// A device whose login the server no longer accepts (revoked, unpaired)
+// is told so, with what to do, not left to "reconnecting".
+func TestLoginRefused(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.phoneConn(t); err != nil {
+		t.Fatalf("paired phone: %v", err)
+	}
+	acc := r.acc
+	acc.Phones = nil
+	if err := r.srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.phoneConn(t)
+	if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), "pair this device again") {
+		t.Fatalf("revoked phone connects: %v, want ErrLoginRefused", err)
+	}
+}
