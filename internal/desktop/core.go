@@ -23,6 +23,7 @@ const (
 	ReqSettings RequestKind = "settings" // open the settings window
 	ReqQuit     RequestKind = "quit"
 	ReqNotice   RequestKind = "notice" // Title, Body: feedback the notifier could not show
+	ReqMain     RequestKind = "main"   // the main window: the tray menu's content, where no tray shows it
 )
 
 // Request asks the UI to open a window.
@@ -268,6 +269,16 @@ func (c *Core) Tell(title, body Msg) {
 	c.post(func() { c.feedback(NoticeSpec{Title: title, Body: body}) })
 }
 
+// NoTrayHost says once that the desktop shows no tray icons and what to
+// install (advice), and opens the main window, which offers the tray
+// menu's content instead.
+func (c *Core) NoTrayHost(advice string) {
+	c.post(func() {
+		c.feedback(NoticeSpec{Title: M("notice.no_tray"), Body: M("notice.no_tray_body", "Advice", advice)})
+		c.request(Request{Kind: ReqMain})
+	})
+}
+
 // Refresh reloads the phones and the recent calls.
 func (c *Core) Refresh() { c.post(c.refresh) }
 
@@ -341,6 +352,8 @@ func (c *Core) do(a Action) {
 		c.offerLink(a.Text)
 	case ActOpenPairing:
 		c.request(Request{Kind: ReqPairing})
+	case ActOpenMain:
+		c.request(Request{Kind: ReqMain})
 	case ActOpenSettings:
 		c.request(Request{Kind: ReqSettings})
 	case ActQuit:

@@ -413,3 +413,24 @@ func TestCoreOfflinePromptOffersOnlinePhone(t *testing.T) {
 		t.Fatalf("dialed %+v, want the number on Pixel", d)
 	}
 }
+
+// Without a tray host the user is told once what to install, and the main
+// window offers the menu instead; starting deskdial again opens it too.
+func TestCoreNoTrayHost(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.NoTrayHost("install the AppIndicator extension")
+	if req := nextRequest(t, r.core); req.Kind != ReqMain {
+		t.Fatalf("request %+v, want the main window", req)
+	}
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 1 || got[0] != "notice.no_tray" {
+		t.Fatalf("notices %q", got)
+	}
+	if b := r.notifier.last().Body; b != "notice.no_tray_body{Advice=install the AppIndicator extension}" {
+		t.Errorf("body %q", b)
+	}
+	r.core.Do(Action{Kind: ActOpenMain})
+	if req := nextRequest(t, r.core); req.Kind != ReqMain {
+		t.Fatalf("request %+v, want the main window", req)
+	}
+}

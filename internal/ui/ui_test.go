@@ -486,3 +486,42 @@ func TestPromptWindow(t *testing.T) {
 		t.Error("a prompt with no phone online offers a call")
 	}
 }
+
+// Where no tray shows the menu, the main window shows the same entries,
+// follows the state, and its entries do what the tray's do.
+func TestMainWindowShowsTheMenu(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	u := New(a, ctl, nil, SettingsDeps{}, nil)
+	u.Apply(state)
+	u.Handle(desktop.Request{Kind: desktop.ReqMain})
+	if u.main == nil || u.main.Source != u.Menu() || len(u.main.Menu.Items) != len(u.Menu().Items) {
+		t.Fatal("the main window does not show the tray menu")
+	}
+	if got := u.main.Source.Items[0].Label; got != "Connected · 1 of 2 phones online" {
+		t.Errorf("status line %q", got)
+	}
+	// An entry does what the tray's does.
+	for _, it := range u.main.Source.Items {
+		if it.Label == "Dial…" {
+			it.Action()
+		}
+	}
+	if a := ctl.last(); a.Kind != desktop.ActOpenDial {
+		t.Errorf("Dial… in the main window: %+v", a)
+	}
+	// A new state rebuilds it.
+	s := state
+	s.Phones = nil
+	u.Apply(s)
+	if u.main.Source != u.Menu() || u.main.Source.Items[0].Label == "Connected · 1 of 2 phones online" {
+		t.Errorf("the main window did not follow the state: %q", u.main.Source.Items[0].Label)
+	}
+	// Closing it hides it; asking again shows it.
+	u.main.Window.Close()
+	u.Handle(desktop.Request{Kind: desktop.ReqMain})
+	if u.main.Source != u.Menu() {
+		t.Error("the main window was not shown again")
+	}
+}
