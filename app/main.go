@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rest := fs.Args()
 	var err error
 	if len(rest) == 0 {
-		err = runTray(ctx, e, nil)
+		err = showOrRunTray(ctx, e)
 	} else if isLink(rest) {
 		err = openLink(ctx, e, rest[0])
 	} else {
@@ -201,6 +201,25 @@ func isLink(args []string) bool {
 		}
 	}
 	return false
+}
+
+// showOrRunTray starts the tray app, or, when it runs already, asks it to
+// show its window (its menu, where the desktop shows no tray icons).
+func showOrRunTray(ctx context.Context, e *env) error {
+	p, err := e.paths()
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = instance.Send(sctx, p.Config, instance.ShowMessage)
+	cancel()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, instance.ErrNotRunning):
+		return runTray(ctx, e, nil)
+	}
+	return fmt.Errorf("show the running deskdial's window: %w", err)
 }
 
 // openLink offers a clicked link's number for calling: the running tray

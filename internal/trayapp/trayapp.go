@@ -32,6 +32,7 @@ import (
 	"github.com/deskdial/deskdial/internal/notify"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/supervise"
+	"github.com/deskdial/deskdial/internal/trayhost"
 	"github.com/deskdial/deskdial/internal/ui"
 )
 
@@ -255,6 +256,12 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	for _, l := range deps.Links {
 		core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: l})
+	}
+	// Without a tray host the menu is nowhere: say so once, with what to
+	// install, and show it in the main window instead.
+	if err := trayhost.Check(ctx); err != nil {
+		log.Warn("tray: no tray icon", "err", err)
+		core.NoTrayHost(trayhost.Advice(os.Getenv("XDG_CURRENT_DESKTOP")))
 	}
 	hk.set(ctx, s.Hotkey)
 	defer hk.close()
