@@ -81,7 +81,13 @@ type admin struct {
 	dir string
 }
 
-func (a *admin) store() (*relay.Store, error) { return relay.Open(a.dir) }
+func (a *admin) store() (*relay.Store, error) {
+	st, err := relay.Open(a.dir)
+	if err == nil && a.e.ca != "" {
+		st.TrustCA(a.e.ca)
+	}
+	return st, err
+}
 
 // servers: --server wins over the URLs stored at init.
 func (a *admin) servers(st *relay.Store) []string {
