@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // Number labels.
@@ -338,11 +338,7 @@ func keepStoredReadings(ctx context.Context, tx *wtx, rec *contactRec) error {
 // code, has the national digits of the stored E.164 number: its digits
 // without the trunk prefix (a leading 0, or 1 in North America).
 func sameNational(text, e164 string) bool {
-	pn, err := phonenumbers.Parse(e164, "ZZ")
-	if err != nil {
-		return false
-	}
-	nsn := phonenumbers.GetNationalSignificantNumber(pn)
+	nsn := number.NationalDigits(e164)
 	if nsn == "" {
 		return false
 	}
