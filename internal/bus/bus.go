@@ -135,6 +135,7 @@ type connOpts struct {
 	name        string
 	retryFirst  bool
 	onState     func(connected bool)
+	onRefused   func(error)
 	connTimeout time.Duration
 }
 
@@ -177,6 +178,12 @@ func KeepTrying() Option { return func(o *connOpts) { o.retryFirst = true } }
 
 // OnState reports connects and disconnects.
 func OnState(fn func(connected bool)) Option { return func(o *connOpts) { o.onState = fn } }
+
+// OnRefused hears each time the server refuses the login while the
+// connection tries to reconnect (the device was revoked or unpaired while
+// connected): an error wrapping ErrLoginRefused that says what to do.
+// nats.go would otherwise keep retrying in silence.
+func OnRefused(fn func(error)) Option { return func(o *connOpts) { o.onRefused = fn } }
 
 // ConnectTimeout bounds the first connection attempt.
 func ConnectTimeout(d time.Duration) Option { return func(o *connOpts) { o.connTimeout = d } }
@@ -268,6 +275,9 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 				refusedMu.Lock()
 				refused = why
 				refusedMu.Unlock()
+				if o.onRefused != nil {
+					o.onRefused(why)
+				}
 			}
 		}),
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // world is one desktop and one phone agent, each with its own home, over a
@@ -706,4 +708,42 @@ func TestCredsWithoutServer(t *testing.T) {
 	if err := NewService(desk).Run(context.Background()); !errors.Is(err, ErrCredsWithoutServer) {
 		t.Fatalf("serve with --creds and no server: %v", err)
 	}
+}
+
+// A phone whose login the desktop's server no longer accepts (unpaired or
+// revoked there while it was connected) is told so, with what to do,
+// instead of reconnecting in silence.
+func TestRevokedPhoneIsTold(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	w.stop()
+	var mu sync.Mutex
+	var said []string
+	r := &agent.Runner{Agent: w.agent, Identity: w.phone, Registry: w.preg, Poll: 50 * time.Millisecond,
+		OnState: func(d string, up bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			said = append(said, d)
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	w.waitOnline(w.client, true)
+	// The desktop forgets the phone; the phone still has the desktop.
+	if err := w.desk.Registry.Remove(w.phone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.client.Service().Reload(); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, "the phone to be told", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range said {
+			if strings.Contains(s, "refused this device's login") && strings.Contains(s, "pair this device again") {
+				return true
+			}
+		}
+		return false
+	})
 }
