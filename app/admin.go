@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/relay"
 )
@@ -20,7 +22,8 @@ const adminUsage = `usage: deskdial admin [--dir DIR] COMMAND
   add-desktop USER DESKTOP_ID [--label L] [--out FILE]
                                          issue a desktop's .creds (it then issues its phones' own)
   list                                   users and their devices
-  revoke USER DEVICE                     revoke a device (ID, label or login key) on the servers at once
+  revoke USER DEVICE                     revoke a device on the servers at once: a desktop by label, ID or login key;
+                                         a phone by login key, or by name or ID where it is paired
   push [--replicas R]                    send every account to the servers again, make missing buckets
   id                                     print this computer's deskdial ID (for add-desktop)
 DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config directory.
@@ -30,10 +33,17 @@ DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config dir
 func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "admin")
 	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store")
-	fs.Usage = func() { fmt.Fprintln(fs.Output(), adminUsage) }
+	if e.describe {
+		e.described = fs
+		return errDescribed
+	}
 	// Flags before the subcommand only; each subcommand parses its own.
 	if err := fs.Parse(args); err != nil {
-		return parseError(fs, err)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(e.stdout, adminUsage)
+			return err
+		}
+		return flagErr(fs, err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
@@ -71,7 +81,13 @@ type admin struct {
 	dir string
 }
 
-func (a *admin) store() (*relay.Store, error) { return relay.Open(a.dir) }
+func (a *admin) store() (*relay.Store, error) {
+	st, err := relay.Open(a.dir)
+	if err == nil && a.e.ca != "" {
+		st.TrustCA(a.e.ca)
+	}
+	return st, err
+}
 
 // servers: --server wins over the URLs stored at init.
 func (a *admin) servers(st *relay.Store) []string {
@@ -129,6 +145,9 @@ func (a *admin) addUser(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.e.stdout, "User %s has account %s.\n", acc.Name, acc.Pub())
 	urls := a.servers(st)
 	if err := st.Push(ctx, urls, acc.JWT); err != nil {
+		if errors.Is(err, bus.ErrUntrustedCert) {
+			return fmt.Errorf("account made in %s, but not pushed: %w", st.Dir(), err)
+		}
 		fmt.Fprintf(a.e.stdout, "The relay is not reachable (%v).\nOnce it runs, `deskdial admin push` sends the account and makes its bucket.\n", err)
 		return nil
 	}
@@ -209,29 +228,71 @@ func (a *admin) revoke(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return usageErr("usage: deskdial admin revoke USER DEVICE (a device ID, label or login key U...)")
+		return usageErr("usage: deskdial admin revoke USER DEVICE (a device ID, label or login key U..., or a phone paired here by name)")
 	}
 	st, err := a.store()
 	if err != nil {
 		return err
 	}
 	tok, hit, err := st.Revoke(pos[0], pos[1])
-	if errors.Is(err, relay.ErrNoDevice) && strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
-		// A phone's login key, issued by its desktop while pairing.
-		tok, err = st.RevokeKey(pos[0], pos[1], "")
-		hit = []relay.Device{{Name: pos[1], Nkey: pos[1], Role: relay.RolePhone}}
+	var said []string
+	for _, d := range hit {
+		said = append(said, deviceText(d.Role, d.Label, d.Name))
+	}
+	if errors.Is(err, relay.ErrNoDevice) {
+		// Phones get their logins from their desktop while pairing, so
+		// the store knows them only by login key; a phone paired with
+		// this computer is also found by its name or deskdial ID.
+		key, label, name := "", "", pos[1]
+		if strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
+			key = pos[1]
+		} else if p, ok := a.pairedPhone(pos[1]); ok {
+			key, label, name = p.SignPub, p.Name, p.ID.Short()
+		}
+		if key == "" {
+			return fmt.Errorf("%w; a phone is revoked by its name or deskdial ID on the desktop it paired with, or anywhere by its login key (`sign_pub` in that desktop's peers.json)", err)
+		}
+		tok, err = st.RevokeKey(pos[0], key, label)
+		said = []string{deviceText(relay.RolePhone, label, name)}
 	}
 	if err != nil {
 		return err
 	}
-	for _, d := range hit {
-		fmt.Fprintf(a.e.stdout, "Revoked %s %s (%s).\n", d.Role, d.Label, d.Name)
+	for _, d := range said {
+		fmt.Fprintf(a.e.stdout, "Revoked %s.\n", d)
 	}
 	if err := st.Push(ctx, a.servers(st), tok); err != nil {
 		return fmt.Errorf("revoked in %s, but the relay did not get it yet (run `deskdial admin push`): %w", st.Dir(), err)
 	}
 	fmt.Fprintln(a.e.stdout, "The relay closed its connections; it cannot log in again.")
 	return nil
+}
+
+// deviceText names a device for a message: "desktop laptop (DK3W…)",
+// or without a label "phone UB3J…".
+func deviceText(role, label, name string) string {
+	if label == "" {
+		return role + " " + name
+	}
+	return role + " " + label + " (" + name + ")"
+}
+
+// pairedPhone finds a phone paired with this computer by name, deskdial ID
+// or unique ID prefix.
+func (a *admin) pairedPhone(q string) (device.Peer, bool) {
+	p, err := a.e.paths()
+	if err != nil {
+		return device.Peer{}, false
+	}
+	reg, err := device.OpenRegistry(p.Config)
+	if err != nil {
+		return device.Peer{}, false
+	}
+	peer, err := reg.Find(q)
+	if err != nil || peer.Role != device.RolePhone || peer.SignPub == "" {
+		return device.Peer{}, false
+	}
+	return peer, true
 }
 
 func (a *admin) push(ctx context.Context, args []string) error {
@@ -254,7 +315,8 @@ func (a *admin) push(ctx context.Context, args []string) error {
 			return fmt.Errorf("user %s: %w", u.Name, err)
 		}
 	}
-	fmt.Fprintf(a.e.stdout, "Pushed %d accounts.\n", len(st.Users()))
+	n := len(st.Users())
+	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, plural(n, "account", "accounts"))
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/relay"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 )
@@ -103,5 +104,42 @@ func TestAdminEnrolAndRevoke(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ops, relay.StoreFile)); err != nil {
 		t.Fatal(err)
+	}
+
+	// A phone paired with this desktop is revoked by its name or ID.
+	home := filepath.Join(dir, "desk")
+	phone, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := device.OpenRegistry(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Add(device.Peer{ID: phone.ID, Name: "Pixel", Role: device.RolePhone, SignPub: phone.SignPub, CurvePub: phone.CurvePub}); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = runAdmin(t, "--home", home, "--server", url, "admin", "--dir", ops, "revoke", "alice", "Pixel")
+	if code != 0 || !strings.Contains(out, "Revoked phone Pixel ("+phone.ID.Short()+").") {
+		t.Fatalf("revoke by phone name: exit %d: %s%s", code, out, errs)
+	}
+	out, _, _ = runAdmin(t, "admin", "--dir", ops, "list")
+	if !strings.Contains(out, phone.SignPub) || !strings.Contains(out, "Pixel") {
+		t.Fatalf("list does not show the revoked phone:\n%s", out)
+	}
+	// A device found nowhere says how phones are named.
+	_, errs, code = runAdmin(t, "--home", home, "admin", "--dir", ops, "revoke", "alice", "Nokia")
+	if code == 0 || !strings.Contains(errs, "login key") {
+		t.Fatalf("revoke of an unknown device: exit %d: %s", code, errs)
+	}
+	// A revocation by login key names what it revoked, not an empty label.
+	other, _ := device.LoadOrCreate(t.TempDir())
+	out, errs, code = runAdmin(t, "--server", url, "admin", "--dir", ops, "revoke", "alice", other.SignPub)
+	if code != 0 || !strings.Contains(out, "Revoked phone "+other.SignPub+".") {
+		t.Fatalf("revoke by login key: exit %d: %q%s", code, out, errs)
+	}
+	out, errs, code = runAdmin(t, "--server", url, "admin", "--dir", ops, "push")
+	if code != 0 || !strings.Contains(out, "Pushed 1 account.") {
+		t.Fatalf("push: exit %d: %q%s", code, out, errs)
 	}
 }

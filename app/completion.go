@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -60,11 +61,18 @@ func parseUsage(name, usage string) cmdSpec {
 	return c
 }
 
-// specs lists every command, in the order of commands().
+// specs lists every command, in the order of commands(): the synopsis and
+// words from its usage line, and every flag the command really parses.
 func specs() []cmdSpec {
 	var out []cmdSpec
 	for _, c := range commands() {
-		out = append(out, parseUsage(c.name, c.usage))
+		sp := parseUsage(c.name, c.usage)
+		for _, f := range commandFlags(c) {
+			if !slices.ContainsFunc(sp.flags, func(x flagSpec) bool { return x.name == f.Name }) {
+				sp.flags = append(sp.flags, flagSpec{name: f.Name, arg: flagArg(f)})
+			}
+		}
+		out = append(out, sp)
 	}
 	return out
 }
@@ -101,7 +109,8 @@ func exitCodes() [][2]string {
 var globalFlagHelp = map[string]string{
 	"home":   "Keep settings, keys and history in DIR instead of the XDG (or OS) directories. Also set by DESKDIAL_HOME.",
 	"server": "Use the hosted NATS server at URL instead of the embedded one. Also set by NATS_URL.",
-	"creds":  "NATS credentials file (.creds) for a hosted server.",
+	"creds":  "NATS credentials file (.creds) for a hosted server; a bare file name is also looked up in the config directory.",
+	"ca":     "PEM file of the certificate authority that signed a hosted server's certificate, when the system does not trust it.",
 }
 
 func cmdCompletion(_ context.Context, e *env, args []string) error {
@@ -377,8 +386,25 @@ func writeMan(w io.Writer) {
 	fmt.Fprintf(w, "A single argument that is a \\fBtel:\\fR or \\fBcallto:\\fR link is taken as \\fBcall\\fR \\fIlink\\fR,\n")
 	fmt.Fprintf(w, "which is how the desktop hands over clicked links; a running tray app then shows its prompt.\n")
 	fmt.Fprintf(w, ".SH COMMANDS\n")
-	for _, c := range specs() {
-		fmt.Fprintf(w, ".TP\n%s\n%s\n", roffSynopsis(c.synopsis), roff(c.desc))
+	for _, c := range commands() {
+		sp := parseUsage(c.name, c.usage)
+		fmt.Fprintf(w, ".TP\n%s\n%s\n", roffSynopsis(sp.synopsis), roff(sp.desc))
+		// Each flag the command parses, with its help from the flag
+		// definition itself.
+		fl := commandFlags(c)
+		if len(fl) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, ".RS\n")
+		for _, f := range fl {
+			head := `\fB\-\-` + roff(f.Name) + `\fR`
+			if a := flagArg(f); a != "" {
+				head += ` \fI` + roff(a) + `\fR`
+			}
+			_, help := flag.UnquoteUsage(f)
+			fmt.Fprintf(w, ".TP\n%s\n%s\n", head, roff(help))
+		}
+		fmt.Fprintf(w, ".RE\n")
 	}
 	fmt.Fprintf(w, ".SH OPTIONS\n")
 	for _, f := range globalFlags() {

@@ -107,6 +107,11 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped",
 			name, rep.Cards, rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
+		if rep.SkippedNumbers > 0 {
+			// Each is listed above with its reason; the count keeps
+			// "0 skipped" (cards) from hiding them.
+			fmt.Fprintf(e.stdout, "; %d %s could not be read (listed above)", rep.SkippedNumbers, plural(rep.SkippedNumbers, "number", "numbers"))
+		}
 		if rep.FaxPager > 0 {
 			// Left out by design (nobody answers a fax or a pager),
 			// but said, so a count that looks short is explained.

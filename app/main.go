@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -44,10 +44,19 @@ type env struct {
 	home   string // --home / DESKDIAL_HOME
 	server string // --server / NATS_URL
 	creds  string // --creds
+	ca     string // --ca
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// described, when not nil, makes parseFlags hand over the command's
+	// flag set and stop it (errDescribed): completion and the man page
+	// read each command's real flags this way.
+	described *flag.FlagSet
+	describe  bool
 }
+
+// errDescribed stops a command that was only asked for its flags.
+var errDescribed = errors.New("described")
 
 // paths resolves the config and data directories, creates them, and makes
 // them private, saying so on stderr when it had to tighten one.
@@ -60,6 +69,9 @@ func (e *env) paths() (config.Paths, error) {
 	for _, n := range notices {
 		fmt.Fprintf(e.stderr, "deskdial: %s\n", n)
 	}
+	// docs/deploy.md keeps a desktop's .creds in the config directory.
+	e.creds = config.ResolveIn(p.Config, e.creds)
+	e.ca = config.ResolveIn(p.Config, e.ca)
 	return p, err
 }
 
@@ -106,7 +118,7 @@ func commands() []command {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: deskdial [--home DIR] [--server URL] [--creds FILE] [COMMAND [ARGS]]\n\n")
+	fmt.Fprintf(w, "usage: deskdial [--home DIR] [--server URL] [--creds FILE] [--ca FILE] [COMMAND [ARGS]]\n\n")
 	fmt.Fprintf(w, "Without a command, deskdial runs the tray app.\n\ncommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
@@ -123,25 +135,30 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e.home = os.Getenv(config.EnvHome)
+	if u := os.Getenv("NATS_URL"); u != "" {
+		if err := config.CheckServer(u); err != nil {
+			fmt.Fprintf(stderr, "deskdial: $NATS_URL: %v\n", strings.TrimPrefix(err.Error(), "config: "))
+			return exitUsage
+		}
+		e.server = u
+	}
 	fs := flag.NewFlagSet("deskdial", flag.ContinueOnError)
-	out := &flagOutput{}
-	fs.SetOutput(out)
-	fs.Usage = func() { usage(out) }
-	fs.StringVar(&e.home, "home", os.Getenv(config.EnvHome), "directory for settings, keys and history")
-	fs.StringVar(&e.server, "server", os.Getenv("NATS_URL"), "hosted NATS server URL (default: the embedded server)")
-	fs.StringVar(&e.creds, "creds", "", "NATS .creds file for a hosted server")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	globalFlagsOn(fs, e)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			out.WriteTo(stdout)
+			usage(stdout)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "deskdial: %v (see deskdial --help)\n", err)
+		fmt.Fprintf(stderr, "deskdial: %v\n", flagErr(fs, err))
 		return exitUsage
 	}
 	rest := fs.Args()
 	var err error
 	if len(rest) == 0 {
-		err = runTray(ctx, e, nil)
+		err = showOrRunTray(ctx, e)
 	} else if isLink(rest) {
 		err = openLink(ctx, e, rest[0])
 	} else {
@@ -188,6 +205,25 @@ func isLink(args []string) bool {
 	return false
 }
 
+// showOrRunTray starts the tray app, or, when it runs already, asks it to
+// show its window (its menu, where the desktop shows no tray icons).
+func showOrRunTray(ctx context.Context, e *env) error {
+	p, err := e.paths()
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = instance.Send(sctx, p.Config, instance.ShowMessage)
+	cancel()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, instance.ErrNotRunning):
+		return runTray(ctx, e, nil)
+	}
+	return fmt.Errorf("show the running deskdial's window: %w", err)
+}
+
 // openLink offers a clicked link's number for calling: the running tray
 // prompts for it; without one, the tray starts and prompts. A click never
 // dials by itself — a web page can make a browser open tel: links.
@@ -209,52 +245,168 @@ func openLink(ctx context.Context, e *env, link string) error {
 	return fmt.Errorf("hand the link to the running deskdial: %w", err)
 }
 
-// newFlags makes a flag set for a subcommand. What the flag package
-// writes goes through a flagOutput: parseFlags prints the usage asked for
-// with --help on stdout, and reports a bad flag once, as a usage error.
+// newFlags makes a flag set for a subcommand. It also takes the global
+// flags (--home, --server, --creds, --ca), so they work after the command
+// and its arguments too ("deskdial call +49… --home X"). Its errors are not
+// printed by the flag package: parseFlags returns them, and main prints
+// each once; --help prints the command's help on stdout.
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("deskdial "+name, flag.ContinueOnError)
-	fs.SetOutput(&flagOutput{stdout: e.stdout})
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	globalFlagsOn(fs, e)
+	flagEnvMu.Lock()
+	flagEnv[fs] = flagCtx{e: e, name: name}
+	flagEnvMu.Unlock()
 	return fs
 }
 
-// flagOutput holds what the flag package writes while parsing. The flag
-// package prints the usage both for -h and after a bad flag's error, to
-// one writer; help that was asked for is the command's output (stdout),
-// while for a bad flag the error alone is reported, once, by run.
-type flagOutput struct {
-	stdout io.Writer
-	buf    bytes.Buffer
+// flagCtx is what parseFlags needs to know about a flag set.
+type flagCtx struct {
+	e    *env
+	name string
 }
 
-func (o *flagOutput) Write(p []byte) (int, error) { return o.buf.Write(p) }
+// flagEnv maps a subcommand's flag set to its command, for help.
+var (
+	flagEnvMu sync.Mutex
+	flagEnv   = map[*flag.FlagSet]flagCtx{}
+)
 
-// WriteTo sends what was written so far to w and forgets it.
-func (o *flagOutput) WriteTo(w io.Writer) (int64, error) { return o.buf.WriteTo(w) }
-
-// parseError turns what fs.Parse returned into the command's error: the
-// usage on stdout for --help, else a usage error that says where help is.
-func parseError(fs *flag.FlagSet, err error) error {
-	o, _ := fs.Output().(*flagOutput)
-	if errors.Is(err, flag.ErrHelp) {
-		if o != nil && o.stdout != nil {
-			o.WriteTo(o.stdout)
+// globalFlagsOn defines the global flags on fs, bound to e.
+func globalFlagsOn(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&e.home, "home", e.home, "`DIR` for settings, keys and history (default: $"+config.EnvHome+", then the system's)")
+	fs.Func("server", "hosted NATS server `URL`, tls://HOST:PORT (default: $NATS_URL, then the embedded server)", func(s string) error {
+		if err := config.CheckServer(s); err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "config: "))
 		}
-		return err
+		e.server = s
+		return nil
+	})
+	fs.StringVar(&e.creds, "creds", e.creds, "NATS .creds `FILE` for a hosted server (a bare name is also looked up in the config directory)")
+	fs.StringVar(&e.ca, "ca", e.ca, "PEM `FILE` of the authority that signed a hosted server's certificate")
+}
+
+// isGlobal reports whether a flag is one of the global flags.
+func isGlobal(name string) bool {
+	switch name {
+	case "home", "server", "creds", "ca":
+		return true
 	}
-	if o != nil {
-		o.buf.Reset()
+	return false
+}
+
+// commandHelp prints a subcommand's help: its synopsis, what it does, and
+// every flag on one line.
+func commandHelp(w io.Writer, fs *flag.FlagSet, name string) {
+	synopsis, desc := name, ""
+	for _, c := range commands() {
+		if c.name == name {
+			sp := parseUsage(c.name, c.usage)
+			synopsis, desc = sp.synopsis, sp.desc
+		}
 	}
-	return withCode(exitUsage, fmt.Errorf("%w (see %s --help)", err, fs.Name()))
+	fmt.Fprintf(w, "usage: deskdial %s\n", synopsis)
+	if desc != "" {
+		fmt.Fprintf(w, "\n%s\n", desc)
+	}
+	var own, global []string
+	fs.VisitAll(func(f *flag.Flag) {
+		line := flagLine(f)
+		if isGlobal(f.Name) {
+			global = append(global, line)
+		} else {
+			own = append(own, line)
+		}
+	})
+	if len(own) > 0 {
+		fmt.Fprintf(w, "\nflags:\n%s\n", strings.Join(own, "\n"))
+	}
+	fmt.Fprintf(w, "\nglobal flags (before or after the command):\n%s\n", strings.Join(global, "\n"))
+}
+
+// commandFlags are a command's own flags (not the global ones), read from
+// the flag set the command really parses.
+func commandFlags(c command) []*flag.Flag {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, describe: true}
+	_ = c.run(context.Background(), e, nil)
+	var out []*flag.Flag
+	if e.described != nil {
+		e.described.VisitAll(func(f *flag.Flag) {
+			if !isGlobal(f.Name) {
+				out = append(out, f)
+			}
+		})
+	}
+	return out
+}
+
+// flagArg is the placeholder of a flag's value ("" for a switch).
+func flagArg(f *flag.Flag) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ""
+	}
+	arg, _ := flag.UnquoteUsage(f)
+	switch arg {
+	case "string", "value", "":
+		arg = strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+	case "int", "int64", "uint":
+		arg = "N"
+	case "duration":
+		arg = "D"
+	}
+	return arg
+}
+
+// flagLine is one flag on one line: "  --phone P    the phone (default …)".
+func flagLine(f *flag.Flag) string {
+	_, usage := flag.UnquoteUsage(f)
+	arg := flagArg(f)
+	left := "--" + f.Name
+	if arg != "" {
+		left += " " + arg
+	}
+	if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && !strings.Contains(usage, "default") {
+		usage += " (default " + f.DefValue + ")"
+	}
+	return fmt.Sprintf("  %-22s %s", left, usage)
+}
+
+// flagErr words the flag package's errors the way the user typed flags:
+// "unknown flag --hme", "--timeout: invalid value …".
+func flagErr(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = fmt.Sprintf("unknown flag --%s (see %s --help)", rest, fs.Name())
+	} else {
+		msg = strings.Replace(msg, " for flag -", " for flag --", 1)
+		msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
+	}
+	return withCode(exitUsage, errors.New(msg))
 }
 
 // parseFlags parses args, letting flags and positional arguments mix
 // ("call +4930... --phone Pixel"), and maps a bad flag to a usage error.
+// --help prints the command's help on stdout and returns flag.ErrHelp
+// (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	flagEnvMu.Lock()
+	fc, ok := flagEnv[fs]
+	flagEnvMu.Unlock()
+	if ok && fc.e.describe {
+		fc.e.described = fs
+		return nil, errDescribed
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, parseError(fs, err)
+			if errors.Is(err, flag.ErrHelp) {
+				if ok {
+					commandHelp(fc.e.stdout, fs, fc.name)
+				}
+				return nil, err
+			}
+			return nil, flagErr(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -269,6 +421,14 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("version takes no arguments")
+	}
 	fmt.Fprintf(e.stdout, "deskdial %s (commit %s, built %s)\n", version, commit, date)
 	return nil
 }

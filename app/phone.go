@@ -12,8 +12,8 @@ import (
 func cmdPhone(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "phone")
 	offer := fs.String("pair", "", "pair with the desktop of this deskdial://pair offer first")
-	name := fs.String("name", "", "this phone's name as desktops show it (default: settings, then host name)")
-	backend := fs.String("backend", "", "how to dial: "+backends.Help)
+	name := fs.String("name", "", "this phone's name as desktops show it; kept (default: the name kept, then host name)")
+	backend := fs.String("backend", "", "how to dial, kept with the options below for later runs: "+backends.Help)
 	region := fs.String("region", "", "region for national numbers (default: settings, then locale)")
 	modem := fs.String("modem", "", "ofono/modemmanager: modem object path (default: the first)")
 	serial := fs.String("serial", "", "adb: device serial (default: the only device)")
@@ -27,9 +27,6 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usageErr("phone takes no arguments (did you mean --pair OFFER?)")
-	}
-	if *backend == "" {
-		return usageErr("phone needs --backend: %s", backends.Help)
 	}
 	p, err := e.paths()
 	if err != nil {

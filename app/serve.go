@@ -26,7 +26,15 @@ func openDesktop(e *env) (*remote.Desktop, error) {
 	if err != nil {
 		return nil, err
 	}
-	return remote.OpenDesktop(p, st.Get(), e.server, e.creds)
+	return openDesktopWith(p, st.Get(), e)
+}
+
+// openDesktopWith opens the desktop with the global flags over settings s.
+func openDesktopWith(p config.Paths, s config.Settings, e *env) (*remote.Desktop, error) {
+	if e.ca != "" {
+		s.CA = e.ca
+	}
+	return remote.OpenDesktop(p, s, e.server, e.creds)
 }
 
 // relayedCall is the history entry of a call a phone asked another phone to

@@ -30,5 +30,5 @@ func runTray(ctx context.Context, e *env, links []string) error {
 	if err != nil {
 		return err
 	}
-	return trayapp.Run(ctx, trayapp.Deps{Paths: p, Server: e.server, Creds: e.creds, Log: e.stderr, Links: links, ExitAfter: after})
+	return trayapp.Run(ctx, trayapp.Deps{Paths: p, Server: e.server, Creds: e.creds, CA: e.ca, Log: e.stderr, Links: links, ExitAfter: after})
 }

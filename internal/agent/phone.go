@@ -330,12 +330,22 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 	if r.OnState != nil {
 		opts = append(opts, bus.OnState(func(up bool) { r.OnState(label, up) }))
 	}
-	conn, err := bus.Connect(ctx, opts...)
+	// A login the server refuses (this phone revoked or unpaired there)
+	// ends serving with that reason, so it is said, and the link is made
+	// again only with the runner's backoff, not in nats.go's silent loop.
+	sctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	opts = append(opts, bus.OnRefused(func(err error) { stop(err) }))
+	conn, err := bus.Connect(sctx, opts...)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", p.Server, err)
 	}
 	defer conn.Close()
-	return r.Agent.Serve(ctx, conn)
+	err = r.Agent.Serve(sctx, conn)
+	if why := context.Cause(sctx); ctx.Err() == nil && errors.Is(why, bus.ErrLoginRefused) {
+		return fmt.Errorf("%s: %w", p.Server, why)
+	}
+	return err
 }
 
 // UnpairedNotice is the notice NotifyUnpaired sends desk: a sealed

@@ -6,15 +6,20 @@
 package bus
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 )
 
 // Sentinel errors.
@@ -29,6 +34,15 @@ var (
 	ErrCertMismatch = errors.New("bus: server certificate does not match the paired fingerprint")
 	// ErrNotReady means the embedded server did not start.
 	ErrNotReady = errors.New("bus: server not ready")
+	// ErrUntrustedCert means the server's TLS certificate is not signed by
+	// an authority this computer trusts.
+	ErrUntrustedCert = errors.New("bus: the server's certificate is not trusted")
+	// ErrLoginRefused means the server does not accept this device's login:
+	// it was revoked (or unpaired), has expired, or is not known there.
+	// Trying again does not help.
+	ErrLoginRefused = errors.New("bus: the server refused this device's login")
+	// ErrBadCreds means a .creds file that cannot be used to log in.
+	ErrBadCreds = errors.New("bus: not a usable NATS credentials file")
 	// ErrClosed means the connection was closed.
 	ErrClosed = errors.New("bus: connection closed")
 	// ErrServerTooOld means the server is older than MinServerVersion: it
@@ -113,6 +127,7 @@ type connOpts struct {
 	inproc      *Server
 	urls        []string
 	creds       string
+	ca          string
 	signer      Signer
 	user, pass  string
 	pin         string
@@ -120,6 +135,7 @@ type connOpts struct {
 	name        string
 	retryFirst  bool
 	onState     func(connected bool)
+	onRefused   func(error)
 	connTimeout time.Duration
 }
 
@@ -135,6 +151,11 @@ func URLs(urls ...string) Option { return func(o *connOpts) { o.urls = urls } }
 
 // Creds logs in with a NATS .creds file (hosted servers).
 func Creds(file string) Option { return func(o *connOpts) { o.creds = file } }
+
+// RootCA trusts the certificate authorities in a PEM file for the server's
+// certificate (a relay with a certificate from a private CA), besides the
+// system's.
+func RootCA(file string) Option { return func(o *connOpts) { o.ca = file } }
 
 // Nkey logs in with the device's nkey.
 func Nkey(s Signer) Option { return func(o *connOpts) { o.signer = s } }
@@ -157,6 +178,12 @@ func KeepTrying() Option { return func(o *connOpts) { o.retryFirst = true } }
 
 // OnState reports connects and disconnects.
 func OnState(fn func(connected bool)) Option { return func(o *connOpts) { o.onState = fn } }
+
+// OnRefused hears each time the server refuses the login while the
+// connection tries to reconnect (the device was revoked or unpaired while
+// connected): an error wrapping ErrLoginRefused that says what to do.
+// nats.go would otherwise keep retrying in silence.
+func OnRefused(fn func(error)) Option { return func(o *connOpts) { o.onRefused = fn } }
 
 // ConnectTimeout bounds the first connection attempt.
 func ConnectTimeout(d time.Duration) Option { return func(o *connOpts) { o.connTimeout = d } }
@@ -206,6 +233,11 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	for _, fn := range opts {
 		fn(&o)
 	}
+	if o.creds != "" {
+		if err := checkCreds(o.creds); err != nil {
+			return nil, err
+		}
+	}
 	denied := &denials{}
 	// A server too old for the relay's permissions is left at once, on
 	// the first connection and on every reconnect (a cluster may have an
@@ -237,6 +269,16 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				denied.add(err.Error())
 			}
+			// A login refused on reconnect (revoked while connected):
+			// requests on the closed connection say so, not "closed".
+			if why := loginRefused(err); why != nil {
+				refusedMu.Lock()
+				refused = why
+				refusedMu.Unlock()
+				if o.onRefused != nil {
+					o.onRefused(why)
+				}
+			}
 		}),
 	}
 	if o.connTimeout > 0 {
@@ -264,6 +306,12 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	}
 	if o.pin != "" {
 		no = append(no, nats.Secure(pinnedTLS(o.pin)))
+	}
+	if o.ca != "" {
+		if _, err := os.Stat(o.ca); err != nil {
+			return nil, fmt.Errorf("bus: certificate authority file: %w", err)
+		}
+		no = append(no, nats.RootCAs(o.ca))
 	}
 	if o.retryFirst {
 		no = append(no, nats.RetryOnFailedConnect(true))
@@ -301,6 +349,12 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	select {
 	case r := <-ch:
 		if r.err != nil {
+			if why := loginRefused(r.err); why != nil {
+				return nil, fmt.Errorf("bus: connect %s: %w", url, why)
+			}
+			if untrusted(r.err) {
+				return nil, fmt.Errorf("bus: connect %s: %w (%v); if the server uses a private certificate authority, give its certificate with --ca FILE or the \"ca\" setting", url, ErrUntrustedCert, r.err)
+			}
 			return nil, fmt.Errorf("bus: connect %s: %w", url, r.err)
 		}
 		// The connect handler runs asynchronously; check here too, so
@@ -323,6 +377,48 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		}()
 		return nil, fmt.Errorf("bus: connect %s: %w", url, ctx.Err())
 	}
+}
+
+// loginRefused words the server's refusal of a login: revoked, expired or
+// unknown, with what to do. nil for any other error.
+func loginRefused(err error) error {
+	switch {
+	case errors.Is(err, nats.ErrAuthRevoked):
+		return fmt.Errorf("%w: it was revoked; pair this device again, or ask the server's operator for new credentials", ErrLoginRefused)
+	case errors.Is(err, nats.ErrAuthExpired):
+		return fmt.Errorf("%w: its credentials have expired; ask the server's operator for new ones", ErrLoginRefused)
+	case errors.Is(err, nats.ErrAuthorization):
+		return fmt.Errorf("%w (revoked, unpaired, expired, or not known there); pair this device again, or ask the server's operator", ErrLoginRefused)
+	}
+	return nil
+}
+
+// untrusted reports whether err is a TLS certificate chain the system does
+// not trust (unknown authority), as opposed to a server not reachable.
+func untrusted(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &cv) ||
+		strings.Contains(err.Error(), "certificate signed by unknown authority")
+}
+
+// checkCreds reads a .creds file before nats.go does, so a wrong file is
+// reported as such and not as "nkeys: no nkey seed found".
+func checkCreds(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadCreds, err)
+	}
+	const what = "a .creds file holds a NATS user JWT and its nkey seed, as `deskdial admin add-desktop` writes it; ask the relay's operator for a new one"
+	if _, err := nkeys.ParseDecoratedJWT(b); err != nil || !bytes.Contains(b, []byte("-----BEGIN NATS USER JWT-----")) {
+		return fmt.Errorf("%w: %s has no user JWT (%s)", ErrBadCreds, file, what)
+	}
+	kp, err := nkeys.ParseDecoratedNKey(b)
+	if err != nil {
+		return fmt.Errorf("%w: %s has no nkey seed (%s)", ErrBadCreds, file, what)
+	}
+	kp.Wipe()
+	return nil
 }
 
 func joinURLs(urls []string) string {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +186,85 @@ func TestStartServerAnyPort(t *testing.T) {
 	}
 	if ports[0] == ports[1] || ports[0] == 4222 {
 		t.Fatalf("ports %v", ports)
+	}
+}
+
+// A taken address fails at once, saying so, instead of "server not ready"
+// after a long wait.
+func TestStartServerAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: newUser(t).PublicKey()}
+	if _, err := StartServer(t.TempDir(), l.Addr().String(), acc); !errors.Is(err, ErrAddrInUse) {
+		t.Fatalf("StartServer on a taken port: %v, want ErrAddrInUse", err)
+	}
+}
+
+// A wrong .creds file is reported as one, with what it should hold, not
+// as nats.go's "nkeys: no nkey seed found".
+func TestBadCredsFile(t *testing.T) {
+	dir := t.TempDir()
+	jwtOnly := "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.sig\n------END NATS USER JWT------\n"
+	for name, tc := range map[string]struct{ content, says string }{
+		"notes.txt":     {"hello\n", "has no user JWT"},
+		"jwtonly.creds": {jwtOnly, "has no nkey seed"},
+		"missing.creds": {"", "no such file"},
+	} {
+		path := filepath.Join(dir, name)
+		if name != "missing.creds" {
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := Connect(context.Background(), URLs("nats://127.0.0.1:1"), Creds(path))
+		if !errors.Is(err, ErrBadCreds) || !strings.Contains(err.Error(), tc.says) || strings.Contains(err.Error(), "nkeys:") {
+			t.Errorf("%s: %v, want ErrBadCreds saying %q", name, err, tc.says)
+		}
+	}
+}
+
+// A server whose certificate this computer does not trust is reported as a
+// certificate problem, naming --ca, not as unreachable; with its
+// authority given, the same login works.
+func TestUntrustedCertificate(t *testing.T) {
+	dir := t.TempDir()
+	desk := newUser(t)
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: desk.PublicKey()}
+	srv, err := StartServer(dir, "127.0.0.1:0", acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	url := fmt.Sprintf("tls://localhost:%d", srv.Addr().(*net.TCPAddr).Port)
+	ctx := context.Background()
+	_, err = Connect(ctx, URLs(url), Nkey(desk), ConnectTimeout(5*time.Second))
+	if !errors.Is(err, ErrUntrustedCert) || !strings.Contains(err.Error(), "--ca FILE") {
+		t.Fatalf("connect to a server with an untrusted certificate: %v", err)
+	}
+	c, err := Connect(ctx, URLs(url), Nkey(desk), RootCA(filepath.Join(dir, CertFile)), ConnectTimeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("connect with the server's authority given: %v", err)
+	}
+	c.Close()
+}
+
+// A device whose login the server no longer accepts (revoked, unpaired)
+// is told so, with what to do, not left to "reconnecting".
+func TestLoginRefused(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.phoneConn(t); err != nil {
+		t.Fatalf("paired phone: %v", err)
+	}
+	acc := r.acc
+	acc.Phones = nil
+	if err := r.srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.phoneConn(t)
+	if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), "pair this device again") {
+		t.Fatalf("revoked phone connects: %v, want ErrLoginRefused", err)
 	}
 }

@@ -2,11 +2,13 @@ package bus
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -66,6 +68,11 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 			// Answers to its phones' relay requests: one subject per
 			// phone, as for dial requests.
 			p + ".relayed.*",
+			// Answers of the running instance to the desktop's own
+			// commands (`deskdial unpair` asks it to reload who may log
+			// in): the same login on both ends, so only the desktop reads
+			// them; not left to allow_responses for the same reason.
+			InboxPrefix(a.DesktopID) + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			p + ".status." + a.DesktopID,
@@ -127,6 +134,8 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		// would take it as its default, 4222, and two servers started so
 		// would collide.
 		port = server.RANDOM_PORT
+	} else if err := portFree(listen); err != nil {
+		return nil, err
 	}
 	nk, users := acc.users()
 	opts := &server.Options{
@@ -180,6 +189,25 @@ func (s *Server) Certificate() tls.Certificate { return s.cert }
 // ("wss://127.0.0.1:PORT"), for the web agent's HTTPS server to pass
 // WebSocket upgrades on to. Its certificate is Certificate.
 func (s *Server) WebSocketURL() string { return s.ns.WebsocketURL() }
+
+// ErrAddrInUse means another program (often another deskdial) listens on
+// the address already.
+var ErrAddrInUse = errors.New("bus: address already in use")
+
+// portFree fails at once with ErrAddrInUse when the address is taken:
+// nats-server would only log it and never become ready.
+func portFree(listen string) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		var errno syscall.Errno
+		// 10048 is WSAEADDRINUSE.
+		if errors.As(err, &errno) && (errno == syscall.EADDRINUSE || errno == 10048) {
+			return fmt.Errorf("bus: listen on %s: %w", listen, ErrAddrInUse)
+		}
+		return fmt.Errorf("bus: listen on %s: %w", listen, err)
+	}
+	return ln.Close()
+}
 
 // SetAccess replaces who may log in. Connections of devices that lost their
 // access are closed at once by the server.

@@ -342,3 +342,38 @@ func TestPollingFallback(t *testing.T) {
 		t.Fatalf("Write while polling over X: %v", err)
 	}
 }
+
+// The hotkey calls only what is highlighted now: once the program that
+// held the selection lets it go, PRIMARY reads empty, not as the text it
+// held before.
+func TestReadPrimaryIsCurrent(t *testing.T) {
+	x11test.NeedX(t)
+	w := start(t, WithSelections(Clipboard))
+	cmd := exec.Command("xclip", "-selection", "primary", "-quiet")
+	cmd.Stdin = strings.NewReader("+44 20 7946 0958")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start xclip: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	read := func(want string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var got string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			var err error
+			if got, err = w.Read(ctx, Primary); err != nil {
+				t.Fatal(err)
+			}
+			if got == want {
+				return
+			}
+		}
+		t.Fatalf("Read(Primary) = %q, want %q", got, want)
+	}
+	read("+44 20 7946 0958")
+	// The highlight goes away: its owner quits.
+	cmd.Process.Kill()
+	cmd.Wait()
+	read("")
+}

@@ -249,3 +249,50 @@ func TestLocalPhonesAreKeptAndCopied(t *testing.T) {
 		}
 	}
 }
+
+// A server URL deskdial cannot use is refused with what to write instead.
+func TestCheckServer(t *testing.T) {
+	for _, ok := range []string{"tls://relay.example.org:4222", "nats://10.0.0.1", "wss://relay.example.org/ws", "tls://a:4222,tls://b:4222"} {
+		if err := CheckServer(ok); err != nil {
+			t.Errorf("CheckServer(%q): %v", ok, err)
+		}
+	}
+	for bad, says := range map[string]string{
+		"relay.example.org:4222":   "has no scheme; write it as tls://relay.example.org:4222",
+		"http://relay.example.org": `unsupported scheme "http"`,
+		"tls://":                   "names no host",
+		"tls://:4222":              "names no host",
+		"tls://relay:99999":        "is not a port number",
+		"tls://a:4222,b":           `"b" has no scheme`,
+	} {
+		err := CheckServer(bad)
+		if !errors.Is(err, ErrBadServer) || !strings.Contains(err.Error(), says) {
+			t.Errorf("CheckServer(%q) = %v, want it to say %q", bad, err, says)
+		}
+	}
+}
+
+// A .creds file named without a directory is found in the config
+// directory when it is not in the current one.
+func TestResolveIn(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "alice-laptop.creds"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := ResolveIn(dir, "alice-laptop.creds"); got != filepath.Join(dir, "alice-laptop.creds") {
+		t.Errorf("bare name: %q", got)
+	}
+	if got := ResolveIn(dir, "missing.creds"); got != "missing.creds" {
+		t.Errorf("missing: %q", got)
+	}
+	if got := ResolveIn(dir, "sub/alice-laptop.creds"); got != "sub/alice-laptop.creds" {
+		t.Errorf("a path is taken as given: %q", got)
+	}
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Modify(func(s *Settings) { s.Server, s.Creds = "tls://relay.example.org:4222", "alice-laptop.creds" }); err != nil {
+		t.Errorf("settings naming a .creds file in the config directory: %v", err)
+	}
+}

@@ -167,3 +167,27 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 
 // ErrNotExist is returned by loaders when a file has not been made yet.
 var ErrNotExist = errors.New("config: file does not exist")
+
+// ResolveIn finds a file the user named: as given (absolute, or relative
+// to the current directory) when it exists there, else a bare file name in
+// dir (the config directory, where docs say a .creds file lives). A name
+// found nowhere is returned as given, so the error names what was typed.
+func ResolveIn(dir, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	if _, err := os.Stat(name); err == nil {
+		return name
+	}
+	if filepath.Base(name) == name && dir != "" {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return name
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

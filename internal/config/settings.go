@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -29,45 +31,53 @@ const (
 
 // Settings are the user's choices. The zero value is not meaningful; start
 // from Default().
+//
+// Each field's line comment is its documentation: docs/install.md's
+// settings table is generated from it (see settingsdoc_test.go).
 type Settings struct {
-	Version int `json:"version"`
+	Version int `json:"version"` // schema version of the file; deskdial migrates older files and writes this one
 
 	// Transport. An empty Server means the embedded nats-server.
-	Server        string `json:"server,omitempty"`
-	Creds         string `json:"creds,omitempty"`
-	Listen        string `json:"listen"` // embedded server's LAN address
-	SubjectPrefix string `json:"subject_prefix"`
+	Server        string `json:"server,omitempty"` // hosted NATS server URL (nats://, tls://, ws://, wss://); empty: the embedded server
+	Creds         string `json:"creds,omitempty"`  // NATS .creds file for the hosted server; a bare file name is looked up in the config directory
+	CA            string `json:"ca,omitempty"`     // PEM file of the authority that signed a hosted server's certificate, when the system does not trust it (also --ca); a bare file name is looked up in the config directory
+	Listen        string `json:"listen"`           // address the embedded server listens on for phones; a taken default port is replaced by a free one while no phone is paired
+	SubjectPrefix string `json:"subject_prefix"`   // first token of every NATS subject; change it only to share a server between separate deskdial setups
 
 	// Desktop.
-	Name           string          `json:"name,omitempty"`   // this device's display name
-	Region         string          `json:"region,omitempty"` // default region (ISO 3166 alpha-2); empty: from the OS locale
-	Hotkey         string          `json:"hotkey"`
-	WatchClipboard bool            `json:"watch_clipboard"`
-	ScanLimit      int             `json:"scan_limit"` // bytes of a clipboard that are scanned
-	DefaultPhone   string          `json:"default_phone,omitempty"`
-	CallAtOnce     map[string]bool `json:"call_at_once,omitempty"` // per phone ID: skip the prompt
-	StartAtLogin   bool            `json:"start_at_login"`
-	Language       string          `json:"language,omitempty"` // "", "en", "zh-Hans"
-	// NoPhoneCalls lists paired phones (IDs) that may not ask this
-	// desktop to have another of its phones call (the phone page's dial
-	// box). Every other paired phone may: they were all paired by the
-	// user of this desktop.
-	NoPhoneCalls []string `json:"no_phone_calls,omitempty"`
+	Name           string          `json:"name,omitempty"`           // this device's name as the other side shows it; empty: the host name (a phone keeps the name it paired with)
+	Region         string          `json:"region,omitempty"`         // region for national numbers (ISO 3166 code such as DE); empty: from the system locale
+	Hotkey         string          `json:"hotkey"`                   // global hotkey: call the highlighted number or open the dial box
+	WatchClipboard bool            `json:"watch_clipboard"`          // offer copied phone numbers
+	ScanLimit      int             `json:"scan_limit"`               // bytes of a copy that are searched for numbers (1 KiB to 16 MiB)
+	DefaultPhone   string          `json:"default_phone,omitempty"`  // ID of the phone calls go to; empty: the first online phone
+	CallAtOnce     map[string]bool `json:"call_at_once,omitempty"`   // per phone ID: call a copied number without asking
+	StartAtLogin   bool            `json:"start_at_login"`           // start the tray when you log in
+	Language       string          `json:"language,omitempty"`       // en or zh-Hans; empty: follow the system
+	NoPhoneCalls   []string        `json:"no_phone_calls,omitempty"` // IDs of paired phones that may not ask this desktop to have another of its phones call (the phone page's dial box); every other paired phone may
 
 	// History.
-	RetentionDays int    `json:"retention_days"`
-	SyncContacts  bool   `json:"sync_contacts"`
-	CardDAVURL    string `json:"carddav_url,omitempty"`
-	CardDAVUser   string `json:"carddav_user,omitempty"`
+	RetentionDays int    `json:"retention_days"`         // days calls stay in the history; 0 keeps them
+	SyncContacts  bool   `json:"sync_contacts"`          // with a hosted server and a sync key: share contacts between your desktops too, not only recent calls
+	CardDAVURL    string `json:"carddav_url,omitempty"`  // CardDAV address book that `deskdial contacts sync` reads
+	CardDAVUser   string `json:"carddav_user,omitempty"` // CardDAV user name; the password is never kept here (`contacts sync --password-file`)
 
 	// Phone agent.
-	AllowMMI      bool `json:"allow_mmi"`       // let USSD/MMI codes through (prefill only)
-	RatePerMinute int  `json:"rate_per_minute"` // dial requests per desktop per minute
+	AllowMMI      bool `json:"allow_mmi"`       // phone: let USSD/MMI codes such as *#06# through (the dialer opens with them, never dialled)
+	RatePerMinute int  `json:"rate_per_minute"` // phone: dial requests accepted per desktop per minute (1 to 600)
+	// The phone agent's backend and its options, as last given to
+	// `deskdial phone` (at pairing or later), so the agent and its systemd
+	// unit start without arguments.
+	Backend    string `json:"backend,omitempty"`     // phone: how it dials (see docs/phones.md: ofono, modemmanager, hfp, kdeconnect, adb, url, log:FILE); kept from --backend
+	Modem      string `json:"modem,omitempty"`       // phone, ofono/modemmanager: modem object path or index; empty: the first usable one
+	Serial     string `json:"serial,omitempty"`      // phone, adb: device serial; empty: the only device
+	ADB        string `json:"adb,omitempty"`         // phone, adb: the adb program; empty: adb from PATH
+	ADBPort    int    `json:"adb_port,omitempty"`    // phone, adb: port of the adb server; 0: 5037
+	Bus        string `json:"bus,omitempty"`         // phone, ofono/modemmanager/hfp: D-Bus address of the system bus; empty: the system bus
+	SessionBus string `json:"session_bus,omitempty"` // phone, hfp/kdeconnect: D-Bus address of the session bus; empty: this session's
 
-	// LocalPhones are the phones this computer reaches itself and runs
-	// the phone agent for, inside the tray: backend spec ("hfp:Pixel 7",
-	// "kdeconnect:Pixel 7") -> the name this desktop shows.
-	LocalPhones map[string]string `json:"local_phones,omitempty"`
+	// Phones this computer reaches itself.
+	LocalPhones map[string]string `json:"local_phones,omitempty"` // tray: phones reached over Bluetooth or KDE Connect that the tray runs the phone agent for: backend spec (hfp:Pixel 7, kdeconnect:Pixel 7) to the name shown
 }
 
 // MaxLocalPhones bounds the local phones one desktop runs.
@@ -107,20 +117,23 @@ var (
 )
 
 // Validate reports the first invalid field as a *FieldError.
-func (s Settings) Validate() error {
+func (s Settings) Validate() error { return s.validate("") }
+
+// validate is Validate for the settings file in dir, where a bare .creds
+// file name is looked up too.
+func (s Settings) validate(dir string) error {
 	if s.Server != "" {
-		if !strings.Contains(s.Server, "://") {
-			return &FieldError{"server", "must be a URL such as nats://host:4222 or tls://host:4222"}
+		if err := CheckServer(s.Server); err != nil {
+			return &FieldError{"server", strings.TrimPrefix(err.Error(), "config: ")}
 		}
-		scheme := strings.SplitN(s.Server, "://", 2)[0]
-		switch scheme {
-		case "nats", "tls", "ws", "wss":
-		default:
-			return &FieldError{"server", fmt.Sprintf("unsupported scheme %q (use nats://, tls://, ws:// or wss://)", scheme)}
+	}
+	if s.CA != "" {
+		if _, err := os.Stat(ResolveIn(dir, s.CA)); err != nil {
+			return &FieldError{"ca", fmt.Sprintf("cannot read the certificate authority file: %v", err)}
 		}
 	}
 	if s.Creds != "" {
-		if _, err := os.Stat(s.Creds); err != nil {
+		if _, err := os.Stat(ResolveIn(dir, s.Creds)); err != nil {
 			return &FieldError{"creds", fmt.Sprintf("cannot read credentials file: %v", err)}
 		}
 	}
@@ -196,6 +209,36 @@ func clip(s string) string {
 		s = string(r[:maxLocalText]) + "…"
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// ErrBadServer means a server URL deskdial cannot use.
+var ErrBadServer = errors.New("config: not a NATS server URL")
+
+// CheckServer checks a hosted server URL, or several separated by commas:
+// each needs the scheme nats, tls, ws or wss and a host.
+func CheckServer(server string) error {
+	for _, u := range strings.Split(server, ",") {
+		u = strings.TrimSpace(u)
+		scheme, rest, ok := strings.Cut(u, "://")
+		if !ok {
+			return fmt.Errorf("%w: %q has no scheme; write it as tls://%s:4222 (or nats://, ws://, wss://)", ErrBadServer, u, u)
+		}
+		switch scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("%w: %q: unsupported scheme %q; use nats://, tls://, ws:// or wss://", ErrBadServer, u, scheme)
+		}
+		pu, err := url.Parse(u)
+		if err != nil || pu.Hostname() == "" || strings.ContainsAny(rest, " \t") {
+			return fmt.Errorf("%w: %q names no host; write it as %s://HOST:PORT", ErrBadServer, u, scheme)
+		}
+		if p := pu.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%w: %q: port %q is not a port number", ErrBadServer, u, p)
+			}
+		}
+	}
+	return nil
 }
 
 // migrations[v] upgrades a raw settings object from version v to v+1.
@@ -297,7 +340,7 @@ func (st *Store) Modify(fn func(*Settings)) error {
 	next := st.cur.clone()
 	fn(&next)
 	next.Version = SchemaVersion
-	if err := next.Validate(); err != nil {
+	if err := next.validate(filepath.Dir(st.path)); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(next, "", "  ")

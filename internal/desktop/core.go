@@ -23,6 +23,7 @@ const (
 	ReqSettings RequestKind = "settings" // open the settings window
 	ReqQuit     RequestKind = "quit"
 	ReqNotice   RequestKind = "notice" // Title, Body: feedback the notifier could not show
+	ReqMain     RequestKind = "main"   // the main window: the tray menu's content, where no tray shows it
 )
 
 // Request asks the UI to open a window.
@@ -32,6 +33,8 @@ type Request struct {
 	Offer *Offer
 	Title string
 	Body  string
+	// Actions are the prompt's buttons (ReqPrompt), as on the notice.
+	Actions []NoticeAction
 }
 
 // Choice is a dial box search result.
@@ -51,6 +54,10 @@ func WithLocalizer(l Localizer) Option { return func(c *Core) { c.loc = l } }
 // WithClock replaces time.Now (for tests).
 func WithClock(now func() time.Time) Option { return func(c *Core) { c.now = now } }
 
+// WithPresenceWait bounds how long a link or call that arrives before the
+// phones and their presence are known waits for them (default 3 s).
+func WithPresenceWait(d time.Duration) Option { return func(c *Core) { c.presenceWait = d } }
+
 // WithLogger sets the logger (default: slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
@@ -68,6 +75,8 @@ type Core struct {
 	now      func() time.Time
 	log      *slog.Logger
 
+	presenceWait time.Duration
+
 	in       chan func()
 	states   chan State
 	requests chan Request
@@ -84,6 +93,11 @@ type Core struct {
 	handle   CallHandle
 	recordID int64
 	seq      int
+	// known is set once the phones and their presence have been read (or
+	// the wait for them is over); until then, what needs a phone waits in
+	// pending instead of saying no phone is paired.
+	known   bool
+	pending []func()
 	// earlier holds calls a newer call replaced on screen while they were
 	// still going: their states are no longer shown, but their outcome
 	// still goes to the history.
@@ -99,7 +113,7 @@ type earlierCall struct {
 func New(remote Remote, hist History, clip Clip, notifier Notifier, settings Settings, find Finder, opts ...Option) *Core {
 	c := &Core{
 		remote: remote, hist: hist, clip: clip, notifier: notifier, settings: settings, find: find,
-		loc: KeyLocalizer{}, now: time.Now, log: slog.Default(),
+		loc: KeyLocalizer{}, now: time.Now, log: slog.Default(), presenceWait: 3 * time.Second,
 		in:       make(chan func(), 256),
 		states:   make(chan State, 1),
 		requests: make(chan Request, 16),
@@ -125,6 +139,15 @@ func (c *Core) Run(ctx context.Context) error {
 	defer close(c.done)
 	c.refresh()
 	c.publish()
+	c.spawn(func(ctx context.Context) {
+		t := time.NewTimer(c.presenceWait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			c.post(c.phonesKnown)
+		}
+	})
 	for {
 		select {
 		case <-ctx.Done():
@@ -187,8 +210,9 @@ func (c *Core) Do(a Action) { c.post(func() { c.do(a) }) }
 // Clipboard handles a clipboard change.
 func (c *Core) Clipboard(ch ClipChange) { c.post(func() { c.clipboard(ch) }) }
 
-// Hotkey handles a press of the global hotkey: dial the number in the
-// selection (PRIMARY) or the clipboard; without one, open the dial box.
+// Hotkey handles a press of the global hotkey: dial the number highlighted
+// now (PRIMARY); without one, open the dial box prefilled with the
+// clipboard's number, waiting for Enter.
 func (c *Core) Hotkey() { c.post(c.hotkey) }
 
 // NoticeEvent handles a notification button (key) or its closing (key "").
@@ -212,13 +236,47 @@ func (c *Core) SetPhones(ps []Phone) {
 	c.post(func() {
 		c.st.Phones = ps
 		c.publish()
+		c.phonesKnown()
 	})
+}
+
+// phonesKnown runs what waited for the phones' presence.
+func (c *Core) phonesKnown() {
+	if c.known {
+		return
+	}
+	c.known = true
+	p := c.pending
+	c.pending = nil
+	for _, f := range p {
+		f()
+	}
+}
+
+// needPhones reports whether f was kept to run once the phones are known:
+// a link that starts the tray arrives before presence is.
+func (c *Core) needPhones(f func()) bool {
+	if c.known {
+		return false
+	}
+	c.pending = append(c.pending, f)
+	return true
 }
 
 // Tell shows the user a notice without buttons (or a window where there
 // are no notifications).
 func (c *Core) Tell(title, body Msg) {
 	c.post(func() { c.feedback(NoticeSpec{Title: title, Body: body}) })
+}
+
+// NoTrayHost says once that the desktop shows no tray icons and what to
+// install (advice), and opens the main window, which offers the tray
+// menu's content instead.
+func (c *Core) NoTrayHost(advice string) {
+	c.post(func() {
+		c.feedback(NoticeSpec{Title: M("notice.no_tray"), Body: M("notice.no_tray_body", "Advice", advice)})
+		c.request(Request{Kind: ReqMain})
+	})
 }
 
 // Refresh reloads the phones and the recent calls.
@@ -250,6 +308,9 @@ func (c *Core) refresh() {
 				c.st.Recent = rs
 			}
 			c.publish()
+			if err == nil {
+				c.phonesKnown()
+			}
 		})
 	})
 }
@@ -291,6 +352,8 @@ func (c *Core) do(a Action) {
 		c.offerLink(a.Text)
 	case ActOpenPairing:
 		c.request(Request{Kind: ReqPairing})
+	case ActOpenMain:
+		c.request(Request{Kind: ReqMain})
 	case ActOpenSettings:
 		c.request(Request{Kind: ReqSettings})
 	case ActQuit:
@@ -385,6 +448,11 @@ func (c *Core) offerLink(link string) {
 	c.st.Clip = &o
 	c.publish()
 	sel, _ := c.st.Selected()
+	if !ok(sel) || !sel.Online {
+		if c.needPhones(func() { c.offerLink(link) }) {
+			return
+		}
+	}
 	if !ok(sel) {
 		c.feedback(NoticeSpec{Title: M("notice.no_phone")})
 		return
@@ -393,7 +461,7 @@ func (c *Core) offerLink(link string) {
 }
 
 func (c *Core) prompt(o Offer, phone Phone) {
-	n := PromptNotice(o, phone).Render(c.loc)
+	n := PromptNotice(o, phone, c.st.Phones).Render(c.loc)
 	n.Replaces = c.promptID
 	id, err := c.notifier.Show(c.ctx, n)
 	if err != nil {
@@ -401,7 +469,7 @@ func (c *Core) prompt(o Offer, phone Phone) {
 			c.log.Warn("desktop: show prompt", "err", err)
 		}
 		c.promptID, c.prompted = 0, &o
-		c.request(Request{Kind: ReqPrompt, Offer: &o, Title: n.Title, Body: n.Body})
+		c.request(Request{Kind: ReqPrompt, Offer: &o, Title: n.Title, Body: n.Body, Actions: n.Actions})
 		return
 	}
 	c.promptID, c.prompted = id, &o
@@ -412,11 +480,21 @@ func (c *Core) noticeEvent(id uint32, key string) {
 	case id != 0 && id == c.promptID:
 		o := c.prompted
 		c.promptID, c.prompted = 0, nil
-		switch key {
-		case KeyCall, "default":
+		switch {
+		case key == KeyCall:
 			c.place(o.Found(), "", "")
-		case KeyPick:
+		case key == "default":
+			// A click on the notice itself does what its first button
+			// does; a prompt that offers no call calls nothing.
+			if sel, _ := c.st.Selected(); sel.Online {
+				c.place(o.Found(), "", "")
+			} else if first := PromptNotice(*o, sel, c.st.Phones).Actions[0].Key; strings.HasPrefix(first, KeyCallOn) {
+				c.place(o.Found(), "", strings.TrimPrefix(first, KeyCallOn))
+			}
+		case key == KeyPick:
 			c.request(Request{Kind: ReqDialBox, Text: o.Text})
+		case strings.HasPrefix(key, KeyCallOn):
+			c.place(o.Found(), "", strings.TrimPrefix(key, KeyCallOn))
 		}
 	case id != 0 && id == c.callID:
 		if key == KeyHangup {
@@ -430,30 +508,50 @@ func (c *Core) noticeEvent(id uint32, key string) {
 
 func (c *Core) hotkey() {
 	c.spawn(func(ctx context.Context) {
-		var text string
-		var fs []Found
-		for _, sel := range []Selection{Primary, Clipboard} {
-			t, err := c.clip.Read(ctx, sel)
-			if err != nil {
-				c.log.Debug("desktop: read selection", "sel", sel, "err", err)
-				continue
-			}
-			if f := c.findIn(t); len(f) > 0 {
-				text, fs = t, f
-				break
-			}
+		// Only what is highlighted now (PRIMARY) is called at once: the
+		// clipboard may hold a number copied long ago, and a call is never
+		// placed from an old copy without a click or Enter.
+		sel := c.readSel(ctx, Primary)
+		fs := c.findIn(sel)
+		var clip string
+		if len(fs) == 0 {
+			clip = c.readSel(ctx, Clipboard)
 		}
 		c.post(func() {
-			switch len(fs) {
-			case 0:
-				c.request(Request{Kind: ReqDialBox})
-			case 1:
+			switch {
+			case len(fs) == 1:
 				c.place(fs[0], "", "")
+			case len(fs) > 1:
+				c.request(Request{Kind: ReqDialBox, Text: sel})
 			default:
-				c.request(Request{Kind: ReqDialBox, Text: text})
+				c.request(Request{Kind: ReqDialBox, Text: c.prefill(clip)})
 			}
 		})
 	})
+}
+
+// readSel reads a selection; one that cannot be read counts as empty.
+func (c *Core) readSel(ctx context.Context, sel Selection) string {
+	t, err := c.clip.Read(ctx, sel)
+	if err != nil {
+		c.log.Debug("desktop: read selection", "sel", sel, "err", err)
+		return ""
+	}
+	return t
+}
+
+// prefill is what the dial box opens with for a clipboard text: its one
+// number (as read, so the dial box does not depend on the region again),
+// all of it when it holds several, nothing without one.
+func (c *Core) prefill(clip string) string {
+	switch fs := c.findIn(clip); len(fs) {
+	case 0:
+		return ""
+	case 1:
+		return fs[0].E164
+	default:
+		return clip
+	}
 }
 
 // feedback shows a notice without buttons, or asks the UI to.
@@ -489,6 +587,11 @@ func (c *Core) place(f Found, name, phoneID string) {
 		p, found = c.st.Phone(phoneID)
 	} else {
 		p, found = c.st.Selected()
+	}
+	if !found || !p.Online {
+		if c.needPhones(func() { c.place(f, name, phoneID) }) {
+			return
+		}
 	}
 	if !found {
 		c.feedback(NoticeSpec{Title: M("notice.no_phone")})

@@ -206,6 +206,36 @@ func TestCoreHotkey(t *testing.T) {
 	}
 }
 
+// A number copied a while ago is never called by the hotkey alone: with
+// nothing highlighted the dial box opens with it and waits for Enter.
+func TestCoreHotkeyOldCopyWaitsForEnter(t *testing.T) {
+	r := newRig(t, pixel)
+	r.clip.sels[Clipboard] = "Tel. +49 89 7654321"
+	r.clip.sels[Primary] = "some highlighted words"
+	r.core.Hotkey()
+	req := nextRequest(t, r.core)
+	if req.Kind != ReqDialBox || req.Text != "+49897654321" {
+		t.Fatalf("request %+v, want the dial box prefilled with the copied number", req)
+	}
+	r.core.Sync()
+	if d := r.remote.dialed(); len(d) != 0 {
+		t.Fatalf("the hotkey called an old copy: %+v", d)
+	}
+	// Enter in the dial box calls it.
+	r.core.Do(Action{Kind: ActDialText, Text: req.Text})
+	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
+	if got := r.remote.dialed()[0].Target; got != "+49897654321" {
+		t.Errorf("dialed %s", got)
+	}
+	// A clipboard with several numbers opens the dial box with all of them.
+	r.clip.sels[Clipboard] = "+49 30 1234567;+49 89 7654321"
+	r.clip.sels[Primary] = ""
+	r.core.Hotkey()
+	if req := nextRequest(t, r.core); req.Kind != ReqDialBox || req.Text != r.clip.sels[Clipboard] {
+		t.Fatalf("request %+v", req)
+	}
+}
+
 func TestCoreOwnWriteDoesNotPrompt(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.CopyNumber("+49301234567")
@@ -333,4 +363,74 @@ func TestCoreSecondCallKeepsTheFirstsOutcome(t *testing.T) {
 	r.waitState(t, func(s State) bool {
 		return s.Call != nil && s.Call.Number == "+49897654321" && s.Call.Live()
 	})
+}
+
+// A tel: link that starts the tray arrives before the phones' presence is
+// known: it waits for it and then prompts, instead of saying no phone is
+// paired.
+func TestCoreLinkWaitsForPresence(t *testing.T) {
+	hold := make(chan struct{})
+	r := startRig(t, hold, []Phone{pixel})
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 0 {
+		t.Fatalf("notices before presence was known: %q", got)
+	}
+	close(hold)
+	testsupport.WaitFor(t, "the prompt", func() bool { return len(r.notifier.titles()) == 1 })
+	if got := r.notifier.last().Title; got != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" {
+		t.Fatalf("notice %q, want the prompt for Pixel", got)
+	}
+}
+
+// The wait is bounded: presence that never comes ends in "no phone".
+func TestCoreLinkPresenceWaitIsBounded(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	r := startRig(t, hold, []Phone{pixel}, WithPresenceWait(time.Millisecond))
+	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:+49-30-1234567"})
+	testsupport.WaitFor(t, "a notice", func() bool { return len(r.notifier.titles()) == 1 })
+	if got := r.notifier.last().Title; got != "notice.no_phone" {
+		t.Fatalf("notice %q", got)
+	}
+}
+
+// With the chosen phone offline, the prompt offers the phone that is
+// online, and its button calls there.
+func TestCoreOfflinePromptOffersOnlinePhone(t *testing.T) {
+	r := newRig(t, pixel, nokia)
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
+	r.waitState(t, func(s State) bool { return s.Default == "P2" })
+	r.core.Clipboard(ClipChange{Text: signature})
+	r.core.Sync()
+	n := r.notifier.last()
+	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+"P1" {
+		t.Fatalf("prompt %+v", n)
+	}
+	r.core.NoticeEvent(1, KeyCallOn+"P1")
+	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
+	if d := r.remote.dialed()[0]; d.Phone != "P1" || d.Target != "+49301234567" {
+		t.Fatalf("dialed %+v, want the number on Pixel", d)
+	}
+}
+
+// Without a tray host the user is told once what to install, and the main
+// window offers the menu instead; starting deskdial again opens it too.
+func TestCoreNoTrayHost(t *testing.T) {
+	r := newRig(t, pixel)
+	r.core.NoTrayHost("install the AppIndicator extension")
+	if req := nextRequest(t, r.core); req.Kind != ReqMain {
+		t.Fatalf("request %+v, want the main window", req)
+	}
+	r.core.Sync()
+	if got := r.notifier.titles(); len(got) != 1 || got[0] != "notice.no_tray" {
+		t.Fatalf("notices %q", got)
+	}
+	if b := r.notifier.last().Body; b != "notice.no_tray_body{Advice=install the AppIndicator extension}" {
+		t.Errorf("body %q", b)
+	}
+	r.core.Do(Action{Kind: ActOpenMain})
+	if req := nextRequest(t, r.core); req.Kind != ReqMain {
+		t.Fatalf("request %+v, want the main window", req)
+	}
 }

@@ -53,9 +53,19 @@ type fakeRemote struct {
 	calls   []dialed
 	handles []*fakeHandle
 	err     error // returned by Call
+	// hold, when set, keeps Phones from answering until it is closed:
+	// presence not known yet.
+	hold chan struct{}
 }
 
 func (r *fakeRemote) Phones(ctx context.Context) ([]Phone, error) {
+	if r.hold != nil {
+		select {
+		case <-r.hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Phone(nil), r.phones...), nil
@@ -214,6 +224,15 @@ var (
 
 func newRig(t *testing.T, phones ...Phone) *rig {
 	t.Helper()
+	r := startRig(t, nil, phones)
+	r.waitState(t, func(s State) bool { return len(s.Phones) == len(phones) && s.Connected })
+	return r
+}
+
+// startRig starts a core; hold (if not nil) keeps the phones unknown until
+// it is closed.
+func startRig(t *testing.T, hold chan struct{}, phones []Phone, opts ...Option) *rig {
+	t.Helper()
 	st, err := config.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +241,7 @@ func newRig(t *testing.T, phones ...Phone) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{
-		remote:   &fakeRemote{phones: phones},
+		remote:   &fakeRemote{phones: phones, hold: hold},
 		hist:     &fakeHistory{},
 		clip:     &fakeClip{sels: map[Selection]string{}},
 		notifier: &fakeNotifier{},
@@ -231,7 +250,7 @@ func newRig(t *testing.T, phones ...Phone) *rig {
 	}
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	r.core = New(r.remote, r.hist, r.clip, r.notifier, st, lineFinder,
-		WithClock(func() time.Time { return clock }))
+		append([]Option{WithClock(func() time.Time { return clock })}, opts...)...)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.core.Run(ctx) }()
@@ -242,7 +261,6 @@ func newRig(t *testing.T, phones ...Phone) *rig {
 		}
 	})
 	r.core.SetConnection(true, nil)
-	r.waitState(t, func(s State) bool { return len(s.Phones) == len(phones) && s.Connected })
 	return r
 }
 

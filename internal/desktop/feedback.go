@@ -37,10 +37,41 @@ func (n NoticeSpec) Render(l Localizer) Notice {
 	return out
 }
 
-// PromptNotice asks whether to call the offered number.
-func PromptNotice(o Offer, phone Phone) NoticeSpec {
+// KeyCallOn prefixes the key of a button that calls on another phone
+// (KeyCallOn + phone ID), offered when the chosen phone is offline.
+const KeyCallOn = "call-on:"
+
+// maxCallOn is how many other phones an offline prompt offers: notification
+// servers show only a few buttons.
+const maxCallOn = 3
+
+// PromptNotice asks whether to call the offered number on phone. When phone
+// is offline it says so and offers the phones of online that are online
+// instead; with none online it says that and offers nothing that cannot
+// work.
+func PromptNotice(o Offer, phone Phone, online []Phone) NoticeSpec {
+	num := FormatNumber(o.Number)
+	if !phone.Online {
+		var others []ActionSpec
+		for _, p := range online {
+			if p.Online && p.ID != phone.ID && len(others) < maxCallOn {
+				others = append(others, ActionSpec{KeyCallOn + p.ID, M("action.call_on", "Phone", p.Name)})
+			}
+		}
+		if len(others) == 0 {
+			return NoticeSpec{
+				Title:   M("prompt.none_online", "Number", num),
+				Body:    M("prompt.none_online_body", "Phone", phone.Name),
+				Actions: []ActionSpec{{KeyDismiss, M("action.dismiss")}},
+			}
+		}
+		return NoticeSpec{
+			Title:   M("prompt.title_offline", "Number", num, "Phone", phone.Name),
+			Actions: append(others, ActionSpec{KeyDismiss, M("action.dismiss")}),
+		}
+	}
 	n := NoticeSpec{
-		Title: M("prompt.title", "Number", FormatNumber(o.Number), "Phone", phone.Name),
+		Title: M("prompt.title", "Number", num, "Phone", phone.Name),
 		Actions: []ActionSpec{
 			{KeyCall, M("action.call")},
 			{KeyDismiss, M("action.dismiss")},
@@ -52,8 +83,6 @@ func PromptNotice(o Offer, phone Phone) NoticeSpec {
 		n.Title = M("prompt.title_ext", "Number", FormatNumber(o.Number), "Ext", o.Ext, "Phone", phone.Name)
 	}
 	switch {
-	case !phone.Online:
-		n.Body = M("prompt.body_offline", "Phone", phone.Name)
 	case o.More > 0:
 		n.Body = M("prompt.body_more", "More", o.More)
 		n.Actions = append(n.Actions, ActionSpec{KeyPick, M("action.pick")})
@@ -81,9 +110,16 @@ func CallNotice(c Call) (n NoticeSpec, ok bool) {
 	case PhaseActive:
 		n.Title = M("call.active", "Who", who)
 	case PhaseEnded:
-		if c.ActiveAt.IsZero() {
+		switch {
+		case c.ActiveAt.IsZero() && c.Reason != "":
+			// The phone said why it ended without a connection (the
+			// log backend: nothing was dialled); "without an answer"
+			// would be wrong.
+			n.Title = M("call.ended_said", "Who", who, "Phone", c.PhoneName)
+			n.Body = M("call.reason", "Reason", c.Reason)
+		case c.ActiveAt.IsZero():
 			n.Title = M("call.ended_unanswered", "Who", who)
-		} else {
+		default:
 			n.Title = M("call.ended", "Who", who, "Duration", FormatDuration(c.Ended.Sub(c.ActiveAt)))
 		}
 	case PhaseFailed:

@@ -13,6 +13,7 @@ const (
 	ActOpenDial     ActionKind = "dial" // Text: prefill for the dial box
 	ActOfferLink    ActionKind = "link" // Text: a tel:/callto: link clicked elsewhere; prompt as for a copy
 	ActOpenPairing  ActionKind = "pair"
+	ActOpenMain     ActionKind = "main" // the main window (deskdial started again, or no tray)
 	ActOpenSettings ActionKind = "settings"
 	ActQuit         ActionKind = "quit"
 )

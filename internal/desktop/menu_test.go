@@ -190,6 +190,9 @@ func TestCallNotice(t *testing.T) {
 		{with(PhaseEnded, func(c *Call) { c.ActiveAt = t0; c.Ended = t0.Add(83 * time.Second) }),
 			"call.ended{Duration=1:23 Who=Anna (+49 30 1234567)} |  | "},
 		{with(PhaseEnded, nil), "call.ended_unanswered{Who=Anna (+49 30 1234567)} |  | "},
+		// The log backend dials nothing and says so: not "without an answer".
+		{with(PhaseEnded, func(c *Call) { c.Reason = "logged only; nothing was dialled" }),
+			"call.ended_said{Phone=Pixel Who=Anna (+49 30 1234567)} | call.reason{Reason=logged only; nothing was dialled} | "},
 		{with(PhaseOffline, nil), "call.offline{Phone=Pixel} | call.offline_body{Who=Anna (+49 30 1234567)} | "},
 		{with(PhaseRefused, func(c *Call) { c.Reason = "rate limit" }), "call.refused{Phone=Pixel} | call.reason{Reason=rate limit} | "},
 		{with(PhaseFailed, func(c *Call) { c.Reason = "no modem" }), "call.failed{Who=Anna (+49 30 1234567)} | call.reason{Reason=no modem} | "},
@@ -217,7 +220,7 @@ func TestCallNotice(t *testing.T) {
 
 func TestPromptNotice(t *testing.T) {
 	o := Offer{Number: "+49301234567", SafeToAutoDial: true}
-	n := PromptNotice(o, pixel)
+	n := PromptNotice(o, pixel, []Phone{pixel, nokia})
 	if n.Title.String() != "prompt.title{Number=+49 30 1234567 Phone=Pixel}" || n.Body.Key != "" {
 		t.Errorf("prompt: %v / %v", n.Title, n.Body)
 	}
@@ -225,17 +228,36 @@ func TestPromptNotice(t *testing.T) {
 		t.Errorf("actions: %+v", n.Actions)
 	}
 	o.More = 2
-	n = PromptNotice(o, pixel)
+	n = PromptNotice(o, pixel, []Phone{pixel})
 	if n.Body.String() != "prompt.body_more{More=2}" || n.Actions[2].Key != KeyPick {
 		t.Errorf("several numbers: %v %+v", n.Body, n.Actions)
 	}
-	n = PromptNotice(Offer{Number: "+49301234567", SafeToAutoDial: true}, nokia)
-	if n.Body.Key != "prompt.body_offline" {
-		t.Errorf("offline phone: %v", n.Body)
+}
+
+// The prompt never offers a call on a phone that is offline: it says so
+// and offers the phones that are online, or, with none, nothing to call.
+func TestPromptNoticeOfflinePhone(t *testing.T) {
+	o := Offer{Number: "+49301234567", SafeToAutoDial: true}
+	keys := func(n NoticeSpec) string {
+		var k []string
+		for _, a := range n.Actions {
+			k = append(k, a.Key+"="+a.Label.String())
+		}
+		return strings.Join(k, ",")
+	}
+	n := PromptNotice(o, nokia, []Phone{pixel, nokia})
+	if n.Title.String() != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" ||
+		keys(n) != "call-on:P1=action.call_on{Phone=Pixel},dismiss=action.dismiss" {
+		t.Errorf("offline with Pixel online: %v | %s", n.Title, keys(n))
+	}
+	n = PromptNotice(o, nokia, []Phone{nokia})
+	if n.Title.String() != "prompt.none_online{Number=+49 30 1234567}" ||
+		n.Body.String() != "prompt.none_online_body{Phone=Nokia}" || keys(n) != "dismiss=action.dismiss" {
+		t.Errorf("none online: %v / %v | %s", n.Title, n.Body, keys(n))
 	}
 	// An extension is named in the question: the phone dials the number
 	// and the user keys the extension in.
-	n = PromptNotice(Offer{Number: "+49301234567", Ext: "213", SafeToAutoDial: true}, pixel)
+	n = PromptNotice(Offer{Number: "+49301234567", Ext: "213", SafeToAutoDial: true}, pixel, []Phone{pixel})
 	if n.Title.String() != "prompt.title_ext{Ext=213 Number=+49 30 1234567 Phone=Pixel}" {
 		t.Errorf("extension: %v", n.Title)
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // Number labels.
@@ -92,6 +94,12 @@ type contactRec struct {
 	href, etag string
 	faxPager   int // fax and pager numbers left out of Numbers
 	noRegion   int // numbers left out for want of a region
+	// written holds, for numbers written without a country code, the
+	// text as written (E.164 → text): they were read in the import's
+	// region and may read differently in another.
+	written map[string]string
+	// notes say what storing the card changed from how it was read.
+	notes []string
 }
 
 // Contacts returns every contact, sorted by name.
@@ -277,6 +285,72 @@ func putContact(ctx context.Context, tx *wtx, rec *contactRec, replace, sync boo
 		return 0, false, err
 	}
 	return id, existed, enqueue(ctx, tx, kindContact, uid, now)
+}
+
+// keepStoredReadings makes an import in another region leave numbers
+// already stored as they are: a number written without a country code on a
+// card that matches a stored contact (same UID, or same name) and whose
+// national digits are those of a stored number is taken as that stored
+// number, not re-read (030 1234567 stays +49 30 1234567 when re-imported
+// with --region US). Each number kept so is described in rec.notes.
+func keepStoredReadings(ctx context.Context, tx *wtx, rec *contactRec) error {
+	if len(rec.written) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.name, cn.e164 FROM contact_numbers cn JOIN contacts c ON c.id = cn.contact_id
+		WHERE (c.uid = ?1 AND ?1 <> '') OR c.name = ?2 COLLATE NOCASE`, rec.UID, rec.Name)
+	if err != nil {
+		return err
+	}
+	var stored []string
+	want := foldName(rec.Name)
+	for rows.Next() {
+		var name, e164 string
+		if err := rows.Scan(&name, &e164); err != nil {
+			rows.Close()
+			return err
+		}
+		if rec.UID != "" || foldName(name) == want {
+			stored = append(stored, e164)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, n := range rec.Numbers {
+		text, ok := rec.written[n.E164]
+		if !ok {
+			continue
+		}
+		for _, old := range stored {
+			if old != n.E164 && sameNational(text, old) {
+				rec.notes = append(rec.notes, fmt.Sprintf("number %q kept as %s, as stored before (it would read as %s in this import's region)", text, old, n.E164))
+				rec.Numbers[i].E164 = old
+				break
+			}
+		}
+	}
+	rec.Numbers = sortNumbers(rec.Numbers)
+	return nil
+}
+
+// sameNational reports whether text, a number written without a country
+// code, has the national digits of the stored E.164 number: its digits
+// without the trunk prefix (a leading 0, or 1 in North America).
+func sameNational(text, e164 string) bool {
+	nsn := number.NationalDigits(e164)
+	if nsn == "" {
+		return false
+	}
+	d := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, text)
+	d = strings.TrimLeft(d, "0")
+	return d == nsn || (len(d) == len(nsn)+1 && strings.HasSuffix(d, nsn))
 }
 
 // deleteContact removes a contact; with tombstone the deletion is synced.

@@ -33,10 +33,13 @@ type ImportReport struct {
 	Added    int // new contacts
 	Merged   int // cards merged into a contact already stored (same UID, or same name and a shared number)
 	NoNumber int // cards without a phone number, not stored
-	Skipped  int // broken cards, not stored
+	Skipped  int // broken cards, and cards none of whose numbers could be read: not stored
 	FaxPager int // fax and pager numbers, left out by design: nobody answers them
 	NoRegion int // numbers without a country code, skipped because no region was given
-	Problems []ImportProblem
+	// SkippedNumbers counts numbers that could not be read (each is in
+	// Problems with its reason); the rest of their card is imported.
+	SkippedNumbers int
+	Problems       []ImportProblem
 }
 
 // ImportProblem is one card, or one number on a card, that was skipped.
@@ -591,6 +594,12 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 			ext = ""
 		}
 		rec.Numbers = append(rec.Numbers, LabeledNumber{Label: label, E164: n.E164, Ext: ext})
+		if _, err := number.Parse(main, ""); err != nil {
+			if rec.written == nil {
+				rec.written = map[string]string{}
+			}
+			rec.written[n.E164] = main // read in the import's region
+		}
 	}
 	rec.Numbers = sortNumbers(rec.Numbers)
 	return rec, problems
@@ -607,6 +616,9 @@ func (s *Store) ImportVCard(ctx context.Context, r io.Reader, region string) (Im
 		var err error
 		rep, err = readCards(r, region, func(rec *contactRec) (bool, error) {
 			rec.Source = "vcard"
+			if err := keepStoredReadings(ctx, tx, rec); err != nil {
+				return false, err
+			}
 			_, existed, err := putContact(ctx, tx, rec, false, true)
 			if err != nil {
 				return false, err
@@ -618,10 +630,18 @@ func (s *Store) ImportVCard(ctx context.Context, r io.Reader, region string) (Im
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("import vCard: %w", err)
 	}
+
 	if rep.Added+rep.Merged > 0 {
 		s.notify()
 	}
 	return rep, nil
+}
+
+// lostNumber reports whether a card problem is a number left out (rather
+// than a note about a number that was kept).
+func lostNumber(p string) bool {
+	return p == "empty TEL" || strings.HasPrefix(p, "a TEL line could not be read") ||
+		(strings.HasPrefix(p, "number ") && strings.Contains(p, " skipped"))
 }
 
 // readCards parses cards from r and hands each usable one to store, which
@@ -658,9 +678,22 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		for _, p := range problems {
 			prob(rec.Name, p)
 		}
+		skipped := 0
+		for _, p := range problems {
+			if lostNumber(p) {
+				skipped++
+			}
+		}
+		rep.SkippedNumbers += skipped
 		if rec.Name == "" {
 			rep.Skipped++
 			prob("", "no name (FN, N or ORG)")
+			return nil
+		}
+		if len(rec.Numbers) == 0 && skipped > 0 {
+			// It has numbers, none of them readable: skipped, not
+			// "without a phone number".
+			rep.Skipped++
 			return nil
 		}
 		if len(rec.Numbers) == 0 {
@@ -670,6 +703,9 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		existed, err := store(&rec)
 		if err != nil {
 			return fmt.Errorf("store card %d (%s): %w", rc.index, textsafe.Terminal(rec.Name), err)
+		}
+		for _, n := range rec.notes {
+			prob(rec.Name, n)
 		}
 		if existed {
 			rep.Merged++

@@ -34,6 +34,11 @@ import (
 	"unicode/utf8"
 )
 
+// ShowMessage asks the running instance to show its main window:
+// `deskdial` started again while it runs (the way to its menu on a desktop
+// without tray icons).
+const ShowMessage = "deskdial:show"
+
 // Errors.
 var (
 	// ErrRunning means another process owns the instance for this directory.

@@ -63,14 +63,37 @@ func Run(ctx context.Context, deps Deps) error {
 	if err != nil {
 		return err
 	}
-	d, err := backends.Open(deps.Backend, deps.Dialer)
+	// The backend and its options, and the name, given here are kept in
+	// the settings: a phone keeps the name it paired with, and `deskdial
+	// phone` (its systemd unit) starts later without arguments.
+	backend, opts := deps.Backend, deps.Dialer
+	if backend == "" {
+		backend, opts = st.Backend, keptOptions(st, deps.Dialer)
+	}
+	if backend == "" {
+		return usage(fmt.Errorf("phone needs --backend once (it is kept for later runs): %s", backends.Help))
+	}
+	if deps.Name != "" {
+		if err := device.ValidateName(deps.Name); err != nil {
+			return usage(fmt.Errorf("--name: %w", err))
+		}
+	}
+	d, err := backends.Open(backend, opts)
 	if err != nil {
 		return usage(err)
 	}
-	name := deps.Name
-	if name == "" {
-		name = st.Name
+	// Kept only once they work.
+	if err := store.Modify(func(s *config.Settings) {
+		if deps.Name != "" {
+			s.Name = deps.Name
+		}
+		s.Backend, s.Modem, s.Serial, s.ADB, s.ADBPort, s.Bus, s.SessionBus = backend,
+			opts.Modem, opts.Serial, opts.ADB, opts.ADBPort, opts.BusAddress, opts.SessionBusAddress
+	}); err != nil {
+		return fmt.Errorf("keep the phone's settings: %w", err)
 	}
+	st = store.Get()
+	name := st.Name
 	if name == "" {
 		name = device.HostName("phone")
 	}
@@ -92,6 +115,13 @@ func Run(ctx context.Context, deps Deps) error {
 			return err
 		}
 		fmt.Fprintf(deps.Out, "Paired with %s (%s)\n", desk.Name, desk.ID.Short())
+		if st.Name == "" {
+			// The desktop shows the name this phone paired with; a later
+			// start on a renamed host keeps announcing it.
+			if err := store.Modify(func(s *config.Settings) { s.Name = name }); err != nil {
+				return fmt.Errorf("keep the phone's name: %w", err)
+			}
+		}
 	}
 	if err := d.Check(ctx); err != nil {
 		fmt.Fprintf(deps.Err, "warning: %s; the phone agent starts all the same, and calls fail until that is fixed\n", backendProblem(d.Name(), err))
@@ -138,8 +168,17 @@ func entryLine(en agent.Entry) string {
 	if from == "" {
 		from = "an unknown desktop"
 	}
-	if en.Decision == "accepted" {
-		return fmt.Sprintf("%s from %s: %s %s", en.Kind, from, en.Decision, en.Number)
+	switch {
+	case en.Decision == "accepted":
+		return fmt.Sprintf("%s from %s: accepted %s", en.Kind, from, en.Number)
+	case en.Decision == "duplicate" && en.Reason == "":
+		// A request sent again (a retry after a lost answer): answered as
+		// the first time, nothing dialled again.
+		return fmt.Sprintf("%s from %s: the same request again, answered as before; nothing dialled again", en.Kind, from)
+	case en.Decision == "duplicate":
+		return fmt.Sprintf("%s from %s: the same request again, refused as before (%s)", en.Kind, from, en.Reason)
+	case en.Reason == "":
+		return fmt.Sprintf("%s from %s: %s", en.Kind, from, en.Decision)
 	}
 	return fmt.Sprintf("%s from %s: %s (%s)", en.Kind, from, en.Decision, en.Reason)
 }
@@ -153,4 +192,25 @@ func backendProblem(name string, err error) string {
 		msg = name + ": " + msg
 	}
 	return msg
+}
+
+// keptOptions are the backend options kept in the settings, each replaced
+// by the one given now, if any.
+func keptOptions(st config.Settings, given backends.Options) backends.Options {
+	o := backends.Options{Modem: st.Modem, Serial: st.Serial, ADB: st.ADB, ADBPort: st.ADBPort,
+		BusAddress: st.Bus, SessionBusAddress: st.SessionBus}
+	pick := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	pick(&o.Modem, given.Modem)
+	pick(&o.Serial, given.Serial)
+	pick(&o.ADB, given.ADB)
+	pick(&o.BusAddress, given.BusAddress)
+	pick(&o.SessionBusAddress, given.SessionBusAddress)
+	if given.ADBPort != 0 {
+		o.ADBPort = given.ADBPort
+	}
+	return o
 }

@@ -21,7 +21,7 @@ const pushTimeout = 5 * time.Second
 // connectCreds connects with credentials held in memory. nats.go reads a
 // .creds file on every (re)connect, so the file lives in a private
 // directory for as long as the connection does.
-func connectCreds(ctx context.Context, urls []string, creds []byte, name string) (*bus.Conn, func(), error) {
+func connectCreds(ctx context.Context, urls []string, creds []byte, name, ca string) (*bus.Conn, func(), error) {
 	dir, err := os.MkdirTemp("", "deskdial-relay-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: temp dir: %w", err)
@@ -31,7 +31,11 @@ func connectCreds(ctx context.Context, urls []string, creds []byte, name string)
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("relay: write login: %w", err)
 	}
-	conn, err := bus.Connect(ctx, bus.URLs(urls...), bus.Creds(path), bus.Name(name), bus.ConnectTimeout(pushTimeout))
+	opts := []bus.Option{bus.URLs(urls...), bus.Creds(path), bus.Name(name), bus.ConnectTimeout(pushTimeout)}
+	if ca != "" {
+		opts = append(opts, bus.RootCA(ca))
+	}
+	conn, err := bus.Connect(ctx, opts...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -50,7 +54,7 @@ func (s *Store) Push(ctx context.Context, urls []string, accountJWTs ...string) 
 	if err != nil {
 		return fmt.Errorf("relay: system creds: %w", err)
 	}
-	conn, done, err := connectCreds(ctx, urls, creds, "deskdial admin")
+	conn, done, err := connectCreds(ctx, urls, creds, "deskdial admin", s.ca)
 	if err != nil {
 		return fmt.Errorf("push to %v: %w", urls, err)
 	}
@@ -142,7 +146,7 @@ func (s *Store) CreateBucket(ctx context.Context, urls []string, user string, re
 	if err != nil {
 		return fmt.Errorf("relay: admin creds: %w", err)
 	}
-	conn, done, err := connectCreds(ctx, urls, creds, "deskdial admin "+a.Name)
+	conn, done, err := connectCreds(ctx, urls, creds, "deskdial admin "+a.Name, s.ca)
 	if err != nil {
 		return fmt.Errorf("create bucket for %s: %w", a.Name, err)
 	}

@@ -104,7 +104,12 @@ type Store struct {
 	mu  sync.Mutex
 	d   storeData
 	now func() time.Time
+	ca  string // PEM file of the relay's certificate authority, if the system does not trust it
 }
+
+// TrustCA makes pushes trust the certificate authorities in a PEM file
+// (a relay whose certificate comes from the operator's own CA).
+func (s *Store) TrustCA(file string) { s.ca = file }
 
 // Init makes a new operator with its system account in dir. servers are the
 // relay's client URLs ("tls://relay.example.org:4222").

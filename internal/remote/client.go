@@ -64,6 +64,9 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 	for _, fn := range opts {
 		fn(&o)
 	}
+	if err := d.checkCreds(); err != nil {
+		return nil, err
+	}
 	c := &Client{d: d, box: protocol.NewBox(d.Identity), calls: map[string]callSub{}, online: map[device.ID]bool{}}
 	id := d.Identity.ID.String()
 	ri, rerr := readRunFile(d.Paths.Config)
@@ -73,6 +76,9 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 		copts := []bus.Option{bus.URLs(d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(5 * time.Second)}
 		if d.Creds != "" {
 			copts = append(copts, bus.Creds(d.Creds))
+		}
+		if d.CA != "" {
+			copts = append(copts, bus.RootCA(d.CA))
 		}
 		conn, err := bus.Connect(ctx, copts...)
 		if err != nil {
@@ -128,6 +134,9 @@ func (c *Client) startService(ctx context.Context, opts []ServiceOption) error {
 		copts := []bus.Option{bus.URLs(c.d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli")}
 		if c.d.Creds != "" {
 			copts = append(copts, bus.Creds(c.d.Creds))
+		}
+		if c.d.CA != "" {
+			copts = append(copts, bus.RootCA(c.d.CA))
 		}
 		c.conn, err = bus.Connect(ctx, copts...)
 	} else {

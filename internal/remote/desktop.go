@@ -24,6 +24,11 @@ var (
 	ErrRefused = errors.New("remote: refused by the phone")
 	// ErrNoInstance means no deskdial instance runs to connect to.
 	ErrNoInstance = errors.New("remote: no running deskdial instance")
+	// ErrCredsWithoutServer means a .creds file was given for the
+	// embedded server, which does not use it.
+	ErrCredsWithoutServer = errors.New("remote: --creds is for a hosted server, and no server is set")
+	// ErrRunning means a deskdial instance runs for this home already.
+	ErrRunning = errors.New("remote: deskdial already runs for this home")
 	// ErrBadReply means the phone's answer could not be trusted or read.
 	ErrBadReply = errors.New("remote: bad reply")
 	// ErrNotPhone means the named device is not a paired phone.
@@ -39,6 +44,7 @@ type Desktop struct {
 	Name     string // shown to phones
 	Server   string // hosted server URL; "" for the embedded server
 	Creds    string // .creds file for the hosted server
+	CA       string // PEM file of the hosted server's certificate authority, if the system does not trust it
 }
 
 // OpenDesktop loads (or on first run makes) the desktop's identity and
@@ -60,6 +66,8 @@ func OpenDesktop(p config.Paths, st config.Settings, server, creds string) (*Des
 	if creds != "" {
 		d.Creds = creds
 	}
+	d.Creds = config.ResolveIn(p.Config, d.Creds)
+	d.CA = config.ResolveIn(p.Config, st.CA)
 	if d.Name == "" {
 		d.Name = device.HostName("desktop")
 	}
@@ -82,6 +90,15 @@ func (d *Desktop) access() bus.Access {
 		}
 	}
 	return acc
+}
+
+// checkCreds refuses a .creds file without a hosted server: the embedded
+// server would be used and the file silently ignored.
+func (d *Desktop) checkCreds() error {
+	if d.Server == "" && d.Creds != "" {
+		return fmt.Errorf("%w: give --server URL too (or set \"server\" in the settings), or leave out --creds to use the embedded server", ErrCredsWithoutServer)
+	}
+	return nil
 }
 
 func (d *Desktop) ctlSubject(verb string) string {

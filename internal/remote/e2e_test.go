@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // world is one desktop and one phone agent, each with its own home, over a
@@ -576,4 +578,176 @@ func TestReplayedUnpairNoticeAfterRepairingKeepsThePhone(t *testing.T) {
 	if _, ok := w.desk.Registry.Get(w.phone.ID); ok {
 		t.Fatal("the notice of the current pairing did not unpair the phone")
 	}
+}
+
+// `deskdial unpair` in another process while the tray or `serve` runs:
+// the running instance reloads who may log in, answers, and the command
+// reports success.
+func TestUnpairWhileServing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	svc := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Client {
+		d, err := OpenDesktop(desk.Paths, desk.Settings, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Open(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	w := &world{t: t, phome: t.TempDir()}
+	var err error
+	if w.phone, err = device.LoadOrCreate(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	if w.preg, err = device.OpenRegistry(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	w.pairWith(ctx, open())
+	if err := open().Unpair(ctx, w.phone.ID); err != nil {
+		t.Fatalf("unpair while serving: %v", err)
+	}
+	if _, ok := desk.Registry.Get(w.phone.ID); ok {
+		t.Error("the running instance still lists the phone")
+	}
+}
+
+// `serve` twice on one home: the second notices the first at once.
+func TestServeTwiceOnOneHome(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	first := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- first.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := first.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := OpenDesktop(desk.Paths, desk.Settings, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = NewService(d2).Run(ctx)
+	if !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second serve: %v, want ErrRunning naming the running process", err)
+	}
+}
+
+// Two desktops with their own homes: the second finds the default port
+// taken. With no phone paired it takes a free port, keeps it in the
+// settings and offers it; with phones paired it fails at once naming the
+// listen setting.
+func TestDefaultPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	old := defaultListen
+	defaultListen = l.Addr().String()
+	defer func() { defaultListen = old }()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	desk := newDesktop(t, "")
+	desk.Settings.Listen = defaultListen
+	svc := NewService(desk)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatalf("start with the default port taken: %v", err)
+	}
+	urls, _ := svc.Servers()
+	o, err := svc.NewOffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := config.Open(desk.Paths.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := st.Get().Listen
+	if kept == defaultListen || !strings.HasSuffix(urls[0], ":"+strings.Split(kept, ":")[1]) ||
+		!strings.HasSuffix(o.Servers[0], ":"+strings.Split(kept, ":")[1]) {
+		t.Fatalf("listen setting %q, servers %q, offer %q: want a new port, kept and offered", kept, urls, o.Servers)
+	}
+	cancel()
+	<-done
+
+	// A paired phone relies on the address: fail at once, naming it.
+	w := &world{t: t, phome: t.TempDir()}
+	if w.phone, err = device.LoadOrCreate(w.phome); err != nil {
+		t.Fatal(err)
+	}
+	desk2 := newDesktop(t, "")
+	desk2.Settings.Listen = defaultListen
+	if err := desk2.Registry.Add(device.Peer{ID: w.phone.ID, Name: "Pixel", Role: device.RolePhone, SignPub: w.phone.SignPub, CurvePub: w.phone.CurvePub}); err != nil {
+		t.Fatal(err)
+	}
+	err = NewService(desk2).Run(context.Background())
+	if !errors.Is(err, bus.ErrAddrInUse) || !strings.Contains(err.Error(), `"listen"`) {
+		t.Fatalf("taken port with a phone paired: %v", err)
+	}
+}
+
+// A .creds file without a hosted server is not silently ignored.
+func TestCredsWithoutServer(t *testing.T) {
+	desk := newDesktop(t, "")
+	desk.Creds = "alice-laptop.creds"
+	if _, err := Open(context.Background(), desk, StartService()); !errors.Is(err, ErrCredsWithoutServer) || !strings.Contains(err.Error(), "--server") {
+		t.Fatalf("Open with --creds and no server: %v", err)
+	}
+	if err := NewService(desk).Run(context.Background()); !errors.Is(err, ErrCredsWithoutServer) {
+		t.Fatalf("serve with --creds and no server: %v", err)
+	}
+}
+
+// A phone whose login the desktop's server no longer accepts (unpaired or
+// revoked there while it was connected) is told so, with what to do,
+// instead of reconnecting in silence.
+func TestRevokedPhoneIsTold(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	w.stop()
+	var mu sync.Mutex
+	var said []string
+	r := &agent.Runner{Agent: w.agent, Identity: w.phone, Registry: w.preg, Poll: 50 * time.Millisecond,
+		OnState: func(d string, up bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			said = append(said, d)
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	w.waitOnline(w.client, true)
+	// The desktop forgets the phone; the phone still has the desktop.
+	if err := w.desk.Registry.Remove(w.phone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.client.Service().Reload(); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, "the phone to be told", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range said {
+			if strings.Contains(s, "refused this device's login") && strings.Contains(s, "pair this device again") {
+				return true
+			}
+		}
+		return false
+	})
 }

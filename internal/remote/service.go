@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -126,10 +129,24 @@ func (s *Service) run(ctx context.Context) error {
 		err  error
 		ri   = RunInfo{PID: os.Getpid(), Started: time.Now().UTC()}
 	)
+	if err := d.checkCreds(); err != nil {
+		return err
+	}
+	if !s.noRun {
+		// A second `serve` (or tray) on the same home would fight the
+		// first over the run file and the port: say so at once.
+		if ri, err := readRunFile(d.Paths.Config); err == nil {
+			return fmt.Errorf("%w (process %d, started %s); stop it first, or use another --home",
+				ErrRunning, ri.PID, ri.Started.Local().Format("2006-01-02 15:04"))
+		}
+	}
 	if d.Server != "" {
 		opts := []bus.Option{bus.URLs(d.Server), bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial desktop " + d.Name), bus.ConnectTimeout(5 * time.Second)}
 		if d.Creds != "" {
 			opts = append(opts, bus.Creds(d.Creds))
+		}
+		if d.CA != "" {
+			opts = append(opts, bus.RootCA(d.CA))
 		}
 		conn, err = bus.Connect(ctx, opts...)
 		if err != nil {
@@ -137,9 +154,9 @@ func (s *Service) run(ctx context.Context) error {
 		}
 		ri.Hosted = d.Server
 	} else {
-		srv, err := bus.StartServer(d.Paths.Config, d.Settings.Listen, d.access())
+		srv, err := s.startServer()
 		if err != nil {
-			return fmt.Errorf("remote: start the embedded server (is another deskdial running?): %w", err)
+			return err
 		}
 		defer srv.Shutdown()
 		s.mu.Lock()
@@ -284,6 +301,44 @@ func (s *Service) AddOffer(o pairing.Offer) {
 func (s *Service) CancelOffer(o pairing.Offer) {
 	s.pending.Cancel(o)
 	_ = dropOffer(s.d.Paths.Config, o.OfferID())
+}
+
+// defaultListen is the listen setting a desktop has unless the user chose
+// one (a variable for tests, which may not take the real port).
+var defaultListen = config.DefaultListen
+
+// startServer starts the embedded server on the listen setting. When that
+// is the default, taken (another desktop with its own home), and no phone
+// relies on it yet, a free port is taken and kept in the settings, so the
+// offers carry it and it stays the same across restarts. Otherwise a taken
+// address fails at once, naming the setting.
+func (s *Service) startServer() (*bus.Server, error) {
+	d := s.d
+	listen := d.Settings.Listen
+	srv, err := bus.StartServer(d.Paths.Config, listen, d.access())
+	if errors.Is(err, bus.ErrAddrInUse) && listen == defaultListen && len(d.access().Phones) == 0 {
+		host, _, _ := net.SplitHostPort(listen)
+		if srv, err = bus.StartServer(d.Paths.Config, net.JoinHostPort(host, "0"), d.access()); err == nil {
+			listen = net.JoinHostPort(host, strconv.Itoa(srv.Addr().(*net.TCPAddr).Port))
+			d.Settings.Listen = listen
+			if st, oerr := config.Open(d.Paths.Config); oerr == nil {
+				oerr = st.Modify(func(c *config.Settings) { c.Listen = listen })
+				if oerr != nil {
+					srv.Shutdown()
+					return nil, fmt.Errorf("remote: keep the listen address %s: %w", listen, oerr)
+				}
+			}
+			return srv, nil
+		}
+	}
+	if errors.Is(err, bus.ErrAddrInUse) {
+		return nil, fmt.Errorf("remote: %s is used by another program (another deskdial?): set \"listen\" in %s to a free address, such as %q: %w",
+			listen, filepath.Join(d.Paths.Config, config.SettingsFile), "0.0.0.0:4249", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remote: start the embedded server: %w", err)
+	}
+	return srv, nil
 }
 
 // Reload re-reads the paired devices and updates who may use the server:

@@ -7,6 +7,7 @@ import (
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/instance"
 	"github.com/deskdial/deskdial/internal/notify"
 )
 
@@ -28,6 +29,11 @@ func forwardLinks(links <-chan string, core events) func(context.Context) error 
 			case m, ok := <-links:
 				if !ok {
 					return nil
+				}
+				if m == instance.ShowMessage {
+					// `deskdial` started again: show the window.
+					core.Do(desktop.Action{Kind: desktop.ActOpenMain})
+					continue
 				}
 				core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: m})
 			}

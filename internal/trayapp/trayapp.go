@@ -35,6 +35,7 @@ import (
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/supervise"
+	"github.com/deskdial/deskdial/internal/trayhost"
 	"github.com/deskdial/deskdial/internal/ui"
 )
 
@@ -58,6 +59,7 @@ type Deps struct {
 	Paths  config.Paths // config and data directories, already made
 	Server string       // --server: a hosted server instead of the settings' one
 	Creds  string       // --creds
+	CA     string       // --ca: the hosted server's certificate authority instead of the settings' one
 	Log    io.Writer    // where the tray logs (stderr)
 	// Links are tel:/callto: links to offer once the tray runs (the link
 	// that started it from a browser or mail program).
@@ -105,6 +107,9 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	defer hist.Close()
 
+	if deps.CA != "" {
+		s.CA = deps.CA
+	}
 	d, err := remote.OpenDesktop(p, s, deps.Server, deps.Creds)
 	if err != nil {
 		return err
@@ -293,6 +298,12 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	for _, l := range deps.Links {
 		core.Do(desktop.Action{Kind: desktop.ActOfferLink, Text: l})
+	}
+	// Without a tray host the menu is nowhere: say so once, with what to
+	// install, and show it in the main window instead.
+	if err := trayhost.Check(ctx); err != nil {
+		log.Warn("tray: no tray icon", "err", err)
+		core.NoTrayHost(trayhost.Advice(os.Getenv("XDG_CURRENT_DESKTOP")))
 	}
 	hk.set(ctx, s.Hotkey)
 	defer hk.close()

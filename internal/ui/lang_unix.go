@@ -2,7 +2,10 @@
 
 package ui
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
 // origLanguage is LANGUAGE before deskdial overrode it.
 var origLanguage *string
@@ -21,6 +24,27 @@ func chooseLanguage(setting string) {
 	case "en":
 		os.Setenv("LANGUAGE", "en_US")
 	default:
-		os.Setenv("LANGUAGE", *origLanguage)
+		if *origLanguage == "" && posixLocale() {
+			// The C and POSIX locales name no language; Fyne cannot
+			// parse them ("Error parsing user locale C") and they mean
+			// untranslated, that is English.
+			os.Setenv("LANGUAGE", "en_US")
+		} else {
+			os.Setenv("LANGUAGE", *origLanguage)
+		}
 	}
+}
+
+// posixLocale reports whether the messages locale is C or POSIX (as
+// LC_ALL, LC_MESSAGES or LANG give it, in that order).
+func posixLocale() bool {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		l := os.Getenv(v)
+		if l == "" {
+			continue
+		}
+		base, _, _ := strings.Cut(l, ".")
+		return base == "C" || base == "POSIX"
+	}
+	return true // no locale at all is the C locale
 }

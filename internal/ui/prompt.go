@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -19,12 +21,16 @@ type PromptWindow struct {
 	Body    *widget.Label
 	Call    *widget.Button
 	Dismiss *widget.Button
-	offer   *desktop.Offer
+	// Others holds "Call on …" buttons for the phones that are online
+	// when the chosen one is not.
+	Others *fyne.Container
+	ctl    Controller
+	offer  *desktop.Offer
 }
 
 // NewPromptWindow builds the prompt window (not shown).
 func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
-	p := &PromptWindow{Window: a.NewWindow(tr("prompt.window_title"))}
+	p := &PromptWindow{Window: a.NewWindow(tr("prompt.window_title")), ctl: ctl, Others: container.NewHBox()}
 	p.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.Body = widget.NewLabel("")
 	p.Body.Wrapping = fyne.TextWrapWord
@@ -39,7 +45,7 @@ func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
 		ctl.Do(desktop.Action{Kind: desktop.ActDismiss})
 		p.Window.Hide()
 	})
-	p.Window.SetContent(container.NewVBox(p.Title, p.Body, container.NewHBox(p.Dismiss, p.Call)))
+	p.Window.SetContent(container.NewVBox(p.Title, p.Body, container.NewHBox(p.Dismiss, p.Others, p.Call)))
 	p.Window.SetFixedSize(true)
 	p.Window.SetCloseIntercept(p.Dismiss.OnTapped)
 	return p
@@ -55,10 +61,28 @@ func (p *PromptWindow) Show(r desktop.Request) {
 	} else {
 		p.Body.Show()
 	}
-	if r.Offer == nil {
-		p.Call.Hide()
-	} else {
+	// The buttons are the notice's: Call only where the chosen phone can
+	// take the call (a request without actions is the plain prompt).
+	call := r.Offer != nil && len(r.Actions) == 0
+	p.Others.RemoveAll()
+	for _, a := range r.Actions {
+		switch {
+		case a.Key == desktop.KeyCall:
+			call = r.Offer != nil
+		case strings.HasPrefix(a.Key, desktop.KeyCallOn) && r.Offer != nil:
+			num, phone := r.Offer.Number, strings.TrimPrefix(a.Key, desktop.KeyCallOn)
+			b := widget.NewButton(a.Label, func() {
+				p.ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: num, Phone: phone})
+				p.Window.Hide()
+			})
+			b.Importance = widget.HighImportance
+			p.Others.Add(b)
+		}
+	}
+	if call {
 		p.Call.Show()
+	} else {
+		p.Call.Hide()
 	}
 	p.Window.Show()
 	p.Window.RequestFocus()

@@ -31,6 +31,7 @@ type UI struct {
 	prompt   *PromptWindow
 	settings *SettingsWindow
 	pair     *PairingWindow
+	main     *MainWindow
 
 	tray Tray
 	own  *sysTray // the tray served without Fyne's loop (WithIdleLoop)
@@ -181,6 +182,9 @@ func (u *UI) Apply(s core.State) {
 	if u.pair != nil {
 		u.pair.SetPhones(s.Phones)
 	}
+	if u.main != nil {
+		u.main.SetMenu(u.menu)
+	}
 }
 
 // Menu is the tray menu last built.
@@ -204,6 +208,12 @@ func (u *UI) Handle(r core.Request) {
 		w := u.Settings()
 		w.Load(u.state.Phones)
 		w.Window.Show()
+	case core.ReqMain:
+		if u.main == nil {
+			u.main = NewMainWindow(u.app, u.menu)
+		}
+		u.main.Window.Show()
+		u.main.Window.RequestFocus()
 	case core.ReqQuit:
 		u.Quit()
 	}

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
@@ -461,5 +462,66 @@ func TestPromptWindow(t *testing.T) {
 	test.Tap(p.Dismiss)
 	if a := ctl.last(); a.Kind != desktop.ActDismiss {
 		t.Errorf("Dismiss tapped: %+v", a)
+	}
+
+	// The chosen phone is offline: no Call button, one per online phone.
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"},
+		Title:   "Nokia is offline. Call +49 30 1234567 on another phone?",
+		Actions: []desktop.NoticeAction{{Key: desktop.KeyCallOn + "P1", Label: "Call on Pixel"}, {Key: desktop.KeyDismiss, Label: "Dismiss"}}})
+	if p.Call.Visible() || len(p.Others.Objects) != 1 {
+		t.Fatalf("offline prompt: Call shown %v, %d other buttons", p.Call.Visible(), len(p.Others.Objects))
+	}
+	b := p.Others.Objects[0].(*widget.Button)
+	if b.Text != "Call on Pixel" {
+		t.Errorf("button %q", b.Text)
+	}
+	test.Tap(b)
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Phone != "P1" || a.Number != "+49301234567" {
+		t.Errorf("Call on Pixel tapped: %+v", a)
+	}
+	// None online: nothing to call.
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"}, Title: "No phone is online",
+		Actions: []desktop.NoticeAction{{Key: desktop.KeyDismiss, Label: "Dismiss"}}})
+	if p.Call.Visible() || len(p.Others.Objects) != 0 {
+		t.Error("a prompt with no phone online offers a call")
+	}
+}
+
+// Where no tray shows the menu, the main window shows the same entries,
+// follows the state, and its entries do what the tray's do.
+func TestMainWindowShowsTheMenu(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	u := New(a, ctl, nil, SettingsDeps{}, nil)
+	u.Apply(state)
+	u.Handle(desktop.Request{Kind: desktop.ReqMain})
+	if u.main == nil || u.main.Source != u.Menu() || len(u.main.Menu.Items) != len(u.Menu().Items) {
+		t.Fatal("the main window does not show the tray menu")
+	}
+	if got := u.main.Source.Items[0].Label; got != "Connected · 1 of 2 phones online" {
+		t.Errorf("status line %q", got)
+	}
+	// An entry does what the tray's does.
+	for _, it := range u.main.Source.Items {
+		if it.Label == "Dial…" {
+			it.Action()
+		}
+	}
+	if a := ctl.last(); a.Kind != desktop.ActOpenDial {
+		t.Errorf("Dial… in the main window: %+v", a)
+	}
+	// A new state rebuilds it.
+	s := state
+	s.Phones = nil
+	u.Apply(s)
+	if u.main.Source != u.Menu() || u.main.Source.Items[0].Label == "Connected · 1 of 2 phones online" {
+		t.Errorf("the main window did not follow the state: %q", u.main.Source.Items[0].Label)
+	}
+	// Closing it hides it; asking again shows it.
+	u.main.Window.Close()
+	u.Handle(desktop.Request{Kind: desktop.ReqMain})
+	if u.main.Source != u.Menu() {
+		t.Error("the main window was not shown again")
 	}
 }
