@@ -84,6 +84,11 @@ func retention(store interface{ Get() config.Settings }, prune func(days int)) f
 	}
 }
 
+// presenceEvery is how often the tray asks which phones are online. The
+// embedded server tells nobody when a phone drops off, so the tray asks;
+// once a minute keeps the menu honest without keeping the CPU awake.
+const presenceEvery = time.Minute
+
 // presence asks which phones are online every presenceEvery. After a phone
 // pairs, and after the tray (and its server) starts, phones take a moment
 // to connect and announce themselves: it looks again shortly after,

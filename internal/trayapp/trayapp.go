@@ -42,11 +42,6 @@ import (
 // AppID is the Fyne application ID (preferences, notifications).
 const AppID = "io.github.deskdial"
 
-// presenceEvery is how often the tray asks which phones are online. The
-// embedded server tells nobody when a phone drops off, so the tray asks;
-// once a minute keeps the menu honest without keeping the CPU awake.
-const presenceEvery = time.Minute
-
 // memLimit is the tray app's soft limit for memory the Go runtime holds.
 // The app sits in the background all day; past a burst of work (a big
 // paste scanned, a window drawn) the runtime returns freed memory to the

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 )
 
@@ -64,10 +63,10 @@ func install(dir string) error {
 		return fmt.Errorf("webtest: %w", err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFile(f); err != nil {
 		return fmt.Errorf("webtest: lock: %w", err)
 	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	defer unlockFile(f)
 	if got, err := os.ReadFile(filepath.Join(dir, "node_modules", stamp)); err == nil && string(got) == want {
 		return nil
 	}
