@@ -112,6 +112,7 @@ type Notifier struct {
 // backend is the per-platform part.
 type backend interface {
 	capabilities() []string
+	mechanism() string
 	show(ctx context.Context, appName string, n Notification) (uint32, error)
 	close(ctx context.Context, id uint32) error
 	run(ctx context.Context, events chan<- Event) error
@@ -136,6 +137,10 @@ func New(ctx context.Context, appName string, opts ...Option) (*Notifier, error)
 func (n *Notifier) Capabilities() []string {
 	return append([]string(nil), n.impl.capabilities()...)
 }
+
+// Mechanism names how notifications are shown, for the log:
+// "freedesktop" (a notification server on D-Bus) or "windows-toast".
+func (n *Notifier) Mechanism() string { return n.impl.mechanism() }
 
 // HasActions reports whether the server can show buttons.
 func (n *Notifier) HasActions() bool {

@@ -104,6 +104,8 @@ func sessionAddress() string {
 
 func (b *fdBackend) capabilities() []string { return b.caps }
 
+func (b *fdBackend) mechanism() string { return "freedesktop" }
+
 func (b *fdBackend) show(ctx context.Context, appName string, n Notification) (uint32, error) {
 	b.mu.Lock()
 	done := b.done

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package notify
 
@@ -8,10 +8,9 @@ import (
 	"runtime"
 )
 
-// newBackend: macOS and Windows have no freedesktop notification server.
+// newBackend: macOS has no freedesktop notification server.
 // The desktop shows its own prompt window there, which also keeps the
-// Call button working without a signed app bundle (macOS) or an AUMID
-// registration (Windows toasts).
+// Call button working without a signed app bundle.
 func newBackend(ctx context.Context, o options) (backend, error) {
 	return nil, fmt.Errorf("find notification server on %s: %w", runtime.GOOS, ErrNoServer)
 }

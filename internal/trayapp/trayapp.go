@@ -168,6 +168,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		log.Warn("tray: no notifications; prompts open a window", "err", err)
 	} else {
 		notes.n = n
+		log.Info("tray: notifications", "by", n.Mechanism())
 	}
 
 	finder := func(text, region string) []desktop.Found {
