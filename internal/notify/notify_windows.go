@@ -76,8 +76,17 @@ func newBackend(ctx context.Context, o options) (backend, error) {
 	if err := registerAUMID(aumid, "deskdial"); err != nil {
 		return nil, fmt.Errorf("register toast app id: %v: %w", err, ErrNoServer)
 	}
-	wintoast.GUID_ImplNotificationActivationCallback = ole.NewGUID(activatorCLSID)
+	installActivator()
+	b := &toastBackend{aumid: aumid, pushes: make(chan push), ours: map[uint32]bool{}}
+	go b.pusher()
+	return b, nil
+}
+
+// installActivator makes wintoast's COM activator deskdial's class and
+// routes its clicks to activations.
+func installActivator() {
 	setCallback.Do(func() {
+		wintoast.GUID_ImplNotificationActivationCallback = ole.NewGUID(activatorCLSID)
 		wintoast.SetActivationCallback(func(_, args string, _ []wintoast.UserData) {
 			select {
 			case activations <- args:
@@ -85,9 +94,6 @@ func newBackend(ctx context.Context, o options) (backend, error) {
 			}
 		})
 	})
-	b := &toastBackend{aumid: aumid, pushes: make(chan push), ours: map[uint32]bool{}}
-	go b.pusher()
-	return b, nil
 }
 
 // toastsAvailable asks WinRT for the toast manager's activation factory,

@@ -154,7 +154,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	l := setup(t)
 	t.Logf("prefix and helpers ready in %s", time.Since(start).Round(time.Second))
 
-	for _, pkg := range []string{"clipwatch", "hotkey", "instance", "autostart", "linkhandler"} {
+	for _, pkg := range []string{"clipwatch", "hotkey", "instance", "autostart", "linkhandler", "notify"} {
 		t.Run(pkg, func(t *testing.T) { l.packageTests(t, pkg) })
 	}
 	t.Run("deskdial.exe", l.appTests)
@@ -472,6 +472,22 @@ func (l *lab) appTests(t *testing.T) {
 			t.Fatalf("deskdial.exe call: %v\n%s", err, out)
 		}
 		waitDialled(t, "+49301234567")
+	})
+
+	t.Run("no toasts under Wine: the prompt window", func(t *testing.T) {
+		// Wine has no WinRT toast manager: the tray finds that at start,
+		// says so once, and prompts in its own window (the next subtests
+		// answer it) instead of sending toasts nobody sees.
+		out := tray.String()
+		if !strings.Contains(out, `prompts open a window" err="find Windows toast notifications: activation factory of Windows.UI.Notifications.ToastNotificationManager`) {
+			t.Fatalf("the tray did not say it falls back to the prompt window for want of toasts:\n%s", out)
+		}
+		if strings.Contains(out, "by=windows-toast") {
+			t.Fatalf("the tray claims toasts under Wine:\n%s", out)
+		}
+		if n := strings.Count(out, "tray: no notifications"); n != 1 {
+			t.Fatalf("the fallback was logged %d times, want once:\n%s", n, out)
+		}
 	})
 
 	t.Run("copy prompts, Call dials", func(t *testing.T) {
