@@ -24,8 +24,13 @@
 //   - Inside Flatpak the notification portal would be the right route; it is
 //     not used yet, and New reports ErrNoServer when the sandbox hides the
 //     bus name.
-//   - macOS and Windows have no freedesktop server: New returns ErrNoServer
-//     there, and the desktop shows its own always-on-top prompt window.
+//   - On Windows a notification is a toast (notify_windows.go): New checks
+//     that WinRT has a toast manager, registers the AppUserModelID under
+//     HKCU and the COM activator that brings clicks back as Events, and
+//     returns ErrNoServer where toasts are missing (Wine, Server Core).
+//     The toast's XML is built in toastxml.go, tested on every platform.
+//   - macOS has no freedesktop server: New returns ErrNoServer there, and
+//     the desktop shows its own always-on-top prompt window.
 //   - Without DBUS_SESSION_BUS_ADDRESS (and no $XDG_RUNTIME_DIR/bus socket)
 //     New returns ErrNoServer instead of letting godbus start dbus-launch,
 //     which would leave a stray bus daemon behind.
