@@ -25,7 +25,7 @@ func underWine() bool {
 // Under Wine there is no WinRT toast manager: New must say so with
 // ErrNoServer (the tray then opens its prompt window), not return a
 // notifier whose toasts nobody sees.
-func TestNoToastsUnderWine(t *testing.T) {
+func TestWindowsNoToastsUnderWine(t *testing.T) {
 	if !underWine() {
 		t.Skip("Windows has toasts; this checks the fallback under Wine")
 	}
@@ -43,7 +43,7 @@ func TestNoToastsUnderWine(t *testing.T) {
 	}
 }
 
-func TestRegisterAUMID(t *testing.T) {
+func TestWindowsRegisterAUMID(t *testing.T) {
 	const aumid = "io.github.deskdial.test-register"
 	path := `Software\Classes\AppUserModelId\` + aumid
 	t.Cleanup(func() { registry.DeleteKey(registry.CURRENT_USER, path) })
@@ -70,7 +70,7 @@ func TestRegisterAUMID(t *testing.T) {
 // goroutine's), with the arguments our XML gave the button. It comes out
 // of Events as the same action the Linux backend reports; arguments that
 // are not ours, or name a toast that is not ours, are ignored.
-func TestToastClickBecomesEvent(t *testing.T) {
+func TestWindowsToastClickBecomesEvent(t *testing.T) {
 	installActivator()
 	b := &toastBackend{aumid: defaultAUMID, pushes: make(chan push), ours: map[uint32]bool{3: true}}
 	n := &Notifier{appName: "deskdial", events: make(chan Event, 4), impl: b}
