@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -256,11 +257,11 @@ func TestWebAgentEndToEnd(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	expired := protocol.NewDial(d.Identity.ID, page.ID, "+4930901821", protocol.ModeCall, now.Add(-2*time.Minute), 0)
+	expired := protocol.NewDial(d.Identity.ID, page.ID, "+4930901821", call.ModeCall, now.Add(-2*time.Minute), 0)
 	wantRefused(send(expired, false), protocol.CodeExpired)
 	refused("expired", "expired")
 
-	ok := protocol.NewDial(d.Identity.ID, page.ID, "+4930901822", protocol.ModeCall, time.Now(), 0)
+	ok := protocol.NewDial(d.Identity.ID, page.ID, "+4930901822", call.ModeCall, time.Now(), 0)
 	if err := send(ok, false); err != nil {
 		t.Fatalf("a fresh request: %v", err)
 	}
@@ -270,14 +271,14 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	wantRefused(send(replay, false), protocol.CodeReplayed)
 	refused("replayed", "already handled")
 
-	forged := protocol.NewDial(d.Identity.ID, page.ID, "+4930901824", protocol.ModeCall, time.Now(), 0)
+	forged := protocol.NewDial(d.Identity.ID, page.ID, "+4930901824", call.ModeCall, time.Now(), 0)
 	wantRefused(send(forged, true), protocol.CodeForged)
 	// A box that does not open names no request the page could show; the
 	// desktop hears "forged" and the last request stays as it was.
 	if btn := b.read("#call-button"); strings.Contains(btn.Href, "901824") {
 		t.Fatalf("a forged request shows a button: %q", btn.Href)
 	}
-	lie := protocol.NewDial(d.Identity.ID, page.ID, "+4930901825", protocol.ModeCall, time.Now(), 0)
+	lie := protocol.NewDial(d.Identity.ID, page.ID, "+4930901825", call.ModeCall, time.Now(), 0)
 	lie.From = page.ID.String()
 	wantRefused(send(lie, false), protocol.CodeForged)
 	refused("from another device", "names a sender other than")

@@ -74,7 +74,7 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 		t.Helper()
 		now := time.Now()
 		q := protocol.RelayRequest{V: 1, ID: protocol.NewMsgID(), IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(30 * time.Second).UnixMilli(),
-			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: phone, Target: target, Mode: protocol.ModeCall}
+			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: phone, Target: target, Mode: call.ModeCall}
 		env, err := protocol.NewBox(sealer).Seal(protocol.KindRelay, q, d.Identity.CurvePub)
 		if err != nil {
 			t.Fatal(err)

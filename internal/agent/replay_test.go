@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
@@ -62,7 +63,7 @@ func (s *phoneSetup) startAt(t *testing.T, c *testClock) *Agent {
 
 func (s *phoneSetup) sealDial(t *testing.T, target string, issued time.Time, ttl time.Duration) []byte {
 	t.Helper()
-	req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, issued, ttl)
+	req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, issued, ttl)
 	b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/number"
 )
@@ -609,15 +610,15 @@ func (c *Core) place(f Found, name, phoneID string) {
 		c.earlier[old.Seq] = earlierCall{call: *old, recordID: c.recordID}
 	}
 	c.seq++
-	call := &Call{
+	cur := &Call{
 		Seq: c.seq, Number: number, Name: name, Phone: p.ID, PhoneName: p.Name,
 		Started: c.now(), CanHangup: p.CanHangup,
 	}
-	c.st.Call = call
+	c.st.Call = cur
 	c.handle = nil
 	c.callID = 0
 	c.publish()
-	rec := CallRecord{Number: number, Name: name, Phone: p.ID, Started: call.Started}
+	rec := CallRecord{Number: number, Name: name, Phone: p.ID, Started: cur.Started}
 	if id, err := c.hist.RecordCall(c.ctx, rec); err != nil {
 		c.log.Warn("desktop: record call", "err", err)
 		c.recordID = 0
@@ -627,21 +628,21 @@ func (c *Core) place(f Found, name, phoneID string) {
 	// Premium-rate, shared-cost and emergency numbers are never dialled
 	// without a tap on the phone (the prompt says the dialer opens); a call
 	// request for one would only be refused.
-	mode := ModeCall
+	mode := call.ModeCall
 	if !p.PlacesCalls || !f.SafeToAutoDial {
-		mode = ModePrefill
+		mode = call.ModePrefill
 	}
 	seq := c.seq
 	c.spawn(func(ctx context.Context) {
 		h, err := c.remote.Call(ctx, p.ID, number, mode)
 		if err != nil {
-			u := CallUpdate{Phase: PhaseFailed, Reason: err.Error(), At: c.now()}
+			u := CallUpdate{Phase: call.Failed, Reason: err.Error(), At: c.now()}
 			var re *RefusedError
 			switch {
 			case errors.Is(err, ErrOffline):
-				u = CallUpdate{Phase: PhaseOffline, At: u.At}
+				u = CallUpdate{Phase: call.Offline, At: u.At}
 			case errors.As(err, &re):
-				u = CallUpdate{Phase: PhaseRefused, Reason: re.Reason, At: u.At}
+				u = CallUpdate{Phase: call.Refused, Reason: re.Reason, At: u.At}
 			}
 			c.post(func() { c.update(seq, u) })
 			return
@@ -688,20 +689,20 @@ func (c *Core) nameFor(number string) string {
 }
 
 func (c *Core) update(seq int, u CallUpdate) {
-	call := c.st.Call
-	if call == nil || call.Seq != seq {
+	cur := c.st.Call
+	if cur == nil || cur.Seq != seq {
 		c.updateEarlier(seq, u)
 		return // a newer call replaced it on screen
 	}
-	if !call.Live() {
+	if !cur.Live() {
 		return // it is over
 	}
 	if u.At.IsZero() {
 		u.At = c.now()
 	}
-	next := *call
+	next := *cur
 	next.Phase, next.Reason = u.Phase, u.Reason
-	if u.Phase == PhaseActive && next.ActiveAt.IsZero() {
+	if u.Phase == call.Active && next.ActiveAt.IsZero() {
 		next.ActiveAt = u.At
 	}
 	if !u.Phase.Live() {
@@ -726,23 +727,23 @@ func (c *Core) update(seq int, u CallUpdate) {
 }
 
 // finish writes the outcome to the history and reloads the recent calls.
-func (c *Core) finish(call Call) {
-	c.record(c.recordID, call)
+func (c *Core) finish(done Call) {
+	c.record(c.recordID, done)
 	c.recordID = 0
 	c.refresh()
 }
 
 // record writes a finished call's outcome to its history row.
-func (c *Core) record(id int64, call Call) {
+func (c *Core) record(id int64, done Call) {
 	if id == 0 {
 		return
 	}
 	rec := CallRecord{
-		Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
-		Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
+		Number: done.Number, Name: done.Name, Phone: done.Phone, Started: done.Started,
+		Phase: done.Phase, Reason: done.Reason, Ended: done.Ended,
 	}
-	if !call.ActiveAt.IsZero() {
-		rec.Talk = call.Ended.Sub(call.ActiveAt)
+	if !done.ActiveAt.IsZero() {
+		rec.Talk = done.Ended.Sub(done.ActiveAt)
 	}
 	if err := c.hist.UpdateCall(c.ctx, id, rec); err != nil {
 		c.log.Warn("desktop: update call", "err", err)
@@ -760,7 +761,7 @@ func (c *Core) updateEarlier(seq int, u CallUpdate) {
 		u.At = c.now()
 	}
 	e.call.Phase, e.call.Reason = u.Phase, u.Reason
-	if u.Phase == PhaseActive && e.call.ActiveAt.IsZero() {
+	if u.Phase == call.Active && e.call.ActiveAt.IsZero() {
 		e.call.ActiveAt = u.At
 	}
 	if u.Phase.Live() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/number"
 )
@@ -44,7 +45,7 @@ func (h *fakeHandle) Hangup(ctx context.Context) error {
 
 type dialed struct {
 	Phone, Target string
-	Mode          Mode
+	Mode          call.Mode
 }
 
 type fakeRemote struct {
@@ -71,7 +72,7 @@ func (r *fakeRemote) Phones(ctx context.Context) ([]Phone, error) {
 	return append([]Phone(nil), r.phones...), nil
 }
 
-func (r *fakeRemote) Call(ctx context.Context, phoneID, target string, mode Mode) (CallHandle, error) {
+func (r *fakeRemote) Call(ctx context.Context, phoneID, target string, mode call.Mode) (CallHandle, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, dialed{phoneID, target, mode})

@@ -1,6 +1,10 @@
 package desktop
 
-import "time"
+import (
+	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
+)
 
 // State is a snapshot of everything the tray shows. The core owns the live
 // copy; the UI gets snapshots and rebuilds the menu from them. Slices in a
@@ -40,7 +44,7 @@ type Call struct {
 	Name      string
 	Phone     string // phone ID
 	PhoneName string
-	Phase     Phase // "" until the phone answered the request
+	Phase     call.State // "" until the phone answered the request
 	Reason    string
 	Started   time.Time // request sent
 	ActiveAt  time.Time // connected (zero if it never was)

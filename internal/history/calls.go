@@ -13,18 +13,6 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 )
 
-// Call outcomes deskdial records (see package call); UpdateCall takes no
-// others.
-const (
-	OutcomeRequested = call.OutcomeRequested
-	OutcomeAccepted  = call.OutcomeAccepted
-	OutcomeAnswered  = call.OutcomeAnswered
-	OutcomeEnded     = call.OutcomeEnded
-	OutcomeRefused   = call.OutcomeRefused
-	OutcomeOffline   = call.OutcomeOffline
-	OutcomeFailed    = call.OutcomeFailed
-)
-
 // Call is one call placed through deskdial.
 type Call struct {
 	ID        int64

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // TestSyncedHostileNamesNotStored: another desktop (or anyone holding the
@@ -20,9 +22,9 @@ func TestSyncedHostileNamesNotStored(t *testing.T) {
 		{Kind: kindContact, Ref: "u-evil", Updated: now.UnixNano(), Contact: &wireContact{Name: "Eve\x1b[2J", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491701111111"}}}},
 		{Kind: kindContact, Ref: "u-nl", Updated: now.UnixNano(), Contact: &wireContact{Name: "Eve\nMallory", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491702222222"}}}},
 		{Kind: kindContact, Ref: "u-ok", Updated: now.UnixNano(), Contact: &wireContact{Name: "Anna", Numbers: []LabeledNumber{{Label: LabelMobile, E164: "+491703333333"}}}},
-		{Kind: kindRecent, Ref: "+491704444444", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c1", At: now.UnixMilli(), Name: "Bob\u202e", Outcome: OutcomeAccepted}},
-		{Kind: kindRecent, Ref: "+491705555555", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c2", At: now.UnixMilli(), Name: "Bob", PhoneName: "Pixel\x07", Outcome: OutcomeAccepted}},
-		{Kind: kindRecent, Ref: "+491706666666", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c3", At: now.UnixMilli(), Name: "Carl", PhoneName: "Pixel", Outcome: OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491704444444", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c1", At: now.UnixMilli(), Name: "Bob\u202e", Outcome: call.OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491705555555", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c2", At: now.UnixMilli(), Name: "Bob", PhoneName: "Pixel\x07", Outcome: call.OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491706666666", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c3", At: now.UnixMilli(), Name: "Carl", PhoneName: "Pixel", Outcome: call.OutcomeAccepted}},
 	}
 	y := &Syncer{}
 	err := s.write(ctx, func(tx *wtx) error {

@@ -14,11 +14,11 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/pairing"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
@@ -137,7 +137,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 		return remote.PhoneInfo{}
 	}()
 
-	h, err := c.Call(ctx, peer.Peer.ID, "030 1234567", protocol.ModeCall)
+	h, err := c.Call(ctx, peer.Peer.ID, "030 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
@@ -155,7 +155,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 	}
 	// The same policy as a remote phone: a premium-rate number is refused
 	// before it reaches the backend.
-	if _, err := c.Call(ctx, peer.Peer.ID, "+49 900 1234567", protocol.ModeCall); !errors.Is(err, remote.ErrRefused) {
+	if _, err := c.Call(ctx, peer.Peer.ID, "+49 900 1234567", call.ModeCall); !errors.Is(err, remote.ErrRefused) {
 		t.Fatalf("premium-rate call = %v, want refused", err)
 	}
 	mu.Lock()

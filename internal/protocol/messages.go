@@ -45,15 +45,6 @@ var (
 	ErrNotYetValid = errors.New("protocol: request issued in the future")
 )
 
-// Mode says what the phone should do with the target (see package call).
-type Mode = call.Mode
-
-// Modes.
-const (
-	ModeCall    = call.ModeCall
-	ModePrefill = call.ModePrefill
-)
-
 // Refusal codes (Reply.Code). Phones may send codes not listed here; a
 // desktop shows Reason for any code it does not know.
 const (
@@ -85,29 +76,16 @@ const (
 // UnknownID is the id of a refusal to a message whose id could not be read.
 const UnknownID = call.UnknownID
 
-// State is a call state (Status.State; see package call).
-type State = call.State
-
-// Call states a phone reports.
-const (
-	StateDialing   = call.Dialing
-	StateAlerting  = call.Alerting
-	StateActive    = call.Active
-	StateEnded     = call.Ended
-	StateFailed    = call.Failed
-	StatePrefilled = call.Prefilled
-)
-
 // DialRequest asks a phone to call or prefill a target.
 type DialRequest struct {
-	V         int    `json:"v"`
-	ID        string `json:"id"`         // message id; a retry reuses it
-	IssuedAt  int64  `json:"issued_at"`  // Unix ms
-	ExpiresAt int64  `json:"expires_at"` // Unix ms, <= IssuedAt + MaxTTL
-	From      string `json:"from"`       // sending device ID, canonical
-	To        string `json:"to"`         // receiving phone ID, canonical
-	Target    string `json:"target"`     // E.164 number or a contact name
-	Mode      Mode   `json:"mode"`
+	V         int       `json:"v"`
+	ID        string    `json:"id"`         // message id; a retry reuses it
+	IssuedAt  int64     `json:"issued_at"`  // Unix ms
+	ExpiresAt int64     `json:"expires_at"` // Unix ms, <= IssuedAt + MaxTTL
+	From      string    `json:"from"`       // sending device ID, canonical
+	To        string    `json:"to"`         // receiving phone ID, canonical
+	Target    string    `json:"target"`     // E.164 number or a contact name
+	Mode      call.Mode `json:"mode"`
 }
 
 // Reply is the phone's answer to a DialRequest.
@@ -121,19 +99,19 @@ type Reply struct {
 	// Mode is what the phone does with an accepted request: "call", or
 	// "prefill" when it only opens its dialer (a prefill-only backend, or a
 	// number that must be confirmed on the phone). Empty means the mode asked.
-	Mode Mode `json:"mode,omitempty"`
+	Mode call.Mode `json:"mode,omitempty"`
 }
 
 // Status reports how an accepted call goes.
 type Status struct {
-	V          int    `json:"v"`
-	ID         string `json:"id"`  // the DialRequest's id
-	Seq        int    `json:"seq"` // 0, 1, 2... per call, to order and drop duplicates
-	State      State  `json:"state"`
-	At         int64  `json:"at"`                    // Unix ms
-	DurationMS int64  `json:"duration_ms,omitempty"` // for ended: talk time
-	Reason     string `json:"reason,omitempty"`      // for failed
-	From       string `json:"from"`                  // phone ID
+	V          int        `json:"v"`
+	ID         string     `json:"id"`  // the DialRequest's id
+	Seq        int        `json:"seq"` // 0, 1, 2... per call, to order and drop duplicates
+	State      call.State `json:"state"`
+	At         int64      `json:"at"`                    // Unix ms
+	DurationMS int64      `json:"duration_ms,omitempty"` // for ended: talk time
+	Reason     string     `json:"reason,omitempty"`      // for failed
+	From       string     `json:"from"`                  // phone ID
 }
 
 // Hangup asks a phone to end a call it placed.
@@ -170,7 +148,7 @@ func NewMsgID() string {
 
 // NewDial makes a dial request valid from now for ttl (DefaultTTL if 0,
 // at most MaxTTL).
-func NewDial(from, to device.ID, target string, mode Mode, now time.Time, ttl time.Duration) DialRequest {
+func NewDial(from, to device.ID, target string, mode call.Mode, now time.Time, ttl time.Duration) DialRequest {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
@@ -342,8 +320,8 @@ func (d DialRequest) Validate() error {
 	if err := checkText("target", d.Target, MaxTarget, true); err != nil {
 		return err
 	}
-	if d.Mode != ModeCall && d.Mode != ModePrefill {
-		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, ModeCall, ModePrefill)
+	if d.Mode != call.ModeCall && d.Mode != call.ModePrefill {
+		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, call.ModeCall, call.ModePrefill)
 	}
 	return nil
 }
@@ -373,7 +351,7 @@ func (r Reply) Validate() error {
 	if err := checkText("reason", r.Reason, MaxReason, false); err != nil {
 		return err
 	}
-	if r.Mode != "" && r.Mode != ModeCall && r.Mode != ModePrefill {
+	if r.Mode != "" && r.Mode != call.ModeCall && r.Mode != call.ModePrefill {
 		return fmt.Errorf("%w: unknown mode %q", ErrMalformed, r.Mode)
 	}
 	return checkText("number", r.Number, 32, false)
@@ -381,7 +359,7 @@ func (r Reply) Validate() error {
 
 // Final reports whether no status follows this one.
 func (s Status) Final() bool {
-	return s.State == StateEnded || s.State == StateFailed || s.State == StatePrefilled
+	return s.State == call.Ended || s.State == call.Failed || s.State == call.Prefilled
 }
 
 // Validate checks a status.

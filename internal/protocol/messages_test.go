@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func validDial(t *testing.T) DialRequest {
-	return NewDial(desktop(t).ID, phone(t).ID, "+493012345678", ModeCall, t0, 30*time.Second)
+	return NewDial(desktop(t).ID, phone(t).ID, "+493012345678", call.ModeCall, t0, 30*time.Second)
 }
 
 func TestDialValidate(t *testing.T) {
@@ -24,7 +25,7 @@ func TestDialValidate(t *testing.T) {
 		want   error
 	}{
 		{"valid", func(d *DialRequest) {}, nil},
-		{"prefill", func(d *DialRequest) { d.Mode = ModePrefill }, nil},
+		{"prefill", func(d *DialRequest) { d.Mode = call.ModePrefill }, nil},
 		{"contact name", func(d *DialRequest) { d.Target = "Zoë Müller" }, nil},
 		{"exactly MaxTTL", func(d *DialRequest) { d.ExpiresAt = d.IssuedAt + MaxTTL.Milliseconds() }, nil},
 		{"version 0", func(d *DialRequest) { d.V = 0 }, ErrVersion},
@@ -89,15 +90,15 @@ func TestDialCheckTime(t *testing.T) {
 }
 
 func TestNewDialClampsTTL(t *testing.T) {
-	d := NewDial(desktop(t).ID, phone(t).ID, "+1", ModeCall, t0, time.Hour)
+	d := NewDial(desktop(t).ID, phone(t).ID, "+1", call.ModeCall, t0, time.Hour)
 	if d.ExpiresAt-d.IssuedAt != MaxTTL.Milliseconds() {
 		t.Fatalf("ttl %d ms", d.ExpiresAt-d.IssuedAt)
 	}
-	d = NewDial(desktop(t).ID, phone(t).ID, "+1", ModeCall, t0, 0)
+	d = NewDial(desktop(t).ID, phone(t).ID, "+1", call.ModeCall, t0, 0)
 	if d.ExpiresAt-d.IssuedAt != DefaultTTL.Milliseconds() {
 		t.Fatalf("default ttl %d ms", d.ExpiresAt-d.IssuedAt)
 	}
-	if NewDial(device.ID{}, device.ID{}, "+1", ModeCall, t0, 0).ID == d.ID {
+	if NewDial(device.ID{}, device.ID{}, "+1", call.ModeCall, t0, 0).ID == d.ID {
 		t.Fatal("two requests got the same id")
 	}
 }
@@ -159,14 +160,14 @@ func TestReplyValidate(t *testing.T) {
 
 func TestStatusValidate(t *testing.T) {
 	from := phone(t).ID.String()
-	ok := Status{V: 1, ID: NewMsgID(), Seq: 3, State: StateEnded, At: t0.UnixMilli(), DurationMS: 42000, From: from}
+	ok := Status{V: 1, ID: NewMsgID(), Seq: 3, State: call.Ended, At: t0.UnixMilli(), DurationMS: 42000, From: from}
 	cases := []struct {
 		name   string
 		mutate func(s *Status)
 		want   error
 	}{
 		{"valid", func(s *Status) {}, nil},
-		{"failed with reason", func(s *Status) { s.State = StateFailed; s.Reason = "no signal" }, nil},
+		{"failed with reason", func(s *Status) { s.State = call.Failed; s.Reason = "no signal" }, nil},
 		{"unknown state", func(s *Status) { s.State = "ringing" }, ErrMalformed},
 		{"no at", func(s *Status) { s.At = 0 }, ErrMalformed},
 		{"negative seq", func(s *Status) { s.Seq = -1 }, ErrMalformed},
@@ -186,7 +187,7 @@ func TestStatusValidate(t *testing.T) {
 			t.Errorf("%s: DecodeStatus = %v", c.name, derr)
 		}
 	}
-	for state, final := range map[State]bool{StateDialing: false, StateAlerting: false, StateActive: false, StateEnded: true, StateFailed: true, StatePrefilled: true} {
+	for state, final := range map[call.State]bool{call.Dialing: false, call.Alerting: false, call.Active: false, call.Ended: true, call.Failed: true, call.Prefilled: true} {
 		if (Status{State: state}).Final() != final {
 			t.Errorf("Final(%s) != %v", state, final)
 		}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -114,12 +114,12 @@ func TestBlackholedServer(t *testing.T) {
 	bh := newBlackhole(t, srv.Addr().String())
 	client := desktop(t, desk, deskDir, bh.url(), deskCreds, peerOf(ph, "Pixel", device.RolePhone, ""))
 	waitFor(t, 15*time.Second, "the phone to answer", func() bool {
-		_, err := client.Call(ctx, ph.ID, "+49 30 3000001", protocol.ModeCall)
+		_, err := client.Call(ctx, ph.ID, "+49 30 3000001", call.ModeCall)
 		return err == nil
 	})
 
 	bh.hole()
-	_, err := client.Call(ctx, ph.ID, "+49 30 3000002", protocol.ModeCall, remote.Timeout(2*time.Second))
+	_, err := client.Call(ctx, ph.ID, "+49 30 3000002", call.ModeCall, remote.Timeout(2*time.Second))
 	if !errors.Is(err, remote.ErrTimeout) {
 		t.Fatalf("dial into a dead path: %v, want timed out", err)
 	}
@@ -132,7 +132,7 @@ func TestBlackholedServer(t *testing.T) {
 	waitFor(t, 30*time.Second, "a dial after the reconnect", func() bool {
 		attempt++
 		okNum = fmt.Sprintf("+493030001%02d", attempt)
-		h, err = client.Call(ctx, ph.ID, okNum, protocol.ModeCall, remote.Timeout(2*time.Second))
+		h, err = client.Call(ctx, ph.ID, okNum, call.ModeCall, remote.Timeout(2*time.Second))
 		return err == nil
 	})
 	h.Close()

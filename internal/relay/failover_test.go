@@ -13,8 +13,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -142,7 +142,7 @@ func TestClusterFailover(t *testing.T) {
 		mu.Lock()
 		outs = append(outs, o)
 		mu.Unlock()
-		h, err := client.Call(ctx, ph.ID, num, protocol.ModeCall, remote.Timeout(timeout))
+		h, err := client.Call(ctx, ph.ID, num, call.ModeCall, remote.Timeout(timeout))
 		result := "error"
 		switch {
 		case err == nil:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -94,7 +95,7 @@ func TestTenantIsolation(t *testing.T) {
 		err error
 	)
 	waitFor(t, 15*time.Second, "alice's phone to answer", func() bool {
-		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", protocol.ModeCall)
+		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", call.ModeCall)
 		return err == nil
 	})
 	for range h.Updates { // the log backend reports one final state
@@ -104,7 +105,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Bob's desktop finds nobody on that subject in his account.
-	_, err = bob.Call(ctx, aPhone.ID, "+49 30 7654321", protocol.ModeCall)
+	_, err = bob.Call(ctx, aPhone.ID, "+49 30 7654321", call.ModeCall)
 	if !errors.Is(err, remote.ErrOffline) {
 		t.Fatalf("bob calling alice's phone: %v, want offline", err)
 	}
@@ -199,7 +200,7 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		}
 	})
-	_, err = alice.Call(ctx, aPhone.ID, "+49 30 1111111", protocol.ModeCall)
+	_, err = alice.Call(ctx, aPhone.ID, "+49 30 1111111", call.ModeCall)
 	if !errors.Is(err, remote.ErrOffline) {
 		t.Fatalf("calling the revoked phone: %v, want offline", err)
 	}
@@ -207,7 +208,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("the revoked phone dialled: %v", got)
 	}
 	// The other phone is untouched.
-	if _, err := alice.Call(ctx, aPhone2.ID, "+49 30 2222222", protocol.ModeCall); err != nil {
+	if _, err := alice.Call(ctx, aPhone2.ID, "+49 30 2222222", call.ModeCall); err != nil {
 		t.Fatalf("alice's other phone after the revocation: %v", err)
 	}
 	if name := userName(t, mustPhoneJWT(t, m, aPhone)); name != aPhone.ID.String() {

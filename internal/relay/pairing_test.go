@@ -10,6 +10,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
@@ -97,7 +98,7 @@ func TestPairOverRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 15*time.Second, "the paired phone to take a call", func() bool {
-		h, err := client.Call(ctx, ph.ID, "+49 30 4000001", protocol.ModeCall)
+		h, err := client.Call(ctx, ph.ID, "+49 30 4000001", call.ModeCall)
 		if err == nil {
 			h.Close()
 		}

@@ -358,7 +358,7 @@ func (s *Service) relayDial(ctx context.Context, from device.Peer, req protocol.
 		refuse(protocol.CodeUnknownPhone, "that phone is not paired with this computer")
 		return
 	}
-	target, err := number.PrepareTarget(req.Target, s.d.Settings.KnownRegion(), req.Mode == protocol.ModePrefill)
+	target, err := number.PrepareTarget(req.Target, s.d.Settings.KnownRegion(), req.Mode == call.ModePrefill)
 	if err != nil {
 		refuse(protocol.CodeNotANumber, err.Error())
 		return

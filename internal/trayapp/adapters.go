@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
@@ -114,7 +115,7 @@ func (h histPort) RecordCall(ctx context.Context, r desktop.CallRecord) (int64, 
 }
 
 // UpdateCall records where the call got to, mapped to an outcome by the
-// same rule `deskdial call` uses (history.OutcomeOf).
+// same rule `deskdial call` uses (call.OutcomeOf).
 func (h histPort) UpdateCall(ctx context.Context, id int64, r desktop.CallRecord) error {
 	return h.s.Resume(id).Reached(ctx, r.Phase, r.Talk)
 }
@@ -149,7 +150,7 @@ func (r *remotePort) Phones(ctx context.Context) ([]desktop.Phone, error) {
 	return out, nil
 }
 
-func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desktop.Mode) (desktop.CallHandle, error) {
+func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode call.Mode) (desktop.CallHandle, error) {
 	id, err := device.ParseID(phoneID)
 	if err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desk
 		// Owned by the call: ends when the phone's updates end or ctx does.
 		defer close(out)
 		defer h.Close()
-		out <- desktop.CallUpdate{Phase: desktop.PhaseSent, At: time.Now()}
+		out <- desktop.CallUpdate{Phase: call.Sent, At: time.Now()}
 		for {
 			select {
 			case <-ctx.Done():

@@ -72,23 +72,23 @@ func TestHistPort(t *testing.T) {
 	h := histPort{s}
 	start := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	for _, tc := range []struct {
-		phase   desktop.Phase
+		phase   call.State
 		talk    time.Duration
 		outcome call.Outcome
 	}{
-		{desktop.PhaseEnded, 42 * time.Second, history.OutcomeAnswered},
-		{desktop.PhaseEnded, 0, history.OutcomeEnded},
-		{desktop.PhasePrefilled, 0, history.OutcomeAccepted},
-		{desktop.PhaseOffline, 0, history.OutcomeOffline},
-		{desktop.PhaseRefused, 0, history.OutcomeRefused},
-		{desktop.PhaseFailed, 0, history.OutcomeFailed},
+		{call.Ended, 42 * time.Second, call.OutcomeAnswered},
+		{call.Ended, 0, call.OutcomeEnded},
+		{call.Prefilled, 0, call.OutcomeAccepted},
+		{call.Offline, 0, call.OutcomeOffline},
+		{call.Refused, 0, call.OutcomeRefused},
+		{call.Failed, 0, call.OutcomeFailed},
 	} {
 		rec := desktop.CallRecord{Number: "+49301234567", Name: "Anna", Phone: "PHONE", Started: start}
 		id, err := h.RecordCall(ctx, rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := s.Call(ctx, id); c.Outcome != history.OutcomeRequested {
+		if c, _ := s.Call(ctx, id); c.Outcome != call.OutcomeRequested {
 			t.Fatalf("a new call is %q, want requested", c.Outcome)
 		}
 		rec.Phase, rec.Talk = tc.phase, tc.talk
