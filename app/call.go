@@ -241,7 +241,7 @@ func replyText(r protocol.Reply) string {
 	}
 	why := r.Reason
 	if why == "" {
-		why = r.Code
+		why = string(r.Code)
 	}
 	return "refused (" + textsafe.Terminal(why) + ")"
 }
@@ -341,7 +341,7 @@ func (r *callRecord) check(err error) {
 	}
 }
 
-// reached records how far the call got (see history.OutcomeOf).
+// reached records how far the call got (see call.OutcomeOf).
 func (r *callRecord) reached(state call.State, talk time.Duration) {
 	r.check(r.rec.Reached(r.ctx, state, talk))
 }

@@ -249,7 +249,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 		}
 		return err
 	}
-	wantRefused := func(err error, code string) {
+	wantRefused := func(err error, code protocol.Code) {
 		t.Helper()
 		var re *remote.RefusedError
 		if !errors.As(err, &re) || re.Reply.Code != code {

@@ -26,12 +26,6 @@ import (
 	"github.com/deskdial/deskdial/internal/protocol"
 )
 
-// Refusal codes this agent sends beyond protocol's (a desktop shows Reason
-// for codes it does not know).
-const (
-	CodeAuditFailed = "audit_failed" // the decision could not be logged, so nothing is dialled
-)
-
 // Publisher sends status messages (a *bus.Conn).
 type Publisher interface {
 	Publish(subject string, data []byte) error
@@ -253,9 +247,12 @@ func (a *Agent) Close() error {
 }
 
 // refusal is a decision not to dial, with a code and a reason for people.
-type refusal struct{ code, reason string }
+type refusal struct {
+	code   protocol.Code
+	reason string
+}
 
-func refuse(code, format string, args ...any) *refusal {
+func refuse(code protocol.Code, format string, args ...any) *refusal {
 	return &refusal{code, fmt.Sprintf(format, args...)}
 }
 
@@ -349,7 +346,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 		pre := e
 		pre.Decision, pre.Number = "dialling", d.number
 		if err := a.record(pre); err != nil {
-			reply.Code = CodeAuditFailed
+			reply.Code = protocol.CodeAuditFailed
 			reply.Reason = fmt.Sprintf("nothing was dialled: this phone cannot write its audit log (is its storage full or read-only?): %v", err)
 		} else {
 			reply, follow = a.dial(ctx, req, peer, d.number, d.mode, pub)
@@ -639,7 +636,7 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	e := Entry{Kind: "hangup"}
 	h, err := protocol.DecodeHangup(plain)
 	r := protocol.Reply{V: protocol.Version, ID: protocol.UnknownID}
-	fail := func(code, why string) []byte {
+	fail := func(code protocol.Code, why string) []byte {
 		r.Code, r.Reason = code, why
 		e.Decision, e.Code, e.Reason = "refused", code, why
 		a.audit(e)

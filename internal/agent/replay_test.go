@@ -228,8 +228,8 @@ func TestAuditLogWriteFailureRefusesDial(t *testing.T) {
 	}
 	defer a.Close()
 	r := s.reply(t, a.Handle(context.Background(), s.sealDial(t, "+49 30 1234567", time.Now(), 0), nil))
-	if r.Accepted || r.Code != CodeAuditFailed || !strings.Contains(r.Reason, "audit log") {
-		t.Errorf("with a full disk: accepted %v code %q (%s), want refused as %q naming the audit log", r.Accepted, r.Code, r.Reason, CodeAuditFailed)
+	if r.Accepted || r.Code != protocol.CodeAuditFailed || !strings.Contains(r.Reason, "audit log") {
+		t.Errorf("with a full disk: accepted %v code %q (%s), want refused as %q naming the audit log", r.Accepted, r.Code, r.Reason, protocol.CodeAuditFailed)
 	}
 	if got := s.dialled(t); len(got) != 0 {
 		t.Errorf("dialled %v", got)

@@ -37,7 +37,10 @@ func TestShortCodePrefilledAsTyped(t *testing.T) {
 		}
 		want = append(want, c.digits)
 	}
-	for _, c := range []struct{ target, code string }{
+	for _, c := range []struct {
+		target string
+		code   protocol.Code
+	}{
 		{"112", protocol.CodeEmergency}, {"tel:110", protocol.CodeEmergency}, {"11833", protocol.CodePremium},
 	} {
 		if r := send(c.target, call.ModeCall); r.Accepted || r.Code != c.code {

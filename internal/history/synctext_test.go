@@ -79,3 +79,42 @@ func TestSyncedExtensions(t *testing.T) {
 		t.Errorf("wire form %s, %v", b, err)
 	}
 }
+
+// TestSyncedCallOutcomesChecked: a recent from another desktop (or anyone
+// holding the sync key) whose outcome is no outcome (a call state, an
+// empty or made-up word), whose talk time is negative or whose number is
+// not E.164 is not stored; recents would show it as a call that never
+// happened this way. A well-formed one is.
+func TestSyncedCallOutcomesChecked(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Now()
+	rec := func(ref, id string, o call.Outcome, ms int64) entry {
+		return entry{Kind: kindRecent, Ref: ref, Updated: now.UnixNano(), Call: &wireCall{SyncID: id, At: now.UnixMilli(), Name: "Bob", Outcome: o, Duration: ms}}
+	}
+	entries := []entry{
+		rec("+491701111111", "c1", call.Outcome(call.Prefilled), 0),
+		rec("+491702222222", "c2", call.Outcome(call.Dialing), 0),
+		rec("+491703333333", "c3", "", 0),
+		rec("+491704444444", "c4", "answered\x1b[2J", 0),
+		rec("+491705555555", "c5", call.OutcomeAnswered, -5000),
+		rec("*#06#", "c6", call.OutcomeAccepted, 0),
+		rec("+491707777777", "c7", call.OutcomeAnswered, 65000),
+	}
+	y := &Syncer{}
+	err := s.write(ctx, func(tx *wtx) error {
+		for i := range entries {
+			if err := y.applyEntry(ctx, tx, &entries[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Recent(ctx, 10)
+	if len(got) != 1 || got[0].Number != "+491707777777" || got[0].Outcome != call.OutcomeAnswered {
+		t.Errorf("recents = %+v, want only the answered call to +491707777777", got)
+	}
+}

@@ -45,36 +45,65 @@ var (
 	ErrNotYetValid = errors.New("protocol: request issued in the future")
 )
 
-// Refusal codes (Reply.Code). Phones may send codes not listed here; a
-// desktop shows Reason for any code it does not know.
+// Code says why a phone refused a request (Reply.Code). Phones may send
+// codes not listed here (Reply.Validate only checks their spelling); a
+// desktop shows Reason for any code it does not know (Code.Known).
+type Code string
+
+// Refusal codes, each defined once for the agent, the desktop, the CLI
+// and (in docs/protocol.md) the web agent.
 const (
-	CodeUnknownSender     = "unknown_sender"
-	CodeWrongRecipient    = "wrong_recipient"
-	CodeExpired           = "expired"
-	CodeNotYetValid       = "not_yet_valid"
-	CodeReplayed          = "replayed"
-	CodeMalformed         = "malformed"
-	CodeVersion           = "unsupported_version"
-	CodeRateLimited       = "rate_limited"
-	CodeMMI               = "mmi"
-	CodePremium           = "premium"
-	CodeEmergency         = "emergency"
-	CodeNotANumber        = "not_a_number"
-	CodeUnknownContact    = "unknown_contact"
-	CodeDeclined          = "declined"
-	CodeBusy              = "busy"
-	CodeDialerUnavailable = "dialer_unavailable"
-	CodeDialerFailed      = "dialer_failed"
-	CodeForged            = "forged"       // from names another device than the key that sealed it
-	CodeContactName       = "contact_name" // a name, and this phone cannot look names up
-	CodeUnknownCall       = "unknown_call" // hangup for a call that is not running
-	CodePairRefused       = "pair_refused" // a pairing join was refused (reason says why)
-	CodePairFailed        = "pair_failed"  // the desktop could not store the phone
-	CodeUnpaired          = call.CodeUnpaired
+	CodeUnknownSender     Code = "unknown_sender"
+	CodeWrongRecipient    Code = "wrong_recipient"
+	CodeExpired           Code = "expired"
+	CodeNotYetValid       Code = "not_yet_valid"
+	CodeReplayed          Code = "replayed"
+	CodeMalformed         Code = "malformed"
+	CodeVersion           Code = "unsupported_version"
+	CodeRateLimited       Code = "rate_limited"
+	CodeMMI               Code = "mmi"
+	CodePremium           Code = "premium"
+	CodeEmergency         Code = "emergency"
+	CodeNotANumber        Code = "not_a_number"
+	CodeUnknownContact    Code = "unknown_contact"
+	CodeDeclined          Code = "declined"
+	CodeBusy              Code = "busy"
+	CodeDialerUnavailable Code = "dialer_unavailable"
+	CodeDialerFailed      Code = "dialer_failed"
+	CodeAuditFailed       Code = "audit_failed" // the decision could not be logged, so nothing is dialled
+	CodeForged            Code = "forged"       // from names another device than the key that sealed it
+	CodeContactName       Code = "contact_name" // a name, and this phone cannot look names up
+	CodeUnknownCall       Code = "unknown_call" // hangup for a call that is not running
+	CodePairRefused       Code = "pair_refused" // a pairing join was refused (reason says why)
+	CodePairFailed        Code = "pair_failed"  // the desktop could not store the phone
+	// CodeUnpaired is the notice a phone sends a desktop it has forgotten
+	// (a sealed refusal on the desktop's status subject).
+	CodeUnpaired Code = "unpaired"
 )
 
+// codes lists the codes above (docs/protocol.md's table is held to it
+// by a test).
+var codes = [...]Code{
+	CodeUnknownSender, CodeWrongRecipient, CodeExpired, CodeNotYetValid, CodeReplayed,
+	CodeMalformed, CodeVersion, CodeRateLimited, CodeMMI, CodePremium, CodeEmergency,
+	CodeNotANumber, CodeUnknownContact, CodeDeclined, CodeBusy, CodeDialerUnavailable,
+	CodeDialerFailed, CodeAuditFailed, CodeForged, CodeContactName, CodeUnknownCall,
+	CodePairRefused, CodePairFailed, CodeUnpaired,
+	CodeNotAllowed, CodeUnknownPhone, CodeOffline, CodeNoAnswer,
+}
+
+// Known reports whether c is one of the codes above.
+func (c Code) Known() bool {
+	for _, k := range codes {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
 // UnknownID is the id of a refusal to a message whose id could not be read.
-const UnknownID = call.UnknownID
+const UnknownID = "unknown"
 
 // DialRequest asks a phone to call or prefill a target.
 type DialRequest struct {
@@ -93,7 +122,7 @@ type Reply struct {
 	V        int    `json:"v"`
 	ID       string `json:"id"` // the DialRequest's id
 	Accepted bool   `json:"accepted"`
-	Code     string `json:"code,omitempty"`   // refusal code when not accepted
+	Code     Code   `json:"code,omitempty"`   // refusal code when not accepted
 	Reason   string `json:"reason,omitempty"` // human-readable
 	Number   string `json:"number,omitempty"` // the E.164 number the phone dials
 	// Mode is what the phone does with an accepted request: "call", or
@@ -168,13 +197,13 @@ func Accept(id, number string) Reply {
 }
 
 // Refuse makes the reply that refuses request id.
-func Refuse(id, code, reason string) Reply {
+func Refuse(id string, code Code, reason string) Reply {
 	return Reply{V: Version, ID: id, Code: code, Reason: reason}
 }
 
 // RefusalCode maps an error from Open, a decoder or CheckTime to the code a
 // phone sends back ("" if err says nothing the protocol knows).
-func RefusalCode(err error) string {
+func RefusalCode(err error) Code {
 	switch {
 	case errors.Is(err, ErrVersion):
 		return CodeVersion
@@ -345,7 +374,7 @@ func (r Reply) Validate() error {
 	if r.Accepted && r.Code != "" {
 		return fmt.Errorf("%w: an accepted reply has no code", ErrMalformed)
 	}
-	if !r.Accepted && !codeRE.MatchString(r.Code) {
+	if !r.Accepted && !codeRE.MatchString(string(r.Code)) {
 		return fmt.Errorf("%w: a refusal needs a code of lower-case letters, digits and '_'", ErrMalformed)
 	}
 	if err := checkText("reason", r.Reason, MaxReason, false); err != nil {

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -215,7 +218,7 @@ func TestHangupValidate(t *testing.T) {
 }
 
 func TestRefusalCode(t *testing.T) {
-	cases := map[error]string{
+	cases := map[error]Code{
 		fmt.Errorf("x: %w", ErrVersion):     CodeVersion,
 		fmt.Errorf("x: %w", ErrMalformed):   CodeMalformed,
 		fmt.Errorf("x: %w", ErrForged):      CodeUnknownSender,
@@ -264,4 +267,45 @@ func otherFirst(s string) string {
 		return "B" + s[1:]
 	}
 	return "A" + s[1:]
+}
+
+// TestCodesMatchProtocolDoc: the refusal codes a phone may send are the
+// ones docs/protocol.md lists (a second implementation, the web agent, is
+// written from that table).
+func TestCodesMatchProtocolDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "## 5. Refusal codes")
+	end := strings.Index(doc, "## 6.")
+	if start < 0 || end < start {
+		t.Fatal("docs/protocol.md has no section 5, Refusal codes")
+	}
+	documented := map[Code]bool{}
+	for _, line := range strings.Split(doc[start:end], "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.Split(line, "|")[1]
+		for _, m := range regexp.MustCompile("`([a-z0-9_]+)`").FindAllStringSubmatch(first, -1) {
+			documented[Code(m[1])] = true
+		}
+	}
+	for _, c := range codes {
+		if !documented[c] {
+			t.Errorf("code %q is not in docs/protocol.md's table", c)
+		}
+		delete(documented, c)
+	}
+	for c := range documented {
+		if c.Known() {
+			continue
+		}
+		t.Errorf("docs/protocol.md lists %q, which protocol does not define", c)
+	}
+	if Code("no_such_code").Known() {
+		t.Error("an unknown code is Known")
+	}
 }

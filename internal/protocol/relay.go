@@ -20,15 +20,14 @@ const (
 	OpDial   = "dial"   // have another phone call a target
 )
 
-// Refusal codes only a desktop sends to a phone that asked it to relay.
+// Refusal codes only a desktop sends to a phone that asked it to relay
+// (and CodeAuditFailed: the request could not be recorded, so its replay
+// would not be caught, and nothing was done).
 const (
-	CodeNotAllowed   = "not_allowed"   // this phone may not call through the desktop (its settings)
-	CodeUnknownPhone = "unknown_phone" // the phone asked for is not one of the desktop's
-	CodeOffline      = "offline"       // the phone asked for is not connected
-	CodeNoAnswer     = "no_answer"     // the phone asked for did not answer in time
-	// CodeAuditFailed: the request could not be recorded (so its replay
-	// would not be caught), and nothing was done. Phones send it too.
-	CodeAuditFailed = "audit_failed"
+	CodeNotAllowed   Code = "not_allowed"   // this phone may not call through the desktop (its settings)
+	CodeUnknownPhone Code = "unknown_phone" // the phone asked for is not one of the desktop's
+	CodeOffline      Code = "offline"       // the phone asked for is not connected
+	CodeNoAnswer     Code = "no_answer"     // the phone asked for did not answer in time
 )
 
 // MaxPhones is the most phones a PhoneList holds.

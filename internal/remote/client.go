@@ -233,7 +233,7 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	why := e.Reply.Reason
 	if why == "" {
-		why = e.Reply.Code
+		why = string(e.Reply.Code)
 	}
 	return fmt.Sprintf("refused by %s: %s", e.Phone.Name, why)
 }

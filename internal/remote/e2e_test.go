@@ -159,7 +159,7 @@ func (w *world) peer() device.Peer {
 	return p
 }
 
-func wantRefused(t *testing.T, err error, code, reasonPart string) {
+func wantRefused(t *testing.T, err error, code protocol.Code, reasonPart string) {
 	t.Helper()
 	var re *RefusedError
 	if !errors.As(err, &re) {

@@ -194,7 +194,7 @@ func TestRelayRefusals(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(q *protocol.RelayRequest)
-		code string
+		code protocol.Code
 	}{
 		{"from names Pixel", func(q *protocol.RelayRequest) { q.From, q.Phone = r.phone.ID.String(), r.tablet.ID.String() }, protocol.CodeForged},
 		{"for another desktop", func(q *protocol.RelayRequest) { q.To = stranger.ID.String() }, protocol.CodeWrongRecipient},
@@ -268,7 +268,7 @@ func TestRelayRefusals(t *testing.T) {
 	}
 
 	// Over the rate: the burst of dials, then a refusal.
-	var code string
+	var code protocol.Code
 	for i := 0; i < relayDialBurst+1 && code == ""; i++ {
 		q := r.request(protocol.OpDial, "+4930901820")
 		r.send(r.tablet, q)

@@ -389,7 +389,7 @@ func (s *Service) handleJoin(m bus.Msg) {
 	// subject, and the desktop's login may publish to phones' dial
 	// subjects and its own control subjects.
 	replyOK := pairInbox(m.Reply)
-	refuse := func(code string, err error) {
+	refuse := func(code protocol.Code, err error) {
 		if !replyOK || !s.refusals.allow(time.Now()) {
 			return
 		}
@@ -412,7 +412,7 @@ func (s *Service) handleJoin(m bus.Msg) {
 	s.loadOffers()
 	peer, offer, err := s.pending.Verify(j, sender, time.Now())
 	if err != nil {
-		code := "pair_refused"
+		code := protocol.CodePairRefused
 		switch {
 		case errors.Is(err, pairing.ErrExpired):
 			code = protocol.CodeExpired

@@ -161,7 +161,7 @@ func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode call
 	case errors.As(err, &re):
 		reason := re.Reply.Reason
 		if reason == "" {
-			reason = re.Reply.Code
+			reason = string(re.Reply.Code)
 		}
 		return nil, &desktop.RefusedError{Reason: reason}
 	case errors.Is(err, remote.ErrOffline), errors.Is(err, remote.ErrTimeout):

@@ -26,9 +26,9 @@ type corpusPeer struct {
 type corpusOut struct {
 	Reply    string `json:"reply"`
 	Decision struct {
-		Accepted bool   `json:"accepted"`
-		Code     string `json:"code"`
-		Display  string `json:"display"`
+		Accepted bool          `json:"accepted"`
+		Code     protocol.Code `json:"code"`
+		Display  string        `json:"display"`
 	} `json:"decision"`
 }
 
@@ -153,7 +153,7 @@ func TestAgentCorpus(t *testing.T) {
 	if len(outs) != len(items) {
 		t.Fatalf("node decided %d of %d requests", len(outs), len(items))
 	}
-	codes := map[string]int{}
+	codes := map[protocol.Code]int{}
 	for i, it := range items {
 		goReply := openReply(t, it.name+" (Go)", it.to, phone, ga.Handle(context.Background(), it.env, nil))
 		raw, err := hex.DecodeString(outs[i].Reply)
@@ -170,9 +170,14 @@ func TestAgentCorpus(t *testing.T) {
 		if outs[i].Decision.Accepted != jsReply.Accepted || outs[i].Decision.Code != jsReply.Code {
 			t.Errorf("%s: the page shows %+v but replied %+v", it.name, outs[i].Decision, jsReply)
 		}
+		// The page writes its codes as literals: each must be one the
+		// protocol defines, or a desktop could only show its reason.
+		if !jsReply.Accepted && !jsReply.Code.Known() {
+			t.Errorf("%s: the page refused with code %q, which protocol does not define", it.name, jsReply.Code)
+		}
 		codes[jsReply.Code]++
 	}
-	for _, c := range []string{"", protocol.CodeReplayed, protocol.CodeMMI, protocol.CodePremium, protocol.CodeEmergency,
+	for _, c := range []protocol.Code{"", protocol.CodeReplayed, protocol.CodeMMI, protocol.CodePremium, protocol.CodeEmergency,
 		protocol.CodeExpired, protocol.CodeNotYetValid, protocol.CodeWrongRecipient, protocol.CodeForged,
 		protocol.CodeUnknownSender, protocol.CodeRateLimited, protocol.CodeContactName, protocol.CodeNotANumber} {
 		if codes[c] == 0 {
