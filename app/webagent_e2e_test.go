@@ -20,6 +20,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/deskdial/deskdial/internal/webagent/webtest"
 )
 
@@ -190,7 +191,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	b.do("cmd", "click", "sel", "#pair-button")
 	b.do("cmd", "wait", "sel", "#state", "text", "Connected")
 	srv.waitFor("Paired with Pixel in the hall")
-	poll(t, "the desktop to list the page as online", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the desktop to list the page as online", func() bool {
 		out := dpMustRun(t, desk, "phones")
 		return strings.Contains(out, "Pixel in the hall") && strings.Contains(out, "online")
 	})
@@ -291,7 +292,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	srv = dpStart(t, desk, "serve")
 	srv.waitFor("is serving on")
 	b.do("cmd", "wait", "sel", "#state", "text", "Connected", "timeout", 30000)
-	poll(t, "the page to be online again", 30*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 30*time.Second, "the page to be online again", func() bool {
 		return strings.Contains(dpMustRun(t, desk, "phones"), "online")
 	})
 	dpMustRun(t, desk, "call", "+49 30 901826")

@@ -13,6 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // blackhole forwards TCP connections to a server until hole is called;
@@ -113,7 +114,7 @@ func TestBlackholedServer(t *testing.T) {
 	phone := startPhone(t, ph, phDir, phoneCreds(t, minter(t, deskCreds), ph, phDir), []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srv))})
 	bh := newBlackhole(t, srv.Addr().String())
 	client := desktop(t, desk, deskDir, bh.url(), deskCreds, peerOf(ph, "Pixel", device.RolePhone, ""))
-	waitFor(t, 15*time.Second, "the phone to answer", func() bool {
+	testsupport.WaitForWithin(t, 15*time.Second, "the phone to answer", func() bool {
 		_, err := client.Call(ctx, ph.ID, "+49 30 3000001", call.ModeCall)
 		return err == nil
 	})
@@ -129,7 +130,7 @@ func TestBlackholedServer(t *testing.T) {
 		attempt int
 		okNum   string
 	)
-	waitFor(t, 30*time.Second, "a dial after the reconnect", func() bool {
+	testsupport.WaitForWithin(t, 30*time.Second, "a dial after the reconnect", func() bool {
 		attempt++
 		okNum = fmt.Sprintf("+493030001%02d", attempt)
 		h, err = client.Call(ctx, ph.ID, okNum, call.ModeCall, remote.Timeout(2*time.Second))

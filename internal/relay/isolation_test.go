@@ -16,6 +16,7 @@ import (
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // recDialer is the log backend, also noting when each number was handed
@@ -94,7 +95,7 @@ func TestTenantIsolation(t *testing.T) {
 		h   *remote.CallHandle
 		err error
 	)
-	waitFor(t, 15*time.Second, "alice's phone to answer", func() bool {
+	testsupport.WaitForWithin(t, 15*time.Second, "alice's phone to answer", func() bool {
 		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", call.ModeCall)
 		return err == nil
 	})
@@ -166,14 +167,14 @@ func TestTenantIsolation(t *testing.T) {
 	if err := p1.Publish(protocol.SubjectRelay(Prefix, aDesk.ID), []byte("ask")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the desktop to get the phone's relay request", func() bool { return len(relayed) == 1 })
+	testsupport.WaitForWithin(t, 10*time.Second, "the desktop to get the phone's relay request", func() bool { return len(relayed) == 1 })
 	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone2.ID), []byte("to phone 2")); err != nil {
 		t.Fatal(err)
 	}
 	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone.ID), []byte("to phone 1")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the phone to get its desktop's answer", func() bool { return len(mine) == 1 })
+	testsupport.WaitForWithin(t, 10*time.Second, "the phone to get its desktop's answer", func() bool { return len(mine) == 1 })
 	_ = p1.Flush(ctx)
 	if len(theirs) != 0 {
 		t.Fatalf("the phone read the desktop's answer to another phone: %q", <-theirs)
@@ -188,7 +189,7 @@ func TestTenantIsolation(t *testing.T) {
 	if err := st.Push(ctx, []string{url}, tok); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the revoked phone to be disconnected", func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "the revoked phone to be disconnected", func() bool {
 		for {
 			select {
 			case up := <-phone.state:
