@@ -597,13 +597,17 @@ func (c *Client) PageURLs() []string {
 	return ri.Web
 }
 
-// CancelOffer withdraws an offer made with Offer.
-func (c *Client) CancelOffer(o pairing.Offer) {
+// CancelOffer withdraws an offer made with Offer. An error says the
+// offers file could not be rewritten without it: the running instance
+// would answer it until it expires.
+func (c *Client) CancelOffer(o pairing.Offer) error {
 	if c.svc != nil {
-		c.svc.CancelOffer(o)
-		return
+		return c.svc.CancelOffer(o)
 	}
-	_ = dropOffer(c.d.Paths.Config, o.OfferID())
+	if err := dropOffer(c.d.Paths.Config, o.OfferID()); err != nil {
+		return fmt.Errorf("withdraw offer: %w", err)
+	}
+	return nil
 }
 
 // WaitPaired waits until a phone not in before appears in the registry.

@@ -300,10 +300,15 @@ func (s *Service) AddOffer(o pairing.Offer) {
 	s.pending.Add(o)
 }
 
-// CancelOffer withdraws o.
-func (s *Service) CancelOffer(o pairing.Offer) {
+// CancelOffer withdraws o. It stays withdrawn in this process whatever
+// the error says; the error says the offers file still lists it (a later
+// start would answer it until it expires).
+func (s *Service) CancelOffer(o pairing.Offer) error {
 	s.pending.Cancel(o)
-	_ = dropOffer(s.d.Paths.Config, o.OfferID())
+	if err := dropOffer(s.d.Paths.Config, o.OfferID()); err != nil {
+		return fmt.Errorf("withdraw offer: %w", err)
+	}
+	return nil
 }
 
 // defaultListen is the listen setting a desktop has unless the user chose
