@@ -26,18 +26,7 @@ func TestSyncedHostileNamesNotStored(t *testing.T) {
 		{Kind: kindRecent, Ref: "+491705555555", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c2", At: now.UnixMilli(), Name: "Bob", PhoneName: "Pixel\x07", Outcome: call.OutcomeAccepted}},
 		{Kind: kindRecent, Ref: "+491706666666", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c3", At: now.UnixMilli(), Name: "Carl", PhoneName: "Pixel", Outcome: call.OutcomeAccepted}},
 	}
-	y := &Syncer{}
-	err := s.write(ctx, func(tx *wtx) error {
-		for i := range entries {
-			if err := y.applyEntry(ctx, tx, &entries[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	applyEntries(t, s, entries)
 	cs, _ := s.Contacts(ctx)
 	if len(cs) != 1 || cs[0].Name != "Anna" {
 		t.Errorf("contacts = %+v, want only Anna", cs)
@@ -101,6 +90,18 @@ func TestSyncedCallOutcomesChecked(t *testing.T) {
 		rec("*#06#", "c6", call.OutcomeAccepted, 0),
 		rec("+491707777777", "c7", call.OutcomeAnswered, 65000),
 	}
+	applyEntries(t, s, entries)
+	got, _ := s.Recent(ctx, 10)
+	if len(got) != 1 || got[0].Number != "+491707777777" || got[0].Outcome != call.OutcomeAnswered {
+		t.Errorf("recents = %+v, want only the answered call to +491707777777", got)
+	}
+}
+
+// applyEntries applies entries as if they had arrived from another
+// desktop.
+func applyEntries(t *testing.T, s *Store, entries []entry) {
+	t.Helper()
+	ctx := context.Background()
 	y := &Syncer{}
 	err := s.write(ctx, func(tx *wtx) error {
 		for i := range entries {
@@ -112,9 +113,5 @@ func TestSyncedCallOutcomesChecked(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	got, _ := s.Recent(ctx, 10)
-	if len(got) != 1 || got[0].Number != "+491707777777" || got[0].Outcome != call.OutcomeAnswered {
-		t.Errorf("recents = %+v, want only the answered call to +491707777777", got)
 	}
 }
