@@ -11,6 +11,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 )
 
@@ -123,7 +124,7 @@ func New(remote Remote, hist History, clip Clip, notifier Notifier, settings Set
 	for _, o := range opts {
 		o(c)
 	}
-	c.st.Default = settings.Get().DefaultPhone
+	c.st.Default = defaultPhone(settings.Get())
 	return c
 }
 
@@ -286,7 +287,7 @@ func (c *Core) Refresh() { c.post(c.refresh) }
 // SettingsChanged re-reads the settings the state depends on.
 func (c *Core) SettingsChanged() {
 	c.post(func() {
-		c.st.Default = c.settings.Get().DefaultPhone
+		c.st.Default = defaultPhone(c.settings.Get())
 		c.publish()
 	})
 }
@@ -336,7 +337,7 @@ func (c *Core) do(a Action) {
 	case ActHangup:
 		c.hangup()
 	case ActSelectPhone:
-		if err := c.settings.Modify(func(s *config.Settings) { s.DefaultPhone = a.Phone }); err != nil {
+		if err := c.settings.Modify(func(s *config.Settings) { s.DefaultPhone = a.Phone.String() }); err != nil {
 			c.log.Warn("desktop: save default phone", "err", err)
 		}
 		c.st.Default = a.Phone
@@ -393,7 +394,7 @@ func (c *Core) clipboard(ch ClipChange) {
 		Watch:      s.WatchClipboard,
 		Region:     s.KnownRegion(),
 		Find:       c.find,
-		CallAtOnce: sel.ID != "" && sel.Online && s.CallAtOnce[sel.ID],
+		CallAtOnce: !sel.ID.IsZero() && sel.Online && s.CallAtOnce[sel.ID.String()],
 	})
 	switch d.Verdict {
 	case Ignore:
@@ -415,7 +416,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	case CallAtOnce:
 		c.st.Clip = d.Offer
 		c.publish()
-		c.place(d.Offer.Found(), "", "")
+		c.place(d.Offer.Found(), "", device.ID{})
 		return
 	}
 	c.st.Clip = d.Offer
@@ -427,7 +428,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	c.prompt(*d.Offer, sel)
 }
 
-func ok(p Phone) bool { return p.ID != "" }
+func ok(p Phone) bool { return !p.ID.IsZero() }
 
 // offerLink prompts for the number in a tel:/callto: link handed over by
 // the desktop (a click in a browser or mail program). A link always asks,
@@ -483,19 +484,23 @@ func (c *Core) noticeEvent(id uint32, key string) {
 		c.promptID, c.prompted = 0, nil
 		switch {
 		case key == KeyCall:
-			c.place(o.Found(), "", "")
+			c.place(o.Found(), "", device.ID{})
 		case key == "default":
 			// A click on the notice itself does what its first button
 			// does; a prompt that offers no call calls nothing.
 			if sel, _ := c.st.Selected(); sel.Online {
-				c.place(o.Found(), "", "")
+				c.place(o.Found(), "", device.ID{})
 			} else if first := PromptNotice(*o, sel, c.st.Phones).Actions[0].Key; strings.HasPrefix(first, KeyCallOn) {
-				c.place(o.Found(), "", strings.TrimPrefix(first, KeyCallOn))
+				if id, ok := CallOnPhone(first); ok {
+					c.place(o.Found(), "", id)
+				}
 			}
 		case key == KeyPick:
 			c.request(Request{Kind: ReqDialBox, Text: o.Text})
 		case strings.HasPrefix(key, KeyCallOn):
-			c.place(o.Found(), "", strings.TrimPrefix(key, KeyCallOn))
+			if id, ok := CallOnPhone(key); ok {
+				c.place(o.Found(), "", id)
+			}
 		}
 	case id != 0 && id == c.callID:
 		if key == KeyHangup {
@@ -521,7 +526,7 @@ func (c *Core) hotkey() {
 		c.post(func() {
 			switch {
 			case len(fs) == 1:
-				c.place(fs[0], "", "")
+				c.place(fs[0], "", device.ID{})
 			case len(fs) > 1:
 				c.request(Request{Kind: ReqDialBox, Text: sel})
 			default:
@@ -569,14 +574,14 @@ func (c *Core) feedback(spec NoticeSpec) uint32 {
 // dial sends a dial request for number to phoneID (or the selected phone):
 // for a number picked from the menu, recents or contacts, whose
 // classification is not at hand, so it is classified here.
-func (c *Core) dial(number, name, phoneID string) {
+func (c *Core) dial(number, name string, phoneID device.ID) {
 	number = strings.TrimSpace(number)
 	c.place(Found{E164: number, Raw: number, SafeToAutoDial: c.safeToAutoDial(number)}, name, phoneID)
 }
 
 // place sends a dial request for f, found (and classified) once where it
 // was read, to phoneID (or the selected phone).
-func (c *Core) place(f Found, name, phoneID string) {
+func (c *Core) place(f Found, name string, phoneID device.ID) {
 	number := strings.TrimSpace(f.E164)
 	if number == "" {
 		c.feedback(NoticeSpec{Title: M("notice.no_number")})
@@ -584,7 +589,7 @@ func (c *Core) place(f Found, name, phoneID string) {
 	}
 	var p Phone
 	var found bool
-	if phoneID != "" {
+	if !phoneID.IsZero() {
 		p, found = c.st.Phone(phoneID)
 	} else {
 		p, found = c.st.Selected()
@@ -873,4 +878,22 @@ func (c *Core) CopyNumber(number string) {
 			}
 		})
 	})
+}
+
+// defaultPhone is the phone the settings name as the default; the zero ID
+// when they name none, or one that is no phone ID (a hand-edited file):
+// calls then go to the first online phone.
+func defaultPhone(s config.Settings) device.ID {
+	id, err := device.ParseID(s.DefaultPhone)
+	if err != nil {
+		return device.ID{}
+	}
+	return id
+}
+
+// CallOnPhone is the phone a KeyCallOn button names (the key carries its
+// ID as text: notification actions are strings).
+func CallOnPhone(key string) (device.ID, bool) {
+	id, err := device.ParseID(strings.TrimPrefix(key, KeyCallOn))
+	return id, err == nil
 }

@@ -46,7 +46,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 
 	r.core.NoticeEvent(1, KeyCall)
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+49301234567", call.ModeCall}) {
+	if d := r.remote.dialed()[0]; d != (dialed{pixel.ID, "+49301234567", call.ModeCall}) {
 		t.Fatalf("dialed %+v", d)
 	}
 	s = r.waitState(t, func(s State) bool { return s.Call != nil })
@@ -82,7 +82,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 		t.Errorf("ended notice %q", got)
 	}
 	rec := r.hist.record(0)
-	if rec.Phase != call.Ended || rec.Number != "+49301234567" || rec.Phone != "P1" {
+	if rec.Phase != call.Ended || rec.Number != "+49301234567" || rec.Phone != pixel.ID {
 		t.Errorf("history %+v", rec)
 	}
 	// Found again under Recent.
@@ -139,7 +139,7 @@ func TestCorePrefillPhone(t *testing.T) {
 	r := newRig(t, nokia)
 	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
 	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d.Mode != call.ModePrefill || d.Phone != "P2" {
+	if d := r.remote.dialed()[0]; d.Mode != call.ModePrefill || d.Phone != nokia.ID {
 		t.Errorf("dialed %+v, want prefill on P2", d)
 	}
 }
@@ -168,7 +168,7 @@ func TestCorePausedAndSensitive(t *testing.T) {
 
 func TestCoreCallAtOnce(t *testing.T) {
 	r := newRig(t, pixel)
-	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{pixel.ID.String(): true} }); err != nil {
 		t.Fatal(err)
 	}
 	r.core.Clipboard(ClipChange{Text: signature})
@@ -177,9 +177,9 @@ func TestCoreCallAtOnce(t *testing.T) {
 
 func TestCoreSelectPhoneSaves(t *testing.T) {
 	r := newRig(t, pixel, nokia)
-	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
-	r.waitState(t, func(s State) bool { p, _ := s.Selected(); return p.ID == "P2" })
-	if got := r.settings.Get().DefaultPhone; got != "P2" {
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: nokia.ID})
+	r.waitState(t, func(s State) bool { p, _ := s.Selected(); return p.ID == nokia.ID })
+	if got := r.settings.Get().DefaultPhone; got != nokia.ID.String() {
 		t.Errorf("default phone saved as %q", got)
 	}
 }
@@ -289,7 +289,7 @@ func TestCoreSearch(t *testing.T) {
 // when the user presses Call.
 func TestCoreLinkPrompts(t *testing.T) {
 	r := newRig(t, pixel)
-	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{pixel.ID.String(): true} }); err != nil {
 		t.Fatal(err)
 	}
 	r.core.Do(Action{Kind: ActTogglePause})
@@ -330,7 +330,7 @@ func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
 	}
 	r.core.NoticeEvent(1, KeyCall)
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+499001234567", call.ModePrefill}) {
+	if d := r.remote.dialed()[0]; d != (dialed{pixel.ID, "+499001234567", call.ModePrefill}) {
 		t.Fatalf("dialed %+v, want the dialer opened with the number", d)
 	}
 	r.core.Do(Action{Kind: ActCall, Number: "+499001234567"})
@@ -400,17 +400,17 @@ func TestCoreLinkPresenceWaitIsBounded(t *testing.T) {
 // online, and its button calls there.
 func TestCoreOfflinePromptOffersOnlinePhone(t *testing.T) {
 	r := newRig(t, pixel, nokia)
-	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
-	r.waitState(t, func(s State) bool { return s.Default == "P2" })
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: nokia.ID})
+	r.waitState(t, func(s State) bool { return s.Default == nokia.ID })
 	r.core.Clipboard(ClipChange{Text: signature})
 	r.core.Sync()
 	n := r.notifier.last()
-	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+"P1" {
+	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+pixel.ID.String() {
 		t.Fatalf("prompt %+v", n)
 	}
-	r.core.NoticeEvent(1, KeyCallOn+"P1")
+	r.core.NoticeEvent(1, KeyCallOn+pixel.ID.String())
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d.Phone != "P1" || d.Target != "+49301234567" {
+	if d := r.remote.dialed()[0]; d.Phone != pixel.ID || d.Target != "+49301234567" {
 		t.Fatalf("dialed %+v, want the number on Pixel", d)
 	}
 }

@@ -57,7 +57,7 @@ func PromptNotice(o Offer, phone Phone, online []Phone) NoticeSpec {
 		var others []ActionSpec
 		for _, p := range online {
 			if p.Online && p.ID != phone.ID && len(others) < maxCallOn {
-				others = append(others, ActionSpec{KeyCallOn + p.ID, M("action.call_on", "Phone", p.Name)})
+				others = append(others, ActionSpec{KeyCallOn + p.ID.String(), M("action.call_on", "Phone", p.Name)})
 			}
 		}
 		if len(others) == 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // render flattens a menu to lines: labels, "[x]" for checked, "(off)" for
@@ -27,7 +28,7 @@ func render(items []Item, indent string) []string {
 		}
 		if it.Action.Kind != "" {
 			l += " ->" + string(it.Action.Kind)
-			if arg := it.Action.Number + it.Action.Phone; arg != "" {
+			if arg := it.Action.Number + testPhoneName(it.Action.Phone); arg != "" {
 				l += ":" + arg
 			}
 		}
@@ -62,7 +63,7 @@ menu.settings ->settings
 ---
 menu.quit ->quit`},
 		{"phones, clipboard number, recents, paused", State{
-			Connected: true, Phones: []Phone{pixel, nokia}, Default: "P2", Paused: true,
+			Connected: true, Phones: []Phone{pixel, nokia}, Default: nokia.ID, Paused: true,
 			Clip: &Offer{Number: "+49301234567"},
 			Recent: []RecentCall{
 				{Name: "Anna", Number: "+49301234567"},
@@ -87,7 +88,7 @@ menu.settings ->settings
 ---
 menu.quit ->quit`},
 		{"a live call that can be hung up; default phone gone", State{
-			Connected: true, Phones: []Phone{nokia, pixel}, Default: "gone",
+			Connected: true, Phones: []Phone{nokia, pixel}, Default: device.ID{9},
 			Call: &Call{Number: "+49301234567", Phase: call.Active, CanHangup: true},
 		}, `
 status.online{Online=1 Total=2} (off)
@@ -249,7 +250,7 @@ func TestPromptNoticeOfflinePhone(t *testing.T) {
 	}
 	n := PromptNotice(o, nokia, []Phone{pixel, nokia})
 	if n.Title.String() != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" ||
-		keys(n) != "call-on:P1=action.call_on{Phone=Pixel},dismiss=action.dismiss" {
+		keys(n) != "call-on:"+pixel.ID.String()+"=action.call_on{Phone=Pixel},dismiss=action.dismiss" {
 		t.Errorf("offline with Pixel online: %v | %s", n.Title, keys(n))
 	}
 	n = PromptNotice(o, nokia, []Phone{nokia})
@@ -295,4 +296,17 @@ func TestMatches(t *testing.T) {
 			t.Errorf("Matches(%q, %q, %q) = %v", tt.name, tt.number, tt.q, got)
 		}
 	}
+}
+
+// testPhoneName names the test phones' IDs as the golden menus do.
+func testPhoneName(id device.ID) string {
+	switch id {
+	case device.ID{}:
+		return ""
+	case pixel.ID:
+		return "P1"
+	case nokia.ID:
+		return "P2"
+	}
+	return id.String()
 }

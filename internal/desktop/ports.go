@@ -7,6 +7,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // Sentinel errors. Adapters wrap their own errors with these so the core can
@@ -48,7 +49,7 @@ type Finder func(text, region string) []Found
 
 // Phone is a paired phone as the desktop sees it.
 type Phone struct {
-	ID          string
+	ID          device.ID
 	Name        string
 	Online      bool
 	PlacesCalls bool // false: it opens its dialer with the number filled in
@@ -76,7 +77,7 @@ type Remote interface {
 	Phones(ctx context.Context) ([]Phone, error)
 	// Call sends a dial request. An error means it did not reach the phone:
 	// wrap ErrOffline or return a *RefusedError where that is the cause.
-	Call(ctx context.Context, phoneID, target string, mode call.Mode) (CallHandle, error)
+	Call(ctx context.Context, phone device.ID, target string, mode call.Mode) (CallHandle, error)
 }
 
 // Contact is a search result from contacts and history.
@@ -98,7 +99,7 @@ type RecentCall struct {
 type CallRecord struct {
 	Number  string
 	Name    string
-	Phone   string
+	Phone   device.ID
 	Started time.Time
 	Phase   call.State
 	Reason  string

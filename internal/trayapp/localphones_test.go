@@ -66,7 +66,7 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 		t.Fatalf("the Bluetooth phone shows as %+v, want it to place calls and hang up", p)
 	}
 	id, ok := localphone.IDOf(home, spec)
-	if !ok || id.String() != p.ID {
+	if !ok || id != p.ID {
 		t.Fatalf("the desktop's phone %s is not the local phone's identity %v", p.ID, id)
 	}
 
@@ -182,7 +182,7 @@ func newLocalRig(t *testing.T, opts backends.Options, chosen map[string]string) 
 		t.Fatal(err)
 	}
 	t.Cleanup(r.c.Close)
-	r.port = &remotePort{c: r.c, caps: map[string]desktop.Phone{}}
+	r.port = &remotePort{c: r.c, caps: map[device.ID]desktop.Phone{}}
 	r.l = newLocalPhones(localDeps{Dir: r.home, Store: r.store,
 		Offer:  func(ctx context.Context) (pairing.Offer, error) { return r.c.Offer(ctx) },
 		Unpair: func(id device.ID) error { return r.c.Unpair(ctx, id) },
