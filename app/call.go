@@ -89,9 +89,9 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	mode := protocol.ModeCall
+	mode := call.ModeCall
 	if *prefill {
-		mode = protocol.ModePrefill
+		mode = call.ModePrefill
 	}
 	opts := []remote.CallOption{remote.Timeout(*timeout)}
 	if *region != "" {
@@ -108,7 +108,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 		defer flushHistory(ctx, c.Conn(), hist, d.Paths.Config, d.Settings, e.stderr)
 	}
 	what := "calling"
-	if mode == protocol.ModePrefill || h.Reply.Mode == protocol.ModePrefill {
+	if mode == call.ModePrefill || h.Reply.Mode == call.ModePrefill {
 		what = "opening the dialer with"
 	}
 	printSent(e.stdout, peer, what, h.Reply.Number)
@@ -128,7 +128,7 @@ func cmdCall(ctx context.Context, e *env, args []string) error {
 			}
 			printStatus(e.stdout, peer, st)
 			rec.reached(st.State, time.Duration(st.DurationMS)*time.Millisecond)
-			if st.State == protocol.StateFailed {
+			if st.State == call.Failed {
 				return callFailed(peer, st)
 			}
 		case <-ctx.Done():
@@ -225,7 +225,7 @@ func pickPhone(d *remote.Desktop, name string) (device.Peer, error) {
 // statusText is one call state for people: "dialing", "ended 0:42".
 func statusText(st protocol.Status) string {
 	s := string(st.State)
-	if st.State == protocol.StateEnded {
+	if st.State == call.Ended {
 		s += " " + formatDuration(time.Duration(st.DurationMS)*time.Millisecond)
 	}
 	if st.Reason != "" {
@@ -241,7 +241,7 @@ func replyText(r protocol.Reply) string {
 	}
 	why := r.Reason
 	if why == "" {
-		why = r.Code
+		why = string(r.Code)
 	}
 	return "refused (" + textsafe.Terminal(why) + ")"
 }
@@ -341,7 +341,7 @@ func (r *callRecord) check(err error) {
 	}
 }
 
-// reached records how far the call got (see history.OutcomeOf).
+// reached records how far the call got (see call.OutcomeOf).
 func (r *callRecord) reached(state call.State, talk time.Duration) {
 	r.check(r.rec.Reached(r.ctx, state, talk))
 }

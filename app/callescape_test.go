@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
@@ -49,7 +50,7 @@ func TestCallRefusalReasonEscaped(t *testing.T) {
 func TestCallLinesEscaped(t *testing.T) {
 	var out bytes.Buffer
 	printSent(&out, device.Peer{Name: hostile}, "calling", "+4930\u202e1234")
-	printStatus(&out, device.Peer{Name: hostile}, protocol.Status{State: protocol.StateFailed, Reason: hostile})
+	printStatus(&out, device.Peer{Name: hostile}, protocol.Status{State: call.Failed, Reason: hostile})
 	rawFree(t, "the call's lines", out.String())
 	if n := strings.Count(out.String(), "\n"); n != 2 {
 		t.Errorf("want 2 lines, got %d: %q", n, out.String())
@@ -57,7 +58,7 @@ func TestCallLinesEscaped(t *testing.T) {
 	if !strings.HasPrefix(out.String(), `Sent to Mallory\u202eexe.txt\u2028forged line: accepted, calling +4930\u202e1234`) {
 		t.Errorf("sent line %q", out.String())
 	}
-	err := callFailed(device.Peer{Name: hostile}, protocol.Status{State: protocol.StateFailed, Reason: hostile})
+	err := callFailed(device.Peer{Name: hostile}, protocol.Status{State: call.Failed, Reason: hostile})
 	rawFree(t, "the failed call", err.Error())
 }
 

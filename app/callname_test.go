@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/history"
 )
 
@@ -104,7 +105,7 @@ func TestCallByName(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rec) != 3 || rec[0].Number != "+49307777777" || rec[2].Number != "+4915123456789" ||
-		rec[2].Name != "Anna Schmidt" || rec[2].PhoneName != "Pixel" || rec[2].Outcome != history.OutcomeAccepted {
+		rec[2].Name != "Anna Schmidt" || rec[2].PhoneName != "Pixel" || rec[2].Outcome != call.OutcomeAccepted {
 		t.Fatalf("recents: %+v", rec)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -44,7 +45,7 @@ func TestEndToEndBluetoothPhone(t *testing.T) {
 		When uint64
 		Args []dbus.Variant
 	}
-	poll(t, "PipeWire's Dial", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "PipeWire's Dial", func() bool {
 		err := pw.Object("org.pipewire.Telephony", ag).Call("org.freedesktop.DBus.Mock.GetMethodCalls", 0, "Dial").Store(&dials)
 		return err == nil && len(dials) > 0
 	})

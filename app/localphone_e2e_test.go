@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -53,7 +54,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 	}
 	env := []string{"LANG=en_US.UTF-8", "LANGUAGE=", "LC_ALL=", "DBUS_SYSTEM_BUS_ADDRESS=" + sys}
 	_, appOut := start(t, env, bin, "--home", home)
-	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(appOut.String(), "tray: ready") })
+	testsupport.WaitForWithin(t, 60*time.Second, "the tray to start", func() bool { return strings.Contains(appOut.String(), "tray: ready") })
 	tr.waitItem(t, "No phone paired")
 
 	// Settings → Phones on this computer → Phones connected over
@@ -62,7 +63,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 	// order.
 	tr.click(t, tr.waitItem(t, "Settings…"))
 	win := windowNamed(t, "Settings")
-	poll(t, "the settings window to look for local phones", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the settings window to look for local phones", func() bool {
 		return strings.Contains(appOut.String(), `looked for local phones" found=1`)
 	})
 	if out, err := exec.Command("xdotool", "windowfocus", "--sync", win).CombinedOutput(); err != nil {
@@ -78,7 +79,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 			t.Fatalf("xdotool key %s: %v %s", k, err, out)
 		}
 	}
-	poll(t, "Pixel 7 saved as a local phone", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "Pixel 7 saved as a local phone", func() bool {
 		b, _ := os.ReadFile(filepath.Join(home, "settings.json"))
 		return strings.Contains(string(b), `"hfp:Pixel 7": "Pixel 7"`)
 	})
@@ -87,7 +88,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 
 	copyText(t, "clipboard", "Rückruf bitte: 030 1234567")
 	var prompt notifyCall
-	poll(t, "the Call prompt", 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "the Call prompt", func() bool {
 		ps := prompts(notes.calls(t))
 		if len(ps) > 0 {
 			prompt = ps[len(ps)-1]
@@ -102,7 +103,7 @@ func TestTrayCallsThroughBluetoothPhone(t *testing.T) {
 		When uint64
 		Args []dbus.Variant
 	}
-	poll(t, "PipeWire's Dial", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "PipeWire's Dial", func() bool {
 		err := pw.Call("org.freedesktop.DBus.Mock.GetMethodCalls", 0, "Dial").Store(&dials)
 		return err == nil && len(dials) > 0
 	})
@@ -157,7 +158,7 @@ func processesOf(t *testing.T, path string) int {
 func windowNamed(t *testing.T, title string) string {
 	t.Helper()
 	var id string
-	poll(t, "window "+title, 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "window "+title, func() bool {
 		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
 		f := strings.Fields(string(out))
 		if err != nil || len(f) == 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -35,14 +36,14 @@ func TestNoTrayHostShowsTheMenuInAWindow(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "settings.json"),
 		[]byte(fmt.Sprintf(`{"version":2,"listen":"127.0.0.1:%d","hotkey":"Ctrl+Alt+F10"}`, freePort(t))), 0o600)
 	_, out := start(t, []string{"LANG=en_US.UTF-8", "XDG_CURRENT_DESKTOP=GNOME"}, bin, "--home", home)
-	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(out.String(), "tray: ready") })
+	testsupport.WaitForWithin(t, 60*time.Second, "the tray to start", func() bool { return strings.Contains(out.String(), "tray: ready") })
 
 	window := func() bool {
 		return exec.Command("xdotool", "search", "--onlyvisible", "--name", "^deskdial$").Run() == nil
 	}
-	poll(t, "the main window", 30*time.Second, window)
+	testsupport.WaitForWithin(t, 30*time.Second, "the main window", window)
 	var said []notifyCall
-	poll(t, "the notice", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the notice", func() bool {
 		said = nil
 		for _, n := range notes.calls(t) {
 			if strings.Contains(n.Summary, "shows no tray icons") {
@@ -59,11 +60,11 @@ func TestNoTrayHostShowsTheMenuInAWindow(t *testing.T) {
 	if o, err := exec.Command("xdotool", "search", "--name", "^deskdial$", "windowunmap", "--sync").CombinedOutput(); err != nil {
 		t.Fatalf("hide the window: %v %s", err, o)
 	}
-	poll(t, "the window to hide", 20*time.Second, func() bool { return !window() })
+	testsupport.WaitForWithin(t, 20*time.Second, "the window to hide", func() bool { return !window() })
 	again := exec.Command(bin, "--home", home)
 	again.Env = append(os.Environ(), "LANG=en_US.UTF-8")
 	if o, err := again.CombinedOutput(); err != nil {
 		t.Fatalf("deskdial started again: %v\n%s", err, o)
 	}
-	poll(t, "the main window again", 30*time.Second, window)
+	testsupport.WaitForWithin(t, 30*time.Second, "the main window again", window)
 }

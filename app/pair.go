@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/webagent"
 )
@@ -58,7 +59,7 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 			pages = []string{*page}
 		}
 		if len(pages) == 0 {
-			c.CancelOffer(o)
+			warnOfferLeft(e, c.CancelOffer(o), o)
 			return errors.New("no phone page is served here (a hosted server, or its port is taken): pair with `deskdial phone --pair`, or serve the page with `deskdial serve-web`")
 		}
 		out = webagent.PairURL(pages[0], o.URI())
@@ -84,7 +85,7 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	defer cancel()
 	p, err := c.WaitPaired(wctx, before)
 	if err != nil {
-		c.CancelOffer(o)
+		warnOfferLeft(e, c.CancelOffer(o), o)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return withCode(exitTimedOut, errors.New("the offer expired before a phone joined; run `deskdial pair` again"))
 		}
@@ -92,4 +93,13 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", p.Name, p.ID.Short())
 	return nil
+}
+
+// warnOfferLeft says that an offer could not be withdrawn (the offers
+// file could not be rewritten): the running instance answers it until it
+// expires.
+func warnOfferLeft(e *env, err error, o pairing.Offer) {
+	if err != nil {
+		fmt.Fprintf(e.stderr, "deskdial: %v\nThe offer can still be used until %s; check the config directory's permissions.\n", err, o.Expires.Local().Format("15:04:05"))
+	}
 }

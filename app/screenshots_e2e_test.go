@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -138,18 +139,18 @@ func TestNotificationScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another test's notification server may still be leaving the bus.
-	poll(t, "the notification name to be free", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the notification name to be free", func() bool {
 		return !owned("org.freedesktop.Notifications")
 	})
 	start(t, env, "dunst", "-config", rc)
-	poll(t, "dunst on the bus", 20*time.Second, func() bool { return owned("org.freedesktop.Notifications") })
+	testsupport.WaitForWithin(t, 20*time.Second, "dunst on the bus", func() bool { return owned("org.freedesktop.Notifications") })
 
 	// A tray host, so the test can tell when the phone is online.
 	w := &watcher{}
 	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "the tray host name to be free", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the tray host name to be free", func() bool {
 		r, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue)
 		return err == nil && r == dbus.RequestNameReplyPrimaryOwner
 	})
@@ -167,7 +168,7 @@ func TestNotificationScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, appOut := start(t, env, bin, "--home", home)
-	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(appOut.String(), "tray: ready") })
+	testsupport.WaitForWithin(t, 60*time.Second, "the tray to start", func() bool { return strings.Contains(appOut.String(), "tray: ready") })
 
 	offer, err := exec.Command(bin, "--home", home, "pair", "--print").Output()
 	if err != nil {
@@ -179,15 +180,15 @@ func TestNotificationScreenshot(t *testing.T) {
 	tr.waitItem(t, "1 of 1 phones online")
 
 	// Only the prompt in the picture: clear whatever pairing showed.
-	poll(t, "dunst to clear its notifications", 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "dunst to clear its notifications", func() bool {
 		exec.Command("dunstctl", "close-all").Run()
 		return dunstCount(t) == 0
 	})
 
 	copyText(t, "clipboard", "Mit freundlichen Grüßen\nAnna Muster\nAcme GmbH · Tel. +49 30 1234567\nwww.example.com")
-	poll(t, "dunst to show the prompt", 10*time.Second, func() bool { return dunstCount(t) == 1 })
+	testsupport.WaitForWithin(t, 10*time.Second, "dunst to show the prompt", func() bool { return dunstCount(t) == 1 })
 	var id string
-	poll(t, "the dunst window", 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "the dunst window", func() bool {
 		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--class", "Dunst").Output()
 		f := strings.Fields(string(out))
 		if err != nil || len(f) == 0 {
@@ -197,7 +198,7 @@ func TestNotificationScreenshot(t *testing.T) {
 		return true
 	})
 	shot := filepath.Join(shotDir(t), "notification.png")
-	poll(t, "a painted prompt", 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "a painted prompt", func() bool {
 		if out, err := exec.Command("import", "-window", id, shot).CombinedOutput(); err != nil {
 			t.Logf("import: %v %s", err, out)
 			return false
@@ -212,7 +213,7 @@ func TestNotificationScreenshot(t *testing.T) {
 	if out, err := exec.Command("dunstctl", "action", "0").CombinedOutput(); err != nil {
 		t.Fatalf("dunstctl action: %v %s", err, out)
 	}
-	poll(t, "the phone to dial the copied number", 10*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "the phone to dial the copied number", func() bool {
 		d := dialedNumbers(dialLog)
 		return len(d) == 1 && d[0] == "+49301234567"
 	})

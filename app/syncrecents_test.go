@@ -27,7 +27,7 @@ func TestRecentsSyncBetweenDesktops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := jskv.Create(ctx, conn.NATS(), jskv.DefaultBucket); err != nil {
+	if _, err := jskv.CreateConn(ctx, conn, jskv.DefaultBucket); err != nil {
 		t.Fatal(err)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -53,7 +54,7 @@ func startNotificationMock(t *testing.T, conn *dbus.Conn) mockNotify {
 	t.Helper()
 	start(t, nil, "/usr/bin/python3", "-m", "dbusmock", "--session", "-t", "notification_daemon",
 		"-p", `{"capabilities":"body actions"}`)
-	poll(t, "the notification server", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the notification server", func() bool {
 		var has bool
 		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.Notifications").Store(&has)
 		return has

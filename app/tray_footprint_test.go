@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -46,7 +47,7 @@ func TestTrayFootprint(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "settings.json"),
 		[]byte(fmt.Sprintf(`{"version":2,"listen":"127.0.0.1:%d"}`, freePort(t))), 0o600)
 	cmd, out := start(t, []string{"LANG=en_US.UTF-8"}, bin, "--home", home)
-	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(out.String(), "tray: ready") })
+	testsupport.WaitForWithin(t, 60*time.Second, "the tray to start", func() bool { return strings.Contains(out.String(), "tray: ready") })
 	pid := cmd.Process.Pid
 	// Let start-up work (presence look-ups, font loading) finish.
 	time.Sleep(15 * time.Second)
@@ -60,14 +61,14 @@ func TestTrayFootprint(t *testing.T) {
 	visible := func() bool {
 		return exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Dial$").Run() == nil
 	}
-	poll(t, "the dial box", 20*time.Second, visible)
+	testsupport.WaitForWithin(t, 20*time.Second, "the dial box", visible)
 	if out, err := exec.Command("xdotool", "type", "--delay", "20", "+49301234567").CombinedOutput(); err != nil {
 		t.Fatalf("xdotool: %v %s", err, out)
 	}
 	if out, err := exec.Command("xdotool", "key", "Return").CombinedOutput(); err != nil {
 		t.Fatalf("xdotool: %v %s", err, out)
 	}
-	poll(t, "the dial box to close", 20*time.Second, func() bool { return !visible() })
+	testsupport.WaitForWithin(t, 20*time.Second, "the dial box to close", func() bool { return !visible() })
 	time.Sleep(15 * time.Second)
 	measureIdle(t, pid, "after the dial box was used", idle)
 }

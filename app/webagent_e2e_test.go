@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/deskdial/deskdial/internal/webagent/webtest"
 )
 
@@ -189,7 +191,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	b.do("cmd", "click", "sel", "#pair-button")
 	b.do("cmd", "wait", "sel", "#state", "text", "Connected")
 	srv.waitFor("Paired with Pixel in the hall")
-	poll(t, "the desktop to list the page as online", 20*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 20*time.Second, "the desktop to list the page as online", func() bool {
 		out := dpMustRun(t, desk, "phones")
 		return strings.Contains(out, "Pixel in the hall") && strings.Contains(out, "online")
 	})
@@ -248,7 +250,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 		}
 		return err
 	}
-	wantRefused := func(err error, code string) {
+	wantRefused := func(err error, code protocol.Code) {
 		t.Helper()
 		var re *remote.RefusedError
 		if !errors.As(err, &re) || re.Reply.Code != code {
@@ -256,11 +258,11 @@ func TestWebAgentEndToEnd(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	expired := protocol.NewDial(d.Identity.ID, page.ID, "+4930901821", protocol.ModeCall, now.Add(-2*time.Minute), 0)
+	expired := protocol.NewDial(d.Identity.ID, page.ID, "+4930901821", call.ModeCall, now.Add(-2*time.Minute), 0)
 	wantRefused(send(expired, false), protocol.CodeExpired)
 	refused("expired", "expired")
 
-	ok := protocol.NewDial(d.Identity.ID, page.ID, "+4930901822", protocol.ModeCall, time.Now(), 0)
+	ok := protocol.NewDial(d.Identity.ID, page.ID, "+4930901822", call.ModeCall, time.Now(), 0)
 	if err := send(ok, false); err != nil {
 		t.Fatalf("a fresh request: %v", err)
 	}
@@ -270,14 +272,14 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	wantRefused(send(replay, false), protocol.CodeReplayed)
 	refused("replayed", "already handled")
 
-	forged := protocol.NewDial(d.Identity.ID, page.ID, "+4930901824", protocol.ModeCall, time.Now(), 0)
+	forged := protocol.NewDial(d.Identity.ID, page.ID, "+4930901824", call.ModeCall, time.Now(), 0)
 	wantRefused(send(forged, true), protocol.CodeForged)
 	// A box that does not open names no request the page could show; the
 	// desktop hears "forged" and the last request stays as it was.
 	if btn := b.read("#call-button"); strings.Contains(btn.Href, "901824") {
 		t.Fatalf("a forged request shows a button: %q", btn.Href)
 	}
-	lie := protocol.NewDial(d.Identity.ID, page.ID, "+4930901825", protocol.ModeCall, time.Now(), 0)
+	lie := protocol.NewDial(d.Identity.ID, page.ID, "+4930901825", call.ModeCall, time.Now(), 0)
 	lie.From = page.ID.String()
 	wantRefused(send(lie, false), protocol.CodeForged)
 	refused("from another device", "names a sender other than")
@@ -290,7 +292,7 @@ func TestWebAgentEndToEnd(t *testing.T) {
 	srv = dpStart(t, desk, "serve")
 	srv.waitFor("is serving on")
 	b.do("cmd", "wait", "sel", "#state", "text", "Connected", "timeout", 30000)
-	poll(t, "the page to be online again", 30*time.Second, func() bool {
+	testsupport.WaitForWithin(t, 30*time.Second, "the page to be online again", func() bool {
 		return strings.Contains(dpMustRun(t, desk, "phones"), "online")
 	})
 	dpMustRun(t, desk, "call", "+49 30 901826")

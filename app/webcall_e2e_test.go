@@ -19,6 +19,7 @@ import (
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // TestWebAgentCallsOnAnotherPhone: the page's dial box asks the computer to
@@ -74,7 +75,7 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 		t.Helper()
 		now := time.Now()
 		q := protocol.RelayRequest{V: 1, ID: protocol.NewMsgID(), IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(30 * time.Second).UnixMilli(),
-			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: phone, Target: target, Mode: protocol.ModeCall}
+			From: from, To: d.Identity.ID.String(), Op: protocol.OpDial, Phone: phone, Target: target, Mode: call.ModeCall}
 		env, err := protocol.NewBox(sealer).Seal(protocol.KindRelay, q, d.Identity.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -123,7 +124,7 @@ func TestWebAgentCallsOnAnotherPhone(t *testing.T) {
 	b.do("cmd", "fill", "sel", "#dial-number", "text", "+49 30 901820")
 	b.do("cmd", "click", "sel", "#dial-send")
 	b.do("cmd", "wait", "sel", "#dial-state", "text", "Pixel")
-	poll(t, "Pixel to dial", 20*time.Second, func() bool { return len(dpLines(t, logFile)) > 0 })
+	testsupport.WaitForWithin(t, 20*time.Second, "Pixel to dial", func() bool { return len(dpLines(t, logFile)) > 0 })
 	b.do("cmd", "wait", "sel", "#dial-state", "text", "call ended")
 	srv.waitFor("Tablet asked Pixel to call +4930901820")
 	pageShot(t, b, "web-agent-dialbox.png")

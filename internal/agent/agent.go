@@ -19,16 +19,11 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/protocol"
-)
-
-// Refusal codes this agent sends beyond protocol's (a desktop shows Reason
-// for codes it does not know).
-const (
-	CodeAuditFailed = "audit_failed" // the decision could not be logged, so nothing is dialled
 )
 
 // Publisher sends status messages (a *bus.Conn).
@@ -252,9 +247,12 @@ func (a *Agent) Close() error {
 }
 
 // refusal is a decision not to dial, with a code and a reason for people.
-type refusal struct{ code, reason string }
+type refusal struct {
+	code   protocol.Code
+	reason string
+}
 
-func refuse(code, format string, args ...any) *refusal {
+func refuse(code protocol.Code, format string, args ...any) *refusal {
 	return &refusal{code, fmt.Sprintf(format, args...)}
 }
 
@@ -348,7 +346,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 		pre := e
 		pre.Decision, pre.Number = "dialling", d.number
 		if err := a.record(pre); err != nil {
-			reply.Code = CodeAuditFailed
+			reply.Code = protocol.CodeAuditFailed
 			reply.Reason = fmt.Sprintf("nothing was dialled: this phone cannot write its audit log (is its storage full or read-only?): %v", err)
 		} else {
 			reply, follow = a.dial(ctx, req, peer, d.number, d.mode, pub)
@@ -370,7 +368,7 @@ func (a *Agent) handleDial(ctx context.Context, plain []byte, sender string, pee
 type decision struct {
 	reply  protocol.Reply // Code set for a refusal
 	number string         // what to dial, when reply.Code is ""
-	mode   dialer.Mode
+	mode   call.Mode
 	dup    bool       // a copy of a request already handled: reply is the earlier answer
 	slot   *seenEntry // the id's place in the replay cache, to complete with the reply
 }
@@ -461,11 +459,11 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 	a.rate[peer.ID] = append(win, mono)
 	a.mu.Unlock()
 
-	mode := dialer.ModeCall
+	mode := call.ModeCall
 	switch req.Mode {
-	case protocol.ModeCall:
-	case protocol.ModePrefill:
-		mode = dialer.ModePrefill
+	case call.ModeCall:
+	case call.ModePrefill:
+		mode = call.ModePrefill
 	default:
 		return no(refuse(protocol.CodeMalformed, "unknown mode %q", req.Mode))
 	}
@@ -477,13 +475,13 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 		if !ok {
 			return no(refuse(protocol.CodeMMI, "%q is not a USSD/MMI code this phone fills in (digits, * and #, at most %d)", req.Target, maxMMI))
 		}
-		d.number, d.mode = code, dialer.ModePrefill // prefill only: the user presses call
+		d.number, d.mode = code, call.ModePrefill // prefill only: the user presses call
 		return d
 	}
 	// A backend that can only open the dialer never places a call, so the
 	// request is a prefill whatever was asked; the reply says so.
-	if mode == dialer.ModeCall && !a.cfg.Dialer.Capabilities().PlacesCalls {
-		mode = dialer.ModePrefill
+	if mode == call.ModeCall && !a.cfg.Dialer.Capabilities().PlacesCalls {
+		mode = call.ModePrefill
 	}
 	// A short code (emergency or service number) has no E.164 form: it is
 	// only ever filled in, as its digits, for the phone's own dialer to
@@ -496,8 +494,8 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 	}
 	if short {
 		switch {
-		case mode == dialer.ModePrefill:
-			d.number, d.mode = sc.Digits, dialer.ModePrefill
+		case mode == call.ModePrefill:
+			d.number, d.mode = sc.Digits, call.ModePrefill
 			return d
 		case sc.Emergency:
 			return no(refuse(protocol.CodeEmergency, "%s is an emergency number, not dialled automatically; call it from the phone", sc.Digits))
@@ -510,7 +508,7 @@ func (a *Agent) decide(ctx context.Context, req protocol.DialRequest, digest [32
 		}
 		return no(refuse(protocol.CodeNotANumber, "%q is not a phone number", req.Target))
 	}
-	if mode == dialer.ModeCall && !n.SafeToAutoDial() {
+	if mode == call.ModeCall && !n.SafeToAutoDial() {
 		switch n.Type {
 		case number.TypeEmergency:
 			return no(refuse(protocol.CodeEmergency, "emergency number, not dialled automatically; send with --prefill and call from the phone"))
@@ -560,7 +558,7 @@ func mmiCode(target string) (code string, ok bool) {
 
 // dial hands the number to the backend, checking expiry right before. The
 // returned func starts streaming the call's states (after the reply went out).
-func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.Peer, num string, mode dialer.Mode, pub Publisher) (protocol.Reply, func()) {
+func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.Peer, num string, mode call.Mode, pub Publisher) (protocol.Reply, func()) {
 	r := protocol.Reply{V: protocol.Version, ID: req.ID}
 	exp := time.UnixMilli(req.ExpiresAt)
 	// The message may have sat in a socket buffer while this process was
@@ -570,7 +568,7 @@ func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.
 		return r, nil
 	}
 	dctx, cancel := context.WithDeadline(ctx, exp)
-	call, err := a.cfg.Dialer.Dial(dctx, dialer.Request{ID: req.ID, Number: num, Mode: mode, Expires: exp})
+	dc, err := a.cfg.Dialer.Dial(dctx, dialer.Request{ID: req.ID, Number: num, Mode: mode, Expires: exp})
 	cancel()
 	if err != nil {
 		r.Code = protocol.CodeDialerFailed
@@ -580,25 +578,25 @@ func (a *Agent) dial(ctx context.Context, req protocol.DialRequest, peer device.
 		r.Reason = err.Error()
 		return r, nil
 	}
-	r.Accepted, r.Number, r.Mode = true, num, protocol.ModeCall
-	if mode == dialer.ModePrefill {
-		r.Mode = protocol.ModePrefill
+	r.Accepted, r.Number, r.Mode = true, num, call.ModeCall
+	if mode == call.ModePrefill {
+		r.Mode = call.ModePrefill
 	}
-	return r, func() { a.watch(ctx, req.ID, peer, call, pub) }
+	return r, func() { a.watch(ctx, req.ID, peer, dc, pub) }
 }
 
 // watch streams the call's states, sealed, to the desktop's status subject.
 // The goroutine belongs to ctx (Serve's); Close waits for it.
-func (a *Agent) watch(ctx context.Context, id string, peer device.Peer, call dialer.Call, pub Publisher) {
+func (a *Agent) watch(ctx context.Context, id string, peer device.Peer, dc dialer.Call, pub Publisher) {
 	wctx, cancel := context.WithCancel(ctx)
-	ch, err := a.cfg.Dialer.Watch(wctx, call)
+	ch, err := a.cfg.Dialer.Watch(wctx, dc)
 	if err != nil {
 		cancel()
-		a.sendStatus(pub, peer, protocol.Status{ID: id, State: dialer.StateFailed, Reason: err.Error()})
+		a.sendStatus(pub, peer, protocol.Status{ID: id, State: call.Failed, Reason: err.Error()})
 		return
 	}
 	a.mu.Lock()
-	a.live[id] = liveCall{call: call, from: peer.ID, cancel: cancel}
+	a.live[id] = liveCall{call: dc, from: peer.ID, cancel: cancel}
 	a.mu.Unlock()
 	a.wg.Add(1)
 	go func() {
@@ -638,7 +636,7 @@ func (a *Agent) handleHangup(ctx context.Context, plain []byte, sender string, p
 	e := Entry{Kind: "hangup"}
 	h, err := protocol.DecodeHangup(plain)
 	r := protocol.Reply{V: protocol.Version, ID: protocol.UnknownID}
-	fail := func(code, why string) []byte {
+	fail := func(code protocol.Code, why string) []byte {
 		r.Code, r.Reason = code, why
 		e.Decision, e.Code, e.Reason = "refused", code, why
 		a.audit(e)

@@ -18,18 +18,18 @@ const AuditFile = "audit.log"
 
 // Entry is one line of the audit log: a request and what the agent decided.
 type Entry struct {
-	Time     time.Time `json:"time"`
-	Kind     string    `json:"kind"`                // dial, hangup, unpaired
-	ID       string    `json:"id,omitempty"`        // message id
-	From     string    `json:"from,omitempty"`      // sending device ID, if known
-	FromName string    `json:"from_name,omitempty"` // its paired name
-	Target   string    `json:"target,omitempty"`
-	Mode     string    `json:"mode,omitempty"`
-	Decision string    `json:"decision"` // dialling (logged before the dial), accepted, refused, duplicate
-	Code     string    `json:"code,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Number   string    `json:"number,omitempty"`     // what was handed to the dialer
-	Expires  int64     `json:"expires_at,omitempty"` // the request's expires_at, Unix ms
+	Time     time.Time     `json:"time"`
+	Kind     string        `json:"kind"`                // dial, hangup, unpaired
+	ID       string        `json:"id,omitempty"`        // message id
+	From     string        `json:"from,omitempty"`      // sending device ID, if known
+	FromName string        `json:"from_name,omitempty"` // its paired name
+	Target   string        `json:"target,omitempty"`
+	Mode     string        `json:"mode,omitempty"`
+	Decision string        `json:"decision"` // dialling (logged before the dial), accepted, refused, duplicate
+	Code     protocol.Code `json:"code,omitempty"`
+	Reason   string        `json:"reason,omitempty"`
+	Number   string        `json:"number,omitempty"`     // what was handed to the dialer
+	Expires  int64         `json:"expires_at,omitempty"` // the request's expires_at, Unix ms
 	// Mark is the clock mark when the line was written (Unix ms): the
 	// latest time the phone's clock had shown. Unlike Time it never goes
 	// backwards from one line to the next.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/number"
@@ -49,7 +50,7 @@ func BenchmarkHandle(b *testing.B) {
 	box := protocol.NewBox(desk)
 	msgs := make([][]byte, b.N)
 	for i := range msgs {
-		req := protocol.NewDial(desk.ID, phone.ID, fmt.Sprintf("+4930123%04d", i%10000), protocol.ModeCall, time.Now(), time.Minute)
+		req := protocol.NewDial(desk.ID, phone.ID, fmt.Sprintf("+4930123%04d", i%10000), call.ModeCall, time.Now(), time.Minute)
 		msgs[i], _ = box.Seal(protocol.KindDial, req, phone.CurvePub)
 	}
 	ctx := context.Background()

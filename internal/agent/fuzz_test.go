@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
@@ -30,7 +31,7 @@ func FuzzHandle(f *testing.F) {
 	}
 	box := protocol.NewBox(desk)
 	for _, target := range []string{"+49301234567", "*#06#", "+49 900 1234567", "Alice", "110", ""} {
-		req := protocol.NewDial(desk.ID, phone.ID, target, protocol.ModeCall, time.Now(), time.Hour)
+		req := protocol.NewDial(desk.ID, phone.ID, target, call.ModeCall, time.Now(), time.Hour)
 		b, _ := box.Seal(protocol.KindDial, req, phone.CurvePub)
 		f.Add(b, []byte(nil))
 		f.Add(b, []byte(`{"v":1,"id":"x","issued_at":1,"expires_at":2,"from":"A","to":"B","target":"1","mode":"call"}`))

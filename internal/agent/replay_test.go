@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
@@ -62,7 +63,7 @@ func (s *phoneSetup) startAt(t *testing.T, c *testClock) *Agent {
 
 func (s *phoneSetup) sealDial(t *testing.T, target string, issued time.Time, ttl time.Duration) []byte {
 	t.Helper()
-	req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, issued, ttl)
+	req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, issued, ttl)
 	b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 	if err != nil {
 		t.Fatal(err)
@@ -227,8 +228,8 @@ func TestAuditLogWriteFailureRefusesDial(t *testing.T) {
 	}
 	defer a.Close()
 	r := s.reply(t, a.Handle(context.Background(), s.sealDial(t, "+49 30 1234567", time.Now(), 0), nil))
-	if r.Accepted || r.Code != CodeAuditFailed || !strings.Contains(r.Reason, "audit log") {
-		t.Errorf("with a full disk: accepted %v code %q (%s), want refused as %q naming the audit log", r.Accepted, r.Code, r.Reason, CodeAuditFailed)
+	if r.Accepted || r.Code != protocol.CodeAuditFailed || !strings.Contains(r.Reason, "audit log") {
+		t.Errorf("with a full disk: accepted %v code %q (%s), want refused as %q naming the audit log", r.Accepted, r.Code, r.Reason, protocol.CodeAuditFailed)
 	}
 	if got := s.dialled(t); len(got) != 0 {
 		t.Errorf("dialled %v", got)

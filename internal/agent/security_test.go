@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/pairing"
@@ -86,7 +87,7 @@ func (s *phoneSetup) reply(t *testing.T, sealed []byte) protocol.Reply {
 // restarted, still inside its validity window, must not dial a second time.
 func TestReplayAfterRestartIsRefused(t *testing.T) {
 	s := newPhoneSetup(t)
-	req := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 1234567", protocol.ModeCall, time.Now(), protocol.MaxTTL)
+	req := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 1234567", call.ModeCall, time.Now(), protocol.MaxTTL)
 	sealed, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestReplayAfterRestartIsRefused(t *testing.T) {
 	}
 
 	// A fresh request from the same desktop still goes through.
-	req2 := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 7654321", protocol.ModeCall, time.Now(), protocol.MaxTTL)
+	req2 := protocol.NewDial(s.desk.ID, s.phone.ID, "+49 30 7654321", call.ModeCall, time.Now(), protocol.MaxTTL)
 	sealed2, _ := protocol.NewBox(s.desk).Seal(protocol.KindDial, req2, s.phone.CurvePub)
 	if r := s.reply(t, again.Handle(ctx, sealed2, nil)); !r.Accepted {
 		t.Errorf("a new request after restart was refused: %s %s", r.Code, r.Reason)
@@ -229,7 +230,7 @@ func TestUnreadableRegistryDialsNothing(t *testing.T) {
 	a := s.start(t)
 	ctx := context.Background()
 	send := func(target string) protocol.Reply {
-		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, time.Now(), protocol.MaxTTL)
 		sealed, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -277,7 +278,7 @@ func TestReplayAfterClockStepsBackIsNotDialled(t *testing.T) {
 	defer a.Close()
 	ctx := context.Background()
 	seal := func(target string, issued time.Time) []byte {
-		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, issued, 30*time.Second)
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, issued, 30*time.Second)
 		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -317,7 +318,7 @@ func TestAllowedMMICodeIsCleanedOrRefused(t *testing.T) {
 	defer a.Close()
 	ctx := context.Background()
 	send := func(target string) protocol.Reply {
-		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, time.Now(), protocol.MaxTTL)
 		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -325,7 +326,7 @@ func TestAllowedMMICodeIsCleanedOrRefused(t *testing.T) {
 		return s.reply(t, a.Handle(ctx, b, nil))
 	}
 	for _, target := range []string{"*#06#", "tel:*%2306%23", "TEL: *#06#", "* # 06 #"} {
-		if r := send(target); !r.Accepted || r.Mode != protocol.ModePrefill || r.Number != "*#06#" {
+		if r := send(target); !r.Accepted || r.Mode != call.ModePrefill || r.Number != "*#06#" {
 			t.Errorf("%q: accepted %v mode %q number %q (%s), want *#06# prefilled", target, r.Accepted, r.Mode, r.Number, r.Reason)
 		}
 	}
@@ -386,7 +387,7 @@ func TestNumberTricksAreNotAutoDialled(t *testing.T) {
 		"*%2306%23",                          // encoded MMI code, no scheme
 		"+49 30 1234567#",                    // a number with a trailing #
 	} {
-		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, protocol.ModeCall, time.Now(), protocol.MaxTTL)
+		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, call.ModeCall, time.Now(), protocol.MaxTTL)
 		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
 		if err != nil {
 			t.Fatal(err)

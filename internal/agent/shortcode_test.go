@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
 
@@ -16,7 +17,7 @@ func TestShortCodePrefilledAsTyped(t *testing.T) {
 	s := newPhoneSetup(t)
 	a := s.start(t)
 	ctx := context.Background()
-	send := func(target string, mode protocol.Mode) protocol.Reply {
+	send := func(target string, mode call.Mode) protocol.Reply {
 		t.Helper()
 		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, mode, time.Now(), protocol.MaxTTL)
 		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
@@ -29,17 +30,20 @@ func TestShortCodePrefilledAsTyped(t *testing.T) {
 	for _, c := range []struct{ target, digits string }{
 		{"112", "112"}, {"110", "110"}, {"1 1 2", "112"}, {"tel:11%32", "112"}, {"116117", "116117"},
 	} {
-		r := send(c.target, protocol.ModePrefill)
-		if !r.Accepted || r.Number != c.digits || r.Mode != protocol.ModePrefill {
+		r := send(c.target, call.ModePrefill)
+		if !r.Accepted || r.Number != c.digits || r.Mode != call.ModePrefill {
 			t.Errorf("prefill %q: %+v; want the dialer opened with %s", c.target, r, c.digits)
 			continue
 		}
 		want = append(want, c.digits)
 	}
-	for _, c := range []struct{ target, code string }{
+	for _, c := range []struct {
+		target string
+		code   protocol.Code
+	}{
 		{"112", protocol.CodeEmergency}, {"tel:110", protocol.CodeEmergency}, {"11833", protocol.CodePremium},
 	} {
-		if r := send(c.target, protocol.ModeCall); r.Accepted || r.Code != c.code {
+		if r := send(c.target, call.ModeCall); r.Accepted || r.Code != c.code {
 			t.Errorf("call %q: %+v; want refused as %s", c.target, r, c.code)
 		}
 	}
@@ -55,7 +59,7 @@ func TestShortCodeOfAnotherRegion(t *testing.T) {
 	s := newPhoneSetup(t)
 	a := s.start(t)
 	ctx := context.Background()
-	send := func(target string, mode protocol.Mode) protocol.Reply {
+	send := func(target string, mode call.Mode) protocol.Reply {
 		t.Helper()
 		req := protocol.NewDial(s.desk.ID, s.phone.ID, target, mode, time.Now(), protocol.MaxTTL)
 		b, err := protocol.NewBox(s.desk).Seal(protocol.KindDial, req, s.phone.CurvePub)
@@ -64,10 +68,10 @@ func TestShortCodeOfAnotherRegion(t *testing.T) {
 		}
 		return s.reply(t, a.Handle(ctx, b, nil))
 	}
-	if r := send("000", protocol.ModePrefill); !r.Accepted || r.Number != "000" {
+	if r := send("000", call.ModePrefill); !r.Accepted || r.Number != "000" {
 		t.Errorf("prefill 000: %+v; want the dialer opened with 000", r)
 	}
-	if r := send("000", protocol.ModeCall); r.Accepted || r.Code != protocol.CodeEmergency {
+	if r := send("000", call.ModeCall); r.Accepted || r.Code != protocol.CodeEmergency {
 		t.Errorf("call 000: %+v; want refused as emergency", r)
 	}
 	if got := s.dialled(t); strings.Join(got, " ") != "000" {

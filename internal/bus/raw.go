@@ -1,8 +1,12 @@
 package bus
 
-import "github.com/nats-io/nats.go"
+import (
+	"github.com/deskdial/deskdial/internal/bus/internal/rawconn"
+	"github.com/nats-io/nats.go"
+)
 
-// NATS returns the underlying nats.go connection. It is for the packages
-// under internal/bus (the JetStream KV adapter) that speak NATS APIs this
-// package does not wrap; everything else goes through Conn's methods.
-func (c *Conn) NATS() *nats.Conn { return c.nc }
+// The packages under internal/bus (bus/jskv) reach the nats.go connection
+// through rawconn; everything else goes through Conn's methods.
+func init() {
+	rawconn.Of = func(conn any) *nats.Conn { return conn.(*Conn).nc }
+}

@@ -121,10 +121,3 @@ func OutcomeOf(s State, talk time.Duration) (o Outcome, d time.Duration, ok bool
 	}
 	return "", 0, false
 }
-
-// UnknownID is the id of a refusal to a message whose id could not be read.
-const UnknownID = "unknown"
-
-// CodeUnpaired is the code of the notice a phone sends a desktop it has
-// forgotten (a sealed refusal on the desktop's status subject).
-const CodeUnpaired = "unpaired"

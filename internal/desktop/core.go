@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 )
 
@@ -122,7 +124,7 @@ func New(remote Remote, hist History, clip Clip, notifier Notifier, settings Set
 	for _, o := range opts {
 		o(c)
 	}
-	c.st.Default = settings.Get().DefaultPhone
+	c.st.Default = defaultPhone(settings.Get())
 	return c
 }
 
@@ -285,7 +287,7 @@ func (c *Core) Refresh() { c.post(c.refresh) }
 // SettingsChanged re-reads the settings the state depends on.
 func (c *Core) SettingsChanged() {
 	c.post(func() {
-		c.st.Default = c.settings.Get().DefaultPhone
+		c.st.Default = defaultPhone(c.settings.Get())
 		c.publish()
 	})
 }
@@ -335,7 +337,7 @@ func (c *Core) do(a Action) {
 	case ActHangup:
 		c.hangup()
 	case ActSelectPhone:
-		if err := c.settings.Modify(func(s *config.Settings) { s.DefaultPhone = a.Phone }); err != nil {
+		if err := c.settings.Modify(func(s *config.Settings) { s.DefaultPhone = a.Phone.String() }); err != nil {
 			c.log.Warn("desktop: save default phone", "err", err)
 		}
 		c.st.Default = a.Phone
@@ -392,7 +394,7 @@ func (c *Core) clipboard(ch ClipChange) {
 		Watch:      s.WatchClipboard,
 		Region:     s.KnownRegion(),
 		Find:       c.find,
-		CallAtOnce: sel.ID != "" && sel.Online && s.CallAtOnce[sel.ID],
+		CallAtOnce: !sel.ID.IsZero() && sel.Online && s.CallAtOnce[sel.ID.String()],
 	})
 	switch d.Verdict {
 	case Ignore:
@@ -414,7 +416,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	case CallAtOnce:
 		c.st.Clip = d.Offer
 		c.publish()
-		c.place(d.Offer.Found(), "", "")
+		c.place(d.Offer.Found(), "", device.ID{})
 		return
 	}
 	c.st.Clip = d.Offer
@@ -426,7 +428,7 @@ func (c *Core) clipboard(ch ClipChange) {
 	c.prompt(*d.Offer, sel)
 }
 
-func ok(p Phone) bool { return p.ID != "" }
+func ok(p Phone) bool { return !p.ID.IsZero() }
 
 // offerLink prompts for the number in a tel:/callto: link handed over by
 // the desktop (a click in a browser or mail program). A link always asks,
@@ -482,19 +484,23 @@ func (c *Core) noticeEvent(id uint32, key string) {
 		c.promptID, c.prompted = 0, nil
 		switch {
 		case key == KeyCall:
-			c.place(o.Found(), "", "")
+			c.place(o.Found(), "", device.ID{})
 		case key == "default":
 			// A click on the notice itself does what its first button
 			// does; a prompt that offers no call calls nothing.
 			if sel, _ := c.st.Selected(); sel.Online {
-				c.place(o.Found(), "", "")
+				c.place(o.Found(), "", device.ID{})
 			} else if first := PromptNotice(*o, sel, c.st.Phones).Actions[0].Key; strings.HasPrefix(first, KeyCallOn) {
-				c.place(o.Found(), "", strings.TrimPrefix(first, KeyCallOn))
+				if id, ok := CallOnPhone(first); ok {
+					c.place(o.Found(), "", id)
+				}
 			}
 		case key == KeyPick:
 			c.request(Request{Kind: ReqDialBox, Text: o.Text})
 		case strings.HasPrefix(key, KeyCallOn):
-			c.place(o.Found(), "", strings.TrimPrefix(key, KeyCallOn))
+			if id, ok := CallOnPhone(key); ok {
+				c.place(o.Found(), "", id)
+			}
 		}
 	case id != 0 && id == c.callID:
 		if key == KeyHangup {
@@ -520,7 +526,7 @@ func (c *Core) hotkey() {
 		c.post(func() {
 			switch {
 			case len(fs) == 1:
-				c.place(fs[0], "", "")
+				c.place(fs[0], "", device.ID{})
 			case len(fs) > 1:
 				c.request(Request{Kind: ReqDialBox, Text: sel})
 			default:
@@ -568,14 +574,14 @@ func (c *Core) feedback(spec NoticeSpec) uint32 {
 // dial sends a dial request for number to phoneID (or the selected phone):
 // for a number picked from the menu, recents or contacts, whose
 // classification is not at hand, so it is classified here.
-func (c *Core) dial(number, name, phoneID string) {
+func (c *Core) dial(number, name string, phoneID device.ID) {
 	number = strings.TrimSpace(number)
 	c.place(Found{E164: number, Raw: number, SafeToAutoDial: c.safeToAutoDial(number)}, name, phoneID)
 }
 
 // place sends a dial request for f, found (and classified) once where it
 // was read, to phoneID (or the selected phone).
-func (c *Core) place(f Found, name, phoneID string) {
+func (c *Core) place(f Found, name string, phoneID device.ID) {
 	number := strings.TrimSpace(f.E164)
 	if number == "" {
 		c.feedback(NoticeSpec{Title: M("notice.no_number")})
@@ -583,7 +589,7 @@ func (c *Core) place(f Found, name, phoneID string) {
 	}
 	var p Phone
 	var found bool
-	if phoneID != "" {
+	if !phoneID.IsZero() {
 		p, found = c.st.Phone(phoneID)
 	} else {
 		p, found = c.st.Selected()
@@ -609,15 +615,15 @@ func (c *Core) place(f Found, name, phoneID string) {
 		c.earlier[old.Seq] = earlierCall{call: *old, recordID: c.recordID}
 	}
 	c.seq++
-	call := &Call{
+	cur := &Call{
 		Seq: c.seq, Number: number, Name: name, Phone: p.ID, PhoneName: p.Name,
 		Started: c.now(), CanHangup: p.CanHangup,
 	}
-	c.st.Call = call
+	c.st.Call = cur
 	c.handle = nil
 	c.callID = 0
 	c.publish()
-	rec := CallRecord{Number: number, Name: name, Phone: p.ID, Started: call.Started}
+	rec := CallRecord{Number: number, Name: name, Phone: p.ID, Started: cur.Started}
 	if id, err := c.hist.RecordCall(c.ctx, rec); err != nil {
 		c.log.Warn("desktop: record call", "err", err)
 		c.recordID = 0
@@ -627,21 +633,21 @@ func (c *Core) place(f Found, name, phoneID string) {
 	// Premium-rate, shared-cost and emergency numbers are never dialled
 	// without a tap on the phone (the prompt says the dialer opens); a call
 	// request for one would only be refused.
-	mode := ModeCall
+	mode := call.ModeCall
 	if !p.PlacesCalls || !f.SafeToAutoDial {
-		mode = ModePrefill
+		mode = call.ModePrefill
 	}
 	seq := c.seq
 	c.spawn(func(ctx context.Context) {
 		h, err := c.remote.Call(ctx, p.ID, number, mode)
 		if err != nil {
-			u := CallUpdate{Phase: PhaseFailed, Reason: err.Error(), At: c.now()}
+			u := CallUpdate{Phase: call.Failed, Reason: err.Error(), At: c.now()}
 			var re *RefusedError
 			switch {
 			case errors.Is(err, ErrOffline):
-				u = CallUpdate{Phase: PhaseOffline, At: u.At}
+				u = CallUpdate{Phase: call.Offline, At: u.At}
 			case errors.As(err, &re):
-				u = CallUpdate{Phase: PhaseRefused, Reason: re.Reason, At: u.At}
+				u = CallUpdate{Phase: call.Refused, Reason: re.Reason, At: u.At}
 			}
 			c.post(func() { c.update(seq, u) })
 			return
@@ -688,20 +694,20 @@ func (c *Core) nameFor(number string) string {
 }
 
 func (c *Core) update(seq int, u CallUpdate) {
-	call := c.st.Call
-	if call == nil || call.Seq != seq {
+	cur := c.st.Call
+	if cur == nil || cur.Seq != seq {
 		c.updateEarlier(seq, u)
 		return // a newer call replaced it on screen
 	}
-	if !call.Live() {
+	if !cur.Live() {
 		return // it is over
 	}
 	if u.At.IsZero() {
 		u.At = c.now()
 	}
-	next := *call
+	next := *cur
 	next.Phase, next.Reason = u.Phase, u.Reason
-	if u.Phase == PhaseActive && next.ActiveAt.IsZero() {
+	if u.Phase == call.Active && next.ActiveAt.IsZero() {
 		next.ActiveAt = u.At
 	}
 	if !u.Phase.Live() {
@@ -726,23 +732,23 @@ func (c *Core) update(seq int, u CallUpdate) {
 }
 
 // finish writes the outcome to the history and reloads the recent calls.
-func (c *Core) finish(call Call) {
-	c.record(c.recordID, call)
+func (c *Core) finish(done Call) {
+	c.record(c.recordID, done)
 	c.recordID = 0
 	c.refresh()
 }
 
 // record writes a finished call's outcome to its history row.
-func (c *Core) record(id int64, call Call) {
+func (c *Core) record(id int64, done Call) {
 	if id == 0 {
 		return
 	}
 	rec := CallRecord{
-		Number: call.Number, Name: call.Name, Phone: call.Phone, Started: call.Started,
-		Phase: call.Phase, Reason: call.Reason, Ended: call.Ended,
+		Number: done.Number, Name: done.Name, Phone: done.Phone, Started: done.Started,
+		Phase: done.Phase, Reason: done.Reason, Ended: done.Ended,
 	}
-	if !call.ActiveAt.IsZero() {
-		rec.Talk = call.Ended.Sub(call.ActiveAt)
+	if !done.ActiveAt.IsZero() {
+		rec.Talk = done.Ended.Sub(done.ActiveAt)
 	}
 	if err := c.hist.UpdateCall(c.ctx, id, rec); err != nil {
 		c.log.Warn("desktop: update call", "err", err)
@@ -760,7 +766,7 @@ func (c *Core) updateEarlier(seq int, u CallUpdate) {
 		u.At = c.now()
 	}
 	e.call.Phase, e.call.Reason = u.Phase, u.Reason
-	if u.Phase == PhaseActive && e.call.ActiveAt.IsZero() {
+	if u.Phase == call.Active && e.call.ActiveAt.IsZero() {
 		e.call.ActiveAt = u.At
 	}
 	if u.Phase.Live() {
@@ -872,4 +878,22 @@ func (c *Core) CopyNumber(number string) {
 			}
 		})
 	})
+}
+
+// defaultPhone is the phone the settings name as the default; the zero ID
+// when they name none, or one that is no phone ID (a hand-edited file):
+// calls then go to the first online phone.
+func defaultPhone(s config.Settings) device.ID {
+	id, err := device.ParseID(s.DefaultPhone)
+	if err != nil {
+		return device.ID{}
+	}
+	return id
+}
+
+// CallOnPhone is the phone a KeyCallOn button names (the key carries its
+// ID as text: notification actions are strings).
+func CallOnPhone(key string) (device.ID, bool) {
+	id, err := device.ParseID(strings.TrimPrefix(key, KeyCallOn))
+	return id, err == nil
 }

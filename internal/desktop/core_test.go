@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
@@ -45,7 +46,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 
 	r.core.NoticeEvent(1, KeyCall)
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+49301234567", ModeCall}) {
+	if d := r.remote.dialed()[0]; d != (dialed{pixel.ID, "+49301234567", call.ModeCall}) {
 		t.Fatalf("dialed %+v", d)
 	}
 	s = r.waitState(t, func(s State) bool { return s.Call != nil })
@@ -55,10 +56,10 @@ func TestCoreCopyPromptCall(t *testing.T) {
 
 	h := r.remote.handle(0)
 	t0 := time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)
-	h.ch <- CallUpdate{Phase: PhaseSent, At: t0}
-	h.ch <- CallUpdate{Phase: PhaseDialing, At: t0}
-	h.ch <- CallUpdate{Phase: PhaseActive, At: t0.Add(time.Second)}
-	r.waitState(t, func(s State) bool { return s.Call.Phase == PhaseActive })
+	h.ch <- CallUpdate{Phase: call.Sent, At: t0}
+	h.ch <- CallUpdate{Phase: call.Dialing, At: t0}
+	h.ch <- CallUpdate{Phase: call.Active, At: t0.Add(time.Second)}
+	r.waitState(t, func(s State) bool { return s.Call.Phase == call.Active })
 	r.core.Sync()
 	last := r.notifier.last()
 	if last.Title != "call.active{Who=+49 30 1234567}" || len(last.Actions) != 1 || last.Actions[0].Key != KeyHangup {
@@ -71,9 +72,9 @@ func TestCoreCopyPromptCall(t *testing.T) {
 	r.core.NoticeEvent(last.Replaces, KeyHangup)
 	testsupport.WaitFor(t, "hang up", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.hangups == 1 })
 
-	h.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(62 * time.Second)}
+	h.ch <- CallUpdate{Phase: call.Ended, At: t0.Add(62 * time.Second)}
 	close(h.ch)
-	s = r.waitState(t, func(s State) bool { return s.Call.Phase == PhaseEnded && len(s.Recent) == 1 })
+	s = r.waitState(t, func(s State) bool { return s.Call.Phase == call.Ended && len(s.Recent) == 1 })
 	if IconFor(s) != IconIdle {
 		t.Errorf("icon after the call: %s", IconFor(s))
 	}
@@ -81,7 +82,7 @@ func TestCoreCopyPromptCall(t *testing.T) {
 		t.Errorf("ended notice %q", got)
 	}
 	rec := r.hist.record(0)
-	if rec.Phase != PhaseEnded || rec.Number != "+49301234567" || rec.Phone != "P1" {
+	if rec.Phase != call.Ended || rec.Number != "+49301234567" || rec.Phone != pixel.ID {
 		t.Errorf("history %+v", rec)
 	}
 	// Found again under Recent.
@@ -114,11 +115,11 @@ func TestCoreOfflineAndRefused(t *testing.T) {
 	for _, tt := range []struct {
 		err   error
 		title string
-		phase Phase
+		phase call.State
 	}{
-		{fmt.Errorf("call: %w", ErrOffline), "call.offline{Phone=Pixel}", PhaseOffline},
-		{&RefusedError{Reason: "premium-rate number"}, "call.refused{Phone=Pixel}", PhaseRefused},
-		{errors.New("boom"), "call.failed{Who=+49 30 1234567}", PhaseFailed},
+		{fmt.Errorf("call: %w", ErrOffline), "call.offline{Phone=Pixel}", call.Offline},
+		{&RefusedError{Reason: "premium-rate number"}, "call.refused{Phone=Pixel}", call.Refused},
+		{errors.New("boom"), "call.failed{Who=+49 30 1234567}", call.Failed},
 	} {
 		r := newRig(t, pixel)
 		r.remote.err = tt.err
@@ -138,7 +139,7 @@ func TestCorePrefillPhone(t *testing.T) {
 	r := newRig(t, nokia)
 	r.core.Do(Action{Kind: ActCall, Number: "+49301234567"})
 	testsupport.WaitFor(t, "dial", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d.Mode != ModePrefill || d.Phone != "P2" {
+	if d := r.remote.dialed()[0]; d.Mode != call.ModePrefill || d.Phone != nokia.ID {
 		t.Errorf("dialed %+v, want prefill on P2", d)
 	}
 }
@@ -167,7 +168,7 @@ func TestCorePausedAndSensitive(t *testing.T) {
 
 func TestCoreCallAtOnce(t *testing.T) {
 	r := newRig(t, pixel)
-	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{pixel.ID.String(): true} }); err != nil {
 		t.Fatal(err)
 	}
 	r.core.Clipboard(ClipChange{Text: signature})
@@ -176,9 +177,9 @@ func TestCoreCallAtOnce(t *testing.T) {
 
 func TestCoreSelectPhoneSaves(t *testing.T) {
 	r := newRig(t, pixel, nokia)
-	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
-	r.waitState(t, func(s State) bool { p, _ := s.Selected(); return p.ID == "P2" })
-	if got := r.settings.Get().DefaultPhone; got != "P2" {
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: nokia.ID})
+	r.waitState(t, func(s State) bool { p, _ := s.Selected(); return p.ID == nokia.ID })
+	if got := r.settings.Get().DefaultPhone; got != nokia.ID.String() {
 		t.Errorf("default phone saved as %q", got)
 	}
 }
@@ -288,7 +289,7 @@ func TestCoreSearch(t *testing.T) {
 // when the user presses Call.
 func TestCoreLinkPrompts(t *testing.T) {
 	r := newRig(t, pixel)
-	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{"P1": true} }); err != nil {
+	if err := r.settings.Modify(func(s *config.Settings) { s.CallAtOnce = map[string]bool{pixel.ID.String(): true} }); err != nil {
 		t.Fatal(err)
 	}
 	r.core.Do(Action{Kind: ActTogglePause})
@@ -329,12 +330,12 @@ func TestCoreUnsafeNumberOpensDialer(t *testing.T) {
 	}
 	r.core.NoticeEvent(1, KeyCall)
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d != (dialed{"P1", "+499001234567", ModePrefill}) {
+	if d := r.remote.dialed()[0]; d != (dialed{pixel.ID, "+499001234567", call.ModePrefill}) {
 		t.Fatalf("dialed %+v, want the dialer opened with the number", d)
 	}
 	r.core.Do(Action{Kind: ActCall, Number: "+499001234567"})
 	testsupport.WaitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
-	if d := r.remote.dialed()[1]; d.Mode != ModePrefill {
+	if d := r.remote.dialed()[1]; d.Mode != call.ModePrefill {
 		t.Errorf("a premium number from the menu dialled with %s", d.Mode)
 	}
 }
@@ -347,18 +348,18 @@ func TestCoreSecondCallKeepsTheFirstsOutcome(t *testing.T) {
 	testsupport.WaitFor(t, "the first call", func() bool { return len(r.remote.dialed()) == 1 })
 	first := r.remote.handle(0)
 	t0 := time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC)
-	first.ch <- CallUpdate{Phase: PhaseActive, At: t0}
-	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Phase == PhaseActive })
+	first.ch <- CallUpdate{Phase: call.Active, At: t0}
+	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Phase == call.Active })
 
 	r.core.Do(Action{Kind: ActCall, Number: "+49897654321"})
 	testsupport.WaitFor(t, "the second call", func() bool { return len(r.remote.dialed()) == 2 })
 	r.waitState(t, func(s State) bool { return s.Call != nil && s.Call.Number == "+49897654321" })
 
-	first.ch <- CallUpdate{Phase: PhaseEnded, At: t0.Add(90 * time.Second)}
+	first.ch <- CallUpdate{Phase: call.Ended, At: t0.Add(90 * time.Second)}
 	close(first.ch)
 	testsupport.WaitFor(t, "the first call's outcome in the history", func() bool {
 		rec := r.hist.record(0)
-		return rec.Phase == PhaseEnded && rec.Talk == 90*time.Second
+		return rec.Phase == call.Ended && rec.Talk == 90*time.Second
 	})
 	r.waitState(t, func(s State) bool {
 		return s.Call != nil && s.Call.Number == "+49897654321" && s.Call.Live()
@@ -399,17 +400,17 @@ func TestCoreLinkPresenceWaitIsBounded(t *testing.T) {
 // online, and its button calls there.
 func TestCoreOfflinePromptOffersOnlinePhone(t *testing.T) {
 	r := newRig(t, pixel, nokia)
-	r.core.Do(Action{Kind: ActSelectPhone, Phone: "P2"})
-	r.waitState(t, func(s State) bool { return s.Default == "P2" })
+	r.core.Do(Action{Kind: ActSelectPhone, Phone: nokia.ID})
+	r.waitState(t, func(s State) bool { return s.Default == nokia.ID })
 	r.core.Clipboard(ClipChange{Text: signature})
 	r.core.Sync()
 	n := r.notifier.last()
-	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+"P1" {
+	if n.Title != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" || len(n.Actions) != 2 || n.Actions[0].Key != KeyCallOn+pixel.ID.String() {
 		t.Fatalf("prompt %+v", n)
 	}
-	r.core.NoticeEvent(1, KeyCallOn+"P1")
+	r.core.NoticeEvent(1, KeyCallOn+pixel.ID.String())
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d.Phone != "P1" || d.Target != "+49301234567" {
+	if d := r.remote.dialed()[0]; d.Phone != pixel.ID || d.Target != "+49301234567" {
 		t.Fatalf("dialed %+v, want the number on Pixel", d)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 )
 
@@ -43,8 +45,9 @@ func (h *fakeHandle) Hangup(ctx context.Context) error {
 }
 
 type dialed struct {
-	Phone, Target string
-	Mode          Mode
+	Phone  device.ID
+	Target string
+	Mode   call.Mode
 }
 
 type fakeRemote struct {
@@ -71,7 +74,7 @@ func (r *fakeRemote) Phones(ctx context.Context) ([]Phone, error) {
 	return append([]Phone(nil), r.phones...), nil
 }
 
-func (r *fakeRemote) Call(ctx context.Context, phoneID, target string, mode Mode) (CallHandle, error) {
+func (r *fakeRemote) Call(ctx context.Context, phoneID device.ID, target string, mode call.Mode) (CallHandle, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, dialed{phoneID, target, mode})
@@ -107,7 +110,7 @@ func (h *fakeHistory) Recent(ctx context.Context, n int) ([]RecentCall, error) {
 	var out []RecentCall
 	for i := len(h.calls) - 1; i >= 0 && len(out) < n; i-- {
 		c := h.calls[i]
-		out = append(out, RecentCall{Name: c.Name, Number: c.Number, Phone: c.Phone, At: c.Started})
+		out = append(out, RecentCall{Name: c.Name, Number: c.Number, Phone: c.Phone.String(), At: c.Started})
 	}
 	return out, nil
 }
@@ -218,8 +221,8 @@ type rig struct {
 }
 
 var (
-	pixel = Phone{ID: "P1", Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
-	nokia = Phone{ID: "P2", Name: "Nokia", Online: false, PlacesCalls: false}
+	pixel = Phone{ID: device.ID{1}, Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
+	nokia = Phone{ID: device.ID{2}, Name: "Nokia", Online: false, PlacesCalls: false}
 )
 
 func newRig(t *testing.T, phones ...Phone) *rig {

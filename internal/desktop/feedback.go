@@ -2,6 +2,8 @@ package desktop
 
 import (
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // Notification action keys.
@@ -55,7 +57,7 @@ func PromptNotice(o Offer, phone Phone, online []Phone) NoticeSpec {
 		var others []ActionSpec
 		for _, p := range online {
 			if p.Online && p.ID != phone.ID && len(others) < maxCallOn {
-				others = append(others, ActionSpec{KeyCallOn + p.ID, M("action.call_on", "Phone", p.Name)})
+				others = append(others, ActionSpec{KeyCallOn + p.ID.String(), M("action.call_on", "Phone", p.Name)})
 			}
 		}
 		if len(others) == 0 {
@@ -101,15 +103,15 @@ func CallNotice(c Call) (n NoticeSpec, ok bool) {
 		who = c.Name + " (" + num + ")"
 	}
 	switch c.Phase {
-	case PhaseSent:
+	case call.Sent:
 		n.Title = M("call.sent", "Who", who, "Phone", c.PhoneName)
-	case PhaseDialing:
+	case call.Dialing:
 		n.Title = M("call.dialing", "Who", who, "Phone", c.PhoneName)
-	case PhaseAlerting:
+	case call.Alerting:
 		n.Title = M("call.alerting", "Who", who)
-	case PhaseActive:
+	case call.Active:
 		n.Title = M("call.active", "Who", who)
-	case PhaseEnded:
+	case call.Ended:
 		switch {
 		case c.ActiveAt.IsZero() && c.Reason != "":
 			// The phone said why it ended without a connection (the
@@ -122,15 +124,15 @@ func CallNotice(c Call) (n NoticeSpec, ok bool) {
 		default:
 			n.Title = M("call.ended", "Who", who, "Duration", FormatDuration(c.Ended.Sub(c.ActiveAt)))
 		}
-	case PhaseFailed:
+	case call.Failed:
 		n.Title = M("call.failed", "Who", who)
 		n.Body = M("call.reason", "Reason", c.Reason)
-	case PhasePrefilled:
+	case call.Prefilled:
 		n.Title = M("call.prefilled", "Who", who, "Phone", c.PhoneName)
-	case PhaseOffline:
+	case call.Offline:
 		n.Title = M("call.offline", "Phone", c.PhoneName)
 		n.Body = M("call.offline_body", "Who", who)
-	case PhaseRefused:
+	case call.Refused:
 		n.Title = M("call.refused", "Phone", c.PhoneName)
 		n.Body = M("call.reason", "Reason", c.Reason)
 	default:

@@ -1,5 +1,7 @@
 package desktop
 
+import "github.com/deskdial/deskdial/internal/device"
+
 // ActionKind is something the user asked for.
 type ActionKind string
 
@@ -23,7 +25,7 @@ type Action struct {
 	Kind   ActionKind
 	Number string
 	Name   string
-	Phone  string
+	Phone  device.ID // zero: the selected phone
 	Text   string
 }
 

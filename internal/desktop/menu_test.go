@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // render flattens a menu to lines: labels, "[x]" for checked, "(off)" for
@@ -25,7 +28,7 @@ func render(items []Item, indent string) []string {
 		}
 		if it.Action.Kind != "" {
 			l += " ->" + string(it.Action.Kind)
-			if arg := it.Action.Number + it.Action.Phone; arg != "" {
+			if arg := it.Action.Number + testPhoneName(it.Action.Phone); arg != "" {
 				l += ":" + arg
 			}
 		}
@@ -60,7 +63,7 @@ menu.settings ->settings
 ---
 menu.quit ->quit`},
 		{"phones, clipboard number, recents, paused", State{
-			Connected: true, Phones: []Phone{pixel, nokia}, Default: "P2", Paused: true,
+			Connected: true, Phones: []Phone{pixel, nokia}, Default: nokia.ID, Paused: true,
 			Clip: &Offer{Number: "+49301234567"},
 			Recent: []RecentCall{
 				{Name: "Anna", Number: "+49301234567"},
@@ -85,8 +88,8 @@ menu.settings ->settings
 ---
 menu.quit ->quit`},
 		{"a live call that can be hung up; default phone gone", State{
-			Connected: true, Phones: []Phone{nokia, pixel}, Default: "gone",
-			Call: &Call{Number: "+49301234567", Phase: PhaseActive, CanHangup: true},
+			Connected: true, Phones: []Phone{nokia, pixel}, Default: device.ID{9},
+			Call: &Call{Number: "+49301234567", Phase: call.Active, CanHangup: true},
 		}, `
 status.online{Online=1 Total=2} (off)
 menu.hangup{Number=+49 30 1234567} ->hangup
@@ -156,9 +159,9 @@ func TestIconFor(t *testing.T) {
 		{State{Connected: true, Phones: []Phone{nokia}}, IconOffline},
 		{State{Connected: true, Phones: []Phone{pixel}}, IconIdle},
 		{State{Connected: true, Phones: []Phone{pixel}, Call: &Call{}}, IconCalling},
-		{State{Connected: true, Phones: []Phone{pixel}, Call: &Call{Phase: PhaseActive}}, IconCalling},
-		{State{Connected: true, Phones: []Phone{pixel}, Call: &Call{Phase: PhaseEnded}}, IconIdle},
-		{State{ConnErr: "x", Phones: []Phone{pixel}, Call: &Call{Phase: PhaseActive}}, IconError},
+		{State{Connected: true, Phones: []Phone{pixel}, Call: &Call{Phase: call.Active}}, IconCalling},
+		{State{Connected: true, Phones: []Phone{pixel}, Call: &Call{Phase: call.Ended}}, IconIdle},
+		{State{ConnErr: "x", Phones: []Phone{pixel}, Call: &Call{Phase: call.Active}}, IconError},
 	}
 	for i, tt := range tests {
 		if got := IconFor(tt.s); got != tt.want {
@@ -170,7 +173,7 @@ func TestIconFor(t *testing.T) {
 func TestCallNotice(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	base := Call{Number: "+49301234567", Name: "Anna", PhoneName: "Pixel", CanHangup: true}
-	with := func(p Phase, f func(*Call)) Call {
+	with := func(p call.State, f func(*Call)) Call {
 		c := base
 		c.Phase = p
 		if f != nil {
@@ -183,20 +186,20 @@ func TestCallNotice(t *testing.T) {
 		want string // title | body | actions
 	}{
 		{with("", nil), ""},
-		{with(PhaseSent, nil), "call.sent{Phone=Pixel Who=Anna (+49 30 1234567)} |  | hangup"},
-		{with(PhaseDialing, func(c *Call) { c.Name = "" }), "call.dialing{Phone=Pixel Who=+49 30 1234567} |  | hangup"},
-		{with(PhaseAlerting, func(c *Call) { c.CanHangup = false }), "call.alerting{Who=Anna (+49 30 1234567)} |  | "},
-		{with(PhaseActive, nil), "call.active{Who=Anna (+49 30 1234567)} |  | hangup"},
-		{with(PhaseEnded, func(c *Call) { c.ActiveAt = t0; c.Ended = t0.Add(83 * time.Second) }),
+		{with(call.Sent, nil), "call.sent{Phone=Pixel Who=Anna (+49 30 1234567)} |  | hangup"},
+		{with(call.Dialing, func(c *Call) { c.Name = "" }), "call.dialing{Phone=Pixel Who=+49 30 1234567} |  | hangup"},
+		{with(call.Alerting, func(c *Call) { c.CanHangup = false }), "call.alerting{Who=Anna (+49 30 1234567)} |  | "},
+		{with(call.Active, nil), "call.active{Who=Anna (+49 30 1234567)} |  | hangup"},
+		{with(call.Ended, func(c *Call) { c.ActiveAt = t0; c.Ended = t0.Add(83 * time.Second) }),
 			"call.ended{Duration=1:23 Who=Anna (+49 30 1234567)} |  | "},
-		{with(PhaseEnded, nil), "call.ended_unanswered{Who=Anna (+49 30 1234567)} |  | "},
+		{with(call.Ended, nil), "call.ended_unanswered{Who=Anna (+49 30 1234567)} |  | "},
 		// The log backend dials nothing and says so: not "without an answer".
-		{with(PhaseEnded, func(c *Call) { c.Reason = "logged only; nothing was dialled" }),
+		{with(call.Ended, func(c *Call) { c.Reason = "logged only; nothing was dialled" }),
 			"call.ended_said{Phone=Pixel Who=Anna (+49 30 1234567)} | call.reason{Reason=logged only; nothing was dialled} | "},
-		{with(PhaseOffline, nil), "call.offline{Phone=Pixel} | call.offline_body{Who=Anna (+49 30 1234567)} | "},
-		{with(PhaseRefused, func(c *Call) { c.Reason = "rate limit" }), "call.refused{Phone=Pixel} | call.reason{Reason=rate limit} | "},
-		{with(PhaseFailed, func(c *Call) { c.Reason = "no modem" }), "call.failed{Who=Anna (+49 30 1234567)} | call.reason{Reason=no modem} | "},
-		{with(PhasePrefilled, nil), "call.prefilled{Phone=Pixel Who=Anna (+49 30 1234567)} |  | "},
+		{with(call.Offline, nil), "call.offline{Phone=Pixel} | call.offline_body{Who=Anna (+49 30 1234567)} | "},
+		{with(call.Refused, func(c *Call) { c.Reason = "rate limit" }), "call.refused{Phone=Pixel} | call.reason{Reason=rate limit} | "},
+		{with(call.Failed, func(c *Call) { c.Reason = "no modem" }), "call.failed{Who=Anna (+49 30 1234567)} | call.reason{Reason=no modem} | "},
+		{with(call.Prefilled, nil), "call.prefilled{Phone=Pixel Who=Anna (+49 30 1234567)} |  | "},
 	}
 	for _, tt := range tests {
 		n, ok := CallNotice(tt.c)
@@ -247,7 +250,7 @@ func TestPromptNoticeOfflinePhone(t *testing.T) {
 	}
 	n := PromptNotice(o, nokia, []Phone{pixel, nokia})
 	if n.Title.String() != "prompt.title_offline{Number=+49 30 1234567 Phone=Nokia}" ||
-		keys(n) != "call-on:P1=action.call_on{Phone=Pixel},dismiss=action.dismiss" {
+		keys(n) != "call-on:"+pixel.ID.String()+"=action.call_on{Phone=Pixel},dismiss=action.dismiss" {
 		t.Errorf("offline with Pixel online: %v | %s", n.Title, keys(n))
 	}
 	n = PromptNotice(o, nokia, []Phone{nokia})
@@ -293,4 +296,17 @@ func TestMatches(t *testing.T) {
 			t.Errorf("Matches(%q, %q, %q) = %v", tt.name, tt.number, tt.q, got)
 		}
 	}
+}
+
+// testPhoneName names the test phones' IDs as the golden menus do.
+func testPhoneName(id device.ID) string {
+	switch id {
+	case device.ID{}:
+		return ""
+	case pixel.ID:
+		return "P1"
+	case nokia.ID:
+		return "P2"
+	}
+	return id.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // Sentinel errors. Adapters wrap their own errors with these so the core can
@@ -30,15 +31,6 @@ type RefusedError struct{ Reason string }
 
 func (e *RefusedError) Error() string { return "desktop: refused by the phone: " + e.Reason }
 
-// Mode says whether the phone places the call or opens its dialer (see
-// package call).
-type Mode = call.Mode
-
-const (
-	ModeCall    = call.ModeCall
-	ModePrefill = call.ModePrefill
-)
-
 // Found is one number found in a text.
 type Found struct {
 	E164 string
@@ -57,33 +49,16 @@ type Finder func(text, region string) []Found
 
 // Phone is a paired phone as the desktop sees it.
 type Phone struct {
-	ID          string
+	ID          device.ID
 	Name        string
 	Online      bool
 	PlacesCalls bool // false: it opens its dialer with the number filled in
 	CanHangup   bool
 }
 
-// Phase is where a call is (a call.State: the phone's states and what
-// the desktop saw of the request); Phase.Live reports whether the call is
-// still going on.
-type Phase = call.State
-
-const (
-	PhaseSent      = call.Sent      // the phone accepted the request
-	PhaseDialing   = call.Dialing   // the phone is dialling
-	PhaseAlerting  = call.Alerting  // the far end rings
-	PhaseActive    = call.Active    // connected
-	PhaseEnded     = call.Ended     // hung up after being active or ringing
-	PhaseFailed    = call.Failed    // the phone could not place it
-	PhasePrefilled = call.Prefilled // the dialer shows the number; the user taps call
-	PhaseOffline   = call.Offline   // the phone did not answer
-	PhaseRefused   = call.Refused   // the phone said no (Reason says why)
-)
-
 // CallUpdate is one step of a call, as reported by the phone.
 type CallUpdate struct {
-	Phase  Phase
+	Phase  call.State // where the call is; Phase.Live: still going on
 	Reason string
 	At     time.Time
 }
@@ -102,7 +77,7 @@ type Remote interface {
 	Phones(ctx context.Context) ([]Phone, error)
 	// Call sends a dial request. An error means it did not reach the phone:
 	// wrap ErrOffline or return a *RefusedError where that is the cause.
-	Call(ctx context.Context, phoneID, target string, mode Mode) (CallHandle, error)
+	Call(ctx context.Context, phone device.ID, target string, mode call.Mode) (CallHandle, error)
 }
 
 // Contact is a search result from contacts and history.
@@ -124,9 +99,9 @@ type RecentCall struct {
 type CallRecord struct {
 	Number  string
 	Name    string
-	Phone   string
+	Phone   device.ID
 	Started time.Time
-	Phase   Phase
+	Phase   call.State
 	Reason  string
 	Ended   time.Time
 	Talk    time.Duration // connected time; 0 if never answered

@@ -3,6 +3,7 @@ package desktop
 import (
 	"testing"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
@@ -13,7 +14,7 @@ func TestCoreShortCodeIsFilledInAsTyped(t *testing.T) {
 	r := newRig(t, pixel)
 	r.core.Do(Action{Kind: ActDialText, Text: "112"})
 	testsupport.WaitFor(t, "the dial request", func() bool { return len(r.remote.dialed()) == 1 })
-	if d := r.remote.dialed()[0]; d != (dialed{"P1", "112", ModePrefill}) {
+	if d := r.remote.dialed()[0]; d != (dialed{pixel.ID, "112", call.ModePrefill}) {
 		t.Fatalf("dial box 112: dialed %+v, want the dialer opened with 112", d)
 	}
 	r.core.Do(Action{Kind: ActOfferLink, Text: "tel:110"})
@@ -23,7 +24,7 @@ func TestCoreShortCodeIsFilledInAsTyped(t *testing.T) {
 	}
 	r.core.NoticeEvent(r.notifier.lastID(), KeyCall)
 	testsupport.WaitFor(t, "the second dial request", func() bool { return len(r.remote.dialed()) == 2 })
-	if d := r.remote.dialed()[1]; d != (dialed{"P1", "110", ModePrefill}) {
+	if d := r.remote.dialed()[1]; d != (dialed{pixel.ID, "110", call.ModePrefill}) {
 		t.Fatalf("tel:110: dialed %+v, want the dialer opened with 110", d)
 	}
 }

@@ -1,6 +1,11 @@
 package desktop
 
-import "time"
+import (
+	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/device"
+)
 
 // State is a snapshot of everything the tray shows. The core owns the live
 // copy; the UI gets snapshots and rebuilds the menu from them. Slices in a
@@ -11,7 +16,7 @@ type State struct {
 	Phones    []Phone
 	// Default is the phone chosen in the settings (may be unpaired or
 	// empty); Selected() resolves it.
-	Default string
+	Default device.ID
 	Clip    *Offer // number on the clipboard, if any
 	Recent  []RecentCall
 	Paused  bool
@@ -38,9 +43,9 @@ type Call struct {
 	Seq       int // increases with every dial request
 	Number    string
 	Name      string
-	Phone     string // phone ID
+	Phone     device.ID
 	PhoneName string
-	Phase     Phase // "" until the phone answered the request
+	Phase     call.State // "" until the phone answered the request
 	Reason    string
 	Started   time.Time // request sent
 	ActiveAt  time.Time // connected (zero if it never was)
@@ -52,7 +57,7 @@ type Call struct {
 func (c *Call) Live() bool { return c != nil && (c.Phase == "" || c.Phase.Live()) }
 
 // Phone returns the paired phone with that ID.
-func (s State) Phone(id string) (Phone, bool) {
+func (s State) Phone(id device.ID) (Phone, bool) {
 	for _, p := range s.Phones {
 		if p.ID == id {
 			return p, true

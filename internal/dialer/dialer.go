@@ -30,16 +30,6 @@ var (
 	ErrInvalidNumber = errors.New("dialer: invalid number")
 )
 
-// Mode says whether the phone should place the call or only open its dialer
-// with the number filled in, leaving the last tap to the user (see package
-// call).
-type Mode = call.Mode
-
-const (
-	ModeCall    = call.ModeCall
-	ModePrefill = call.ModePrefill
-)
-
 // Capabilities describes what a backend can do. The agent publishes them in
 // its presence info so the desktop can say "will call" or "will open the
 // dialer" before the user clicks, and offer Hang up only where it works.
@@ -49,25 +39,11 @@ type Capabilities struct {
 	CanHangup     bool `json:"can_hangup"`
 }
 
-// State is a normalised call state (see package call); State.Final
-// reports whether no state can follow.
-type State = call.State
-
-// The states a backend reports.
-const (
-	StateDialing   = call.Dialing
-	StateAlerting  = call.Alerting
-	StateActive    = call.Active
-	StateEnded     = call.Ended
-	StateFailed    = call.Failed
-	StatePrefilled = call.Prefilled
-)
-
 // Request is one dial, already checked by the agent's policy.
 type Request struct {
 	ID      string    // the instruction id, for logs and correlation
 	Number  string    // E.164, e.g. "+4930123456"
-	Mode    Mode      // call or prefill
+	Mode    call.Mode // call or prefill
 	Expires time.Time // the backend must not start dialling after this
 }
 
@@ -79,10 +55,10 @@ type Call struct {
 
 // Event is one observed change of a call.
 type Event struct {
-	State    State
+	State    call.State
 	At       time.Time
-	Duration time.Duration // time spent active; set with StateEnded
-	Reason   string        // set with StateFailed, optionally with StateEnded
+	Duration time.Duration // time spent active; set with call.Ended
+	Reason   string        // set with call.Failed, optionally with call.Ended
 }
 
 // Dialer is one backend.
@@ -94,12 +70,12 @@ type Dialer interface {
 	// Check reports whether the backend can dial right now; the error wraps
 	// ErrUnavailable with a reason a user can act on.
 	Check(ctx context.Context) error
-	// Dial starts the call (or opens the dialer in ModePrefill). It returns
+	// Dial starts the call (or opens the dialer in call.ModePrefill). It returns
 	// once the telephony stack accepted the request, not when the call ends.
 	Dial(ctx context.Context, req Request) (Call, error)
 	// Watch streams the call's states until a final state, then closes the
 	// channel. It also closes when ctx ends. Backends without state reports
-	// send one final event (StatePrefilled, or StateEnded for log).
+	// send one final event (call.Prefilled, or call.Ended for log).
 	Watch(ctx context.Context, call Call) (<-chan Event, error)
 	// Hangup ends the call; ErrUnsupported where the backend cannot.
 	Hangup(ctx context.Context, call Call) error
@@ -110,7 +86,7 @@ type Dialer interface {
 // and the call, if any, is the user's.
 func Prefilled() <-chan Event {
 	ch := make(chan Event, 1)
-	ch <- Event{State: StatePrefilled, At: time.Now()}
+	ch <- Event{State: call.Prefilled, At: time.Now()}
 	close(ch)
 	return ch
 }

@@ -13,18 +13,6 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 )
 
-// Call outcomes deskdial records (see package call); UpdateCall takes no
-// others.
-const (
-	OutcomeRequested = call.OutcomeRequested
-	OutcomeAccepted  = call.OutcomeAccepted
-	OutcomeAnswered  = call.OutcomeAnswered
-	OutcomeEnded     = call.OutcomeEnded
-	OutcomeRefused   = call.OutcomeRefused
-	OutcomeOffline   = call.OutcomeOffline
-	OutcomeFailed    = call.OutcomeFailed
-)
-
 // Call is one call placed through deskdial.
 type Call struct {
 	ID        int64
@@ -48,10 +36,18 @@ func newSyncID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// RecordCall stores a call and returns its ID. At defaults to now.
+// RecordCall stores a call and returns its ID. At defaults to now and
+// Outcome to requested; anything but an outcome is refused.
 func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 	if c.Number == "" {
 		return 0, fmt.Errorf("record call: %w: empty number", ErrInvalidInput)
+	}
+	// The history keeps only outcomes, here as on arrival by sync.
+	if c.Outcome == "" {
+		c.Outcome = call.OutcomeRequested
+	}
+	if !c.Outcome.Valid() || c.Duration < 0 {
+		return 0, fmt.Errorf("record call: %w: outcome %q, duration %v", ErrInvalidInput, c.Outcome, c.Duration)
 	}
 	if c.At.IsZero() {
 		c.At = time.Now()

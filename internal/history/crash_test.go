@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 const crashChildEnv = "DESKDIAL_HISTORY_CRASH_CHILD"
@@ -35,13 +37,13 @@ func crashChild(path string) int {
 	w := bufio.NewWriter(os.Stdout)
 	for i := 0; ; i++ {
 		num := fmt.Sprintf("+4930%07d", i%5000)
-		id, err := s.RecordCall(ctx, Call{Number: num, Name: "Crash " + strconv.Itoa(i), PhoneID: "P", Outcome: OutcomeRequested})
+		id, err := s.RecordCall(ctx, Call{Number: num, Name: "Crash " + strconv.Itoa(i), PhoneID: "P", Outcome: call.OutcomeRequested})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		if i%3 == 0 {
-			s.UpdateCall(ctx, id, OutcomeEnded, time.Duration(i)*time.Second)
+			s.UpdateCall(ctx, id, call.OutcomeEnded, time.Duration(i)*time.Second)
 		}
 		if i%50 == 0 {
 			// Bigger transactions in between: a contact import.

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // TestDatabaseFilesPrivate is the finding: with a permissive umask (0, or
@@ -30,7 +32,7 @@ func TestDatabaseFilesPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A write, so that the WAL and the shared-memory index exist.
-	if _, err := s.RecordCall(context.Background(), Call{At: time.Now(), Number: "+49301234567", Outcome: OutcomeAccepted}); err != nil {
+	if _, err := s.RecordCall(context.Background(), Call{At: time.Now(), Number: "+49301234567", Outcome: call.OutcomeAccepted}); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{path, path + "-wal", path + "-shm"} {
@@ -72,7 +74,7 @@ func TestDatabaseUnderStrictUmask(t *testing.T) {
 	old := syscall.Umask(0o277)
 	defer syscall.Umask(old)
 	s, path := openTemp(t)
-	if _, err := s.RecordCall(context.Background(), Call{At: time.Now(), Number: "+49301234567", Outcome: OutcomeAccepted}); err != nil {
+	if _, err := s.RecordCall(context.Background(), Call{At: time.Now(), Number: "+49301234567", Outcome: call.OutcomeAccepted}); err != nil {
 		t.Fatalf("write under umask 0277: %v", err)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {

@@ -27,7 +27,7 @@ func (s *Store) Begin(ctx context.Context, c Call) (Recorder, error) {
 	if !isE164(c.Number) {
 		return Recorder{}, nil
 	}
-	c.Outcome = OutcomeRequested
+	c.Outcome = call.OutcomeRequested
 	id, err := s.RecordCall(ctx, c)
 	if err != nil {
 		return Recorder{}, err

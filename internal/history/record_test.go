@@ -25,12 +25,12 @@ func TestRecorderSameOutcomeEitherWay(t *testing.T) {
 		talk    time.Duration
 		outcome call.Outcome
 	}{
-		{"answered", []call.State{call.Sent, call.Dialing, call.Alerting, call.Active, call.Ended}, 42 * time.Second, OutcomeAnswered},
-		{"not answered", []call.State{"sent", "dialing", "ended"}, 0, OutcomeEnded},
-		{"prefilled", []call.State{"sent", "prefilled"}, 0, OutcomeAccepted},
-		{"failed", []call.State{"sent", "dialing", "failed"}, 0, OutcomeFailed},
-		{"offline", []call.State{"offline"}, 0, OutcomeOffline},
-		{"refused", []call.State{"refused"}, 0, OutcomeRefused},
+		{"answered", []call.State{call.Sent, call.Dialing, call.Alerting, call.Active, call.Ended}, 42 * time.Second, call.OutcomeAnswered},
+		{"not answered", []call.State{"sent", "dialing", "ended"}, 0, call.OutcomeEnded},
+		{"prefilled", []call.State{"sent", "prefilled"}, 0, call.OutcomeAccepted},
+		{"failed", []call.State{"sent", "dialing", "failed"}, 0, call.OutcomeFailed},
+		{"offline", []call.State{"offline"}, 0, call.OutcomeOffline},
+		{"refused", []call.State{"refused"}, 0, call.OutcomeRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Step by step, as the CLI does.
@@ -82,7 +82,7 @@ func TestUpdateCallRefusesNonOutcomes(t *testing.T) {
 			t.Errorf("UpdateCall(%q) = %v, want ErrInvalidInput", bad, err)
 		}
 	}
-	if c, _ := s.Call(ctx, rec.ID()); c.Outcome != OutcomeRequested {
+	if c, _ := s.Call(ctx, rec.ID()); c.Outcome != call.OutcomeRequested {
 		t.Errorf("the row changed to %q", c.Outcome)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 func openTemp(t testing.TB) (*Store, string) {
@@ -194,7 +196,7 @@ func TestRecentOnePerNumberNewestFirst(t *testing.T) {
 	s, _ := openTemp(t)
 	t0 := time.Now().Add(-time.Hour)
 	rec := func(min int, num, name string) int64 {
-		id, err := s.RecordCall(ctx, Call{At: t0.Add(time.Duration(min) * time.Minute), Number: num, Name: name, PhoneID: "P1", PhoneName: "Pixel", Outcome: OutcomeRequested})
+		id, err := s.RecordCall(ctx, Call{At: t0.Add(time.Duration(min) * time.Minute), Number: num, Name: name, PhoneID: "P1", PhoneName: "Pixel", Outcome: call.OutcomeRequested})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,10 +205,10 @@ func TestRecentOnePerNumberNewestFirst(t *testing.T) {
 	rec(1, "+4930111", "A")
 	rec(2, "+4930222", "B")
 	last := rec(3, "+4930111", "A")
-	if err := s.UpdateCall(ctx, last, OutcomeEnded, 90*time.Second); err != nil {
+	if err := s.UpdateCall(ctx, last, call.OutcomeEnded, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateCall(ctx, 9999, OutcomeEnded, 0); !errors.Is(err, ErrNotFound) {
+	if err := s.UpdateCall(ctx, 9999, call.OutcomeEnded, 0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("UpdateCall of a missing call = %v, want ErrNotFound", err)
 	}
 	got, err := s.Recent(ctx, 10)
@@ -216,7 +218,7 @@ func TestRecentOnePerNumberNewestFirst(t *testing.T) {
 	if len(got) != 2 || got[0].ID != last || got[1].Number != "+4930222" {
 		t.Fatalf("Recent = %+v", got)
 	}
-	if got[0].Outcome != OutcomeEnded || got[0].Duration != 90*time.Second || got[0].PhoneName != "Pixel" {
+	if got[0].Outcome != call.OutcomeEnded || got[0].Duration != 90*time.Second || got[0].PhoneName != "Pixel" {
 		t.Errorf("updated call reads back as %+v", got[0])
 	}
 	if one, _ := s.Recent(ctx, 1); len(one) != 1 || one[0].ID != last {

@@ -400,6 +400,12 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 		if checkContact(&Contact{Name: c.Name, Org: c.PhoneName}) != nil {
 			return nil // names that are not plain text are never stored
 		}
+		// Only what this desktop would have recorded itself: an outcome
+		// (not a call state or another word), a talk time that is not
+		// negative, an E.164 number.
+		if !c.Outcome.Valid() || c.Duration < 0 || !isE164(e.Ref) {
+			return nil
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(sync_id) DO UPDATE SET outcome = excluded.outcome, duration_ms = excluded.duration_ms,

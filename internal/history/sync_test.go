@@ -126,13 +126,13 @@ func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 	db := runSyncer(t, b, js.url(), key, WithContacts())
 
 	// Both see each other's calls.
-	idA, _ := a.RecordCall(ctx, Call{Number: "+4930123456", Name: "Jürgen Müller", PhoneID: "P1", PhoneName: "Pixel", Outcome: OutcomeRequested})
-	b.RecordCall(ctx, Call{Number: "+12015550123", Name: "Alice Example", PhoneID: "P2", PhoneName: "Fairphone", Outcome: OutcomeAccepted})
+	idA, _ := a.RecordCall(ctx, Call{Number: "+4930123456", Name: "Jürgen Müller", PhoneID: "P1", PhoneName: "Pixel", Outcome: call.OutcomeRequested})
+	b.RecordCall(ctx, Call{Number: "+12015550123", Name: "Alice Example", PhoneID: "P2", PhoneName: "Fairphone", Outcome: call.OutcomeAccepted})
 	testsupport.WaitFor(t, "B sees A's call", func() bool { return hasRecent(b, "+4930123456", "") })
-	testsupport.WaitFor(t, "A sees B's call", func() bool { return hasRecent(a, "+12015550123", OutcomeAccepted) })
+	testsupport.WaitFor(t, "A sees B's call", func() bool { return hasRecent(a, "+12015550123", call.OutcomeAccepted) })
 	// An outcome that arrives later follows.
-	a.UpdateCall(ctx, idA, OutcomeEnded, 42*time.Second)
-	testsupport.WaitFor(t, "B sees the call's outcome", func() bool { return hasRecent(b, "+4930123456", OutcomeEnded) })
+	a.UpdateCall(ctx, idA, call.OutcomeEnded, 42*time.Second)
+	testsupport.WaitFor(t, "B sees the call's outcome", func() bool { return hasRecent(b, "+4930123456", call.OutcomeEnded) })
 	if r, _ := b.Recent(ctx, 10); len(r) != 2 {
 		t.Errorf("B's recents = %+v, want one row per number", r)
 	}

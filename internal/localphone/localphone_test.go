@@ -14,11 +14,11 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/pairing"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
@@ -46,17 +46,6 @@ func mock(t *testing.T, addr string, _ *dbus.Conn, name, tmpl, params string) {
 		t.Fatal(err)
 	}
 	testsupport.DBusMock(t, addr, name, p, params)
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func TestScan(t *testing.T) {
@@ -116,7 +105,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 	}()
 
 	online := func(want bool) func() bool { return isOnline(ctx, c, "Pixel 7 (Bluetooth)", want) }
-	eventually(t, "the local phone online at the desktop, calling through hfp", online(true))
+	testsupport.WaitFor(t, "the local phone online at the desktop, calling through hfp", online(true))
 	var phoneID = func() (id string) {
 		list, _ := c.Phones(ctx)
 		for _, p := range list {
@@ -137,7 +126,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 		return remote.PhoneInfo{}
 	}()
 
-	h, err := c.Call(ctx, peer.Peer.ID, "030 1234567", protocol.ModeCall)
+	h, err := c.Call(ctx, peer.Peer.ID, "030 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
@@ -146,7 +135,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 		When uint64
 		Args []dbus.Variant
 	}
-	eventually(t, "PipeWire's Dial", func() bool {
+	testsupport.WaitFor(t, "PipeWire's Dial", func() bool {
 		err := sconn.Object("org.pipewire.Telephony", ag0).Call("org.freedesktop.DBus.Mock.GetMethodCalls", 0, "Dial").Store(&dials)
 		return err == nil && len(dials) > 0
 	})
@@ -155,7 +144,7 @@ func TestLocalBluetoothPhone(t *testing.T) {
 	}
 	// The same policy as a remote phone: a premium-rate number is refused
 	// before it reaches the backend.
-	if _, err := c.Call(ctx, peer.Peer.ID, "+49 900 1234567", protocol.ModeCall); !errors.Is(err, remote.ErrRefused) {
+	if _, err := c.Call(ctx, peer.Peer.ID, "+49 900 1234567", call.ModeCall); !errors.Is(err, remote.ErrRefused) {
 		t.Fatalf("premium-rate call = %v, want refused", err)
 	}
 	mu.Lock()
@@ -175,11 +164,11 @@ func TestLocalBluetoothPhone(t *testing.T) {
 	if err := sconn.Object("org.pipewire.Telephony", "/org/pipewire/Telephony").Call("org.freedesktop.DBus.Mock.RemoveAudioGateway", 0, ag0).Err; err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the local phone offline at the desktop", online(false))
+	testsupport.WaitFor(t, "the local phone offline at the desktop", online(false))
 	if err := sconn.Object("org.pipewire.Telephony", "/org/pipewire/Telephony").Call("org.freedesktop.DBus.Mock.AddAudioGateway", 0, "00:11:22:33:44:55").Err; err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the local phone online again", online(true))
+	testsupport.WaitFor(t, "the local phone online again", online(true))
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reach) != 3 || !reach[0] || reach[1] || !reach[2] {
@@ -239,15 +228,15 @@ func TestSetFollowsTheChoice(t *testing.T) {
 	}, OnError: func(b string, err error) { t.Errorf("%s: %v", b, err) }}
 	defer s.Close()
 	s.Sync(ctx, map[string]string{"hfp:Pixel 7": "Pixel", "hfp:Work iPhone": "Work"})
-	eventually(t, "Pixel online", isOnline(ctx, c, "Pixel", true))
-	eventually(t, "Work online", isOnline(ctx, c, "Work", true))
+	testsupport.WaitFor(t, "Pixel online", isOnline(ctx, c, "Pixel", true))
+	testsupport.WaitFor(t, "Work online", isOnline(ctx, c, "Work", true))
 	s.Sync(ctx, map[string]string{"hfp:Pixel 7": "Pixel"})
-	eventually(t, "Work offline once no longer chosen", isOnline(ctx, c, "Work", false))
+	testsupport.WaitFor(t, "Work offline once no longer chosen", isOnline(ctx, c, "Work", false))
 	if !isOnline(ctx, c, "Pixel", true)() {
 		t.Fatal("Pixel went offline with the other phone")
 	}
 	s.Close()
-	eventually(t, "Pixel offline after Close", isOnline(ctx, c, "Pixel", false))
+	testsupport.WaitFor(t, "Pixel offline after Close", isOnline(ctx, c, "Pixel", false))
 }
 
 func TestNotALocalBackend(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/supervise"
 )
 
 // Set runs the local phones the user chose, one Run each, for the desktop
@@ -80,26 +81,18 @@ func (s *Set) Sync(ctx context.Context, chosen map[string]string) {
 	}
 }
 
-// keep runs one phone until ctx ends, again after a pause when it fails.
+// keep runs one phone until ctx ends, again after a pause when it ends or
+// fails (a fixed pause: supervise.Retry with no doubling).
 func (s *Set) keep(ctx context.Context, cfg Config) {
 	retry := s.Retry
 	if retry <= 0 {
 		retry = 30 * time.Second
 	}
-	for {
-		err := Run(ctx, cfg)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil && s.OnError != nil {
-			s.OnError(cfg.Backend, err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(retry):
-		}
+	var onErr func(error)
+	if s.OnError != nil {
+		onErr = func(err error) { s.OnError(cfg.Backend, err) }
 	}
+	supervise.Retry(ctx, retry, retry, func(ctx context.Context) error { return Run(ctx, cfg) }, onErr)
 }
 
 // Close stops every local phone and waits until each is off the server.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/nats-io/nkeys"
 )
 
@@ -17,7 +18,7 @@ func TestSealOpen(t *testing.T) {
 	if db.PublicKey() != d.CurvePub {
 		t.Fatalf("box key %s differs from identity's %s", db.PublicKey(), d.CurvePub)
 	}
-	req := NewDial(d.ID, p.ID, "+493012345678", ModeCall, time.Now(), 0)
+	req := NewDial(d.ID, p.ID, "+493012345678", call.ModeCall, time.Now(), 0)
 	env, err := db.Seal(KindDial, req, p.CurvePub)
 	if err != nil {
 		t.Fatal(err)

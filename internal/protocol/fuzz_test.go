@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // FuzzOpen feeds arbitrary bytes to Box.Open: it must never panic, and must
@@ -13,7 +15,7 @@ func FuzzOpen(f *testing.F) {
 	d, p := desktop(f), phone(f)
 	db, pb := NewBox(d), NewBox(p)
 	for _, k := range []Kind{KindDial, KindReply, KindStatus} {
-		env, err := db.Seal(k, NewDial(d.ID, p.ID, "+12025550123", ModeCall, time.Unix(1767225600, 0), 0), p.CurvePub)
+		env, err := db.Seal(k, NewDial(d.ID, p.ID, "+12025550123", call.ModeCall, time.Unix(1767225600, 0), 0), p.CurvePub)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -43,12 +45,12 @@ func FuzzOpen(f *testing.F) {
 // are ErrMalformed, and whatever decodes re-encodes to an equal message.
 func FuzzDecode(f *testing.F) {
 	d, p := desktop(f), phone(f)
-	dial := NewDial(d.ID, p.ID, "+12025550123", ModeCall, time.Unix(1767225600, 0), 0)
+	dial := NewDial(d.ID, p.ID, "+12025550123", call.ModeCall, time.Unix(1767225600, 0), 0)
 	for _, m := range []any{
 		dial,
 		Accept(dial.ID, "+12025550123"),
 		Refuse(dial.ID, CodePremium, "premium-rate numbers are not dialled"),
-		Status{V: 1, ID: dial.ID, Seq: 2, State: StateEnded, At: 1767225642000, DurationMS: 42000, From: p.ID.String()},
+		Status{V: 1, ID: dial.ID, Seq: 2, State: call.Ended, At: 1767225642000, DurationMS: 42000, From: p.ID.String()},
 		Hangup{V: 1, ID: NewMsgID(), CallID: dial.ID, IssuedAt: dial.IssuedAt, ExpiresAt: dial.ExpiresAt, From: dial.From, To: dial.To},
 	} {
 		b, _ := json.Marshal(m)

@@ -45,69 +45,76 @@ var (
 	ErrNotYetValid = errors.New("protocol: request issued in the future")
 )
 
-// Mode says what the phone should do with the target (see package call).
-type Mode = call.Mode
+// Code says why a phone refused a request (Reply.Code). Phones may send
+// codes not listed here (Reply.Validate only checks their spelling); a
+// desktop shows Reason for any code it does not know (Code.Known).
+type Code string
 
-// Modes.
+// Refusal codes, each defined once for the agent, the desktop, the CLI
+// and (in docs/protocol.md) the web agent.
 const (
-	ModeCall    = call.ModeCall
-	ModePrefill = call.ModePrefill
+	CodeUnknownSender     Code = "unknown_sender"
+	CodeWrongRecipient    Code = "wrong_recipient"
+	CodeExpired           Code = "expired"
+	CodeNotYetValid       Code = "not_yet_valid"
+	CodeReplayed          Code = "replayed"
+	CodeMalformed         Code = "malformed"
+	CodeVersion           Code = "unsupported_version"
+	CodeRateLimited       Code = "rate_limited"
+	CodeMMI               Code = "mmi"
+	CodePremium           Code = "premium"
+	CodeEmergency         Code = "emergency"
+	CodeNotANumber        Code = "not_a_number"
+	CodeUnknownContact    Code = "unknown_contact"
+	CodeDeclined          Code = "declined"
+	CodeBusy              Code = "busy"
+	CodeDialerUnavailable Code = "dialer_unavailable"
+	CodeDialerFailed      Code = "dialer_failed"
+	CodeAuditFailed       Code = "audit_failed" // the decision could not be logged, so nothing is dialled
+	CodeForged            Code = "forged"       // from names another device than the key that sealed it
+	CodeContactName       Code = "contact_name" // a name, and this phone cannot look names up
+	CodeUnknownCall       Code = "unknown_call" // hangup for a call that is not running
+	CodePairRefused       Code = "pair_refused" // a pairing join was refused (reason says why)
+	CodePairFailed        Code = "pair_failed"  // the desktop could not store the phone
+	// CodeUnpaired is the notice a phone sends a desktop it has forgotten
+	// (a sealed refusal on the desktop's status subject).
+	CodeUnpaired Code = "unpaired"
 )
 
-// Refusal codes (Reply.Code). Phones may send codes not listed here; a
-// desktop shows Reason for any code it does not know.
-const (
-	CodeUnknownSender     = "unknown_sender"
-	CodeWrongRecipient    = "wrong_recipient"
-	CodeExpired           = "expired"
-	CodeNotYetValid       = "not_yet_valid"
-	CodeReplayed          = "replayed"
-	CodeMalformed         = "malformed"
-	CodeVersion           = "unsupported_version"
-	CodeRateLimited       = "rate_limited"
-	CodeMMI               = "mmi"
-	CodePremium           = "premium"
-	CodeEmergency         = "emergency"
-	CodeNotANumber        = "not_a_number"
-	CodeUnknownContact    = "unknown_contact"
-	CodeDeclined          = "declined"
-	CodeBusy              = "busy"
-	CodeDialerUnavailable = "dialer_unavailable"
-	CodeDialerFailed      = "dialer_failed"
-	CodeForged            = "forged"       // from names another device than the key that sealed it
-	CodeContactName       = "contact_name" // a name, and this phone cannot look names up
-	CodeUnknownCall       = "unknown_call" // hangup for a call that is not running
-	CodePairRefused       = "pair_refused" // a pairing join was refused (reason says why)
-	CodePairFailed        = "pair_failed"  // the desktop could not store the phone
-	CodeUnpaired          = call.CodeUnpaired
-)
+// codes lists the codes above (docs/protocol.md's table is held to it
+// by a test).
+var codes = [...]Code{
+	CodeUnknownSender, CodeWrongRecipient, CodeExpired, CodeNotYetValid, CodeReplayed,
+	CodeMalformed, CodeVersion, CodeRateLimited, CodeMMI, CodePremium, CodeEmergency,
+	CodeNotANumber, CodeUnknownContact, CodeDeclined, CodeBusy, CodeDialerUnavailable,
+	CodeDialerFailed, CodeAuditFailed, CodeForged, CodeContactName, CodeUnknownCall,
+	CodePairRefused, CodePairFailed, CodeUnpaired,
+	CodeNotAllowed, CodeUnknownPhone, CodeOffline, CodeNoAnswer,
+}
+
+// Known reports whether c is one of the codes above.
+func (c Code) Known() bool {
+	for _, k := range codes {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
 
 // UnknownID is the id of a refusal to a message whose id could not be read.
-const UnknownID = call.UnknownID
-
-// State is a call state (Status.State; see package call).
-type State = call.State
-
-// Call states a phone reports.
-const (
-	StateDialing   = call.Dialing
-	StateAlerting  = call.Alerting
-	StateActive    = call.Active
-	StateEnded     = call.Ended
-	StateFailed    = call.Failed
-	StatePrefilled = call.Prefilled
-)
+const UnknownID = "unknown"
 
 // DialRequest asks a phone to call or prefill a target.
 type DialRequest struct {
-	V         int    `json:"v"`
-	ID        string `json:"id"`         // message id; a retry reuses it
-	IssuedAt  int64  `json:"issued_at"`  // Unix ms
-	ExpiresAt int64  `json:"expires_at"` // Unix ms, <= IssuedAt + MaxTTL
-	From      string `json:"from"`       // sending device ID, canonical
-	To        string `json:"to"`         // receiving phone ID, canonical
-	Target    string `json:"target"`     // E.164 number or a contact name
-	Mode      Mode   `json:"mode"`
+	V         int       `json:"v"`
+	ID        string    `json:"id"`         // message id; a retry reuses it
+	IssuedAt  int64     `json:"issued_at"`  // Unix ms
+	ExpiresAt int64     `json:"expires_at"` // Unix ms, <= IssuedAt + MaxTTL
+	From      string    `json:"from"`       // sending device ID, canonical
+	To        string    `json:"to"`         // receiving phone ID, canonical
+	Target    string    `json:"target"`     // E.164 number or a contact name
+	Mode      call.Mode `json:"mode"`
 }
 
 // Reply is the phone's answer to a DialRequest.
@@ -115,25 +122,25 @@ type Reply struct {
 	V        int    `json:"v"`
 	ID       string `json:"id"` // the DialRequest's id
 	Accepted bool   `json:"accepted"`
-	Code     string `json:"code,omitempty"`   // refusal code when not accepted
+	Code     Code   `json:"code,omitempty"`   // refusal code when not accepted
 	Reason   string `json:"reason,omitempty"` // human-readable
 	Number   string `json:"number,omitempty"` // the E.164 number the phone dials
 	// Mode is what the phone does with an accepted request: "call", or
 	// "prefill" when it only opens its dialer (a prefill-only backend, or a
 	// number that must be confirmed on the phone). Empty means the mode asked.
-	Mode Mode `json:"mode,omitempty"`
+	Mode call.Mode `json:"mode,omitempty"`
 }
 
 // Status reports how an accepted call goes.
 type Status struct {
-	V          int    `json:"v"`
-	ID         string `json:"id"`  // the DialRequest's id
-	Seq        int    `json:"seq"` // 0, 1, 2... per call, to order and drop duplicates
-	State      State  `json:"state"`
-	At         int64  `json:"at"`                    // Unix ms
-	DurationMS int64  `json:"duration_ms,omitempty"` // for ended: talk time
-	Reason     string `json:"reason,omitempty"`      // for failed
-	From       string `json:"from"`                  // phone ID
+	V          int        `json:"v"`
+	ID         string     `json:"id"`  // the DialRequest's id
+	Seq        int        `json:"seq"` // 0, 1, 2... per call, to order and drop duplicates
+	State      call.State `json:"state"`
+	At         int64      `json:"at"`                    // Unix ms
+	DurationMS int64      `json:"duration_ms,omitempty"` // for ended: talk time
+	Reason     string     `json:"reason,omitempty"`      // for failed
+	From       string     `json:"from"`                  // phone ID
 }
 
 // Hangup asks a phone to end a call it placed.
@@ -170,7 +177,7 @@ func NewMsgID() string {
 
 // NewDial makes a dial request valid from now for ttl (DefaultTTL if 0,
 // at most MaxTTL).
-func NewDial(from, to device.ID, target string, mode Mode, now time.Time, ttl time.Duration) DialRequest {
+func NewDial(from, to device.ID, target string, mode call.Mode, now time.Time, ttl time.Duration) DialRequest {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
@@ -190,13 +197,13 @@ func Accept(id, number string) Reply {
 }
 
 // Refuse makes the reply that refuses request id.
-func Refuse(id, code, reason string) Reply {
+func Refuse(id string, code Code, reason string) Reply {
 	return Reply{V: Version, ID: id, Code: code, Reason: reason}
 }
 
 // RefusalCode maps an error from Open, a decoder or CheckTime to the code a
 // phone sends back ("" if err says nothing the protocol knows).
-func RefusalCode(err error) string {
+func RefusalCode(err error) Code {
 	switch {
 	case errors.Is(err, ErrVersion):
 		return CodeVersion
@@ -342,8 +349,8 @@ func (d DialRequest) Validate() error {
 	if err := checkText("target", d.Target, MaxTarget, true); err != nil {
 		return err
 	}
-	if d.Mode != ModeCall && d.Mode != ModePrefill {
-		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, ModeCall, ModePrefill)
+	if d.Mode != call.ModeCall && d.Mode != call.ModePrefill {
+		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, call.ModeCall, call.ModePrefill)
 	}
 	return nil
 }
@@ -367,13 +374,13 @@ func (r Reply) Validate() error {
 	if r.Accepted && r.Code != "" {
 		return fmt.Errorf("%w: an accepted reply has no code", ErrMalformed)
 	}
-	if !r.Accepted && !codeRE.MatchString(r.Code) {
+	if !r.Accepted && !codeRE.MatchString(string(r.Code)) {
 		return fmt.Errorf("%w: a refusal needs a code of lower-case letters, digits and '_'", ErrMalformed)
 	}
 	if err := checkText("reason", r.Reason, MaxReason, false); err != nil {
 		return err
 	}
-	if r.Mode != "" && r.Mode != ModeCall && r.Mode != ModePrefill {
+	if r.Mode != "" && r.Mode != call.ModeCall && r.Mode != call.ModePrefill {
 		return fmt.Errorf("%w: unknown mode %q", ErrMalformed, r.Mode)
 	}
 	return checkText("number", r.Number, 32, false)
@@ -381,7 +388,7 @@ func (r Reply) Validate() error {
 
 // Final reports whether no status follows this one.
 func (s Status) Final() bool {
-	return s.State == StateEnded || s.State == StateFailed || s.State == StatePrefilled
+	return s.State == call.Ended || s.State == call.Failed || s.State == call.Prefilled
 }
 
 // Validate checks a status.

@@ -4,17 +4,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func validDial(t *testing.T) DialRequest {
-	return NewDial(desktop(t).ID, phone(t).ID, "+493012345678", ModeCall, t0, 30*time.Second)
+	return NewDial(desktop(t).ID, phone(t).ID, "+493012345678", call.ModeCall, t0, 30*time.Second)
 }
 
 func TestDialValidate(t *testing.T) {
@@ -24,7 +28,7 @@ func TestDialValidate(t *testing.T) {
 		want   error
 	}{
 		{"valid", func(d *DialRequest) {}, nil},
-		{"prefill", func(d *DialRequest) { d.Mode = ModePrefill }, nil},
+		{"prefill", func(d *DialRequest) { d.Mode = call.ModePrefill }, nil},
 		{"contact name", func(d *DialRequest) { d.Target = "Zoë Müller" }, nil},
 		{"exactly MaxTTL", func(d *DialRequest) { d.ExpiresAt = d.IssuedAt + MaxTTL.Milliseconds() }, nil},
 		{"version 0", func(d *DialRequest) { d.V = 0 }, ErrVersion},
@@ -89,15 +93,15 @@ func TestDialCheckTime(t *testing.T) {
 }
 
 func TestNewDialClampsTTL(t *testing.T) {
-	d := NewDial(desktop(t).ID, phone(t).ID, "+1", ModeCall, t0, time.Hour)
+	d := NewDial(desktop(t).ID, phone(t).ID, "+1", call.ModeCall, t0, time.Hour)
 	if d.ExpiresAt-d.IssuedAt != MaxTTL.Milliseconds() {
 		t.Fatalf("ttl %d ms", d.ExpiresAt-d.IssuedAt)
 	}
-	d = NewDial(desktop(t).ID, phone(t).ID, "+1", ModeCall, t0, 0)
+	d = NewDial(desktop(t).ID, phone(t).ID, "+1", call.ModeCall, t0, 0)
 	if d.ExpiresAt-d.IssuedAt != DefaultTTL.Milliseconds() {
 		t.Fatalf("default ttl %d ms", d.ExpiresAt-d.IssuedAt)
 	}
-	if NewDial(device.ID{}, device.ID{}, "+1", ModeCall, t0, 0).ID == d.ID {
+	if NewDial(device.ID{}, device.ID{}, "+1", call.ModeCall, t0, 0).ID == d.ID {
 		t.Fatal("two requests got the same id")
 	}
 }
@@ -159,14 +163,14 @@ func TestReplyValidate(t *testing.T) {
 
 func TestStatusValidate(t *testing.T) {
 	from := phone(t).ID.String()
-	ok := Status{V: 1, ID: NewMsgID(), Seq: 3, State: StateEnded, At: t0.UnixMilli(), DurationMS: 42000, From: from}
+	ok := Status{V: 1, ID: NewMsgID(), Seq: 3, State: call.Ended, At: t0.UnixMilli(), DurationMS: 42000, From: from}
 	cases := []struct {
 		name   string
 		mutate func(s *Status)
 		want   error
 	}{
 		{"valid", func(s *Status) {}, nil},
-		{"failed with reason", func(s *Status) { s.State = StateFailed; s.Reason = "no signal" }, nil},
+		{"failed with reason", func(s *Status) { s.State = call.Failed; s.Reason = "no signal" }, nil},
 		{"unknown state", func(s *Status) { s.State = "ringing" }, ErrMalformed},
 		{"no at", func(s *Status) { s.At = 0 }, ErrMalformed},
 		{"negative seq", func(s *Status) { s.Seq = -1 }, ErrMalformed},
@@ -186,7 +190,7 @@ func TestStatusValidate(t *testing.T) {
 			t.Errorf("%s: DecodeStatus = %v", c.name, derr)
 		}
 	}
-	for state, final := range map[State]bool{StateDialing: false, StateAlerting: false, StateActive: false, StateEnded: true, StateFailed: true, StatePrefilled: true} {
+	for state, final := range map[call.State]bool{call.Dialing: false, call.Alerting: false, call.Active: false, call.Ended: true, call.Failed: true, call.Prefilled: true} {
 		if (Status{State: state}).Final() != final {
 			t.Errorf("Final(%s) != %v", state, final)
 		}
@@ -214,7 +218,7 @@ func TestHangupValidate(t *testing.T) {
 }
 
 func TestRefusalCode(t *testing.T) {
-	cases := map[error]string{
+	cases := map[error]Code{
 		fmt.Errorf("x: %w", ErrVersion):     CodeVersion,
 		fmt.Errorf("x: %w", ErrMalformed):   CodeMalformed,
 		fmt.Errorf("x: %w", ErrForged):      CodeUnknownSender,
@@ -263,4 +267,45 @@ func otherFirst(s string) string {
 		return "B" + s[1:]
 	}
 	return "A" + s[1:]
+}
+
+// TestCodesMatchProtocolDoc: the refusal codes a phone may send are the
+// ones docs/protocol.md lists (a second implementation, the web agent, is
+// written from that table).
+func TestCodesMatchProtocolDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "## 5. Refusal codes")
+	end := strings.Index(doc, "## 6.")
+	if start < 0 || end < start {
+		t.Fatal("docs/protocol.md has no section 5, Refusal codes")
+	}
+	documented := map[Code]bool{}
+	for _, line := range strings.Split(doc[start:end], "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.Split(line, "|")[1]
+		for _, m := range regexp.MustCompile("`([a-z0-9_]+)`").FindAllStringSubmatch(first, -1) {
+			documented[Code(m[1])] = true
+		}
+	}
+	for _, c := range codes {
+		if !documented[c] {
+			t.Errorf("code %q is not in docs/protocol.md's table", c)
+		}
+		delete(documented, c)
+	}
+	for c := range documented {
+		if c.Known() {
+			continue
+		}
+		t.Errorf("docs/protocol.md lists %q, which protocol does not define", c)
+	}
+	if Code("no_such_code").Known() {
+		t.Error("an unknown code is Known")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
@@ -19,15 +20,14 @@ const (
 	OpDial   = "dial"   // have another phone call a target
 )
 
-// Refusal codes only a desktop sends to a phone that asked it to relay.
+// Refusal codes only a desktop sends to a phone that asked it to relay
+// (and CodeAuditFailed: the request could not be recorded, so its replay
+// would not be caught, and nothing was done).
 const (
-	CodeNotAllowed   = "not_allowed"   // this phone may not call through the desktop (its settings)
-	CodeUnknownPhone = "unknown_phone" // the phone asked for is not one of the desktop's
-	CodeOffline      = "offline"       // the phone asked for is not connected
-	CodeNoAnswer     = "no_answer"     // the phone asked for did not answer in time
-	// CodeAuditFailed: the request could not be recorded (so its replay
-	// would not be caught), and nothing was done. Phones send it too.
-	CodeAuditFailed = "audit_failed"
+	CodeNotAllowed   Code = "not_allowed"   // this phone may not call through the desktop (its settings)
+	CodeUnknownPhone Code = "unknown_phone" // the phone asked for is not one of the desktop's
+	CodeOffline      Code = "offline"       // the phone asked for is not connected
+	CodeNoAnswer     Code = "no_answer"     // the phone asked for did not answer in time
 )
 
 // MaxPhones is the most phones a PhoneList holds.
@@ -36,16 +36,16 @@ const MaxPhones = 32
 // RelayRequest is a phone's request to its desktop (kind 7, on
 // SubjectRelay): list the other phones, or have one of them call Target.
 type RelayRequest struct {
-	V         int    `json:"v"`
-	ID        string `json:"id"`
-	IssuedAt  int64  `json:"issued_at"`
-	ExpiresAt int64  `json:"expires_at"`
-	From      string `json:"from"` // the asking phone, canonical
-	To        string `json:"to"`   // the desktop, canonical
-	Op        string `json:"op"`
-	Phone     string `json:"phone,omitempty"`  // OpDial: the phone that is to call
-	Target    string `json:"target,omitempty"` // OpDial: as in DialRequest
-	Mode      Mode   `json:"mode,omitempty"`   // OpDial: as in DialRequest
+	V         int       `json:"v"`
+	ID        string    `json:"id"`
+	IssuedAt  int64     `json:"issued_at"`
+	ExpiresAt int64     `json:"expires_at"`
+	From      string    `json:"from"` // the asking phone, canonical
+	To        string    `json:"to"`   // the desktop, canonical
+	Op        string    `json:"op"`
+	Phone     string    `json:"phone,omitempty"`  // OpDial: the phone that is to call
+	Target    string    `json:"target,omitempty"` // OpDial: as in DialRequest
+	Mode      call.Mode `json:"mode,omitempty"`   // OpDial: as in DialRequest
 }
 
 // PhoneEntry is one phone of a PhoneList.
@@ -98,8 +98,8 @@ func (r RelayRequest) Validate() error {
 	if err := checkText("target", r.Target, MaxTarget, true); err != nil {
 		return err
 	}
-	if r.Mode != ModeCall && r.Mode != ModePrefill {
-		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, ModeCall, ModePrefill)
+	if r.Mode != call.ModeCall && r.Mode != call.ModePrefill {
+		return fmt.Errorf("%w: mode must be %q or %q", ErrMalformed, call.ModeCall, call.ModePrefill)
 	}
 	return nil
 }

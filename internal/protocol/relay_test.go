@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 // A second phone, for the relay vectors: the one asked to call. Published
@@ -41,7 +43,7 @@ func TestRelayVectors(t *testing.T) {
 	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	req := RelayRequest{V: 1, ID: "fedcba9876543210fedcba9876543210", IssuedAt: issued.UnixMilli(),
 		ExpiresAt: issued.Add(30 * time.Second).UnixMilli(), From: p.ID.String(), To: d.ID.String(),
-		Op: OpDial, Phone: p2.ID.String(), Target: "+4930901820", Mode: ModeCall}
+		Op: OpDial, Phone: p2.ID.String(), Target: "+4930901820", Mode: call.ModeCall}
 	list := PhoneList{V: 1, ID: "00112233445566778899aabbccddeeff", Phones: []PhoneEntry{{ID: p2.ID.String(), Name: "Tablet"}}}
 	n1, n2 := bytes.Repeat([]byte{0x25}, 24), bytes.Repeat([]byte{0x26}, 24)
 	renv, err := NewBox(p, WithRand(bytes.NewReader(n1))).Seal(KindRelay, req, d.CurvePub)
@@ -107,7 +109,7 @@ func TestRelayRequestRules(t *testing.T) {
 	d, p, p2 := desktop(t), phone(t), fixed(t, phone2SignSeed, phone2CurveSeed)
 	now := time.Now()
 	ok := RelayRequest{V: 1, ID: "a1", IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(time.Minute).UnixMilli(),
-		From: p.ID.String(), To: d.ID.String(), Op: OpDial, Phone: p2.ID.String(), Target: "+4930901820", Mode: ModePrefill}
+		From: p.ID.String(), To: d.ID.String(), Op: OpDial, Phone: p2.ID.String(), Target: "+4930901820", Mode: call.ModePrefill}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid request refused: %v", err)
 	}

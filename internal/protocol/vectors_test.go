@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/call"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.txt")
@@ -25,7 +27,7 @@ func TestVectors(t *testing.T) {
 	req := DialRequest{
 		V: 1, ID: "0123456789abcdef0123456789abcdef",
 		IssuedAt: issued.UnixMilli(), ExpiresAt: issued.Add(30 * time.Second).UnixMilli(),
-		From: d.ID.String(), To: p.ID.String(), Target: "+12025550123", Mode: ModeCall,
+		From: d.ID.String(), To: p.ID.String(), Target: "+12025550123", Mode: call.ModeCall,
 	}
 	env, err := db.Seal(KindDial, req, p.CurvePub)
 	if err != nil {

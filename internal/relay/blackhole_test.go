@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // blackhole forwards TCP connections to a server until hole is called;
@@ -113,13 +114,13 @@ func TestBlackholedServer(t *testing.T) {
 	phone := startPhone(t, ph, phDir, phoneCreds(t, minter(t, deskCreds), ph, phDir), []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srv))})
 	bh := newBlackhole(t, srv.Addr().String())
 	client := desktop(t, desk, deskDir, bh.url(), deskCreds, peerOf(ph, "Pixel", device.RolePhone, ""))
-	waitFor(t, 15*time.Second, "the phone to answer", func() bool {
-		_, err := client.Call(ctx, ph.ID, "+49 30 3000001", protocol.ModeCall)
+	testsupport.WaitForWithin(t, 15*time.Second, "the phone to answer", func() bool {
+		_, err := client.Call(ctx, ph.ID, "+49 30 3000001", call.ModeCall)
 		return err == nil
 	})
 
 	bh.hole()
-	_, err := client.Call(ctx, ph.ID, "+49 30 3000002", protocol.ModeCall, remote.Timeout(2*time.Second))
+	_, err := client.Call(ctx, ph.ID, "+49 30 3000002", call.ModeCall, remote.Timeout(2*time.Second))
 	if !errors.Is(err, remote.ErrTimeout) {
 		t.Fatalf("dial into a dead path: %v, want timed out", err)
 	}
@@ -129,10 +130,10 @@ func TestBlackholedServer(t *testing.T) {
 		attempt int
 		okNum   string
 	)
-	waitFor(t, 30*time.Second, "a dial after the reconnect", func() bool {
+	testsupport.WaitForWithin(t, 30*time.Second, "a dial after the reconnect", func() bool {
 		attempt++
 		okNum = fmt.Sprintf("+493030001%02d", attempt)
-		h, err = client.Call(ctx, ph.ID, okNum, protocol.ModeCall, remote.Timeout(2*time.Second))
+		h, err = client.Call(ctx, ph.ID, okNum, call.ModeCall, remote.Timeout(2*time.Second))
 		return err == nil
 	})
 	h.Close()

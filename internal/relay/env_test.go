@@ -259,18 +259,6 @@ func desktop(t testing.TB, id *device.Identity, dir, server, creds string, phone
 	return c
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // connect opens a raw device connection with creds.
 func connect(t testing.TB, url, creds, inboxOwner string) *bus.Conn {
 	t.Helper()

@@ -13,9 +13,10 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 func freePort(t testing.TB) int {
@@ -61,7 +62,7 @@ func startCluster(t testing.TB, st *Store, base string) []*server.Server {
 			t.Fatal("cluster node did not start")
 		}
 	}
-	waitFor(t, 15*time.Second, "the routes to form", func() bool {
+	testsupport.WaitForWithin(t, 15*time.Second, "the routes to form", func() bool {
 		for _, s := range srvs {
 			if s.NumRoutes() < len(srvs)-1 {
 				return false
@@ -120,14 +121,14 @@ func TestClusterFailover(t *testing.T) {
 	for _, s := range srvs {
 		urls = append(urls, clientURL(s))
 	}
-	waitFor(t, 30*time.Second, "the calls bucket with three replicas", func() bool {
+	testsupport.WaitForWithin(t, 30*time.Second, "the calls bucket with three replicas", func() bool {
 		return st.CreateBucket(ctx, urls, "alice", 3) == nil
 	})
 	// The desktop starts on node a, the phone on node b; both learn the
 	// other nodes from the cluster.
 	phone := startPhone(t, ph, phDir, phCreds, []device.Peer{peerOf(desk, "Laptop", device.RoleDesktop, clientURL(srvs[1]))})
 	client := desktop(t, desk, deskDir, clientURL(srvs[0]), deskCreds, peerOf(ph, "Pixel", device.RolePhone, ""))
-	waitFor(t, 15*time.Second, "the phone to connect", func() bool { return nodeOf(srvs, "deskdial phone Pixel") == 1 })
+	testsupport.WaitForWithin(t, 15*time.Second, "the phone to connect", func() bool { return nodeOf(srvs, "deskdial phone Pixel") == 1 })
 
 	const timeout = 2 * time.Second
 	var (
@@ -142,7 +143,7 @@ func TestClusterFailover(t *testing.T) {
 		mu.Lock()
 		outs = append(outs, o)
 		mu.Unlock()
-		h, err := client.Call(ctx, ph.ID, num, protocol.ModeCall, remote.Timeout(timeout))
+		h, err := client.Call(ctx, ph.ID, num, call.ModeCall, remote.Timeout(timeout))
 		result := "error"
 		switch {
 		case err == nil:
@@ -191,7 +192,7 @@ func TestClusterFailover(t *testing.T) {
 	phoneNode := nodeOf(srvs, "deskdial phone Pixel")
 	if phoneNode < 0 {
 		// The phone is between nodes; wait for it to settle.
-		waitFor(t, 10*time.Second, "the phone to reconnect", func() bool { return nodeOf(srvs, "deskdial phone Pixel") >= 0 })
+		testsupport.WaitForWithin(t, 10*time.Second, "the phone to reconnect", func() bool { return nodeOf(srvs, "deskdial phone Pixel") >= 0 })
 		phoneNode = nodeOf(srvs, "deskdial phone Pixel")
 	}
 	srvs[phoneNode].Shutdown()

@@ -23,6 +23,7 @@ import (
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // accountAdmin writes credentials of a user signed by the account key
@@ -73,7 +74,7 @@ func (v *violations) handler(_ *nats.Conn, _ *nats.Subscription, err error) {
 // waitFor waits until the server reported a violation naming subject.
 func (v *violations) waitFor(t *testing.T, what, subject string) {
 	t.Helper()
-	waitFor(t, 10*time.Second, what+" to be refused", func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, what+" to be refused", func() bool {
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		for _, m := range v.got {

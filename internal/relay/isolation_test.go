@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // recDialer is the log backend, also noting when each number was handed
@@ -93,8 +95,8 @@ func TestTenantIsolation(t *testing.T) {
 		h   *remote.CallHandle
 		err error
 	)
-	waitFor(t, 15*time.Second, "alice's phone to answer", func() bool {
-		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", protocol.ModeCall)
+	testsupport.WaitForWithin(t, 15*time.Second, "alice's phone to answer", func() bool {
+		h, err = alice.Call(ctx, aPhone.ID, "+49 30 1234567", call.ModeCall)
 		return err == nil
 	})
 	for range h.Updates { // the log backend reports one final state
@@ -104,7 +106,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Bob's desktop finds nobody on that subject in his account.
-	_, err = bob.Call(ctx, aPhone.ID, "+49 30 7654321", protocol.ModeCall)
+	_, err = bob.Call(ctx, aPhone.ID, "+49 30 7654321", call.ModeCall)
 	if !errors.Is(err, remote.ErrOffline) {
 		t.Fatalf("bob calling alice's phone: %v, want offline", err)
 	}
@@ -165,14 +167,14 @@ func TestTenantIsolation(t *testing.T) {
 	if err := p1.Publish(protocol.SubjectRelay(Prefix, aDesk.ID), []byte("ask")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the desktop to get the phone's relay request", func() bool { return len(relayed) == 1 })
+	testsupport.WaitForWithin(t, 10*time.Second, "the desktop to get the phone's relay request", func() bool { return len(relayed) == 1 })
 	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone2.ID), []byte("to phone 2")); err != nil {
 		t.Fatal(err)
 	}
 	if err := aConn.Publish(protocol.SubjectRelayed(Prefix, aPhone.ID), []byte("to phone 1")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the phone to get its desktop's answer", func() bool { return len(mine) == 1 })
+	testsupport.WaitForWithin(t, 10*time.Second, "the phone to get its desktop's answer", func() bool { return len(mine) == 1 })
 	_ = p1.Flush(ctx)
 	if len(theirs) != 0 {
 		t.Fatalf("the phone read the desktop's answer to another phone: %q", <-theirs)
@@ -187,7 +189,7 @@ func TestTenantIsolation(t *testing.T) {
 	if err := st.Push(ctx, []string{url}, tok); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the revoked phone to be disconnected", func() bool {
+	testsupport.WaitForWithin(t, 10*time.Second, "the revoked phone to be disconnected", func() bool {
 		for {
 			select {
 			case up := <-phone.state:
@@ -199,7 +201,7 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		}
 	})
-	_, err = alice.Call(ctx, aPhone.ID, "+49 30 1111111", protocol.ModeCall)
+	_, err = alice.Call(ctx, aPhone.ID, "+49 30 1111111", call.ModeCall)
 	if !errors.Is(err, remote.ErrOffline) {
 		t.Fatalf("calling the revoked phone: %v, want offline", err)
 	}
@@ -207,7 +209,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("the revoked phone dialled: %v", got)
 	}
 	// The other phone is untouched.
-	if _, err := alice.Call(ctx, aPhone2.ID, "+49 30 2222222", protocol.ModeCall); err != nil {
+	if _, err := alice.Call(ctx, aPhone2.ID, "+49 30 2222222", call.ModeCall); err != nil {
 		t.Fatalf("alice's other phone after the revocation: %v", err)
 	}
 	if name := userName(t, mustPhoneJWT(t, m, aPhone)); name != aPhone.ID.String() {

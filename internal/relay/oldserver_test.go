@@ -18,6 +18,7 @@ import (
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 func freeAddr(t *testing.T) (string, string) {
@@ -142,7 +143,7 @@ func TestOldServerRefused(t *testing.T) {
 	}
 
 	// The phone: it leaves the server instead of taking dial requests.
-	waitFor(t, 15*time.Second, "the phone to refuse the server", func() bool {
+	testsupport.WaitForWithin(t, 15*time.Second, "the phone to refuse the server", func() bool {
 		select {
 		case up := <-phone.state:
 			return !up

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
@@ -17,6 +18,7 @@ import (
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // TestPairOverRelay: a desktop enrolled with `admin add-desktop` pairs a
@@ -96,8 +98,8 @@ func TestPairOverRelay(t *testing.T) {
 	if err := d.Registry.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 15*time.Second, "the paired phone to take a call", func() bool {
-		h, err := client.Call(ctx, ph.ID, "+49 30 4000001", protocol.ModeCall)
+	testsupport.WaitForWithin(t, 15*time.Second, "the paired phone to take a call", func() bool {
+		h, err := client.Call(ctx, ph.ID, "+49 30 4000001", call.ModeCall)
 		if err == nil {
 			h.Close()
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -39,7 +40,7 @@ func (d *memDialer) Dial(_ context.Context, r dialer.Request) (dialer.Call, erro
 }
 func (d *memDialer) Watch(context.Context, dialer.Call) (<-chan dialer.Event, error) {
 	ch := make(chan dialer.Event, 1)
-	ch <- dialer.Event{State: dialer.StateEnded, At: time.Now()}
+	ch <- dialer.Event{State: call.Ended, At: time.Now()}
 	close(ch)
 	return ch, nil
 }
@@ -128,7 +129,7 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 		// A different number each time, as users dial: nothing on the
 		// way can answer from a cache.
 		seq++
-		return protocol.NewDial(d.Identity.ID, pid.ID, fmt.Sprintf("+4930123%04d", seq%10000), protocol.ModeCall, time.Now(), 30*time.Second)
+		return protocol.NewDial(d.Identity.ID, pid.ID, fmt.Sprintf("+4930123%04d", seq%10000), call.ModeCall, time.Now(), 30*time.Second)
 	}
 	sample, _ := c.box.Seal(protocol.KindDial, newReq(), peer.CurvePub)
 	bareReq := append([]byte(nil), sample...)

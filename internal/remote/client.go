@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/pairing"
@@ -232,7 +233,7 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	why := e.Reply.Reason
 	if why == "" {
-		why = e.Reply.Code
+		why = string(e.Reply.Code)
 	}
 	return fmt.Sprintf("refused by %s: %s", e.Phone.Name, why)
 }
@@ -283,7 +284,7 @@ func Region(r string) CallOption { return func(o *callOpts) { o.region = r } }
 // for a prefill, never in E.164 form, and a national number only when a
 // region is known (the setting, the locale or Region); its errors
 // (*number.ShortCodeError, number.ErrNoRegion) mean nothing was sent.
-func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode protocol.Mode, opts ...CallOption) (*CallHandle, error) {
+func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode call.Mode, opts ...CallOption) (*CallHandle, error) {
 	o := callOpts{timeout: DefaultTimeout, region: c.d.Settings.KnownRegion()}
 	for _, fn := range opts {
 		fn(&o)
@@ -292,7 +293,7 @@ func (c *Client) Call(ctx context.Context, phone device.ID, target string, mode 
 	if !ok || peer.Role != device.RolePhone {
 		return nil, fmt.Errorf("call %s: %w", phone.Short(), ErrNotPhone)
 	}
-	t, err := number.PrepareTarget(target, o.region, mode == protocol.ModePrefill)
+	t, err := number.PrepareTarget(target, o.region, mode == call.ModePrefill)
 	if err != nil {
 		return nil, fmt.Errorf("call: %w", err)
 	}
@@ -596,13 +597,17 @@ func (c *Client) PageURLs() []string {
 	return ri.Web
 }
 
-// CancelOffer withdraws an offer made with Offer.
-func (c *Client) CancelOffer(o pairing.Offer) {
+// CancelOffer withdraws an offer made with Offer. An error says the
+// offers file could not be rewritten without it: the running instance
+// would answer it until it expires.
+func (c *Client) CancelOffer(o pairing.Offer) error {
 	if c.svc != nil {
-		c.svc.CancelOffer(o)
-		return
+		return c.svc.CancelOffer(o)
 	}
-	_ = dropOffer(c.d.Paths.Config, o.OfferID())
+	if err := dropOffer(c.d.Paths.Config, o.OfferID()); err != nil {
+		return fmt.Errorf("withdraw offer: %w", err)
+	}
+	return nil
 }
 
 // WaitPaired waits until a phone not in before appears in the registry.

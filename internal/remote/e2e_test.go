@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
@@ -158,7 +159,7 @@ func (w *world) peer() device.Peer {
 	return p
 }
 
-func wantRefused(t *testing.T, err error, code, reasonPart string) {
+func wantRefused(t *testing.T, err error, code protocol.Code, reasonPart string) {
 	t.Helper()
 	var re *RefusedError
 	if !errors.As(err, &re) {
@@ -172,7 +173,7 @@ func wantRefused(t *testing.T, err error, code, reasonPart string) {
 func TestCallAndStates(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	ctx := context.Background()
-	h, err := w.client.Call(ctx, w.phone.ID, "030 1234567", protocol.ModeCall)
+	h, err := w.client.Call(ctx, w.phone.ID, "030 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,30 +208,30 @@ func TestRefusals(t *testing.T) {
 	box := protocol.NewBox(w.desk.Identity)
 
 	t.Run("mmi", func(t *testing.T) {
-		_, err := w.client.Call(ctx, w.phone.ID, "*#06#", protocol.ModeCall)
+		_, err := w.client.Call(ctx, w.phone.ID, "*#06#", call.ModeCall)
 		wantRefused(t, err, protocol.CodeMMI, "USSD/MMI")
 	})
 	t.Run("premium in call mode", func(t *testing.T) {
-		_, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", protocol.ModeCall)
+		_, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", call.ModeCall)
 		wantRefused(t, err, protocol.CodePremium, "premium-rate number, not dialled automatically")
 	})
 	t.Run("emergency in call mode", func(t *testing.T) {
 		// Refused on the desktop, before anything is sent ...
-		_, err := w.client.Call(ctx, w.phone.ID, "110", protocol.ModeCall)
+		_, err := w.client.Call(ctx, w.phone.ID, "110", call.ModeCall)
 		if !errors.Is(err, number.ErrShortCode) || !strings.Contains(err.Error(), "110 is an emergency number: call it from the phone") {
 			t.Fatalf("call 110: %v, want refused on the desktop", err)
 		}
 		// ... and by the phone, from a desktop that sends it anyway.
-		req := protocol.NewDial(me, w.phone.ID, "110", protocol.ModeCall, time.Now(), 3*time.Second)
+		req := protocol.NewDial(me, w.phone.ID, "110", call.ModeCall, time.Now(), 3*time.Second)
 		_, err = w.client.SendDial(ctx, peer, req, 3*time.Second)
 		wantRefused(t, err, protocol.CodeEmergency, "emergency number")
 	})
 	t.Run("contact name", func(t *testing.T) {
-		_, err := w.client.Call(ctx, w.phone.ID, "Alice Example", protocol.ModeCall)
+		_, err := w.client.Call(ctx, w.phone.ID, "Alice Example", call.ModeCall)
 		wantRefused(t, err, protocol.CodeContactName, "cannot look names up")
 	})
 	t.Run("tampered box", func(t *testing.T) {
-		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now(), 3*time.Second)
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", call.ModeCall, time.Now(), 3*time.Second)
 		b, err := box.Seal(protocol.KindDial, req, peer.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -241,17 +242,17 @@ func TestRefusals(t *testing.T) {
 	})
 	t.Run("wrong recipient", func(t *testing.T) {
 		other, _ := device.LoadOrCreate(t.TempDir())
-		req := protocol.NewDial(me, other.ID, "+49301234567", protocol.ModeCall, time.Now(), 3*time.Second)
+		req := protocol.NewDial(me, other.ID, "+49301234567", call.ModeCall, time.Now(), 3*time.Second)
 		_, err := w.client.SendDial(ctx, peer, req, 3*time.Second)
 		wantRefused(t, err, protocol.CodeWrongRecipient, "another phone")
 	})
 	t.Run("expired", func(t *testing.T) {
-		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now().Add(-10*time.Second), 5*time.Second)
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", call.ModeCall, time.Now().Add(-10*time.Second), 5*time.Second)
 		_, err := w.client.SendDial(ctx, peer, req, 3*time.Second)
 		wantRefused(t, err, protocol.CodeExpired, "expired")
 	})
 	t.Run("replayed", func(t *testing.T) {
-		req := protocol.NewDial(me, w.phone.ID, "+49301234567", protocol.ModeCall, time.Now(), 10*time.Second)
+		req := protocol.NewDial(me, w.phone.ID, "+49301234567", call.ModeCall, time.Now(), 10*time.Second)
 		b, err := box.Seal(protocol.KindDial, req, peer.CurvePub)
 		if err != nil {
 			t.Fatal(err)
@@ -281,7 +282,7 @@ func TestRefusals(t *testing.T) {
 	}
 	// Prefill mode lets a premium number through to the phone's dialer,
 	// where the user decides.
-	h, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", protocol.ModePrefill)
+	h, err := w.client.Call(ctx, w.phone.ID, "+49 900 1234567", call.ModePrefill)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,13 +304,13 @@ func TestRateLimit(t *testing.T) {
 	w := newWorld(t, worldOpts{rate: 2})
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
-		h, err := w.client.Call(ctx, w.phone.ID, "+4930123456"+strconv.Itoa(i), protocol.ModeCall)
+		h, err := w.client.Call(ctx, w.phone.ID, "+4930123456"+strconv.Itoa(i), call.ModeCall)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Close()
 	}
-	_, err := w.client.Call(ctx, w.phone.ID, "+49301234569", protocol.ModeCall)
+	_, err := w.client.Call(ctx, w.phone.ID, "+49301234569", call.ModeCall)
 	wantRefused(t, err, protocol.CodeRateLimited, "more than 2 requests a minute")
 	if got := w.dialled(); len(got) != 2 {
 		t.Fatalf("dialled %v", got)
@@ -324,7 +325,7 @@ func TestOfflineAndUnpair(t *testing.T) {
 	w.stop()
 	w.waitOnline(w.client, false)
 	start := time.Now()
-	_, err := w.client.Call(ctx, w.phone.ID, "+49301234567", protocol.ModeCall, Timeout(20*time.Second))
+	_, err := w.client.Call(ctx, w.phone.ID, "+49301234567", call.ModeCall, Timeout(20*time.Second))
 	if !errors.Is(err, ErrOffline) || err.Error() != "Pixel is offline" {
 		t.Fatalf("call to a stopped phone: %v, want offline", err)
 	}
@@ -351,7 +352,7 @@ func TestOfflineAndUnpair(t *testing.T) {
 	if err := login(); err == nil {
 		t.Fatal("unpaired phone can still log in")
 	}
-	if _, err := w.client.Call(ctx, w.phone.ID, "+49301234567", protocol.ModeCall); !errors.Is(err, ErrNotPhone) {
+	if _, err := w.client.Call(ctx, w.phone.ID, "+49301234567", call.ModeCall); !errors.Is(err, ErrNotPhone) {
 		t.Fatalf("call to unpaired phone: %v", err)
 	}
 	if got := w.dialled(); len(got) != 0 {
@@ -401,7 +402,7 @@ func TestHostedServerAndUnpairedDesktop(t *testing.T) {
 	url := externalNATS(t)
 	w := newWorld(t, worldOpts{server: url})
 	ctx := context.Background()
-	h, err := w.client.Call(ctx, w.phone.ID, "+49 30 7654321", protocol.ModeCall)
+	h, err := w.client.Call(ctx, w.phone.ID, "+49 30 7654321", call.ModeCall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,9 +429,9 @@ func TestHostedServerAndUnpairedDesktop(t *testing.T) {
 	if err := w.preg.Remove(w.desk.Identity.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.client.Call(ctx, w.phone.ID, "+49 30 7654321", protocol.ModeCall)
+	_, err = w.client.Call(ctx, w.phone.ID, "+49 30 7654321", call.ModeCall)
 	wantRefused(t, err, protocol.CodeUnknownSender, "not paired with the sending desktop")
-	h, err = c2.Call(ctx, w.phone.ID, "+49 30 7654322", protocol.ModeCall)
+	h, err = c2.Call(ctx, w.phone.ID, "+49 30 7654322", call.ModeCall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,11 +479,11 @@ func TestPrefillOnlyBackend(t *testing.T) {
 	w := newWorld(t, worldOpts{dialer: d})
 	ctx := context.Background()
 	for _, target := range []string{"+49 30 1234567", "+49 900 1234567"} {
-		h, err := w.client.Call(ctx, w.phone.ID, target, protocol.ModeCall)
+		h, err := w.client.Call(ctx, w.phone.ID, target, call.ModeCall)
 		if err != nil {
 			t.Fatalf("%s: %v", target, err)
 		}
-		if h.Reply.Mode != protocol.ModePrefill {
+		if h.Reply.Mode != call.ModePrefill {
 			t.Errorf("%s: reply mode %q, want prefill", target, h.Reply.Mode)
 		}
 		h.Close()
@@ -521,7 +522,7 @@ func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
 	w.client.mu.Lock()
 	w.client.calls[id] = callSub{ch: ch, phone: w.phone.ID}
 	w.client.mu.Unlock()
-	seal := func(from *device.Identity, state protocol.State) []byte {
+	seal := func(from *device.Identity, state call.State) []byte {
 		b, err := protocol.NewBox(from).Seal(protocol.KindStatus, protocol.Status{V: protocol.Version, ID: id,
 			Seq: 1, State: state, At: time.Now().UnixMilli(), From: from.ID.String()}, w.desk.Identity.CurvePub)
 		if err != nil {
@@ -529,9 +530,9 @@ func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
 		}
 		return b
 	}
-	w.client.onStatus(bus.Msg{Data: seal(other, protocol.StateFailed)})
-	w.client.onStatus(bus.Msg{Data: seal(w.phone, protocol.StateActive)})
-	if st := <-ch; st.State != protocol.StateActive {
+	w.client.onStatus(bus.Msg{Data: seal(other, call.Failed)})
+	w.client.onStatus(bus.Msg{Data: seal(w.phone, call.Active)})
+	if st := <-ch; st.State != call.Active {
 		t.Fatalf("the call got %q first: a status from another phone reached it", st.State)
 	}
 	if len(ch) != 0 {

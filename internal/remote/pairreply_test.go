@@ -12,6 +12,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -170,7 +171,7 @@ func TestPairReplyOnlyToPairingInbox(t *testing.T) {
 		t.Fatalf("%d refusals for %d joins in %v, want at most %d", got, flood, elapsed, most)
 	}
 	// ...and the paired phone still dials.
-	h, err := w.client.Call(ctx, w.phone.ID, "+49 30 1234567", protocol.ModeCall)
+	h, err := w.client.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatalf("dial after the flood: %v", err)
 	}

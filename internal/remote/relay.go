@@ -167,7 +167,7 @@ func (b *bucket) allow(now time.Time, burst float64, every time.Duration) bool {
 
 // admit refuses a replayed id and applies the rate, and then records the
 // id until the request expires; it returns the refusal code, or "".
-func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time) string {
+func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time) protocol.Code {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for k, exp := range r.seen {
@@ -258,7 +258,7 @@ func (s *Service) relayOne(ctx context.Context, data []byte) {
 		return // not one of this desktop's phones: nothing is sent anywhere
 	}
 	now := time.Now()
-	refuse := func(id, code, reason string) {
+	refuse := func(id string, code protocol.Code, reason string) {
 		s.relayAnswer(from, protocol.KindReply, protocol.Refuse(id, code, reason))
 	}
 	req, err := protocol.DecodeRelay(plain)
@@ -348,7 +348,7 @@ func (s *Service) relayList(ctx context.Context, from device.Peer, req protocol.
 // relayDial sends the phone asked for a dial request of this desktop's own
 // (new id, fresh expiry) and hands its answer back to the asking phone.
 func (s *Service) relayDial(ctx context.Context, from device.Peer, req protocol.RelayRequest) {
-	refuse := func(code, reason string) {
+	refuse := func(code protocol.Code, reason string) {
 		rep := protocol.Refuse(req.ID, code, reason)
 		s.relayAnswer(from, protocol.KindReply, rep)
 	}
@@ -358,7 +358,7 @@ func (s *Service) relayDial(ctx context.Context, from device.Peer, req protocol.
 		refuse(protocol.CodeUnknownPhone, "that phone is not paired with this computer")
 		return
 	}
-	target, err := number.PrepareTarget(req.Target, s.d.Settings.KnownRegion(), req.Mode == protocol.ModePrefill)
+	target, err := number.PrepareTarget(req.Target, s.d.Settings.KnownRegion(), req.Mode == call.ModePrefill)
 	if err != nil {
 		refuse(protocol.CodeNotANumber, err.Error())
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
@@ -58,7 +59,7 @@ func (r *relayRig) request(op, target string) protocol.RelayRequest {
 	q := protocol.RelayRequest{V: 1, ID: protocol.NewMsgID(), IssuedAt: now.UnixMilli(), ExpiresAt: now.Add(30 * time.Second).UnixMilli(),
 		From: r.tablet.ID.String(), To: r.desk.Identity.ID.String(), Op: op}
 	if op == protocol.OpDial {
-		q.Phone, q.Target, q.Mode = r.phone.ID.String(), target, protocol.ModeCall
+		q.Phone, q.Target, q.Mode = r.phone.ID.String(), target, call.ModeCall
 	}
 	return q
 }
@@ -169,7 +170,7 @@ func TestRelayCallFromAnotherPhone(t *testing.T) {
 	if !rep.Accepted || rep.Number != "+4930901820" {
 		t.Fatalf("reply %+v", rep)
 	}
-	if st := r.state(); st.ID != q.ID || st.From != r.phone.ID.String() || st.State != protocol.StateEnded {
+	if st := r.state(); st.ID != q.ID || st.From != r.phone.ID.String() || st.State != call.Ended {
 		t.Fatalf("state %+v", st)
 	}
 	waitDialled(t, r.world, "+4930901820")
@@ -193,7 +194,7 @@ func TestRelayRefusals(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(q *protocol.RelayRequest)
-		code string
+		code protocol.Code
 	}{
 		{"from names Pixel", func(q *protocol.RelayRequest) { q.From, q.Phone = r.phone.ID.String(), r.tablet.ID.String() }, protocol.CodeForged},
 		{"for another desktop", func(q *protocol.RelayRequest) { q.To = stranger.ID.String() }, protocol.CodeWrongRecipient},
@@ -241,7 +242,7 @@ func TestRelayRefusals(t *testing.T) {
 	// The phone cannot reach Pixel's dial subject itself, nor read the
 	// desktop's answers to Pixel.
 	sealed, err := protocol.NewBox(r.tablet).Seal(protocol.KindDial,
-		protocol.NewDial(r.desk.Identity.ID, r.phone.ID, "+4930111111", protocol.ModeCall, time.Now(), 0), r.phone.CurvePub)
+		protocol.NewDial(r.desk.Identity.ID, r.phone.ID, "+4930111111", call.ModeCall, time.Now(), 0), r.phone.CurvePub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestRelayRefusals(t *testing.T) {
 	}
 
 	// Over the rate: the burst of dials, then a refusal.
-	var code string
+	var code protocol.Code
 	for i := 0; i < relayDialBurst+1 && code == ""; i++ {
 		q := r.request(protocol.OpDial, "+4930901820")
 		r.send(r.tablet, q)

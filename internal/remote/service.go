@@ -55,6 +55,9 @@ type Service struct {
 	web   []string // the web agent's addresses ("https://IP:PORT"), best first
 	conn  *bus.Conn
 	known map[string]bool // offer IDs already handed to pending
+	// fromFile are the offer IDs read from the offers file: a used one
+	// must leave the file before its pairing is accepted.
+	fromFile map[string]bool
 	// accessStale says an unpaired phone's login is still open.
 	accessStale chan struct{}
 	err         error
@@ -297,10 +300,15 @@ func (s *Service) AddOffer(o pairing.Offer) {
 	s.pending.Add(o)
 }
 
-// CancelOffer withdraws o.
-func (s *Service) CancelOffer(o pairing.Offer) {
+// CancelOffer withdraws o. It stays withdrawn in this process whatever
+// the error says; the error says the offers file still lists it (a later
+// start would answer it until it expires).
+func (s *Service) CancelOffer(o pairing.Offer) error {
 	s.pending.Cancel(o)
-	_ = dropOffer(s.d.Paths.Config, o.OfferID())
+	if err := dropOffer(s.d.Paths.Config, o.OfferID()); err != nil {
+		return fmt.Errorf("withdraw offer: %w", err)
+	}
+	return nil
 }
 
 // defaultListen is the listen setting a desktop has unless the user chose
@@ -363,19 +371,50 @@ func (s *Service) applyAccess() error {
 }
 
 // loadOffers picks up offers made by `deskdial pair` in other processes.
+// An offer a paired device was added through is used, whatever the file
+// still says (a delete that failed, a stop before it): it is never
+// answered again.
 func (s *Service) loadOffers() {
 	offers, err := readOffers(s.d.Paths.Config, time.Now())
 	if err != nil {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range offers {
-		if !s.known[o.OfferID()] {
-			s.known[o.OfferID()] = true
-			s.pending.Add(o)
+	used := map[string]bool{}
+	for _, p := range s.d.Registry.List() {
+		if p.Pairing != "" {
+			used[p.Pairing] = true
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fromFile == nil {
+		s.fromFile = map[string]bool{}
+	}
+	for _, o := range offers {
+		id := o.OfferID()
+		if s.known[id] || used[id] {
+			continue
+		}
+		s.known[id] = true
+		s.fromFile[id] = true
+		s.pending.Add(o)
+	}
+}
+
+// dropUsed removes a used offer from the offers file, if it came from
+// there. Verify has marked it used in memory; this keeps a later start
+// from answering it again.
+func (s *Service) dropUsed(o pairing.Offer) error {
+	s.mu.Lock()
+	inFile := s.fromFile[o.OfferID()]
+	s.mu.Unlock()
+	if !inFile {
+		return nil
+	}
+	if err := dropOffer(s.d.Paths.Config, o.OfferID()); err != nil {
+		return fmt.Errorf("remove the used offer from %s (make a new offer once it can be written): %w", OffersFile, err)
+	}
+	return nil
 }
 
 // handleJoin answers a phone's pairing request. A refusal is sealed back as
@@ -389,7 +428,7 @@ func (s *Service) handleJoin(m bus.Msg) {
 	// subject, and the desktop's login may publish to phones' dial
 	// subjects and its own control subjects.
 	replyOK := pairInbox(m.Reply)
-	refuse := func(code string, err error) {
+	refuse := func(code protocol.Code, err error) {
 		if !replyOK || !s.refusals.allow(time.Now()) {
 			return
 		}
@@ -412,7 +451,7 @@ func (s *Service) handleJoin(m bus.Msg) {
 	s.loadOffers()
 	peer, offer, err := s.pending.Verify(j, sender, time.Now())
 	if err != nil {
-		code := "pair_refused"
+		code := protocol.CodePairRefused
 		switch {
 		case errors.Is(err, pairing.ErrExpired):
 			code = protocol.CodeExpired
@@ -422,20 +461,25 @@ func (s *Service) handleJoin(m bus.Msg) {
 		refuse(code, err)
 		return
 	}
-	_ = dropOffer(s.d.Paths.Config, offer.OfferID())
+	// Fail closed: an offer that stays in the file would pair again after
+	// a restart, so the pairing is refused (the offer stays used here).
+	if err := s.dropUsed(offer); err != nil {
+		refuse(protocol.CodePairFailed, err)
+		return
+	}
 	peer.Pairing = offer.OfferID() // the phone stores the same
 	if err := s.d.Registry.Add(peer); err != nil {
-		refuse("pair_failed", fmt.Errorf("store the phone: %w", err))
+		refuse(protocol.CodePairFailed, fmt.Errorf("store the phone: %w", err))
 		return
 	}
 	s.box.Forget(peer.CurvePub)
 	if err := s.Reload(); err != nil {
-		refuse("pair_failed", fmt.Errorf("give the phone access: %w", err))
+		refuse(protocol.CodePairFailed, fmt.Errorf("give the phone access: %w", err))
 		return
 	}
 	acc := pairing.MakeAccept(offer, s.d.Identity, s.d.Name, j)
 	if acc, err = s.d.phoneCreds(offer, acc, j); err != nil {
-		refuse("pair_failed", err)
+		refuse(protocol.CodePairFailed, err)
 		return
 	}
 	b, err := s.box.Seal(protocol.KindPairAccept, acc, sender)

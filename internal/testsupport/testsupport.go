@@ -41,11 +41,16 @@ func WaitFor(t testing.TB, what string, ok func() bool) {
 func WaitForWithin(t testing.TB, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
+	// Quick at first, then at most every 50 ms: a check that starts a
+	// process (xdotool, xclip, import) must not crowd out what it waits
+	// for on a loaded machine.
+	pause := 5 * time.Millisecond
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
 

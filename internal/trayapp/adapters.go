@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
@@ -109,12 +110,12 @@ func (h histPort) Search(ctx context.Context, q string, limit int) ([]desktop.Co
 }
 
 func (h histPort) RecordCall(ctx context.Context, r desktop.CallRecord) (int64, error) {
-	rec, err := h.s.Begin(ctx, history.Call{At: r.Started, Number: r.Number, Name: r.Name, PhoneID: r.Phone})
+	rec, err := h.s.Begin(ctx, history.Call{At: r.Started, Number: r.Number, Name: r.Name, PhoneID: r.Phone.String()})
 	return rec.ID(), err
 }
 
 // UpdateCall records where the call got to, mapped to an outcome by the
-// same rule `deskdial call` uses (history.OutcomeOf).
+// same rule `deskdial call` uses (call.OutcomeOf).
 func (h histPort) UpdateCall(ctx context.Context, id int64, r desktop.CallRecord) error {
 	return h.s.Resume(id).Reached(ctx, r.Phase, r.Talk)
 }
@@ -125,7 +126,7 @@ func (h histPort) UpdateCall(ctx context.Context, id int64, r desktop.CallRecord
 type remotePort struct {
 	c    *remote.Client
 	mu   sync.Mutex
-	caps map[string]desktop.Phone
+	caps map[device.ID]desktop.Phone
 }
 
 func (r *remotePort) Phones(ctx context.Context) ([]desktop.Phone, error) {
@@ -137,7 +138,7 @@ func (r *remotePort) Phones(ctx context.Context) ([]desktop.Phone, error) {
 	defer r.mu.Unlock()
 	out := make([]desktop.Phone, 0, len(infos))
 	for _, in := range infos {
-		id := in.Peer.ID.String()
+		id := in.Peer.ID
 		p := r.caps[id]
 		p.ID, p.Name, p.Online = id, in.Peer.Name, in.Online
 		if in.Online {
@@ -149,18 +150,14 @@ func (r *remotePort) Phones(ctx context.Context) ([]desktop.Phone, error) {
 	return out, nil
 }
 
-func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desktop.Mode) (desktop.CallHandle, error) {
-	id, err := device.ParseID(phoneID)
-	if err != nil {
-		return nil, err
-	}
+func (r *remotePort) Call(ctx context.Context, id device.ID, target string, mode call.Mode) (desktop.CallHandle, error) {
 	h, err := r.c.Call(ctx, id, target, mode)
 	var re *remote.RefusedError
 	switch {
 	case errors.As(err, &re):
 		reason := re.Reply.Reason
 		if reason == "" {
-			reason = re.Reply.Code
+			reason = string(re.Reply.Code)
 		}
 		return nil, &desktop.RefusedError{Reason: reason}
 	case errors.Is(err, remote.ErrOffline), errors.Is(err, remote.ErrTimeout):
@@ -173,7 +170,7 @@ func (r *remotePort) Call(ctx context.Context, phoneID, target string, mode desk
 		// Owned by the call: ends when the phone's updates end or ctx does.
 		defer close(out)
 		defer h.Close()
-		out <- desktop.CallUpdate{Phase: desktop.PhaseSent, At: time.Now()}
+		out <- desktop.CallUpdate{Phase: call.Sent, At: time.Now()}
 		for {
 			select {
 			case <-ctx.Done():
@@ -229,24 +226,16 @@ func (p pairingPort) PairLink(uri string) string {
 	return ""
 }
 
-func (p pairingPort) Rename(ctx context.Context, id, name string) error {
-	did, err := device.ParseID(id)
-	if err != nil {
-		return err
-	}
-	return p.d.Registry.Rename(did, name)
+func (p pairingPort) Rename(ctx context.Context, id device.ID, name string) error {
+	return p.d.Registry.Rename(id, name)
 }
 
-func (p pairingPort) Remove(ctx context.Context, id string) error {
-	did, err := device.ParseID(id)
-	if err != nil {
-		return err
-	}
-	if err := p.c.Unpair(ctx, did); err != nil {
+func (p pairingPort) Remove(ctx context.Context, id device.ID) error {
+	if err := p.c.Unpair(ctx, id); err != nil {
 		return err
 	}
 	if p.removed != nil {
-		p.removed(did)
+		p.removed(id)
 	}
 	return nil
 }

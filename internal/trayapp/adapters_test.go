@@ -12,6 +12,7 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/clipwatch"
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/notify"
 )
@@ -70,25 +71,26 @@ func TestHistPort(t *testing.T) {
 	}
 	defer s.Close()
 	h := histPort{s}
+	phone := device.ID{7}
 	start := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	for _, tc := range []struct {
-		phase   desktop.Phase
+		phase   call.State
 		talk    time.Duration
 		outcome call.Outcome
 	}{
-		{desktop.PhaseEnded, 42 * time.Second, history.OutcomeAnswered},
-		{desktop.PhaseEnded, 0, history.OutcomeEnded},
-		{desktop.PhasePrefilled, 0, history.OutcomeAccepted},
-		{desktop.PhaseOffline, 0, history.OutcomeOffline},
-		{desktop.PhaseRefused, 0, history.OutcomeRefused},
-		{desktop.PhaseFailed, 0, history.OutcomeFailed},
+		{call.Ended, 42 * time.Second, call.OutcomeAnswered},
+		{call.Ended, 0, call.OutcomeEnded},
+		{call.Prefilled, 0, call.OutcomeAccepted},
+		{call.Offline, 0, call.OutcomeOffline},
+		{call.Refused, 0, call.OutcomeRefused},
+		{call.Failed, 0, call.OutcomeFailed},
 	} {
-		rec := desktop.CallRecord{Number: "+49301234567", Name: "Anna", Phone: "PHONE", Started: start}
+		rec := desktop.CallRecord{Number: "+49301234567", Name: "Anna", Phone: phone, Started: start}
 		id, err := h.RecordCall(ctx, rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := s.Call(ctx, id); c.Outcome != history.OutcomeRequested {
+		if c, _ := s.Call(ctx, id); c.Outcome != call.OutcomeRequested {
 			t.Fatalf("a new call is %q, want requested", c.Outcome)
 		}
 		rec.Phase, rec.Talk = tc.phase, tc.talk
@@ -99,16 +101,16 @@ func TestHistPort(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Outcome != tc.outcome || c.Duration != tc.talk || !c.At.Equal(start) || c.PhoneID != "PHONE" {
+		if c.Outcome != tc.outcome || c.Duration != tc.talk || !c.At.Equal(start) || c.PhoneID != phone.String() {
 			t.Errorf("%s after %v: kept %+v, want %s", tc.phase, tc.talk, c, tc.outcome)
 		}
 	}
 	// A short code dialled from the tray is not kept, as with deskdial call.
-	if id, err := h.RecordCall(ctx, desktop.CallRecord{Number: "112", Phone: "PHONE", Started: start}); id != 0 || err != nil {
+	if id, err := h.RecordCall(ctx, desktop.CallRecord{Number: "112", Phone: phone, Started: start}); id != 0 || err != nil {
 		t.Fatalf("a short code was recorded: %d, %v", id, err)
 	}
 	recent, err := h.Recent(ctx, 10)
-	if err != nil || len(recent) == 0 || recent[0].Number != "+49301234567" || recent[0].Name != "Anna" || recent[0].Phone != "PHONE" {
+	if err != nil || len(recent) == 0 || recent[0].Number != "+49301234567" || recent[0].Name != "Anna" || recent[0].Phone != phone.String() {
 		t.Fatalf("recent: %+v, %v", recent, err)
 	}
 	hits, err := h.Search(ctx, "Anna", 5)

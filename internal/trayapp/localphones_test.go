@@ -11,6 +11,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
@@ -65,14 +66,14 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 		t.Fatalf("the Bluetooth phone shows as %+v, want it to place calls and hang up", p)
 	}
 	id, ok := localphone.IDOf(home, spec)
-	if !ok || id.String() != p.ID {
+	if !ok || id != p.ID {
 		t.Fatalf("the desktop's phone %s is not the local phone's identity %v", p.ID, id)
 	}
 
 	// A call through the same adapter the Call prompt uses: it reaches
 	// PipeWire, its states come back, Hang up ends it.
 	rec := dbustest.Record(t, pw)
-	h, err := port.Call(ctx, p.ID, "030 1234567", desktop.ModeCall)
+	h, err := port.Call(ctx, p.ID, "030 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
@@ -82,16 +83,16 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 	if got := dbustest.MethodCalls(t, pw, pwName, pwAG, "Dial")[0][0]; got != "+49301234567" {
 		t.Fatalf("PipeWire dialled %v", got)
 	}
-	waitPhase(t, h, desktop.PhaseDialing)
+	waitPhase(t, h, call.Dialing)
 	if err := h.Hangup(ctx); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	waitPhase(t, h, desktop.PhaseEnded)
+	waitPhase(t, h, call.Ended)
 	testsupport.WaitFor(t, "Hang up on the desktop to reach PipeWire's call", func() bool { return rec.Has(pwAG+"/call0", "Hangup") })
 	// The settings' rate limit (1 a minute) is the agent's: a second call
 	// is refused, as it would be by a phone across the room.
 	var refused *desktop.RefusedError
-	if _, err := port.Call(ctx, p.ID, "030 7654321", desktop.ModeCall); !errors.As(err, &refused) {
+	if _, err := port.Call(ctx, p.ID, "030 7654321", call.ModeCall); !errors.As(err, &refused) {
 		t.Fatalf("second call in a minute = %v, want refused", err)
 	}
 
@@ -181,7 +182,7 @@ func newLocalRig(t *testing.T, opts backends.Options, chosen map[string]string) 
 		t.Fatal(err)
 	}
 	t.Cleanup(r.c.Close)
-	r.port = &remotePort{c: r.c, caps: map[string]desktop.Phone{}}
+	r.port = &remotePort{c: r.c, caps: map[device.ID]desktop.Phone{}}
 	r.l = newLocalPhones(localDeps{Dir: r.home, Store: r.store,
 		Offer:  func(ctx context.Context) (pairing.Offer, error) { return r.c.Offer(ctx) },
 		Unpair: func(id device.ID) error { return r.c.Unpair(ctx, id) },
@@ -237,11 +238,11 @@ func TestLocalKDEConnectPhoneOpensTheDialer(t *testing.T) {
 	if p.PlacesCalls || p.CanHangup {
 		t.Fatalf("the KDE Connect phone shows as %+v, want it to open the dialer, no Hang up", p)
 	}
-	h, err := r.port.Call(r.ctx, p.ID, "030 1234567", desktop.ModePrefill)
+	h, err := r.port.Call(r.ctx, p.ID, "030 1234567", call.ModePrefill)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
-	waitPhase(t, h, desktop.PhasePrefilled)
+	waitPhase(t, h, call.Prefilled)
 	share := dbus.ObjectPath("/modules/kdeconnect/devices/a1b2c3d4_e5f6_4711_8899_aabbccddeeff/share")
 	got := dbustest.MethodCalls(t, kde, "org.kde.kdeconnect", share, "shareUrl")
 	if len(got) != 1 || got[0][0] != "tel:+49301234567" {
@@ -249,7 +250,7 @@ func TestLocalKDEConnectPhoneOpensTheDialer(t *testing.T) {
 	}
 }
 
-func waitPhase(t *testing.T, h desktop.CallHandle, want desktop.Phase) {
+func waitPhase(t *testing.T, h desktop.CallHandle, want call.State) {
 	t.Helper()
 	deadline := time.After(testsupport.Deadline)
 	for {

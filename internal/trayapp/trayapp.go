@@ -176,7 +176,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(ui.AppIcon())
-	core := desktop.New(&remotePort{c: client, caps: map[string]desktop.Phone{}}, histPort{hist}, clip, notes, store, finder,
+	core := desktop.New(&remotePort{c: client, caps: map[device.ID]desktop.Phone{}}, histPort{hist}, clip, notes, store, finder,
 		desktop.WithLocalizer(ui.Localizer{}), desktop.WithLogger(log))
 
 	// The phones this computer reaches itself run here, paired through
@@ -241,7 +241,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	// the tray goes through Fyne (macOS, Windows), Fyne starts it only if
 	// it has a menu when its loop starts (glfw driver: trayStart runs once
 	// in runGL); on Linux it is on the bus from now on.
-	u.Apply(desktop.State{Default: s.DefaultPhone})
+	u.Apply(desktop.State{}) // no phones yet: the default phone shows once they are listed
 
 	// The tray's long-lived parts. A new one (the web agent) is one more
 	// entry here.

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // Controller is what the windows need from the desktop core.
@@ -188,7 +189,7 @@ func (d *DialBox) search(q string) {
 
 // submit calls the selected match, or the text as typed.
 func (d *DialBox) submit() {
-	phone := ""
+	var phone device.ID
 	for _, p := range d.phones {
 		if p.Name == d.Phone.Selected {
 			phone = p.ID

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // The README's picture of the tray menu. No tray host that draws menus
@@ -42,10 +43,10 @@ func screenshotState() desktop.State {
 	return desktop.State{
 		Connected: true,
 		Phones: []desktop.Phone{
-			{ID: "PIXEL", Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true},
-			{ID: "OFFICE", Name: "Office phone", Online: false, PlacesCalls: false},
+			{ID: device.ID{1}, Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true},
+			{ID: device.ID{2}, Name: "Office phone", Online: false, PlacesCalls: false},
 		},
-		Default: "PIXEL",
+		Default: device.ID{1},
 		Clip:    &desktop.Offer{Number: "+49301234567", Raw: "+49 30 1234567", Text: "Tel. +49 30 1234567"},
 		Recent: []desktop.RecentCall{
 			{Name: "Anna Muster", Number: "+49301234567", Phone: "PIXEL", At: at},

@@ -14,14 +14,15 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
 )
 
 // Pairing makes offers and manages paired phones.
 type Pairing interface {
 	// NewOffer makes a pairing offer and returns it as text (a URI).
 	NewOffer(ctx context.Context) (string, error)
-	Rename(ctx context.Context, id, name string) error
-	Remove(ctx context.Context, id string) error
+	Rename(ctx context.Context, id device.ID, name string) error
+	Remove(ctx context.Context, id device.ID) error
 }
 
 // PairLinker is a Pairing whose offers a phone's camera can open: the QR
@@ -47,7 +48,7 @@ type PairingWindow struct {
 	Fingerprint *widget.Label
 	// Rows holds each listed phone's row by phone ID: for tests and the
 	// live update.
-	Rows map[string]*PhoneRow
+	Rows map[device.ID]*PhoneRow
 
 	pairing Pairing
 	refresh func() // asks the core for fresh phones after a change
@@ -69,7 +70,7 @@ const qrSize = 256
 // NewPairingWindow builds the window (not shown). refresh is called after a
 // rename or removal.
 func NewPairingWindow(a fyne.App, p Pairing, refresh func()) *PairingWindow {
-	w := &PairingWindow{Window: a.NewWindow(tr("pair.title")), pairing: p, refresh: refresh, Rows: map[string]*PhoneRow{}}
+	w := &PairingWindow{Window: a.NewWindow(tr("pair.title")), pairing: p, refresh: refresh, Rows: map[device.ID]*PhoneRow{}}
 	w.QR = canvas.NewImageFromResource(nil)
 	w.QR.FillMode = canvas.ImageFillContain
 	w.QR.ScaleMode = canvas.ImageScalePixels
@@ -170,7 +171,7 @@ func (w *PairingWindow) QRText() string { return w.qrText }
 // SetPhones updates the list of paired phones (live: called on every state).
 func (w *PairingWindow) SetPhones(phones []desktop.Phone) {
 	w.Phones.RemoveAll()
-	w.Rows = map[string]*PhoneRow{}
+	w.Rows = map[device.ID]*PhoneRow{}
 	for _, p := range phones {
 		p := p
 		state := tr("pair.offline")
@@ -204,7 +205,7 @@ func (w *PairingWindow) askRename(p desktop.Phone) {
 }
 
 // Rename renames a phone, refusing an empty name.
-func (w *PairingWindow) Rename(id, name string) {
+func (w *PairingWindow) Rename(id device.ID, name string) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		w.Status.SetText(tr("pair.name_empty"))
@@ -222,7 +223,7 @@ func (w *PairingWindow) askRemove(p desktop.Phone) {
 }
 
 // Remove unpairs a phone.
-func (w *PairingWindow) Remove(id string) {
+func (w *PairingWindow) Remove(id device.ID) {
 	w.change(func(ctx context.Context) error { return w.pairing.Remove(ctx, id) })
 }
 

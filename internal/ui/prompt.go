@@ -70,7 +70,11 @@ func (p *PromptWindow) Show(r desktop.Request) {
 		case a.Key == desktop.KeyCall:
 			call = r.Offer != nil
 		case strings.HasPrefix(a.Key, desktop.KeyCallOn) && r.Offer != nil:
-			num, phone := r.Offer.Number, strings.TrimPrefix(a.Key, desktop.KeyCallOn)
+			phone, ok := desktop.CallOnPhone(a.Key)
+			if !ok {
+				continue
+			}
+			num := r.Offer.Number
 			b := widget.NewButton(a.Label, func() {
 				p.ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: num, Phone: phone})
 				p.Window.Hide()

@@ -198,12 +198,12 @@ func (w *SettingsWindow) SetPhones(phones []desktop.Phone) {
 		rg := widget.NewRadioGroup([]string{ask, atOnce}, nil)
 		rg.Horizontal = true
 		rg.Required = true
-		if s.CallAtOnce[p.ID] {
+		if s.CallAtOnce[p.ID.String()] {
 			rg.SetSelected(atOnce)
 		} else {
 			rg.SetSelected(ask)
 		}
-		w.PerPhone[p.ID] = rg
+		w.PerPhone[p.ID.String()] = rg
 		w.phones.Add(container.NewBorder(nil, nil, widget.NewLabel(p.Name), nil, rg))
 	}
 	if len(phones) == 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
@@ -68,8 +69,8 @@ func (f *fakeCtl) last() desktop.Action {
 }
 
 var (
-	pixel = desktop.Phone{ID: "P1", Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
-	nokia = desktop.Phone{ID: "P2", Name: "Nokia"}
+	pixel = desktop.Phone{ID: device.ID{1}, Name: "Pixel", Online: true, PlacesCalls: true, CanHangup: true}
+	nokia = desktop.Phone{ID: device.ID{2}, Name: "Nokia"}
 	state = desktop.State{
 		Connected: true, Phones: []desktop.Phone{pixel, nokia},
 		Clip:   &desktop.Offer{Number: "+49301234567"},
@@ -194,7 +195,7 @@ func TestDialBox(t *testing.T) {
 	})
 	d.Phone.SetSelected("Nokia")
 	d.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+4989765432" || a.Name != "Bob" || a.Phone != "P2" {
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+4989765432" || a.Name != "Bob" || a.Phone != nokia.ID {
 		t.Errorf("Enter called %+v", a)
 	}
 
@@ -288,13 +289,13 @@ func TestSettingsValidation(t *testing.T) {
 	}
 
 	w.URL.SetText("tls://nats.example.com:4222")
-	w.PerPhone["P1"].SetSelected("Call at once")
+	w.PerPhone[pixel.ID.String()].SetSelected("Call at once")
 	w.Watch.SetChecked(false)
 	w.Language.SetSelectedIndex(2)
 	w.Save.OnTapped()
 	got := st.Get()
 	if got.Region != "DE" || got.Hotkey != "Ctrl+Alt+K" || got.Server != "tls://nats.example.com:4222" ||
-		!got.CallAtOnce["P1"] || got.WatchClipboard || got.Language != "zh-Hans" {
+		!got.CallAtOnce[pixel.ID.String()] || got.WatchClipboard || got.Language != "zh-Hans" {
 		t.Errorf("saved %+v", got)
 	}
 	// The running tray keeps its connection until it starts again: the
@@ -385,17 +386,17 @@ func (p *fakePairing) NewOffer(ctx context.Context) (string, error) {
 	return "deskdial://pair?v=1&k=ABCDEF&s=tls://192.0.2.1:4248", nil
 }
 
-func (p *fakePairing) Rename(ctx context.Context, id, name string) error {
+func (p *fakePairing) Rename(ctx context.Context, id device.ID, name string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.renamed[id] = name
+	p.renamed[id.String()] = name
 	return nil
 }
 
-func (p *fakePairing) Remove(ctx context.Context, id string) error {
+func (p *fakePairing) Remove(ctx context.Context, id device.ID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.removed = append(p.removed, id)
+	p.removed = append(p.removed, id.String())
 	return nil
 }
 
@@ -424,22 +425,22 @@ func TestPairingWindow(t *testing.T) {
 	}
 
 	// Live list: a phone joins, comes online.
-	w.SetPhones([]desktop.Phone{{ID: "P1", Name: "Pixel"}})
-	if got := w.Rows["P1"].Label.Text; got != "Pixel — offline, opens dialer" {
+	w.SetPhones([]desktop.Phone{{ID: pixel.ID, Name: "Pixel"}})
+	if got := w.Rows[pixel.ID].Label.Text; got != "Pixel — offline, opens dialer" {
 		t.Errorf("row %q", got)
 	}
 	w.SetPhones([]desktop.Phone{pixel})
-	if got := w.Rows["P1"].Label.Text; got != "Pixel — online, calls" {
+	if got := w.Rows[pixel.ID].Label.Text; got != "Pixel — online, calls" {
 		t.Errorf("row %q", got)
 	}
 
-	w.Rename("P1", "  ")
+	w.Rename(pixel.ID, "  ")
 	if w.Status.Text != "A name cannot be empty" {
 		t.Errorf("empty name: %q", w.Status.Text)
 	}
-	w.Rename("P1", "Work phone")
-	testsupport.WaitFor(t, "rename", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.renamed["P1"] == "Work phone" })
-	w.Remove("P1")
+	w.Rename(pixel.ID, "Work phone")
+	testsupport.WaitFor(t, "rename", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.renamed[pixel.ID.String()] == "Work phone" })
+	w.Remove(pixel.ID)
 	testsupport.WaitFor(t, "remove", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.removed) == 1 })
 	testsupport.WaitFor(t, "refresh", func() bool { return refreshed == 2 })
 }
@@ -467,7 +468,7 @@ func TestPromptWindow(t *testing.T) {
 	// The chosen phone is offline: no Call button, one per online phone.
 	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: &desktop.Offer{Number: "+49301234567"},
 		Title:   "Nokia is offline. Call +49 30 1234567 on another phone?",
-		Actions: []desktop.NoticeAction{{Key: desktop.KeyCallOn + "P1", Label: "Call on Pixel"}, {Key: desktop.KeyDismiss, Label: "Dismiss"}}})
+		Actions: []desktop.NoticeAction{{Key: desktop.KeyCallOn + pixel.ID.String(), Label: "Call on Pixel"}, {Key: desktop.KeyDismiss, Label: "Dismiss"}}})
 	if p.Call.Visible() || len(p.Others.Objects) != 1 {
 		t.Fatalf("offline prompt: Call shown %v, %d other buttons", p.Call.Visible(), len(p.Others.Objects))
 	}
@@ -476,7 +477,7 @@ func TestPromptWindow(t *testing.T) {
 		t.Errorf("button %q", b.Text)
 	}
 	test.Tap(b)
-	if a := ctl.last(); a.Kind != desktop.ActCall || a.Phone != "P1" || a.Number != "+49301234567" {
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Phone != pixel.ID || a.Number != "+49301234567" {
 		t.Errorf("Call on Pixel tapped: %+v", a)
 	}
 	// None online: nothing to call.

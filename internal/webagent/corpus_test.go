@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/agent"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer/logdial"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -25,9 +26,9 @@ type corpusPeer struct {
 type corpusOut struct {
 	Reply    string `json:"reply"`
 	Decision struct {
-		Accepted bool   `json:"accepted"`
-		Code     string `json:"code"`
-		Display  string `json:"display"`
+		Accepted bool          `json:"accepted"`
+		Code     protocol.Code `json:"code"`
+		Display  string        `json:"display"`
 	} `json:"decision"`
 }
 
@@ -76,44 +77,44 @@ func TestAgentCorpus(t *testing.T) {
 		items = append(items, item{name, env, to})
 		return req
 	}
-	dial := func(target string, mode protocol.Mode) protocol.DialRequest {
+	dial := func(target string, mode call.Mode) protocol.DialRequest {
 		return protocol.NewDial(desk.ID, phone.ID, target, mode, now, 0)
 	}
-	first := seal("call", dbox, dial("+4930901820", protocol.ModeCall))
+	first := seal("call", dbox, dial("+4930901820", call.ModeCall))
 	seal("retry", dbox, first)
 	changed := first
 	changed.Target = "+4930901821"
 	seal("replayed", dbox, changed)
-	seal("prefill", dbox, dial("+4930901820", protocol.ModePrefill))
-	seal("national", dbox, dial("030 901820", protocol.ModeCall))
-	seal("mmi", dbox, dial("*#06#", protocol.ModeCall))
-	seal("mmi encoded", dbox, dial("tel:%2A%2306%23", protocol.ModePrefill))
-	seal("premium", dbox, dial("+4990012345678", protocol.ModeCall))
-	seal("premium DE", dbox, dial("+49 900 1 234567", protocol.ModeCall))
-	seal("emergency", dbox, dial("112", protocol.ModeCall))
-	seal("emergency prefill", dbox, dial("112", protocol.ModePrefill))
-	seal("short code", dbox, dial("116117", protocol.ModeCall))
-	seal("short code prefill", dbox, dial("116117", protocol.ModePrefill))
-	seal("name", dbox, dial("Alice", protocol.ModeCall))
-	seal("not a number", dbox, dial("12", protocol.ModeCall))
-	exp := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(-time.Minute), 0)
+	seal("prefill", dbox, dial("+4930901820", call.ModePrefill))
+	seal("national", dbox, dial("030 901820", call.ModeCall))
+	seal("mmi", dbox, dial("*#06#", call.ModeCall))
+	seal("mmi encoded", dbox, dial("tel:%2A%2306%23", call.ModePrefill))
+	seal("premium", dbox, dial("+4990012345678", call.ModeCall))
+	seal("premium DE", dbox, dial("+49 900 1 234567", call.ModeCall))
+	seal("emergency", dbox, dial("112", call.ModeCall))
+	seal("emergency prefill", dbox, dial("112", call.ModePrefill))
+	seal("short code", dbox, dial("116117", call.ModeCall))
+	seal("short code prefill", dbox, dial("116117", call.ModePrefill))
+	seal("name", dbox, dial("Alice", call.ModeCall))
+	seal("not a number", dbox, dial("12", call.ModeCall))
+	exp := protocol.NewDial(desk.ID, phone.ID, "+4930901820", call.ModeCall, now.Add(-time.Minute), 0)
 	seal("expired", dbox, exp)
-	stale := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(-40*time.Second), protocol.MaxTTL)
+	stale := protocol.NewDial(desk.ID, phone.ID, "+4930901820", call.ModeCall, now.Add(-40*time.Second), protocol.MaxTTL)
 	seal("issued too long ago", dbox, stale)
-	fut := protocol.NewDial(desk.ID, phone.ID, "+4930901820", protocol.ModeCall, now.Add(time.Minute), 0)
+	fut := protocol.NewDial(desk.ID, phone.ID, "+4930901820", call.ModeCall, now.Add(time.Minute), 0)
 	seal("not yet valid", dbox, fut)
-	wrong := dial("+4930901820", protocol.ModeCall)
+	wrong := dial("+4930901820", call.ModeCall)
 	wrong.To = stranger.ID.String()
 	seal("wrong recipient", dbox, wrong)
-	lie := dial("+4930901820", protocol.ModeCall)
+	lie := dial("+4930901820", call.ModeCall)
 	lie.From = stranger.ID.String()
 	seal("from another desktop", dbox, lie)
-	seal("unknown sender", sbox, protocol.NewDial(stranger.ID, phone.ID, "+4930901820", protocol.ModeCall, now, 0))
+	seal("unknown sender", sbox, protocol.NewDial(stranger.ID, phone.ID, "+4930901820", call.ModeCall, now, 0))
 	tampered := append([]byte(nil), items[0].env...)
 	tampered[len(tampered)-1] ^= 1
 	items = append(items, item{"tampered", tampered, desk})
 	for i := 0; i < 10; i++ { // with the requests above, more than 20 a minute
-		seal("rate", dbox, dial("+4930901820", protocol.ModePrefill))
+		seal("rate", dbox, dial("+4930901820", call.ModePrefill))
 	}
 
 	// The Go agent's decisions, with a backend that places calls: the
@@ -152,7 +153,7 @@ func TestAgentCorpus(t *testing.T) {
 	if len(outs) != len(items) {
 		t.Fatalf("node decided %d of %d requests", len(outs), len(items))
 	}
-	codes := map[string]int{}
+	codes := map[protocol.Code]int{}
 	for i, it := range items {
 		goReply := openReply(t, it.name+" (Go)", it.to, phone, ga.Handle(context.Background(), it.env, nil))
 		raw, err := hex.DecodeString(outs[i].Reply)
@@ -163,15 +164,20 @@ func TestAgentCorpus(t *testing.T) {
 		if jsReply.ID != goReply.ID || jsReply.Accepted != goReply.Accepted || jsReply.Code != goReply.Code || jsReply.Number != goReply.Number {
 			t.Errorf("%s: Go %+v, page %+v", it.name, goReply, jsReply)
 		}
-		if jsReply.Accepted && jsReply.Mode != protocol.ModePrefill {
+		if jsReply.Accepted && jsReply.Mode != call.ModePrefill {
 			t.Errorf("%s: the page accepted in mode %q, want prefill", it.name, jsReply.Mode)
 		}
 		if outs[i].Decision.Accepted != jsReply.Accepted || outs[i].Decision.Code != jsReply.Code {
 			t.Errorf("%s: the page shows %+v but replied %+v", it.name, outs[i].Decision, jsReply)
 		}
+		// The page writes its codes as literals: each must be one the
+		// protocol defines, or a desktop could only show its reason.
+		if !jsReply.Accepted && !jsReply.Code.Known() {
+			t.Errorf("%s: the page refused with code %q, which protocol does not define", it.name, jsReply.Code)
+		}
 		codes[jsReply.Code]++
 	}
-	for _, c := range []string{"", protocol.CodeReplayed, protocol.CodeMMI, protocol.CodePremium, protocol.CodeEmergency,
+	for _, c := range []protocol.Code{"", protocol.CodeReplayed, protocol.CodeMMI, protocol.CodePremium, protocol.CodeEmergency,
 		protocol.CodeExpired, protocol.CodeNotYetValid, protocol.CodeWrongRecipient, protocol.CodeForged,
 		protocol.CodeUnknownSender, protocol.CodeRateLimited, protocol.CodeContactName, protocol.CodeNotANumber} {
 		if codes[c] == 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/bus/internal/rawconn"
 )
 
 // DefaultBucket is the bucket deskdial syncs history through.
@@ -176,5 +177,11 @@ func (k *KV) follow(ctx context.Context, w jetstream.KeyWatcher, reconnects uint
 
 // BindConn is Bind on a deskdial bus connection.
 func BindConn(ctx context.Context, c *bus.Conn, bucket string, opts ...Option) (*KV, error) {
-	return Bind(ctx, c.NATS(), bucket, opts...)
+	return Bind(ctx, rawconn.Of(c), bucket, opts...)
+}
+
+// CreateConn is Create on a deskdial bus connection (a server's owner
+// makes the bucket once; tests do the same).
+func CreateConn(ctx context.Context, c *bus.Conn, bucket string, opts ...Option) (*KV, error) {
+	return Create(ctx, rawconn.Of(c), bucket, opts...)
 }

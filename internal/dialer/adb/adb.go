@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
@@ -233,17 +234,17 @@ func (d *Dialer) shell(ctx context.Context, serial, command string) (string, err
 }
 
 // Handles are "call/SERIAL" or "prefill/SERIAL".
-func handle(mode dialer.Mode, serial string) string { return string(mode) + "/" + serial }
+func handle(mode call.Mode, serial string) string { return string(mode) + "/" + serial }
 
-func parseHandle(h string) (dialer.Mode, string, error) {
+func parseHandle(h string) (call.Mode, string, error) {
 	mode, serial, ok := strings.Cut(h, "/")
-	if !ok || serial == "" || (mode != string(dialer.ModeCall) && mode != string(dialer.ModePrefill)) {
+	if !ok || serial == "" || (mode != string(call.ModeCall) && mode != string(call.ModePrefill)) {
 		return "", "", fmt.Errorf("adb: bad call handle %q", h)
 	}
-	return dialer.Mode(mode), serial, nil
+	return call.Mode(mode), serial, nil
 }
 
-// Dial starts the CALL intent (or DIAL for ModePrefill) on the phone.
+// Dial starts the CALL intent (or DIAL for call.ModePrefill) on the phone.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
 	if err := telnum.Check(req.Number); err != nil {
 		return dialer.Call{}, fmt.Errorf("adb dial: %w", err)
@@ -255,11 +256,11 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 	if !req.Expires.IsZero() && time.Now().After(req.Expires) {
 		return dialer.Call{}, fmt.Errorf("adb dial %s: request expired", req.ID)
 	}
-	action, mode := ActionCall, dialer.ModeCall
-	if req.Mode == dialer.ModePrefill {
-		action, mode = ActionDial, dialer.ModePrefill
+	action, mode := ActionCall, call.ModeCall
+	if req.Mode == call.ModePrefill {
+		action, mode = ActionDial, call.ModePrefill
 	}
-	if mode == dialer.ModeCall {
+	if mode == call.ModeCall {
 		d.mu.Lock()
 		delete(d.hungUp, serial)
 		d.mu.Unlock()
@@ -322,11 +323,11 @@ func (d *Dialer) Watch(ctx context.Context, c dialer.Call) (<-chan dialer.Event,
 		return nil, err
 	}
 	out := make(chan dialer.Event)
-	if mode == dialer.ModePrefill {
+	if mode == call.ModePrefill {
 		go func() {
 			defer close(out)
 			select {
-			case out <- dialer.Event{State: dialer.StatePrefilled, At: time.Now()}:
+			case out <- dialer.Event{State: call.Prefilled, At: time.Now()}:
 			case <-ctx.Done():
 			}
 		}()
@@ -350,7 +351,7 @@ func (d *Dialer) watch(ctx context.Context, serial string, out chan<- dialer.Eve
 			return false
 		}
 	}
-	if !send(dialer.Event{State: dialer.StateDialing}) {
+	if !send(dialer.Event{State: call.Dialing}) {
 		return
 	}
 	started := time.Now()
@@ -375,19 +376,19 @@ func (d *Dialer) watch(ctx context.Context, serial string, out chan<- dialer.Eve
 				} else {
 					reason += "dumpsys telephony.registry reports no call state"
 				}
-				send(dialer.Event{State: dialer.StateFailed, Reason: reason})
+				send(dialer.Event{State: call.Failed, Reason: reason})
 				return
 			}
 		case st == callOffhook:
 			failures = 0
 			if activeAt.IsZero() {
 				activeAt = time.Now()
-				if !send(dialer.Event{State: dialer.StateActive}) {
+				if !send(dialer.Event{State: call.Active}) {
 					return
 				}
 			}
 		case st == callIdle && !activeAt.IsZero():
-			ev := dialer.Event{State: dialer.StateEnded, Duration: time.Since(activeAt)}
+			ev := dialer.Event{State: call.Ended, Duration: time.Since(activeAt)}
 			d.mu.Lock()
 			if d.hungUp[serial] {
 				ev.Reason = "hung up from the desktop"
@@ -399,7 +400,7 @@ func (d *Dialer) watch(ctx context.Context, serial string, out chan<- dialer.Eve
 		default:
 			failures = 0
 			if time.Since(started) > d.startTimeout {
-				send(dialer.Event{State: dialer.StateFailed, Reason: "the phone never started the call (locked, or waiting for a SIM choice?)"})
+				send(dialer.Event{State: call.Failed, Reason: "the phone never started the call (locked, or waiting for a SIM choice?)"})
 				return
 			}
 		}
@@ -417,7 +418,7 @@ func (d *Dialer) Hangup(ctx context.Context, c dialer.Call) error {
 	if err != nil {
 		return err
 	}
-	if mode == dialer.ModePrefill {
+	if mode == call.ModePrefill {
 		return fmt.Errorf("adb hangup of a prefilled dialer: %w", dialer.ErrUnsupported)
 	}
 	d.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
@@ -137,7 +138,7 @@ func TestHostileThroughRealClient(t *testing.T) {
 		// Dial refuses all but MMI-like codes (which the agent's policy
 		// lets through only when the user allowed them) before anything
 		// reaches the phone; those go out encoded.
-		_, err := d.Dial(c, dialer.Request{ID: "x", Number: h, Mode: dialer.ModeCall})
+		_, err := d.Dial(c, dialer.Request{ID: "x", Number: h, Mode: call.ModeCall})
 		if telnum.Check(h) == nil {
 			if err != nil {
 				t.Fatalf("Dial(%q): %v", h, err)
@@ -159,24 +160,24 @@ func TestCallLifecycle(t *testing.T) {
 	if err := d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call := calltest.Dial(t, c, d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
+	dc := calltest.Dial(t, c, d, dialer.Request{ID: "id-1", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)})
 	want := serial + "\tam start -a android.intent.action.CALL -d 'tel:+4930123456'"
 	if got := s.shellLog(); len(got) != 1 || got[0] != want {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
-	ch := calltest.Watch(t, c, d, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
+	ch := calltest.Watch(t, c, d, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	s.setCallState(serial, 2)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
 		t.Fatalf("state %q, want active", ev.State)
 	}
-	if err := d.Hangup(c, call); err != nil {
+	if err := d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
+	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -189,12 +190,12 @@ func TestRemoteHangup(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	dc := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
 	s.setCallState(serial, 2)
-	ch := calltest.Watch(t, c, d, call)
-	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
+	ch := calltest.Watch(t, c, d, dc)
+	calltest.States(t, c, ch, call.Dialing, call.Active)
 	s.setCallState(serial, 0)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "" {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "" {
 		t.Fatalf("got %+v, want ended without a desktop reason", ev)
 	}
 }
@@ -203,17 +204,17 @@ func TestPrefill(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModePrefill})
+	dc := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: call.ModePrefill})
 	want := serial + "\tam start -a android.intent.action.DIAL -d 'tel:+4930123456'"
 	if got := s.shellLog(); len(got) != 1 || got[0] != want {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
-	ch := calltest.Watch(t, c, d, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StatePrefilled {
+	ch := calltest.Watch(t, c, d, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Prefilled {
 		t.Fatalf("state %q, want prefilled", ev.State)
 	}
 	calltest.Closed(t, c, ch)
-	if err := d.Hangup(c, call); !errors.Is(err, dialer.ErrUnsupported) {
+	if err := d.Hangup(c, dc); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Hangup of a prefill = %v, want ErrUnsupported", err)
 	}
 }
@@ -225,7 +226,7 @@ func TestPhoneRefusesIntent(t *testing.T) {
 		"Error: Activity not started, unable to resolve Intent { act=android.intent.action.CALL }\n"
 	s.mu.Unlock()
 	d := newDialer(t, s)
-	_, err := d.Dial(calltest.Ctx(t), dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	_, err := d.Dial(calltest.Ctx(t), dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
 	if err == nil || !strings.Contains(err.Error(), "unable to resolve Intent") {
 		t.Fatalf("Dial = %v, want the phone's error", err)
 	}
@@ -256,8 +257,8 @@ func TestDeviceSelection(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Check: %v", err)
 				}
-				call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-				_, got, _ := parseHandle(call.Handle)
+				dc := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
+				_, got, _ := parseHandle(dc.Handle)
 				if wantSerial := cmp(tc.serial, serial); got != wantSerial {
 					t.Fatalf("dialled on %q, want %q", got, wantSerial)
 				}
@@ -266,7 +267,7 @@ func TestDeviceSelection(t *testing.T) {
 			if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrDevice) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Check = %v, want unavailable: %s", err, tc.want)
 			}
-			if _, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+			if _, err := d.Dial(c, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 				t.Fatalf("Dial = %v, want ErrUnavailable", err)
 			}
 			if got := s.shellLog(); len(got) != 0 {
@@ -300,15 +301,15 @@ func TestPhoneUnpluggedMidCall(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
+	dc := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
 	s.setCallState(serial, 2)
-	ch := calltest.Watch(t, c, d, call)
-	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateActive)
+	ch := calltest.Watch(t, c, d, dc)
+	calltest.States(t, c, ch, call.Dialing, call.Active)
 	s.mu.Lock()
 	s.devices = nil
 	s.mu.Unlock()
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "lost the phone") || !strings.Contains(ev.Reason, "not found") {
+	if ev.State != call.Failed || !strings.Contains(ev.Reason, "lost the phone") || !strings.Contains(ev.Reason, "not found") {
 		t.Fatalf("got %+v, want failed: lost the phone", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -318,10 +319,10 @@ func TestNeverStarts(t *testing.T) {
 	s := newFakeServer(t, fakeDevice{serial, "device"})
 	d := newDialer(t, s, WithStartTimeout(50*time.Millisecond))
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	ch := calltest.Watch(t, c, d, call)
+	dc := calltest.Dial(t, c, d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
+	ch := calltest.Watch(t, c, d, dc)
 	calltest.Next(t, c, ch)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "never started") {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Failed || !strings.Contains(ev.Reason, "never started") {
 		t.Fatalf("got %+v, want failed: never started", ev)
 	}
 }
@@ -423,7 +424,7 @@ func BenchmarkDial(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: dialer.ModeCall}); err != nil {
+		if _, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: call.ModeCall}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 )
 
@@ -52,7 +53,7 @@ func TestLogStillWorks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Dial(context.Background(), dialer.Request{ID: "1", Number: "+4930123456", Mode: dialer.ModeCall}); err != nil {
+	if _, err := d.Dial(context.Background(), dialer.Request{ID: "1", Number: "+4930123456", Mode: call.ModeCall}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,7 +75,7 @@ func TestOptionsReachBackends(t *testing.T) {
 	}
 	var opened string
 	d, _ = Open("url", Options{Opener: func(_ context.Context, uri string) error { opened = uri; return nil }})
-	if _, err := d.Dial(ctx, dialer.Request{ID: "1", Number: "+4930123456", Mode: dialer.ModePrefill}); err != nil || opened != "tel:+4930123456" {
+	if _, err := d.Dial(ctx, dialer.Request{ID: "1", Number: "+4930123456", Mode: call.ModePrefill}); err != nil || opened != "tel:+4930123456" {
 		t.Fatalf("url Dial = %v, opened %q", err, opened)
 	}
 }

@@ -36,6 +36,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
 	"github.com/deskdial/deskdial/internal/dialer/internal/peername"
@@ -520,12 +521,12 @@ func (d *Dialer) ofonoFor(modem dbus.ObjectPath) *ofono.Dialer {
 }
 
 // Dial places the call. Hands-free cannot fill in a dialer without calling,
-// so ModePrefill is refused rather than turned into a call.
+// so call.ModePrefill is refused rather than turned into a call.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
 	if err := telnum.Check(req.Number); err != nil {
 		return dialer.Call{}, fmt.Errorf("hfp dial: %w", err)
 	}
-	if req.Mode == dialer.ModePrefill {
+	if req.Mode == call.ModePrefill {
 		return dialer.Call{}, fmt.Errorf("hfp dial: prefill: %w", dialer.ErrUnsupported)
 	}
 	f, p, err := d.pick(ctx)
@@ -782,7 +783,7 @@ func (w *watch) run(ctx context.Context, sub *dbusx.Sub, fromDial bool, init str
 	if fromDial {
 		// Dial returns once the phone accepted the number: the call
 		// is being dialled, whatever the service said first.
-		if !w.Emit(ctx, dialer.StateDialing, "") || !w.state(ctx, init) {
+		if !w.Emit(ctx, call.Dialing, "") || !w.state(ctx, init) {
 			return
 		}
 	} else if !w.read(ctx) {
@@ -802,7 +803,7 @@ func (w *watch) run(ctx context.Context, sub *dbusx.Sub, fromDial bool, init str
 		case sig, ok = <-sub.C():
 		}
 		if !ok {
-			w.Emit(ctx, dialer.StateFailed, "lost the connection to the "+w.f.busName())
+			w.Emit(ctx, call.Failed, "lost the connection to the "+w.f.busName())
 			return
 		}
 		if !w.signal(ctx, sig) {
@@ -814,7 +815,7 @@ func (w *watch) run(ctx context.Context, sub *dbusx.Sub, fromDial bool, init str
 func (w *watch) signal(ctx context.Context, sig *dbus.Signal) bool {
 	switch {
 	case dbusx.OwnerLost(sig, w.f.name):
-		w.Emit(ctx, dialer.StateFailed, w.f.product+" stopped during the call")
+		w.Emit(ctx, call.Failed, w.f.product+" stopped during the call")
 		return false
 	case sig.Path == w.path && sig.Name == ifProperties+".PropertiesChanged" && len(sig.Body) >= 2:
 		iface, _ := sig.Body[0].(string)
@@ -838,15 +839,15 @@ func (w *watch) signal(ctx context.Context, sig *dbus.Signal) bool {
 func (w *watch) state(ctx context.Context, s string) bool {
 	switch s {
 	case "dialing":
-		return w.Emit(ctx, dialer.StateDialing, "")
+		return w.Emit(ctx, call.Dialing, "")
 	case "alerting":
-		return w.Emit(ctx, dialer.StateAlerting, "")
+		return w.Emit(ctx, call.Alerting, "")
 	case "active":
 		w.active = true
-		return w.Emit(ctx, dialer.StateActive, "")
+		return w.Emit(ctx, call.Active, "")
 	case "disconnected":
 		w.disconnected = true
-		w.Emit(ctx, dialer.StateEnded, w.endReason())
+		w.Emit(ctx, call.Ended, w.endReason())
 		return false
 	}
 	return true
@@ -874,10 +875,10 @@ func (w *watch) read(ctx context.Context) bool {
 	case dbusx.ObjectGone(err):
 		return w.gone(ctx)
 	case dbusx.ServiceMissing(err):
-		w.Emit(ctx, dialer.StateFailed, w.f.product+" stopped during the call")
+		w.Emit(ctx, call.Failed, w.f.product+" stopped during the call")
 		return false
 	}
-	w.Emit(ctx, dialer.StateFailed, "read the call's state from "+w.f.product+": "+dbusx.ErrorText(err))
+	w.Emit(ctx, call.Failed, "read the call's state from "+w.f.product+": "+dbusx.ErrorText(err))
 	return false
 }
 
@@ -894,7 +895,7 @@ func (w *watch) gone(ctx context.Context) bool {
 			return w.phoneGone(ctx)
 		}
 	}
-	w.Emit(ctx, dialer.StateEnded, w.endReason())
+	w.Emit(ctx, call.Ended, w.endReason())
 	return false
 }
 
@@ -903,7 +904,7 @@ func (w *watch) phoneGone(ctx context.Context) bool {
 	if w.active {
 		reason = "the phone disconnected from this computer during the call (out of range, or Bluetooth turned off); the call may go on on the phone"
 	}
-	w.Emit(ctx, dialer.StateFailed, reason)
+	w.Emit(ctx, call.Failed, reason)
 	return false
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
@@ -66,24 +67,24 @@ func newRig(t *testing.T, pw, bz string, opts ...Option) *rig {
 	return r
 }
 
-func (r *rig) pwState(t *testing.T, call dialer.Call, state string) {
+func (r *rig) pwState(t *testing.T, dc dialer.Call, state string) {
 	t.Helper()
-	_, p, _ := parseHandle(call.Handle)
+	_, p, _ := parseHandle(dc.Handle)
 	if err := r.sessConn.Object(pwService, pwRoot).Call("org.freedesktop.DBus.Mock.SetCallState", 0, p, state).Err; err != nil {
 		t.Fatalf("SetCallState %s: %v", state, err)
 	}
 }
 
-func (r *rig) bzState(t *testing.T, call dialer.Call, state string) {
+func (r *rig) bzState(t *testing.T, dc dialer.Call, state string) {
 	t.Helper()
-	_, p, _ := parseHandle(call.Handle)
+	_, p, _ := parseHandle(dc.Handle)
 	if err := r.sysConn.Object(bzService, "/").Call("org.freedesktop.DBus.Mock.SetCallState", 0, p, state).Err; err != nil {
 		t.Fatalf("SetCallState %s: %v", state, err)
 	}
 }
 
 func req(id string) dialer.Request {
-	return dialer.Request{ID: id, Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)}
+	return dialer.Request{ID: id, Number: number, Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)}
 }
 
 // settled fails unless the goroutines are back to base once the dialer is
@@ -142,23 +143,23 @@ func TestPipeWireCallEndedByTheOtherSide(t *testing.T) {
 	if u, err := r.d.Using(c); err != nil || u != "Pixel 7 through PipeWire telephony (org.pipewire.Telephony on the session bus)" {
 		t.Fatalf("Using = %q, %v", u, err)
 	}
-	call := calltest.Dial(t, c, r.d, req("id-1"))
-	if call.ID != "id-1" || call.Handle != "pipewire:"+string(ag0)+"/call0" {
-		t.Fatalf("Dial = %+v", call)
+	dc := calltest.Dial(t, c, r.d, req("id-1"))
+	if dc.ID != "id-1" || dc.Handle != "pipewire:"+string(ag0)+"/call0" {
+		t.Fatalf("Dial = %+v", dc)
 	}
 	got := dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")
 	if len(got) != 1 || len(got[0]) != 1 || got[0][0] != number {
 		t.Fatalf("PipeWire received Dial %v, want [[%s]]", got, number)
 	}
 	// A state change before Watch starts is not lost.
-	r.pwState(t, call, "alerting")
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting)
-	r.pwState(t, call, "active")
-	calltest.States(t, c, ch, dialer.StateActive)
-	r.pwState(t, call, "disconnected")
+	r.pwState(t, dc, "alerting")
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing, call.Alerting)
+	r.pwState(t, dc, "active")
+	calltest.States(t, c, ch, call.Active)
+	r.pwState(t, dc, "disconnected")
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "the call ended" {
+	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "the call ended" {
 		t.Fatalf("end = %+v, want ended with a duration", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -171,26 +172,26 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	rec := dbustest.Record(t, r.sessConn)
 	base := runtime.NumGoroutine()
 	rules := matchRules(t, r, false)
-	call := calltest.Dial(t, c, r.d, req("id-2"))
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
-	r.pwState(t, call, "active")
-	calltest.States(t, c, ch, dialer.StateActive)
-	if err := r.d.Hangup(c, call); err != nil {
+	dc := calltest.Dial(t, c, r.d, req("id-2"))
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
+	r.pwState(t, dc, "active")
+	calltest.States(t, c, ch, call.Active)
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
+	if ev.State != call.Ended || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
 	calltest.Closed(t, c, ch)
-	_, p, _ := parseHandle(call.Handle)
+	_, p, _ := parseHandle(dc.Handle)
 	calltest.Eventually(t, c, "the mock call received Hangup", func() bool { return rec.Has(p, "Hangup") })
 	if left := r.d.calls(c, r.sessConn, pipewireSession, ag0); len(left) != 0 {
 		t.Fatalf("calls left on the phone: %v", left)
 	}
 	// A call that is over hangs up without error.
-	if err := r.d.Hangup(c, call); err != nil {
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("second Hangup: %v", err)
 	}
 	if n := matchRules(t, r, false); n != rules {
@@ -210,24 +211,24 @@ func TestBlueZTelephony(t *testing.T) {
 	if err != nil || len(ps) != 1 || ps[0].Name != "Pixel 7" || ps[0].Path != tel0 || !strings.Contains(ps[0].Service, "BlueZ") {
 		t.Fatalf("Phones = %+v, %v", ps, err)
 	}
-	call := calltest.Dial(t, c, r.d, req("id-3"))
-	if call.Handle != "bluez:"+string(tel0)+"/call1" {
-		t.Fatalf("Dial = %+v", call)
+	dc := calltest.Dial(t, c, r.d, req("id-3"))
+	if dc.Handle != "bluez:"+string(tel0)+"/call1" {
+		t.Fatalf("Dial = %+v", dc)
 	}
 	got := dbustest.MethodCalls(t, r.sysConn, bzService, tel0, "Dial")
 	if len(got) != 1 || got[0][0] != "tel:"+number {
 		t.Fatalf("BlueZ received Dial %v, want [[tel:%s]]", got, number)
 	}
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
-	r.bzState(t, call, "alerting")
-	calltest.States(t, c, ch, dialer.StateAlerting)
-	r.bzState(t, call, "active")
-	calltest.States(t, c, ch, dialer.StateActive)
-	if err := r.d.Hangup(c, call); err != nil {
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
+	r.bzState(t, dc, "alerting")
+	calltest.States(t, c, ch, call.Alerting)
+	r.bzState(t, dc, "active")
+	calltest.States(t, c, ch, call.Active)
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -236,11 +237,11 @@ func TestBlueZTelephony(t *testing.T) {
 func TestBlueZDeclined(t *testing.T) {
 	r := newRig(t, "-", "")
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, req("id-4"))
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
-	r.bzState(t, call, "disconnected")
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration != 0 || !strings.Contains(ev.Reason, "did not connect") {
+	dc := calltest.Dial(t, c, r.d, req("id-4"))
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
+	r.bzState(t, dc, "disconnected")
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Duration != 0 || !strings.Contains(ev.Reason, "did not connect") {
 		t.Fatalf("declined call: %+v", ev)
 	}
 }
@@ -265,18 +266,18 @@ func TestPhoneGoneMidCall(t *testing.T) {
 			r := newRig(t, tc.pw, tc.bz)
 			c := calltest.Ctx(t)
 			base := runtime.NumGoroutine()
-			call := calltest.Dial(t, c, r.d, req("id-5"))
-			ch := calltest.Watch(t, c, r.d, call)
-			calltest.States(t, c, ch, dialer.StateDialing)
+			dc := calltest.Dial(t, c, r.d, req("id-5"))
+			ch := calltest.Watch(t, c, r.d, dc)
+			calltest.States(t, c, ch, call.Dialing)
 			if tc.pw != "-" {
-				r.pwState(t, call, "active")
+				r.pwState(t, dc, "active")
 			} else {
-				r.bzState(t, call, "active")
+				r.bzState(t, dc, "active")
 			}
-			calltest.States(t, c, ch, dialer.StateActive)
+			calltest.States(t, c, ch, call.Active)
 			tc.drop(t, r)
 			ev := calltest.Next(t, c, ch)
-			if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "disconnected from this computer during the call") {
+			if ev.State != call.Failed || !strings.Contains(ev.Reason, "disconnected from this computer during the call") {
 				t.Fatalf("phone gone: %+v", ev)
 			}
 			calltest.Closed(t, c, ch)
@@ -292,11 +293,11 @@ func TestPhoneGoneMidCall(t *testing.T) {
 func TestServiceStopsMidCall(t *testing.T) {
 	r := newRig(t, "", "-")
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, req("id-7"))
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
+	dc := calltest.Dial(t, c, r.d, req("id-7"))
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
 	r.pw.Kill()
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateFailed || ev.Reason != "PipeWire stopped during the call" {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Failed || ev.Reason != "PipeWire stopped during the call" {
 		t.Fatalf("PipeWire gone: %+v", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -366,9 +367,9 @@ func TestChoosingAPhone(t *testing.T) {
 	}
 	d := New(WithSessionBus(r.sess), WithSystemBus(r.sys), WithPhone("work iphone"))
 	defer d.Close()
-	call := calltest.Dial(t, c, d, req("id-8"))
-	if !strings.HasPrefix(call.Handle, "bluez:/org/bluez/hci0/dev_66_77_88_99_AA_BB/") {
-		t.Fatalf("called through %s, want the work iPhone", call.Handle)
+	dc := calltest.Dial(t, c, d, req("id-8"))
+	if !strings.HasPrefix(dc.Handle, "bluez:/org/bluez/hci0/dev_66_77_88_99_AA_BB/") {
+		t.Fatalf("called through %s, want the work iPhone", dc.Handle)
 	}
 	d2 := New(WithSessionBus(r.sess), WithSystemBus(r.sys), WithPhone("Nokia"))
 	defer d2.Close()
@@ -388,10 +389,10 @@ func TestDialErrors(t *testing.T) {
 			t.Fatalf("Dial = %v, want refused", err)
 		}
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "p", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "p", Number: number, Mode: call.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("prefill = %v, want unsupported", err)
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "b", Number: "+49 30; ATH", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "b", Number: "+49 30; ATH", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("bad number = %v, want invalid", err)
 	}
 	if n := len(dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")); n != 5 {
@@ -417,16 +418,16 @@ func TestBusyPhone(t *testing.T) {
 func TestWatchAfterRestart(t *testing.T) {
 	r := newRig(t, "", "-")
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, req("id-11"))
-	r.pwState(t, call, "active")
+	dc := calltest.Dial(t, c, r.d, req("id-11"))
+	r.pwState(t, dc, "active")
 	d2 := New(WithSessionBus(r.sess), WithSystemBus(r.sys))
 	defer d2.Close()
-	ch := calltest.Watch(t, c, d2, call)
-	calltest.States(t, c, ch, dialer.StateActive)
-	if err := d2.Hangup(c, call); err != nil {
+	ch := calltest.Watch(t, c, d2, dc)
+	calltest.States(t, c, ch, call.Active)
+	if err := d2.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
 }
@@ -441,19 +442,19 @@ func TestPipeWireInOfonoMode(t *testing.T) {
 	if err != nil || len(ps) != 1 || ps[0].Path != ag0 || !strings.Contains(ps[0].Service, "oFono mode") {
 		t.Fatalf("Phones = %+v, %v", ps, err)
 	}
-	call := calltest.Dial(t, c, r.d, req("id-12"))
-	if call.Handle != "pipewire-ofono:"+string(ag0)+"/call0" {
-		t.Fatalf("Dial = %+v", call)
+	dc := calltest.Dial(t, c, r.d, req("id-12"))
+	if dc.Handle != "pipewire-ofono:"+string(ag0)+"/call0" {
+		t.Fatalf("Dial = %+v", dc)
 	}
 	if got := dbustest.MethodCalls(t, r.sysConn, ofService, ag0, "Dial"); len(got) != 1 || got[0][0] != number {
 		t.Fatalf("Dial received %v", got)
 	}
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
-	if err := r.d.Hangup(c, call); err != nil {
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
 }
@@ -477,19 +478,19 @@ func TestOfonoHandsFree(t *testing.T) {
 	if err != nil || len(ps) != 1 || ps[0].Name != "Pixel 7" || !ps[0].Ready || !strings.Contains(ps[0].Service, "oFono") {
 		t.Fatalf("Phones = %+v, %v", ps, err)
 	}
-	call := calltest.Dial(t, c, r.d, req("id-13"))
-	if call.Handle != "ofono:/ril_0/voicecall01" {
-		t.Fatalf("Dial = %+v", call)
+	dc := calltest.Dial(t, c, r.d, req("id-13"))
+	if dc.Handle != "ofono:/ril_0/voicecall01" {
+		t.Fatalf("Dial = %+v", dc)
 	}
 	if got := dbustest.MethodCalls(t, r.sysConn, ofService, "/", "Dial"); len(got) != 1 || got[0][0] != number {
 		t.Fatalf("oFono received Dial %v", got)
 	}
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing)
-	if err := r.d.Hangup(c, call); err != nil {
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing)
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Reason != "hung up from the desktop" {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after Hangup: %+v", ev)
 	}
 }

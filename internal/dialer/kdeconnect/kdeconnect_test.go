@@ -13,6 +13,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
@@ -39,7 +40,7 @@ func startMock(t *testing.T, addr, name, tmpl, params string) {
 }
 
 func req(id string) dialer.Request {
-	return dialer.Request{ID: id, Number: number, Mode: dialer.ModeCall}
+	return dialer.Request{ID: id, Number: number, Mode: call.ModeCall}
 }
 
 func TestCapabilitiesArePrefillOnly(t *testing.T) {
@@ -68,19 +69,19 @@ func TestKDEConnectSharesTelURL(t *testing.T) {
 			if u, err := d.Using(c); err != nil || u != "Pixel 7 through KDE Connect" {
 				t.Fatalf("Using = %q, %v", u, err)
 			}
-			call := calltest.Dial(t, c, d, dialer.Request{ID: "id-1", Number: "*#06#", Mode: dialer.ModePrefill})
-			if call.Handle != "tel:%2A%2306%23" {
-				t.Fatalf("Dial = %+v", call)
+			dc := calltest.Dial(t, c, d, dialer.Request{ID: "id-1", Number: "*#06#", Mode: call.ModePrefill})
+			if dc.Handle != "tel:%2A%2306%23" {
+				t.Fatalf("Dial = %+v", dc)
 			}
 			calltest.Dial(t, c, d, req("id-2"))
 			got := dbustest.MethodCalls(t, conn, kdeService, kdeDaemonPath+"/devices/"+kdeID+"/share", "shareUrl")
 			if len(got) != 2 || got[0][0] != "tel:%2A%2306%23" || got[1][0] != "tel:"+number {
 				t.Fatalf("KDE Connect received shareUrl %v", got)
 			}
-			ch := calltest.Watch(t, c, d, call)
-			calltest.States(t, c, ch, dialer.StatePrefilled)
+			ch := calltest.Watch(t, c, d, dc)
+			calltest.States(t, c, ch, call.Prefilled)
 			calltest.Closed(t, c, ch)
-			if err := d.Hangup(c, call); !errors.Is(err, dialer.ErrUnsupported) {
+			if err := d.Hangup(c, dc); !errors.Is(err, dialer.ErrUnsupported) {
 				t.Fatalf("Hangup = %v, want unsupported", err)
 			}
 		})

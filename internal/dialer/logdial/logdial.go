@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 )
 
@@ -67,9 +68,9 @@ func (d *Dialer) Dial(_ context.Context, req dialer.Request) (dialer.Call, error
 }
 
 // Watch reports the one thing the log backend knows: the number was written.
-func (d *Dialer) Watch(_ context.Context, call dialer.Call) (<-chan dialer.Event, error) {
+func (d *Dialer) Watch(_ context.Context, dc dialer.Call) (<-chan dialer.Event, error) {
 	ch := make(chan dialer.Event, 1)
-	ch <- dialer.Event{State: dialer.StateEnded, At: time.Now(), Reason: "logged only; nothing was dialled"}
+	ch <- dialer.Event{State: call.Ended, At: time.Now(), Reason: "logged only; nothing was dialled"}
 	close(ch)
 	return ch, nil
 }

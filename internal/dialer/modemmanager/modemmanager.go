@@ -20,6 +20,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
 )
@@ -233,7 +234,7 @@ func sortModems(ms []modem) {
 func (d *Dialer) Check(ctx context.Context) error { return d.svc.Check(ctx) }
 
 // Dial creates and starts the call. ModemManager cannot prefill a dialer,
-// so ModePrefill is refused rather than turned into a call.
+// so call.ModePrefill is refused rather than turned into a call.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
 	conn, mpath, err := d.svc.Prepare(ctx, req)
 	if err != nil {
@@ -279,32 +280,32 @@ type follower struct{ d *Dialer }
 func (follower) apply(ctx context.Context, w *dbusx.Watch, st int32, reason uint32) bool {
 	switch st {
 	case callUnknown, callDialing:
-		return w.Emit(ctx, dialer.StateDialing, "")
+		return w.Emit(ctx, call.Dialing, "")
 	case callRingingOut, callWaiting:
-		return w.Emit(ctx, dialer.StateAlerting, "")
+		return w.Emit(ctx, call.Alerting, "")
 	case callActive:
-		return w.Emit(ctx, dialer.StateActive, "")
+		return w.Emit(ctx, call.Active, "")
 	case callTerminated:
-		wasActive := w.Last() == dialer.StateActive
+		wasActive := w.Last() == call.Active
 		switch reason {
 		case reasonRefusedOrBusy:
-			return w.Emit(ctx, dialer.StateEnded, "the other side is busy or refused the call")
+			return w.Emit(ctx, call.Ended, "the other side is busy or refused the call")
 		case reasonError:
 			if wasActive {
-				return w.Emit(ctx, dialer.StateEnded, "the network dropped the call")
+				return w.Emit(ctx, call.Ended, "the network dropped the call")
 			}
-			return w.Emit(ctx, dialer.StateFailed, "wrong number or network error")
+			return w.Emit(ctx, call.Failed, "wrong number or network error")
 		case reasonAudioSetupFailed:
-			return w.Emit(ctx, dialer.StateFailed, "the phone could not set up call audio")
+			return w.Emit(ctx, call.Failed, "the phone could not set up call audio")
 		case reasonTransferred:
-			return w.Emit(ctx, dialer.StateEnded, "transferred")
+			return w.Emit(ctx, call.Ended, "transferred")
 		case reasonDeflected:
-			return w.Emit(ctx, dialer.StateEnded, "deflected")
+			return w.Emit(ctx, call.Ended, "deflected")
 		}
 		if w.Local {
-			return w.Emit(ctx, dialer.StateEnded, "hung up from the desktop")
+			return w.Emit(ctx, call.Ended, "hung up from the desktop")
 		}
-		return w.Emit(ctx, dialer.StateEnded, "")
+		return w.Emit(ctx, call.Ended, "")
 	}
 	// RINGING_IN and HELD do not change what the desktop shows.
 	return true
@@ -332,7 +333,7 @@ func (f follower) Signal(ctx context.Context, w *dbusx.Watch, sig *dbus.Signal) 
 	case sig.Name == ifVoice+".CallDeleted" && len(sig.Body) == 1:
 		if p, _ := sig.Body[0].(dbus.ObjectPath); p == w.Path {
 			w.Gone = true
-			w.Emit(ctx, dialer.StateEnded, "")
+			w.Emit(ctx, call.Ended, "")
 			return false
 		}
 	}
@@ -341,7 +342,7 @@ func (f follower) Signal(ctx context.Context, w *dbusx.Watch, sig *dbus.Signal) 
 
 // Finish deletes a call that is over, unless it is gone already.
 func (f follower) Finish(w *dbusx.Watch) {
-	if w.Last() != dialer.StateEnded && w.Last() != dialer.StateFailed {
+	if w.Last() != call.Ended && w.Last() != call.Failed {
 		return
 	}
 	f.d.mu.Lock()

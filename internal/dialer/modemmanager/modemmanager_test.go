@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
@@ -76,8 +77,8 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
-	path := dbus.ObjectPath(call.Handle)
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)})
+	path := dbus.ObjectPath(dc.Handle)
 	created := dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")
 	if len(created) != 1 {
 		t.Fatalf("CreateCall calls: %v", created)
@@ -93,23 +94,23 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("Start called %d times, want 1", n)
 	}
 
-	ch := calltest.Watch(t, c, r.d, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
+	ch := calltest.Watch(t, c, r.d, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.network(t, path, callRingingOut, 0)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateAlerting {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Alerting {
 		t.Fatalf("state %q, want alerting", ev.State)
 	}
 	r.network(t, path, callActive, 3)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
 		t.Fatalf("state %q, want active", ev.State)
 	}
-	if err := r.d.Hangup(c, call); err != nil {
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
+	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -121,21 +122,21 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 func TestBusyAndNetworkError(t *testing.T) {
 	for _, tc := range []struct {
 		reason uint32
-		state  dialer.State
+		state  call.State
 		text   string
 	}{
-		{reasonRefusedOrBusy, dialer.StateEnded, "busy or refused"},
-		{reasonError, dialer.StateFailed, "wrong number or network error"},
+		{reasonRefusedOrBusy, call.Ended, "busy or refused"},
+		{reasonError, call.Failed, "wrong number or network error"},
 	} {
 		r := newRig(t, "")
 		c := calltest.Ctx(t)
-		call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-		path := dbus.ObjectPath(call.Handle)
+		dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
+		path := dbus.ObjectPath(dc.Handle)
 		// The network answers before Watch starts: nothing may be lost.
 		r.network(t, path, callRingingOut, 0)
 		r.network(t, path, callTerminated, tc.reason)
-		ch := calltest.Watch(t, c, r.d, call)
-		calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting)
+		ch := calltest.Watch(t, c, r.d, dc)
+		calltest.States(t, c, ch, call.Dialing, call.Alerting)
 		ev := calltest.Next(t, c, ch)
 		if ev.State != tc.state || !strings.Contains(ev.Reason, tc.text) || ev.Duration != 0 {
 			t.Fatalf("reason %d: got %+v, want %s: %s", tc.reason, ev, tc.state, tc.text)
@@ -147,16 +148,16 @@ func TestBusyAndNetworkError(t *testing.T) {
 func TestWatchByAnotherDialer(t *testing.T) {
 	r := newRig(t, "")
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	r.network(t, dbus.ObjectPath(call.Handle), callActive, 3)
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
+	r.network(t, dbus.ObjectPath(dc.Handle), callActive, 3)
 	d2 := New(WithBusAddress(r.addr), WithModem("0"))
 	defer d2.Close()
-	ch := calltest.Watch(t, c, d2, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
+	ch := calltest.Watch(t, c, d2, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
 		t.Fatalf("state %q, want active", ev.State)
 	}
-	r.network(t, dbus.ObjectPath(call.Handle), callTerminated, reasonTerminated)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded || ev.Duration <= 0 {
+	r.network(t, dbus.ObjectPath(dc.Handle), callTerminated, reasonTerminated)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Duration <= 0 {
 		t.Fatalf("got %+v, want ended with a duration", ev)
 	}
 }
@@ -170,7 +171,7 @@ func TestServiceMissing(t *testing.T) {
 	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "ModemManager is not running") {
 		t.Fatalf("Check = %v, want unavailable: not running", err)
 	}
-	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Dial = %v, want ErrUnavailable", err)
 	}
 }
@@ -188,7 +189,7 @@ func TestModemNotReady(t *testing.T) {
 		if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("%s: Check = %v, want unavailable: %s", tc.params, err, tc.want)
 		}
-		if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+		if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 			t.Fatalf("Dial = %v, want ErrUnavailable", err)
 		}
 		if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
@@ -215,21 +216,21 @@ func TestChosenModem(t *testing.T) {
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t, "")
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: dialer.ModeCall})
-	ch := calltest.Watch(t, c, r.d, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id", Number: number, Mode: call.ModeCall})
+	ch := calltest.Watch(t, c, r.d, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.mock.Kill()
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "ModemManager stopped") {
+	if ev.State != call.Failed || !strings.Contains(ev.Reason, "ModemManager stopped") {
 		t.Fatalf("after the crash: %+v, want failed: ModemManager stopped", ev)
 	}
 	calltest.Closed(t, c, ch)
 	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Check after crash = %v", err)
 	}
-	if err := r.d.Hangup(c, call); !errors.Is(err, dialer.ErrUnavailable) {
+	if err := r.d.Hangup(c, dc); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Hangup after crash = %v, want ErrUnavailable", err)
 	}
 }
@@ -237,13 +238,13 @@ func TestCrashMidCall(t *testing.T) {
 func TestRefusesBadInput(t *testing.T) {
 	r := newRig(t, "")
 	c := calltest.Ctx(t)
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+4930$(reboot)", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+4930$(reboot)", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
 		t.Fatal("Dial of an expired request succeeded")
 	}
 	if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
 )
@@ -149,7 +150,7 @@ func listOrNone(s []string) string {
 // Check reports whether oFono runs and a modem can place a voice call.
 func (d *Dialer) Check(ctx context.Context) error { return d.svc.Check(ctx) }
 
-// Dial places the call. oFono has no "prefill" notion, so ModePrefill is
+// Dial places the call. oFono has no "prefill" notion, so call.ModePrefill is
 // refused rather than silently turned into a call.
 func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, error) {
 	conn, path, err := d.svc.Prepare(ctx, req)
@@ -189,16 +190,16 @@ func (d *Dialer) Dial(ctx context.Context, req dialer.Request) (dialer.Call, err
 // mapState maps oFono's VoiceCall.State to ours; ok is false for states that
 // do not concern an outgoing call (incoming, waiting) or that we do not
 // report (held).
-func mapState(s string) (dialer.State, bool) {
+func mapState(s string) (call.State, bool) {
 	switch s {
 	case "dialing":
-		return dialer.StateDialing, true
+		return call.Dialing, true
 	case "alerting":
-		return dialer.StateAlerting, true
+		return call.Alerting, true
 	case "active":
-		return dialer.StateActive, true
+		return call.Active, true
 	case "disconnected":
-		return dialer.StateEnded, true
+		return call.Ended, true
 	}
 	return "", false
 }
@@ -245,7 +246,7 @@ func (f *follower) Signal(ctx context.Context, w *dbusx.Watch, sig *dbus.Signal)
 		if p, _ := sig.Body[0].(dbus.ObjectPath); p != w.Path {
 			return true
 		}
-		w.Emit(ctx, dialer.StateEnded, f.endReason(w, dialer.StateEnded))
+		w.Emit(ctx, call.Ended, f.endReason(w, call.Ended))
 		return false
 	}
 	return true
@@ -259,9 +260,9 @@ type follower struct {
 	reason string // the worded DisconnectReason, once oFono sent it
 }
 
-func (f *follower) endReason(w *dbusx.Watch, st dialer.State) string {
+func (f *follower) endReason(w *dbusx.Watch, st call.State) string {
 	switch {
-	case st != dialer.StateEnded:
+	case st != call.Ended:
 		return ""
 	case w.Local && (f.reason == "" || f.reason == disconnectReason("local")):
 		return "hung up from the desktop"

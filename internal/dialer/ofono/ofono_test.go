@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
@@ -53,9 +54,9 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
-	if call.ID != "id-1" || call.Handle != "/ril_0/voicecall01" {
-		t.Fatalf("Dial = %+v", call)
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)})
+	if dc.ID != "id-1" || dc.Handle != "/ril_0/voicecall01" {
+		t.Fatalf("Dial = %+v", dc)
 	}
 	// The template's Dial is logged on the mock's main object.
 	got := dbustest.MethodCalls(t, r.conn, service, "/", "Dial")
@@ -63,24 +64,24 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("oFono received Dial %v, want [[%s \"\"]]", got, number)
 	}
 
-	ch := calltest.Watch(t, c, r.d, call)
-	path := dbus.ObjectPath(call.Handle)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
+	ch := calltest.Watch(t, c, r.d, dc)
+	path := dbus.ObjectPath(dc.Handle)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
 		t.Fatalf("first state %q, want dialing", ev.State)
 	}
 	r.setState(t, path, "alerting")
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateAlerting {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Alerting {
 		t.Fatalf("state %q, want alerting", ev.State)
 	}
 	r.setState(t, path, "active")
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
 		t.Fatalf("state %q, want active", ev.State)
 	}
-	if err := r.d.Hangup(c, call); err != nil {
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
+	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
 		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -92,7 +93,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("calls left on the modem: %v %v", calls, err)
 	}
 	// Hanging up a call that is over is not an error.
-	if err := r.d.Hangup(c, call); err != nil {
+	if err := r.d.Hangup(c, dc); err != nil {
 		t.Fatalf("second Hangup: %v", err)
 	}
 }
@@ -100,17 +101,17 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 func TestRemoteHangupCarriesReason(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-2", Number: number, Mode: dialer.ModeCall})
-	path := dbus.ObjectPath(call.Handle)
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-2", Number: number, Mode: call.ModeCall})
+	path := dbus.ObjectPath(dc.Handle)
 	// States change before Watch starts: nothing may be lost.
 	r.setState(t, path, "alerting")
 	r.setState(t, path, "active")
-	ch := calltest.Watch(t, c, r.d, call)
-	calltest.States(t, c, ch, dialer.StateDialing, dialer.StateAlerting, dialer.StateActive)
+	ch := calltest.Watch(t, c, r.d, dc)
+	calltest.States(t, c, ch, call.Dialing, call.Alerting, call.Active)
 	dbustest.Emit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
 	r.setState(t, path, "disconnected")
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateEnded || ev.Reason != "the other side hung up" || ev.Duration <= 0 {
+	if ev.State != call.Ended || ev.Reason != "the other side hung up" || ev.Duration <= 0 {
 		t.Fatalf("got %+v, want ended by the other side with a duration", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -119,19 +120,19 @@ func TestRemoteHangupCarriesReason(t *testing.T) {
 func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-3", Number: number, Mode: dialer.ModeCall})
-	r.setState(t, dbus.ObjectPath(call.Handle), "active")
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-3", Number: number, Mode: call.ModeCall})
+	r.setState(t, dbus.ObjectPath(dc.Handle), "active")
 	// A fresh dialer (the agent restarted) watching the same call.
 	d2 := New(WithBusAddress(r.addr))
 	defer d2.Close()
-	ch := calltest.Watch(t, c, d2, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateActive {
+	ch := calltest.Watch(t, c, d2, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
 		t.Fatalf("state %q, want active", ev.State)
 	}
-	if err := d2.Hangup(c, call); err != nil {
+	if err := d2.Hangup(c, dc); err != nil {
 		t.Fatalf("Hangup: %v", err)
 	}
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateEnded {
+	if ev := calltest.Next(t, c, ch); ev.State != call.Ended {
 		t.Fatalf("state %q, want ended", ev.State)
 	}
 }
@@ -145,7 +146,7 @@ func TestServiceMissing(t *testing.T) {
 	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "oFono is not running") {
 		t.Fatalf("Check = %v, want unavailable: not running", err)
 	}
-	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("Dial = %v, want ErrUnavailable", err)
 	}
 }
@@ -163,7 +164,7 @@ func TestModemOffOrOffline(t *testing.T) {
 			if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoModem) || !strings.Contains(err.Error(), want) {
 				t.Fatalf("Check = %v, want unavailable: %s", err, want)
 			}
-			if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+			if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 				t.Fatalf("Dial = %v, want ErrUnavailable", err)
 			}
 			if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
@@ -190,14 +191,14 @@ func TestChosenModem(t *testing.T) {
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	call := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-4", Number: number, Mode: dialer.ModeCall})
-	ch := calltest.Watch(t, c, r.d, call)
-	if ev := calltest.Next(t, c, ch); ev.State != dialer.StateDialing {
+	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-4", Number: number, Mode: call.ModeCall})
+	ch := calltest.Watch(t, c, r.d, dc)
+	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
 		t.Fatalf("state %q, want dialing", ev.State)
 	}
 	r.mock.Kill()
 	ev := calltest.Next(t, c, ch)
-	if ev.State != dialer.StateFailed || !strings.Contains(ev.Reason, "oFono stopped") {
+	if ev.State != call.Failed || !strings.Contains(ev.Reason, "oFono stopped") {
 		t.Fatalf("after the crash: %+v, want failed: oFono stopped", ev)
 	}
 	calltest.Closed(t, c, ch)
@@ -210,13 +211,13 @@ func TestCrashMidCall(t *testing.T) {
 func TestRefusesBadInput(t *testing.T) {
 	r := newRig(t)
 	c := calltest.Ctx(t)
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+49 30; reboot", Mode: dialer.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+49 30; reboot", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
 	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: dialer.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
+	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
 		t.Fatal("Dial of an expired request succeeded")
 	}
 	if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
@@ -234,12 +235,12 @@ func BenchmarkDial(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		call, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: dialer.ModeCall})
+		dc, err := d.Dial(ctx, dialer.Request{ID: "b", Number: number, Mode: call.ModeCall})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if err := d.Hangup(ctx, call); err != nil {
+		if err := d.Hangup(ctx, dc); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

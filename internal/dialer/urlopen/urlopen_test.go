@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 )
 
@@ -55,28 +56,28 @@ func TestOpensTelURI(t *testing.T) {
 	if err := d.Check(ctx); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	call, err := d.Dial(ctx, dialer.Request{ID: "id", Number: "+4930123456", Mode: dialer.ModeCall, Expires: time.Now().Add(time.Minute)})
+	dc, err := d.Dial(ctx, dialer.Request{ID: "id", Number: "+4930123456", Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	if _, err := d.Dial(ctx, dialer.Request{ID: "id2", Number: "*#06#", Mode: dialer.ModePrefill}); err != nil {
+	if _, err := d.Dial(ctx, dialer.Request{ID: "id2", Number: "*#06#", Mode: call.ModePrefill}); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	if got, want := opened(t, record), "--flag\ntel:+4930123456\n--flag\ntel:%2A%2306%23\n"; got != want {
 		t.Fatalf("opener got %q, want %q", got, want)
 	}
-	ch, err := d.Watch(ctx, call)
+	ch, err := d.Watch(ctx, dc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var states []dialer.State
+	var states []call.State
 	for ev := range ch {
 		states = append(states, ev.State)
 	}
-	if len(states) != 1 || states[0] != dialer.StatePrefilled {
+	if len(states) != 1 || states[0] != call.Prefilled {
 		t.Fatalf("Watch states %v, want [prefilled]", states)
 	}
-	if err := d.Hangup(ctx, call); !errors.Is(err, dialer.ErrUnsupported) {
+	if err := d.Hangup(ctx, dc); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Hangup = %v, want ErrUnsupported", err)
 	}
 }
@@ -104,7 +105,7 @@ func TestRealXdgOpen(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	d := New()
-	if _, err := d.Dial(context.Background(), dialer.Request{ID: "id", Number: "+4930123456", Mode: dialer.ModePrefill}); err != nil {
+	if _, err := d.Dial(context.Background(), dialer.Request{ID: "id", Number: "+4930123456", Mode: call.ModePrefill}); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	if got := opened(t, record); got != "tel:+4930123456\n" {
@@ -115,7 +116,7 @@ func TestRealXdgOpen(t *testing.T) {
 func TestOpenerFails(t *testing.T) {
 	script, _ := stub(t, 3)
 	d := New(WithCommand(script))
-	_, err := d.Dial(context.Background(), dialer.Request{ID: "id", Number: "+4930123456", Mode: dialer.ModePrefill})
+	_, err := d.Dial(context.Background(), dialer.Request{ID: "id", Number: "+4930123456", Mode: call.ModePrefill})
 	if err == nil || !strings.Contains(err.Error(), "no method available") {
 		t.Fatalf("Dial = %v, want the opener's message", err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/bus"
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -81,7 +82,7 @@ func (d *memDialer) Dial(_ context.Context, req dialer.Request) (dialer.Call, er
 }
 func (d *memDialer) Watch(context.Context, dialer.Call) (<-chan dialer.Event, error) {
 	ch := make(chan dialer.Event, 1)
-	ch <- dialer.Event{State: dialer.StateEnded, At: time.Now()}
+	ch <- dialer.Event{State: call.Ended, At: time.Now()}
 	close(ch)
 	return ch, nil
 }
@@ -266,7 +267,7 @@ func (p *Phones) warmUp(ctx context.Context, cfg Config) error {
 	err = parallel(len(p.ids), cfg.ConnectPar, func(i int) error {
 		ph := p.ids[i]
 		for {
-			req := protocol.NewDial(cfg.Desktop.ID, ph.ID, "+49301000000", protocol.ModeCall, time.Now(), 3*time.Second)
+			req := protocol.NewDial(cfg.Desktop.ID, ph.ID, "+49301000000", call.ModeCall, time.Now(), 3*time.Second)
 			sealed, err := box.Seal(protocol.KindDial, req, ph.CurvePub)
 			if err != nil {
 				return err
@@ -393,7 +394,7 @@ func Drive(ctx context.Context, cfg Config, p *Phones) (Result, error) {
 		ph := p.ids[rand.IntN(len(p.ids))]
 		num := fmt.Sprintf("+49302%07d", i)
 		start := time.Now()
-		req := protocol.NewDial(cfg.Desktop.ID, ph.ID, num, protocol.ModeCall, start, timeout)
+		req := protocol.NewDial(cfg.Desktop.ID, ph.ID, num, call.ModeCall, start, timeout)
 		sealed, err := box.Seal(protocol.KindDial, req, ph.CurvePub)
 		if err != nil {
 			t.add("failed", 0, num)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
@@ -63,7 +64,7 @@ func Next(t testing.TB, c context.Context, ch <-chan dialer.Event) dialer.Event 
 
 // States waits for the next events and fails unless their states are want,
 // in order.
-func States(t testing.TB, c context.Context, ch <-chan dialer.Event, want ...dialer.State) {
+func States(t testing.TB, c context.Context, ch <-chan dialer.Event, want ...call.State) {
 	t.Helper()
 	for _, w := range want {
 		if ev := Next(t, c, ch); ev.State != w {

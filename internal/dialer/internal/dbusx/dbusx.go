@@ -12,6 +12,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 )
 
@@ -181,19 +182,19 @@ func NameOwnerMatch(name string) []dbus.MatchOption {
 }
 
 // Emitter sends call states to a Watch channel: each state once, the time
-// spent active with StateEnded.
+// spent active with call.Ended.
 type Emitter struct {
 	Out      chan<- dialer.Event
-	last     dialer.State
+	last     call.State
 	activeAt time.Time
 }
 
 // Last is the last state sent.
-func (e *Emitter) Last() dialer.State { return e.last }
+func (e *Emitter) Last() call.State { return e.last }
 
 // Emit sends st unless it repeats the last state. It returns false once the
 // watch is over: st was final or ctx ended.
-func (e *Emitter) Emit(ctx context.Context, st dialer.State, reason string) bool {
+func (e *Emitter) Emit(ctx context.Context, st call.State, reason string) bool {
 	if e.last.Final() {
 		return false
 	}
@@ -203,9 +204,9 @@ func (e *Emitter) Emit(ctx context.Context, st dialer.State, reason string) bool
 	now := time.Now()
 	ev := dialer.Event{State: st, At: now, Reason: reason}
 	switch st {
-	case dialer.StateActive:
+	case call.Active:
 		e.activeAt = now
-	case dialer.StateEnded:
+	case call.Ended:
 		if !e.activeAt.IsZero() {
 			ev.Duration = now.Sub(e.activeAt)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
 )
@@ -86,7 +87,7 @@ func (s *Service) Prepare(ctx context.Context, req dialer.Request) (*dbus.Conn, 
 	if err := telnum.Check(req.Number); err != nil {
 		return nil, "", fmt.Errorf("%s dial: %w", s.Backend, err)
 	}
-	if req.Mode == dialer.ModePrefill {
+	if req.Mode == call.ModePrefill {
 		return nil, "", fmt.Errorf("%s dial: prefill: %w", s.Backend, dialer.ErrUnsupported)
 	}
 	conn, err := s.Conn()
@@ -139,13 +140,13 @@ func (w *Watch) ReadFailed(ctx context.Context, err error, goneReason string) bo
 		return true
 	case ObjectGone(err):
 		w.Gone = true
-		w.Emit(ctx, dialer.StateEnded, goneReason)
+		w.Emit(ctx, call.Ended, goneReason)
 		return true
 	case ServiceMissing(err):
-		w.Emit(ctx, dialer.StateFailed, w.svc.Product+" stopped during the call")
+		w.Emit(ctx, call.Failed, w.svc.Product+" stopped during the call")
 		return true
 	case err != nil:
-		w.Emit(ctx, dialer.StateFailed, "read call state from "+w.svc.Product+": "+ErrorText(err))
+		w.Emit(ctx, call.Failed, "read call state from "+w.svc.Product+": "+ErrorText(err))
 		return true
 	}
 	return false
@@ -198,7 +199,7 @@ func (s *Service) follow(ctx context.Context, w *Watch, f Follower, sub *Sub, nu
 	if fromDial {
 		// Dial returns once the service created the call, which starts
 		// out dialing; later changes are already queued on sub.
-		if !w.Emit(ctx, dialer.StateDialing, "") {
+		if !w.Emit(ctx, call.Dialing, "") {
 			return
 		}
 	} else if !f.Read(ctx, w, "the call is already over") {
@@ -219,11 +220,11 @@ func (s *Service) follow(ctx context.Context, w *Watch, f Follower, sub *Sub, nu
 		case sig, ok = <-sub.C():
 		}
 		if !ok {
-			w.Emit(ctx, dialer.StateFailed, "lost the connection to the system bus")
+			w.Emit(ctx, call.Failed, "lost the connection to the system bus")
 			return
 		}
 		if OwnerLost(sig, s.Name) {
-			w.Emit(ctx, dialer.StateFailed, s.Product+" stopped during the call")
+			w.Emit(ctx, call.Failed, s.Product+" stopped during the call")
 			return
 		}
 		if !f.Signal(ctx, w, sig) {
