@@ -213,29 +213,32 @@ func (a *Agent) Presence() protocol.Presence {
 	}
 }
 
-// Serve answers dial instructions arriving on conn until ctx ends: it
-// registers the phone as the deskdial-phone micro service on its own dial
-// subject, with its presence in the service metadata. Serve may run on
-// several connections at once (desktops on different servers).
+// Serve answers dial instructions arriving on conn until ctx ends, on the
+// phone's own dial subject: its one subscription. An empty request there
+// is a presence ping, answered with the phone's signed presence, so
+// desktops list phones without a discovery service (which would cost the
+// server nine more subscriptions per phone). Serve may run on several
+// connections at once (desktops on different servers).
 func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
 	// Signed, because presence is not sealed: desktops show only what
-	// verifies with this phone's key.
-	meta, err := a.Presence().SignedMetadata(a.cfg.Identity)
+	// verifies with this phone's key. It does not change while Serve
+	// runs, so it is signed once.
+	presence, err := a.Presence().SignedAnswer(a.cfg.Identity)
 	if err != nil {
 		return fmt.Errorf("agent: serve: %w", err)
 	}
-	svc, err := conn.AddService(ctx, bus.Service{
-		Name:     protocol.ServiceName,
-		Version:  "1.0.0",
-		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
-		Metadata: meta,
-		Handler:  func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
+	sub, err := conn.Subscribe(ctx, protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID), func(m bus.Msg) {
+		if protocol.IsPresencePing(m.Data) {
+			_ = m.Respond(presence)
+			return
+		}
+		a.HandleMsg(ctx, m.Data, conn, m.Respond)
 	})
 	if err != nil {
 		return fmt.Errorf("agent: serve: %w", err)
 	}
 	<-ctx.Done()
-	return svc.Stop()
+	return sub.Stop()
 }
 
 // Close waits for the calls being followed to end (their contexts end with

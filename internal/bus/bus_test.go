@@ -103,9 +103,15 @@ func TestRequestOfflineDiscoverRevoke(t *testing.T) {
 	if err != nil || string(b) != "ok:x" {
 		t.Fatalf("request: %q %v", b, err)
 	}
-	inst, err := desk.Discover(ctx, PhoneService, DiscoverWindow)
+	// An older phone's micro service is found through discovery; its
+	// endpoint ignores nothing, so the empty request is answered too.
+	ans, inst, err := desk.Survey(ctx, []string{"deskdial.dial.PHONE", "deskdial.dial.NOBODY"}, PhoneService,
+		func(in []Instance) bool { return len(in) == 1 }, DiscoverWindow)
 	if err != nil || len(inst) != 1 || inst[0].Metadata["name"] != "Pixel" {
-		t.Fatalf("discover: %+v %v", inst, err)
+		t.Fatalf("survey, discovery: %+v %v", inst, err)
+	}
+	if string(ans[0].Data) != "ok:" || ans[0].Offline || !ans[1].Offline || ans[1].Data != nil {
+		t.Fatalf("survey answers: %+v, want an answer and an offline subject", ans)
 	}
 
 	// Revoking the phone closes its connection at once.

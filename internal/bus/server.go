@@ -60,7 +60,8 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 		Publish: &server.SubjectPermission{Allow: []string{
 			p + ".dial.*",
 			p + ".ctl." + a.DesktopID + ".>",
-			"$SRV.PING." + PhoneService, "$SRV.INFO." + PhoneService,
+			// Discovery of phones older than presence pings (Survey).
+			"$SRV.INFO." + PhoneService,
 			// Answers to pairing requests. Not left to allow_responses: a
 			// pairing reloads the permissions right before the answer,
 			// and a reload forgets the pending responses.
@@ -83,6 +84,11 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 		}},
 	}}
 	nk := []*server.NkeyUser{desk}
+	// Phones answer presence pings on their dial subject; the discovery
+	// subjects are allowed for phones older than that, which register a
+	// micro service (a denied subscription would hide them from the
+	// listing). Unused, they cost the server nothing per connection that
+	// matters for the few phones of one desktop.
 	for _, ph := range a.Phones {
 		nk = append(nk, &server.NkeyUser{Nkey: ph.Nkey, Permissions: &server.Permissions{
 			// A phone asks another phone to call only through the
@@ -93,7 +99,7 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 				p + ".relayed." + ph.ID,
 				InboxPrefix(ph.ID) + ".>",
 			}, srv(PhoneService)...)},
-			Response: resp, // dial replies and service discovery answers
+			Response: resp, // dial replies, presence answers, older phones' discovery answers
 		}})
 	}
 	pair := &server.User{Username: PairUser, Password: a.DesktopID, Permissions: &server.Permissions{

@@ -45,7 +45,8 @@ type Service struct {
 	onRelay  []func(RelayEvent)
 	noRun    bool
 
-	relay *relayer // phones asking for another phone to call
+	relay  *relayer     // phones asking for another phone to call
+	legacy legacyPhones // older phones, listed through discovery
 
 	refusals limiter // refused joins answered, so a flood cannot make the desktop publish
 
