@@ -213,19 +213,30 @@ func (a *Agent) Presence() protocol.Presence {
 	}
 }
 
-// Serve answers dial instructions arriving on conn until ctx ends, on the
-// phone's own dial subject: its one subscription. An empty request there
-// is a presence ping, answered with the phone's signed presence, so
-// desktops list phones without a discovery service (which would cost the
-// server nine more subscriptions per phone). Serve may run on several
-// connections at once (desktops on different servers).
+// Serve answers dial instructions arriving on conn until ctx ends (Listen,
+// then wait). Serve may run on several connections at once (desktops on
+// different servers).
 func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
+	sub, err := a.Listen(ctx, conn)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return sub.Stop()
+}
+
+// Listen subscribes to the phone's own dial subject on conn, its one
+// subscription, and answers there until ctx ends or the subscription is
+// stopped. An empty request is a presence ping, answered with the phone's
+// signed presence, so desktops list phones without a discovery service
+// (which cost the server nine more subscriptions per phone).
+func (a *Agent) Listen(ctx context.Context, conn *bus.Conn) (*bus.Subscription, error) {
 	// Signed, because presence is not sealed: desktops show only what
-	// verifies with this phone's key. It does not change while Serve
-	// runs, so it is signed once.
+	// verifies with this phone's key. It does not change while the
+	// phone listens, so it is signed once.
 	presence, err := a.Presence().SignedAnswer(a.cfg.Identity)
 	if err != nil {
-		return fmt.Errorf("agent: serve: %w", err)
+		return nil, fmt.Errorf("agent: serve: %w", err)
 	}
 	sub, err := conn.Subscribe(ctx, protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID), func(m bus.Msg) {
 		if protocol.IsPresencePing(m.Data) {
@@ -235,10 +246,9 @@ func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
 		a.HandleMsg(ctx, m.Data, conn, m.Respond)
 	})
 	if err != nil {
-		return fmt.Errorf("agent: serve: %w", err)
+		return nil, fmt.Errorf("agent: serve: %w", err)
 	}
-	<-ctx.Done()
-	return sub.Stop()
+	return sub, nil
 }
 
 // Close waits for the calls being followed to end (their contexts end with
