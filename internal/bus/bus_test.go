@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 )
 
@@ -272,5 +273,36 @@ func TestLoginRefused(t *testing.T) {
 	_, err := r.phoneConn(t)
 	if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), "pair this device again") {
 		t.Fatalf("revoked phone connects: %v, want ErrLoginRefused", err)
+	}
+}
+
+// TestWaitReadyReportsStartError: a server that cannot start says why at
+// once (nats-server only logs it), rather than after the long wait a
+// slow start on a loaded machine is given. Here the port is taken after
+// any check could have seen it free.
+func TestWaitReadyReportsStartError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoSigs: true, NoSystemAccount: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &startLog{failed: make(chan string, 1)}
+	ns.SetLoggerV2(log, false, false, false)
+	ns.Start()
+	defer ns.Shutdown()
+	done := make(chan error, 1)
+	go func() { done <- waitReady(ns, log.failed, startWait) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotReady) || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("waitReady on a taken port: %v, want ErrNotReady saying the address is in use", err)
+		}
+	case <-time.After(startWait / 2):
+		t.Fatal("waitReady waited for a server that had failed to start")
 	}
 }

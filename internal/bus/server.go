@@ -179,10 +179,15 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: start server: %w", err)
 	}
+	// The server reports a failed start (the port is taken) only through
+	// its log: catch that, so a start fails at once with the reason, and
+	// a slow start on a loaded machine is waited for rather than cut off.
+	startErr := &startLog{failed: make(chan string, 1)}
+	ns.SetLoggerV2(startErr, false, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
+	if err := waitReady(ns, startErr.failed, startWait); err != nil {
 		ns.Shutdown()
-		return nil, fmt.Errorf("bus: start server on %s: %w", listen, ErrNotReady)
+		return nil, fmt.Errorf("bus: start server on %s: %w", listen, err)
 	}
 	return &Server{ns: ns, opts: opts, fp: fp, listen: listen, cert: cert}, nil
 }
@@ -214,6 +219,45 @@ func portFree(listen string) error {
 	}
 	return ln.Close()
 }
+
+// startWait bounds the wait for a server that neither starts nor fails:
+// long, because under heavy load a start can take seconds.
+const startWait = 2 * time.Minute
+
+// waitReady waits until ns accepts connections or reports on failed why
+// it cannot.
+func waitReady(ns *server.Server, failed <-chan string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		if ns.ReadyForConnections(100 * time.Millisecond) {
+			return nil
+		}
+		select {
+		case why := <-failed:
+			return fmt.Errorf("%w: %s", ErrNotReady, why)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: not accepting connections after %s", ErrNotReady, limit)
+		}
+	}
+}
+
+// startLog is the embedded server's logger: it keeps quiet and passes on
+// the first fatal error (which the server logs instead of returning).
+type startLog struct{ failed chan string }
+
+func (l *startLog) Fatalf(format string, v ...any) {
+	select {
+	case l.failed <- fmt.Sprintf(format, v...):
+	default:
+	}
+}
+func (*startLog) Noticef(string, ...any) {}
+func (*startLog) Warnf(string, ...any)   {}
+func (*startLog) Errorf(string, ...any)  {}
+func (*startLog) Debugf(string, ...any)  {}
+func (*startLog) Tracef(string, ...any)  {}
 
 // SetAccess replaces who may log in. Connections of devices that lost their
 // access are closed at once by the server.
