@@ -306,3 +306,54 @@ func TestWaitReadyReportsStartError(t *testing.T) {
 		t.Fatal("waitReady waited for a server that had failed to start")
 	}
 }
+
+// TestPingIntervalFollowsPairedPhones: with no phone paired only the
+// desktop's own connections can log in, and the server pings rarely (the
+// idle tray sleeps); a paired phone gets the short interval that evicts it
+// quickly when it vanishes, and is still served after the change.
+func TestPingIntervalFollowsPairedPhones(t *testing.T) {
+	ctx := context.Background()
+	desk, phone := newUser(t), newUser(t)
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: desk.PublicKey()}
+	srv, err := StartServer(t.TempDir(), freePort(t), acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	if got := srv.PingInterval(); got != LoopbackPingInterval {
+		t.Fatalf("no phone paired: ping interval %s, want %s", got, LoopbackPingInterval)
+	}
+	dc, err := Connect(ctx, InProcess(srv), Nkey(desk), Inbox(InboxPrefix("DESK")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	acc.Phones = []Phone{{ID: "PHONE", Nkey: phone.PublicKey()}}
+	if err := srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.PingInterval(); got != ServerPingInterval {
+		t.Fatalf("a phone paired: ping interval %s, want %s", got, ServerPingInterval)
+	}
+	ph, err := Connect(ctx, URLs(srv.LoopbackURL()), PinCert(srv.Fingerprint()), Nkey(phone), Inbox(InboxPrefix("PHONE")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ph.Close()
+	if _, err := ph.Subscribe(ctx, "deskdial.dial.PHONE", func(m Msg) { _ = m.Respond([]byte("ok")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ph.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := dc.Request(ctx, "deskdial.dial.PHONE", []byte("x"), 3*time.Second); err != nil || string(b) != "ok" {
+		t.Fatalf("request after the change: %q, %v", b, err)
+	}
+	acc.Phones = nil
+	if err := srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.PingInterval(); got != LoopbackPingInterval {
+		t.Fatalf("the phone unpaired: ping interval %s, want %s", got, LoopbackPingInterval)
+	}
+}

@@ -18,10 +18,28 @@ import (
 // that vanishes without closing its socket keeps a ghost subscription for
 // minutes, and requests to it time out instead of failing as "offline".
 // Measured: with a 1 s interval the server evicts it in about 3 s.
+//
+// Only phones need that: the desktop's own connections are in-process (it
+// cannot vanish) or from local processes (the kernel closes the socket of
+// one that dies). So while no phone is paired the server pings every
+// LoopbackPingInterval, and the idle tray is not woken every 2 s for
+// nothing. The interval changes only with the access (SetAccess reloads
+// anyway): switching it as phones come and go would need a reload each
+// time, and a reload re-checks every login, which drops a connection
+// that is logging in and the answers phones owe to pending requests.
 const (
-	ServerPingInterval = 2 * time.Second
-	ServerMaxPingsOut  = 2
+	ServerPingInterval   = 2 * time.Second
+	ServerMaxPingsOut    = 2
+	LoopbackPingInterval = 5 * time.Minute
 )
+
+// pingInterval is the server's ping interval for acc.
+func (a Access) pingInterval() time.Duration {
+	if len(a.Phones) == 0 {
+		return LoopbackPingInterval
+	}
+	return ServerPingInterval
+}
 
 // PairUser is the user name of the pairing-only login. Its password is the
 // desktop ID, which the offer carries anyway: the login is not a secret, it
@@ -155,7 +173,7 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		// would wake the idle tray app every few seconds.
 		NoSystemAccount: true,
 		MaxPayload:      64 << 10,
-		PingInterval:    ServerPingInterval,
+		PingInterval:    acc.pingInterval(),
 		MaxPingsOut:     ServerMaxPingsOut,
 		TLS:             true,
 		TLSVerify:       false,
@@ -266,11 +284,19 @@ func (s *Server) SetAccess(acc Access) error {
 	defer s.mu.Unlock()
 	next := s.opts.Clone()
 	next.Nkeys, next.Users = acc.users()
+	next.PingInterval = acc.pingInterval()
 	if err := s.ns.ReloadOptions(next); err != nil {
 		return fmt.Errorf("bus: reload access: %w", err)
 	}
 	s.opts = next
 	return nil
+}
+
+// PingInterval is how often the server pings its clients now.
+func (s *Server) PingInterval() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.PingInterval
 }
 
 // Fingerprint is the SHA-256 fingerprint of the server's certificate.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -86,6 +87,13 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 			return nil, fmt.Errorf("remote: connect to %s: %w", d.Server, err)
 		}
 		c.conn, c.shared = conn, running
+	case d.Server == "" && running && ri.URL != "" && ri.PID == os.Getpid() && localServer(d.Paths.Config) != nil:
+		conn, err := bus.Connect(ctx, bus.InProcess(localServer(d.Paths.Config)), bus.Nkey(d.Identity),
+			bus.Inbox(bus.InboxPrefix(id)))
+		if err != nil {
+			return nil, fmt.Errorf("remote: connect to the embedded server: %w", err)
+		}
+		c.conn, c.shared = conn, true
 	case d.Server == "" && running && ri.URL != "":
 		conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(d.Identity),
 			bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(3*time.Second))
