@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// TestDialBoxAfterParking: once its windows are hidden, the tray parks
+// Fyne's loop (the GUI thread waits for X events instead of ticking 60
+// times a second); the hotkey still opens the dial box, which still calls.
+func TestDialBoxAfterParking(t *testing.T) {
+	needDesktop(t)
+	if runtime.GOARCH != "amd64" {
+		t.Skip("tells a parked loop by its system call number on amd64")
+	}
+	tmp := t.TempDir()
+	bin := deskdialBin(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	startNotificationMock(t, conn)
+	home := filepath.Join(tmp, "home")
+	os.MkdirAll(home, 0o700)
+	os.WriteFile(filepath.Join(home, "settings.json"),
+		[]byte(fmt.Sprintf(`{"version":2,"listen":"127.0.0.1:%d"}`, freePort(t))), 0o600)
+	cmd, out := start(t, []string{"LANG=en_US.UTF-8"}, bin, "--home", home)
+	poll(t, "the tray to start", 60*time.Second, func() bool { return strings.Contains(out.String(), "tray: ready") })
+	pid := cmd.Process.Pid
+	visible := func() bool {
+		return exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Dial$").Run() == nil
+	}
+	// parked: the main thread sits in poll(2) (GLFW's event wait, system
+	// call 7) rather than in a futex between ticks.
+	parked := func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/syscall", pid, pid))
+		return err == nil && strings.HasPrefix(string(b), "7 ")
+	}
+	for round := 1; round <= 2; round++ {
+		if out, err := exec.Command("xdotool", "key", "ctrl+alt+d").CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v %s", err, out)
+		}
+		poll(t, fmt.Sprintf("the dial box (round %d)", round), 20*time.Second, visible)
+		if parked() {
+			t.Fatalf("round %d: the loop is parked while the dial box is shown", round)
+		}
+		if out, err := exec.Command("xdotool", "type", "--delay", "20", "+49301234567").CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v %s", err, out)
+		}
+		if out, err := exec.Command("xdotool", "key", "Return").CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v %s", err, out)
+		}
+		poll(t, "the dial box to close", 20*time.Second, func() bool { return !visible() })
+		poll(t, "the GUI loop to park", 20*time.Second, parked)
+	}
+}
