@@ -92,7 +92,7 @@ func runServer(dir string, port int) error {
 		debug.FreeOSMemory()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("%d\n", ms.HeapInuse+ms.StackInuse)
+		fmt.Printf("%d %d\n", ms.HeapInuse+ms.StackInuse, s.NumSubscriptions())
 	}
 	s.Shutdown()
 	return nil
@@ -155,13 +155,18 @@ func (p *proc) stop() {
 }
 
 // live asks the child to collect garbage and returns its live heap and
-// stacks in bytes.
-func (p *proc) live() int64 {
+// stacks in bytes, and the number of subscriptions it holds.
+func (p *proc) live() (int64, int64) {
 	if _, err := fmt.Fprintln(p.stdin, "mem"); err != nil || !p.out.Scan() {
-		return 0
+		return 0, 0
 	}
-	n, _ := strconv.ParseInt(strings.TrimSpace(p.out.Text()), 10, 64)
-	return n
+	f := strings.Fields(p.out.Text())
+	if len(f) != 2 {
+		return 0, 0
+	}
+	n, _ := strconv.ParseInt(f[0], 10, 64)
+	subs, _ := strconv.ParseInt(f[1], 10, 64)
+	return n, subs
 }
 
 // rss is the resident memory of the process in bytes.
@@ -256,7 +261,8 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		}
 		defer srv.stop()
 		cfg.URL = srv.url
-		live0, rss0 := srv.live(), srv.rss()
+		live0, subs0 := srv.live()
+		rss0 := srv.rss()
 		g0 := runtime.NumGoroutine()
 		p, err := start(ctx, cfg)
 		if err != nil {
@@ -264,7 +270,7 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		}
 		defer p.Close()
 		rss1 := srv.rss()
-		live1 := srv.live()
+		live1, subs1 := srv.live()
 		// What the bench process (phones and desktop) spends is not the
 		// server's: report it apart, with its collections.
 		goroutines := float64(runtime.NumGoroutine()-g0) / float64(phones)
@@ -281,10 +287,10 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		bcpu := float64(self.cpu()-bcpu0) / float64(wall) * 100
 		perPhone := float64(rss1-rss0) / float64(phones) / 1024
 		livePhone := float64(live1-live0) / float64(phones) / 1024
-		fmt.Printf("%-9s connect %-8s warm-up %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB; server CPU %.0f %%\n"+
+		fmt.Printf("%-9s connect %-8s warm-up %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB, %.1f subscriptions; server CPU %.0f %%\n"+
 			"          bench process (phones, desktop): CPU %.0f %%, %d collections, %s paused, heap %.0f MB, %.1f goroutines per phone\n          %s\n",
 			name, p.ConnectTime.Round(time.Millisecond), p.WarmUpTime.Round(time.Millisecond), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
-			r.Max.Round(time.Microsecond), perPhone, livePhone, cpu,
+			r.Max.Round(time.Microsecond), perPhone, livePhone, float64(subs1-subs0)/float64(phones), cpu,
 			bcpu, ms1.NumGC-ms0.NumGC, time.Duration(ms1.PauseTotalNs-ms0.PauseTotalNs).Round(time.Microsecond),
 			float64(ms1.HeapInuse)/(1<<20), goroutines, r)
 		// A timed-out dial is an answer (the desktop reports it); a lost,

@@ -292,6 +292,10 @@ func (s *Server) SetAccess(acc Access) error {
 	return nil
 }
 
+// NumSubscriptions counts the subscriptions the server holds, in every
+// account.
+func (s *Server) NumSubscriptions() uint32 { return s.ns.NumSubscriptions() }
+
 // PingInterval is how often the server pings its clients now.
 func (s *Server) PingInterval() time.Duration {
 	s.mu.Lock()
