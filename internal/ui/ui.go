@@ -128,8 +128,14 @@ func (u *UI) watchIdle(done <-chan struct{}) {
 		case <-t.C:
 		}
 		u.mu.Lock()
+		quitting := u.quitting
 		u.wakeReq = false // requests from now on unpark
 		u.mu.Unlock()
+		if quitting {
+			// Once Fyne's loop is gone, fyne.Do runs its function right
+			// here, off the GUI thread: never park then.
+			return
+		}
 		ran := make(chan struct{})
 		fyne.Do(func() {
 			defer close(ran)
