@@ -154,7 +154,7 @@ func (u *UI) watchIdle(done <-chan struct{}) {
 // windowShown says whether any window is shown. On the UI goroutine.
 func (u *UI) windowShown() bool {
 	return (u.dial != nil && u.dial.Visible()) || (u.prompt != nil && u.prompt.Visible()) ||
-		u.settings != nil || u.pair != nil
+		(u.main != nil && u.main.Visible()) || u.settings != nil || u.pair != nil
 }
 
 // park holds Fyne's loop (it runs on it) in GLFW's event wait until
@@ -330,8 +330,7 @@ func (u *UI) Handle(r core.Request) {
 		if u.main == nil {
 			u.main = NewMainWindow(u.app, u.menu)
 		}
-		u.main.Window.Show()
-		u.main.Window.RequestFocus()
+		u.main.Show()
 	case core.ReqQuit:
 		u.Quit()
 	}
