@@ -29,6 +29,15 @@ func TestDialBoxAfterParking(t *testing.T) {
 	}
 	defer conn.Close()
 	startNotificationMock(t, conn)
+	// A tray host: without one the app shows its menu in a window, and a
+	// shown window keeps the loop running.
+	w := &watcher{}
+	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the watcher name: %v %v", r, err)
+	}
 	home := filepath.Join(tmp, "home")
 	os.MkdirAll(home, 0o700)
 	os.WriteFile(filepath.Join(home, "settings.json"),
