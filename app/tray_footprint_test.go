@@ -42,6 +42,15 @@ func TestTrayFootprint(t *testing.T) {
 	}
 	defer conn.Close()
 	startNotificationMock(t, conn)
+	// A tray host, so the tray sits in the notification area (without one
+	// the app shows its menu in a window, which is not an idle tray).
+	w := &watcher{}
+	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the watcher name: %v %v", r, err)
+	}
 	home := filepath.Join(tmp, "home")
 	os.MkdirAll(home, 0o700)
 	os.WriteFile(filepath.Join(home, "settings.json"),

@@ -44,7 +44,7 @@ func main() {
 	rate := flag.Int("rate", 1000, "dials per second")
 	dur := flag.Duration("duration", 20*time.Second, "how long to send dials in each run")
 	conf := flag.String("conf", filepath.Join("packaging", "server"), "the shipped server configuration")
-	bare := flag.Bool("bare", true, "also run the bare nats.go request/reply baseline")
+	paths := flag.String("paths", "deskdial,bare", "paths to run, in this order: deskdial (the phone agents), bare (plain responders on the same connections)")
 	cpuprofile := flag.String("cpuprofile", "", "write this process's CPU profile (phones and desktop) here")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -66,7 +66,7 @@ func main() {
 	debug.SetGCPercent(400)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *conf, *phones, *rate, *dur, *bare); err != nil {
+	if err := run(ctx, *conf, *phones, *rate, *dur, strings.Split(*paths, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -92,7 +92,7 @@ func runServer(dir string, port int) error {
 		debug.FreeOSMemory()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("%d\n", ms.HeapInuse+ms.StackInuse)
+		fmt.Printf("%d %d\n", ms.HeapInuse+ms.StackInuse, s.NumSubscriptions())
 	}
 	s.Shutdown()
 	return nil
@@ -155,13 +155,18 @@ func (p *proc) stop() {
 }
 
 // live asks the child to collect garbage and returns its live heap and
-// stacks in bytes.
-func (p *proc) live() int64 {
+// stacks in bytes, and the number of subscriptions it holds.
+func (p *proc) live() (int64, int64) {
 	if _, err := fmt.Fprintln(p.stdin, "mem"); err != nil || !p.out.Scan() {
-		return 0
+		return 0, 0
 	}
-	n, _ := strconv.ParseInt(strings.TrimSpace(p.out.Text()), 10, 64)
-	return n
+	f := strings.Fields(p.out.Text())
+	if len(f) != 2 {
+		return 0, 0
+	}
+	n, _ := strconv.ParseInt(f[0], 10, 64)
+	subs, _ := strconv.ParseInt(f[1], 10, 64)
+	return n, subs
 }
 
 // rss is the resident memory of the process in bytes.
@@ -194,7 +199,7 @@ func (p *proc) cpu() time.Duration {
 	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
-func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, bare bool) error {
+func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, paths []string) error {
 	dir, err := os.MkdirTemp("", "deskdial-relay-bench-")
 	if err != nil {
 		return err
@@ -247,6 +252,7 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 	fmt.Printf("relay: nats-server %s in a child process, shipped relay.conf (JWT, TLS); %d phones, %d dials/s for %s\n",
 		bus.ServerVersion(), phones, rate, dur)
 
+	self := &proc{pid: os.Getpid()}
 	measure := func(name string, start func(context.Context, loadtest.Config) (*loadtest.Phones, error),
 		drive func(context.Context, loadtest.Config, *loadtest.Phones) (loadtest.Result, error)) error {
 		srv, err := startChild(srvDir)
@@ -255,25 +261,38 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		}
 		defer srv.stop()
 		cfg.URL = srv.url
-		live0, rss0 := srv.live(), srv.rss()
+		live0, subs0 := srv.live()
+		rss0 := srv.rss()
+		g0 := runtime.NumGoroutine()
 		p, err := start(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer p.Close()
 		rss1 := srv.rss()
-		live1 := srv.live()
-		cpu0, t0 := srv.cpu(), time.Now()
+		live1, subs1 := srv.live()
+		// What the bench process (phones and desktop) spends is not the
+		// server's: report it apart, with its collections.
+		goroutines := float64(runtime.NumGoroutine()-g0) / float64(phones)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		cpu0, bcpu0, t0 := srv.cpu(), self.cpu(), time.Now()
 		r, err := drive(ctx, cfg, p)
 		if err != nil {
 			return err
 		}
-		cpu := float64(srv.cpu()-cpu0) / float64(time.Since(t0)) * 100
+		wall := time.Since(t0)
+		runtime.ReadMemStats(&ms1)
+		cpu := float64(srv.cpu()-cpu0) / float64(wall) * 100
+		bcpu := float64(self.cpu()-bcpu0) / float64(wall) * 100
 		perPhone := float64(rss1-rss0) / float64(phones) / 1024
 		livePhone := float64(live1-live0) / float64(phones) / 1024
-		fmt.Printf("%-8s connect %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB; server CPU %.0f %%\n         %s\n",
-			name, p.ConnectTime.Round(time.Millisecond), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
-			r.Max.Round(time.Microsecond), perPhone, livePhone, cpu, r)
+		fmt.Printf("%-9s connect %-8s warm-up %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB, %.1f subscriptions; server CPU %.0f %%\n"+
+			"          bench process (phones, desktop): CPU %.0f %%, %d collections, %s paused, heap %.0f MB, %.1f goroutines per phone\n          %s\n",
+			name, p.ConnectTime.Round(time.Millisecond), p.WarmUpTime.Round(time.Millisecond), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
+			r.Max.Round(time.Microsecond), perPhone, livePhone, float64(subs1-subs0)/float64(phones), cpu,
+			bcpu, ms1.NumGC-ms0.NumGC, time.Duration(ms1.PauseTotalNs-ms0.PauseTotalNs).Round(time.Microsecond),
+			float64(ms1.HeapInuse)/(1<<20), goroutines, r)
 		// A timed-out dial is an answer (the desktop reports it); a lost,
 		// duplicated or garbled one is a failure.
 		if r.Lost != 0 || r.Duplicated != 0 || r.Failed != 0 {
@@ -281,11 +300,21 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		}
 		return nil
 	}
-	err = measure("deskdial", loadtest.StartAgents, loadtest.Drive)
-	if bare {
-		cfg.WorkDir = filepath.Join(dir, "bare")
-		if berr := measure("bare", loadtest.StartBare, loadtest.DriveBare); err == nil {
-			err = berr
+	base := cfg
+	for _, path := range paths {
+		cfg = base
+		cfg.WorkDir = filepath.Join(dir, path)
+		var perr error
+		switch path {
+		case "deskdial":
+			perr = measure(path, loadtest.StartAgents, loadtest.Drive)
+		case "bare":
+			perr = measure(path, loadtest.StartBare, loadtest.DriveBare)
+		default:
+			perr = fmt.Errorf("unknown path %q (deskdial, bare)", path)
+		}
+		if err == nil {
+			err = perr
 		}
 	}
 	return err

@@ -208,29 +208,42 @@ func (a *Agent) Presence() protocol.Presence {
 	}
 }
 
-// Serve answers dial instructions arriving on conn until ctx ends: it
-// registers the phone as the deskdial-phone micro service on its own dial
-// subject, with its presence in the service metadata. Serve may run on
-// several connections at once (desktops on different servers).
+// Serve answers dial instructions arriving on conn until ctx ends (Listen,
+// then wait). Serve may run on several connections at once (desktops on
+// different servers).
 func (a *Agent) Serve(ctx context.Context, conn *bus.Conn) error {
-	// Signed, because presence is not sealed: desktops show only what
-	// verifies with this phone's key.
-	meta, err := a.Presence().SignedMetadata(a.cfg.Identity)
+	sub, err := a.Listen(ctx, conn)
 	if err != nil {
-		return fmt.Errorf("agent: serve: %w", err)
-	}
-	svc, err := conn.AddService(ctx, bus.Service{
-		Name:     protocol.ServiceName,
-		Version:  "1.0.0",
-		Subject:  protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID),
-		Metadata: meta,
-		Handler:  func(m bus.Msg) { a.HandleMsg(ctx, m.Data, conn, m.Respond) },
-	})
-	if err != nil {
-		return fmt.Errorf("agent: serve: %w", err)
+		return err
 	}
 	<-ctx.Done()
-	return svc.Stop()
+	return sub.Stop()
+}
+
+// Listen subscribes to the phone's own dial subject on conn, its one
+// subscription, and answers there until ctx ends or the subscription is
+// stopped. An empty request is a presence ping, answered with the phone's
+// signed presence, so desktops list phones without a discovery service
+// (which cost the server nine more subscriptions per phone).
+func (a *Agent) Listen(ctx context.Context, conn *bus.Conn) (*bus.Subscription, error) {
+	// Signed, because presence is not sealed: desktops show only what
+	// verifies with this phone's key. It does not change while the
+	// phone listens, so it is signed once.
+	presence, err := a.Presence().SignedAnswer(a.cfg.Identity)
+	if err != nil {
+		return nil, fmt.Errorf("agent: serve: %w", err)
+	}
+	sub, err := conn.Subscribe(ctx, protocol.SubjectDial(a.cfg.Prefix, a.cfg.Identity.ID), func(m bus.Msg) {
+		if protocol.IsPresencePing(m.Data) {
+			_ = m.Respond(presence)
+			return
+		}
+		a.HandleMsg(ctx, m.Data, conn, m.Respond)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agent: serve: %w", err)
+	}
+	return sub, nil
 }
 
 // Close waits for the calls being followed to end (their contexts end with

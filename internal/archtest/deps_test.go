@@ -31,9 +31,9 @@ var rules = []rule{
 		why:     "only internal/bus speaks NATS; the rest sends deskdial messages through it",
 	},
 	{
-		what:    []string{"fyne.io/"},
+		what:    []string{"fyne.io/", "github.com/go-gl/"},
 		allowed: []string{"internal/ui/...", "internal/trayapp"},
-		why:     "only the UI draws; the composition root makes the Fyne app and hands it to ui",
+		why:     "only the UI draws (and parks Fyne's GLFW loop); the composition root makes the Fyne app and hands it to ui",
 	},
 	{
 		what: []string{"github.com/nyaruka/phonenumbers"},

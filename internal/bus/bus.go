@@ -557,14 +557,23 @@ func (m Msg) Respond(data []byte) error {
 
 // Subscription ends with Stop.
 type Subscription struct {
-	once sync.Once
-	stop func() error
+	once   sync.Once
+	stop   func() error
+	mu     sync.Mutex
+	unhook func() bool // forgets the stop at the end of the context
 }
 
 // Stop ends the subscription.
 func (s *Subscription) Stop() error {
 	var err error
-	s.once.Do(func() { err = s.stop() })
+	s.once.Do(func() {
+		s.mu.Lock()
+		if s.unhook != nil {
+			s.unhook()
+		}
+		s.mu.Unlock()
+		err = s.stop()
+	})
 	return err
 }
 
@@ -586,13 +595,14 @@ func (c *Conn) Subscribe(ctx context.Context, subject string, fn func(Msg)) (*Su
 	return s, nil
 }
 
-// stopAfter stops s when ctx ends; the goroutine is owned by ctx.
+// stopAfter stops s when ctx ends. context.AfterFunc needs no goroutine
+// while ctx lives: a phone agent holds one subscription per server it
+// serves, and a relay benchmark ten thousand of them.
 func stopAfter(ctx context.Context, s *Subscription) {
 	if ctx.Done() == nil {
 		return
 	}
-	go func() {
-		<-ctx.Done()
-		_ = s.Stop()
-	}()
+	s.mu.Lock()
+	s.unhook = context.AfterFunc(ctx, func() { _ = s.Stop() })
+	s.mu.Unlock()
 }

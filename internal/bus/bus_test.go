@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 )
 
@@ -103,9 +104,15 @@ func TestRequestOfflineDiscoverRevoke(t *testing.T) {
 	if err != nil || string(b) != "ok:x" {
 		t.Fatalf("request: %q %v", b, err)
 	}
-	inst, err := desk.Discover(ctx, PhoneService, DiscoverWindow)
+	// An older phone's micro service is found through discovery; its
+	// endpoint ignores nothing, so the empty request is answered too.
+	ans, inst, err := desk.Survey(ctx, []string{"deskdial.dial.PHONE", "deskdial.dial.NOBODY"}, PhoneService,
+		func(in []Instance) bool { return len(in) == 1 }, DiscoverWindow)
 	if err != nil || len(inst) != 1 || inst[0].Metadata["name"] != "Pixel" {
-		t.Fatalf("discover: %+v %v", inst, err)
+		t.Fatalf("survey, discovery: %+v %v", inst, err)
+	}
+	if string(ans[0].Data) != "ok:" || ans[0].Offline || !ans[1].Offline || ans[1].Data != nil {
+		t.Fatalf("survey answers: %+v, want an answer and an offline subject", ans)
 	}
 
 	// Revoking the phone closes its connection at once.
@@ -266,5 +273,87 @@ func TestLoginRefused(t *testing.T) {
 	_, err := r.phoneConn(t)
 	if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), "pair this device again") {
 		t.Fatalf("revoked phone connects: %v, want ErrLoginRefused", err)
+	}
+}
+
+// TestWaitReadyReportsStartError: a server that cannot start says why at
+// once (nats-server only logs it), rather than after the long wait a
+// slow start on a loaded machine is given. Here the port is taken after
+// any check could have seen it free.
+func TestWaitReadyReportsStartError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoSigs: true, NoSystemAccount: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &startLog{failed: make(chan string, 1)}
+	ns.SetLoggerV2(log, false, false, false)
+	ns.Start()
+	defer ns.Shutdown()
+	done := make(chan error, 1)
+	go func() { done <- waitReady(ns, log.failed, startWait) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotReady) || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("waitReady on a taken port: %v, want ErrNotReady saying the address is in use", err)
+		}
+	case <-time.After(startWait / 2):
+		t.Fatal("waitReady waited for a server that had failed to start")
+	}
+}
+
+// TestPingIntervalFollowsPairedPhones: with no phone paired only the
+// desktop's own connections can log in, and the server pings rarely (the
+// idle tray sleeps); a paired phone gets the short interval that evicts it
+// quickly when it vanishes, and is still served after the change.
+func TestPingIntervalFollowsPairedPhones(t *testing.T) {
+	ctx := context.Background()
+	desk, phone := newUser(t), newUser(t)
+	acc := Access{Prefix: "deskdial", DesktopID: "DESK", DesktopKey: desk.PublicKey()}
+	srv, err := StartServer(t.TempDir(), freePort(t), acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	if got := srv.PingInterval(); got != LoopbackPingInterval {
+		t.Fatalf("no phone paired: ping interval %s, want %s", got, LoopbackPingInterval)
+	}
+	dc, err := Connect(ctx, InProcess(srv), Nkey(desk), Inbox(InboxPrefix("DESK")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	acc.Phones = []Phone{{ID: "PHONE", Nkey: phone.PublicKey()}}
+	if err := srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.PingInterval(); got != ServerPingInterval {
+		t.Fatalf("a phone paired: ping interval %s, want %s", got, ServerPingInterval)
+	}
+	ph, err := Connect(ctx, URLs(srv.LoopbackURL()), PinCert(srv.Fingerprint()), Nkey(phone), Inbox(InboxPrefix("PHONE")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ph.Close()
+	if _, err := ph.Subscribe(ctx, "deskdial.dial.PHONE", func(m Msg) { _ = m.Respond([]byte("ok")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ph.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := dc.Request(ctx, "deskdial.dial.PHONE", []byte("x"), 3*time.Second); err != nil || string(b) != "ok" {
+		t.Fatalf("request after the change: %q, %v", b, err)
+	}
+	acc.Phones = nil
+	if err := srv.SetAccess(acc); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.PingInterval(); got != LoopbackPingInterval {
+		t.Fatalf("the phone unpaired: ping interval %s, want %s", got, LoopbackPingInterval)
 	}
 }

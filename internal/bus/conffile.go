@@ -2,7 +2,6 @@ package bus
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -28,10 +27,12 @@ func StartConfigFile(path, host string, port int) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: start server: %w", err)
 	}
+	startErr := &startLog{failed: make(chan string, 1)}
+	ns.SetLoggerV2(startErr, false, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(20 * time.Second) {
+	if err := waitReady(ns, startErr.failed, startWait); err != nil {
 		ns.Shutdown()
-		return nil, fmt.Errorf("bus: start server from %s: %w", path, ErrNotReady)
+		return nil, fmt.Errorf("bus: start server from %s: %w", path, err)
 	}
 	return &Server{ns: ns, opts: opts}, nil
 }

@@ -18,10 +18,28 @@ import (
 // that vanishes without closing its socket keeps a ghost subscription for
 // minutes, and requests to it time out instead of failing as "offline".
 // Measured: with a 1 s interval the server evicts it in about 3 s.
+//
+// Only phones need that: the desktop's own connections are in-process (it
+// cannot vanish) or from local processes (the kernel closes the socket of
+// one that dies). So while no phone is paired the server pings every
+// LoopbackPingInterval, and the idle tray is not woken every 2 s for
+// nothing. The interval changes only with the access (SetAccess reloads
+// anyway): switching it as phones come and go would need a reload each
+// time, and a reload re-checks every login, which drops a connection
+// that is logging in and the answers phones owe to pending requests.
 const (
-	ServerPingInterval = 2 * time.Second
-	ServerMaxPingsOut  = 2
+	ServerPingInterval   = 2 * time.Second
+	ServerMaxPingsOut    = 2
+	LoopbackPingInterval = 5 * time.Minute
 )
+
+// pingInterval is the server's ping interval for acc.
+func (a Access) pingInterval() time.Duration {
+	if len(a.Phones) == 0 {
+		return LoopbackPingInterval
+	}
+	return ServerPingInterval
+}
 
 // PairUser is the user name of the pairing-only login. Its password is the
 // desktop ID, which the offer carries anyway: the login is not a secret, it
@@ -60,7 +78,8 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 		Publish: &server.SubjectPermission{Allow: []string{
 			p + ".dial.*",
 			p + ".ctl." + a.DesktopID + ".>",
-			"$SRV.PING." + PhoneService, "$SRV.INFO." + PhoneService,
+			// Discovery of phones older than presence pings (Survey).
+			"$SRV.INFO." + PhoneService,
 			// Answers to pairing requests. Not left to allow_responses: a
 			// pairing reloads the permissions right before the answer,
 			// and a reload forgets the pending responses.
@@ -83,6 +102,11 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 		}},
 	}}
 	nk := []*server.NkeyUser{desk}
+	// Phones answer presence pings on their dial subject; the discovery
+	// subjects are allowed for phones older than that, which register a
+	// micro service (a denied subscription would hide them from the
+	// listing). Unused, they cost the server nothing per connection that
+	// matters for the few phones of one desktop.
 	for _, ph := range a.Phones {
 		nk = append(nk, &server.NkeyUser{Nkey: ph.Nkey, Permissions: &server.Permissions{
 			// A phone asks another phone to call only through the
@@ -93,7 +117,7 @@ func (a Access) users() ([]*server.NkeyUser, []*server.User) {
 				p + ".relayed." + ph.ID,
 				InboxPrefix(ph.ID) + ".>",
 			}, srv(PhoneService)...)},
-			Response: resp, // dial replies and service discovery answers
+			Response: resp, // dial replies, presence answers, older phones' discovery answers
 		}})
 	}
 	pair := &server.User{Username: PairUser, Password: a.DesktopID, Permissions: &server.Permissions{
@@ -149,7 +173,7 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 		// would wake the idle tray app every few seconds.
 		NoSystemAccount: true,
 		MaxPayload:      64 << 10,
-		PingInterval:    ServerPingInterval,
+		PingInterval:    acc.pingInterval(),
 		MaxPingsOut:     ServerMaxPingsOut,
 		TLS:             true,
 		TLSVerify:       false,
@@ -173,10 +197,15 @@ func StartServer(dir, listen string, acc Access) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: start server: %w", err)
 	}
+	// The server reports a failed start (the port is taken) only through
+	// its log: catch that, so a start fails at once with the reason, and
+	// a slow start on a loaded machine is waited for rather than cut off.
+	startErr := &startLog{failed: make(chan string, 1)}
+	ns.SetLoggerV2(startErr, false, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
+	if err := waitReady(ns, startErr.failed, startWait); err != nil {
 		ns.Shutdown()
-		return nil, fmt.Errorf("bus: start server on %s: %w", listen, ErrNotReady)
+		return nil, fmt.Errorf("bus: start server on %s: %w", listen, err)
 	}
 	return &Server{ns: ns, opts: opts, fp: fp, listen: listen, cert: cert}, nil
 }
@@ -209,6 +238,45 @@ func portFree(listen string) error {
 	return ln.Close()
 }
 
+// startWait bounds the wait for a server that neither starts nor fails:
+// long, because under heavy load a start can take seconds.
+const startWait = 2 * time.Minute
+
+// waitReady waits until ns accepts connections or reports on failed why
+// it cannot.
+func waitReady(ns *server.Server, failed <-chan string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		if ns.ReadyForConnections(100 * time.Millisecond) {
+			return nil
+		}
+		select {
+		case why := <-failed:
+			return fmt.Errorf("%w: %s", ErrNotReady, why)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: not accepting connections after %s", ErrNotReady, limit)
+		}
+	}
+}
+
+// startLog is the embedded server's logger: it keeps quiet and passes on
+// the first fatal error (which the server logs instead of returning).
+type startLog struct{ failed chan string }
+
+func (l *startLog) Fatalf(format string, v ...any) {
+	select {
+	case l.failed <- fmt.Sprintf(format, v...):
+	default:
+	}
+}
+func (*startLog) Noticef(string, ...any) {}
+func (*startLog) Warnf(string, ...any)   {}
+func (*startLog) Errorf(string, ...any)  {}
+func (*startLog) Debugf(string, ...any)  {}
+func (*startLog) Tracef(string, ...any)  {}
+
 // SetAccess replaces who may log in. Connections of devices that lost their
 // access are closed at once by the server.
 func (s *Server) SetAccess(acc Access) error {
@@ -216,11 +284,23 @@ func (s *Server) SetAccess(acc Access) error {
 	defer s.mu.Unlock()
 	next := s.opts.Clone()
 	next.Nkeys, next.Users = acc.users()
+	next.PingInterval = acc.pingInterval()
 	if err := s.ns.ReloadOptions(next); err != nil {
 		return fmt.Errorf("bus: reload access: %w", err)
 	}
 	s.opts = next
 	return nil
+}
+
+// NumSubscriptions counts the subscriptions the server holds, in every
+// account.
+func (s *Server) NumSubscriptions() uint32 { return s.ns.NumSubscriptions() }
+
+// PingInterval is how often the server pings its clients now.
+func (s *Server) PingInterval() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.PingInterval
 }
 
 // Fingerprint is the SHA-256 fingerprint of the server's certificate.

@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,7 +12,8 @@ import (
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
-// Presence travels unsealed (NATS micro service metadata), so whoever runs
+// Presence travels unsealed (the answer to a presence ping on the phone's
+// dial subject, or NATS micro service metadata from older phones), so whoever runs
 // the relay can answer a discovery request in a phone's name with any text.
 // The phone therefore signs its presence with its ed25519 key, and a
 // desktop shows a presence's fields only when the signature verifies with
@@ -99,4 +101,40 @@ func VerifyPresence(m map[string]string, signPub string) (Presence, error) {
 		return Presence{}, fmt.Errorf("%w: presence of %s: %v", ErrForged, p.ID, err)
 	}
 	return p, nil
+}
+
+// MaxPresenceAnswer bounds a presence answer: every field at its longest,
+// escaped, is well under it.
+const MaxPresenceAnswer = 4096
+
+// IsPresencePing says whether a message on a dial subject is a presence
+// ping: an empty request, which no envelope can be.
+func IsPresencePing(data []byte) bool { return len(data) == 0 }
+
+// SignedAnswer is the phone's answer to a presence ping: its signed
+// metadata (SignedMetadata) as one JSON object of strings.
+func (p Presence) SignedAnswer(id *device.Identity) ([]byte, error) {
+	m, err := p.SignedMetadata(id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("sign presence: %w", err)
+	}
+	return b, nil
+}
+
+// MetadataFromAnswer reads a presence answer into the metadata that
+// VerifyPresence checks. It reads only the shape (a bounded JSON object
+// of strings); the fields are checked by VerifyPresence.
+func MetadataFromAnswer(b []byte) (map[string]string, error) {
+	if len(b) > MaxPresenceAnswer {
+		return nil, fmt.Errorf("%w: presence answer of %d bytes is too long", ErrMalformed, len(b))
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("%w: presence answer is not a JSON object of strings", ErrMalformed)
+	}
+	return m, nil
 }

@@ -113,3 +113,49 @@ func FuzzPresenceFromMetadata(f *testing.F) {
 		}
 	})
 }
+
+// TestPresenceAnswerRoundTrip: the answer to a presence ping carries the
+// same signed presence as the micro service metadata did.
+func TestPresenceAnswerRoundTrip(t *testing.T) {
+	ph := phone(t)
+	p := Presence{ID: ph.ID.String(), Name: "Pixel \"8\"", Backend: "ofono", PlacesCalls: true, ReportsStates: true, Version: "2.0.0"}
+	b, err := p.SignedAnswer(ph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := MetadataFromAnswer(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := VerifyPresence(m, ph.SignPub)
+	if err != nil || got != p {
+		t.Fatalf("VerifyPresence = %+v, %v; want %+v", got, err, p)
+	}
+	if IsPresencePing(b) || !IsPresencePing(nil) {
+		t.Fatal("IsPresencePing: only an empty message is a ping")
+	}
+	for _, bad := range []string{"", "null", "[]", `{"id":1}`, `"x"`, "{" + strings.Repeat(" ", MaxPresenceAnswer) + "}"} {
+		if _, err := MetadataFromAnswer([]byte(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("MetadataFromAnswer(%.20q) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+// FuzzMetadataFromAnswer: whatever answers a presence ping, reading it
+// never panics, and a made-up answer never verifies.
+func FuzzMetadataFromAnswer(f *testing.F) {
+	f.Add([]byte(`{"id":"x","name":"Pixel","sig":"AA=="}`))
+	f.Add([]byte(`{"name":"\u001b[2J"}`))
+	f.Add([]byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := MetadataFromAnswer(b)
+		if err != nil {
+			return
+		}
+		ph := phone(t)
+		m["id"] = ph.ID.String()
+		if _, err := VerifyPresence(m, ph.SignPub); err == nil {
+			t.Fatalf("a made-up presence answer verified: %q", b)
+		}
+	})
+}

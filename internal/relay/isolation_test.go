@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
@@ -121,6 +123,33 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	if n := bobSaw.Load(); n != 0 {
 		t.Fatalf("bob received %d of alice's status messages", n)
+	}
+
+	// Listing phones: a presence ping on each phone's dial subject. Alice
+	// sees both her phones with their signed presence; Bob, who lists
+	// Alice's phone as paired, finds it offline in his account.
+	list, err := alice.Phones(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("alice's phones: %+v, %v", list, err)
+	}
+	for _, p := range list {
+		if !p.Online || !p.Verified {
+			t.Fatalf("alice's phone %s listed as online %v verified %v, want both", p.Peer.Name, p.Online, p.Verified)
+		}
+	}
+	if list, err := bob.Phones(ctx); err != nil || len(list) != 1 || list[0].Online {
+		t.Fatalf("bob's listing of alice's phone: %+v, %v; want it offline", list, err)
+	}
+	// A phone subscribes to its own dial subject only: not another
+	// phone's, not the discovery subjects (each a subscription per
+	// phone on the relay), not Alice's status.
+	v := &violations{}
+	raw := rawNATS(t, url, pCreds, v, nats.CustomInboxPrefix(bus.InboxPrefix(aPhone.ID.String())))
+	for _, subj := range []string{protocol.SubjectDial(Prefix, aPhone2.ID), "$SRV.INFO." + PhoneService, "$SRV.PING", protocol.SubjectStatus(Prefix, aDesk.ID)} {
+		if _, err := raw.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+		v.waitFor(t, "a phone subscribing to "+subj, subj)
 	}
 
 	// KV: Alice's value is not in Bob's bucket of the same name.

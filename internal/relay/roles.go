@@ -30,7 +30,8 @@ const (
 // Prefix is the subject prefix the relay's permissions are written for.
 const Prefix = "deskdial"
 
-// PhoneService is the NATS micro service phones register as.
+// PhoneService is the NATS micro service phones registered as before they
+// answered presence pings on their dial subject; desktops still ask it.
 const PhoneService = "deskdial-phone"
 
 // PairInboxPrefix is the reply inbox of pairing logins.
@@ -73,8 +74,9 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 	t.NatsLimits = jwt.NatsLimits{Subs: jwt.NoLimit, Data: jwt.NoLimit, Payload: jwt.NoLimit}
 	switch role {
 	case RoleDesktop:
-		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".relayed.*", Prefix+".ctl."+me+".>",
-			"$SRV.PING."+PhoneService, "$SRV.INFO."+PhoneService)
+		// dial.* carries dial requests and presence pings (empty
+		// requests); $SRV.INFO lists phones older than presence pings.
+		t.Pub.Allow.Add(Prefix+".dial.*", Prefix+".relayed.*", Prefix+".ctl."+me+".>", "$SRV.INFO."+PhoneService)
 		t.Pub.Allow.Add(kvSubjects()...)
 		// Answers, to exactly the requests a desktop serves: joins from
 		// pairing logins (their inbox) and its own control requests
@@ -91,8 +93,13 @@ func roleTemplate(role string) jwt.UserPermissionLimits {
 		// another phone to call only through a desktop (relay), which
 		// checks and re-issues the request; never on a dial subject.
 		t.Pub.Allow.Add(Prefix+".status.*", Prefix+".pair.*", Prefix+".relay.*")
-		t.Sub.Allow.Add(Prefix+".dial."+me, Prefix+".relayed."+me, "$SRV.*", "$SRV.*."+PhoneService, "$SRV.*."+PhoneService+".*", "_INBOX_"+me+".>")
-		t.Resp = responses() // dial replies and discovery answers
+		// Its dial subject answers dial requests and presence pings. No
+		// discovery subjects: a micro service registration would cost
+		// the relay nine more subscriptions per phone (accounts signed
+		// before this allowed them; older phones keep working, see
+		// docs/deploy.md).
+		t.Sub.Allow.Add(Prefix+".dial."+me, Prefix+".relayed."+me, "_INBOX_"+me+".>")
+		t.Resp = responses() // dial replies and presence answers
 	case RolePair:
 		// A pairing login travels in the offer (QR code), its key derived
 		// from the offer's secret: it can send a sealed join request to

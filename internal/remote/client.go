@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type Client struct {
 	mu     sync.Mutex
 	calls  map[string]callSub // by dial id
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
+	legacy legacyPhones
 	sub    *bus.Subscription
 }
 
@@ -86,6 +88,13 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 			return nil, fmt.Errorf("remote: connect to %s: %w", d.Server, err)
 		}
 		c.conn, c.shared = conn, running
+	case d.Server == "" && running && ri.URL != "" && ri.PID == os.Getpid() && localServer(d.Paths.Config) != nil:
+		conn, err := bus.Connect(ctx, bus.InProcess(localServer(d.Paths.Config)), bus.Nkey(d.Identity),
+			bus.Inbox(bus.InboxPrefix(id)))
+		if err != nil {
+			return nil, fmt.Errorf("remote: connect to the embedded server: %w", err)
+		}
+		c.conn, c.shared = conn, true
 	case d.Server == "" && running && ri.URL != "":
 		conn, err := bus.Connect(ctx, bus.URLs(ri.URL), bus.PinCert(ri.CertFP), bus.Nkey(d.Identity),
 			bus.Inbox(bus.InboxPrefix(id)), bus.Name("deskdial cli"), bus.ConnectTimeout(3*time.Second))
@@ -490,45 +499,150 @@ func (c *Client) Phones(ctx context.Context) ([]PhoneInfo, error) {
 		if all || !time.Now().Before(c.grace) {
 			return infos, nil
 		}
+		// Offline phones answer at once: pause before asking again.
+		select {
+		case <-time.After(phonesPoll):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 
+// phonesPoll is the pause between listings while phones may still be
+// reconnecting to a server that just started.
+const phonesPoll = 100 * time.Millisecond
+
+// phonesOnce lists the paired phones with their presence (surveyPhones).
 func (c *Client) phonesOnce(ctx context.Context) ([]PhoneInfo, error) {
 	// Who is paired decides what is listed: a registry that cannot be
 	// read is an error, not the last list seen.
 	if err := c.d.Registry.Reload(); err != nil {
 		return nil, fmt.Errorf("list phones: %w", err)
 	}
-	inst, err := c.conn.Discover(ctx, protocol.ServiceName, bus.DiscoverWindow)
+	var phones []device.Peer
+	for _, p := range c.d.Registry.List() {
+		if p.Role == device.RolePhone {
+			phones = append(phones, p)
+		}
+	}
+	out, err := surveyPhones(ctx, c.conn, c.d.prefix(), phones, &c.legacy)
 	if err != nil {
 		return nil, fmt.Errorf("list phones: %w", err)
 	}
-	var out []PhoneInfo
-	for _, p := range c.d.Registry.List() {
-		if p.Role != device.RolePhone {
+	for _, p := range out {
+		if p.Online {
+			c.markOnline(p.Peer.ID)
+		}
+	}
+	return out, nil
+}
+
+// legacyPhones are the phones seen answering presence only through the
+// micro service discovery (older phones).
+type legacyPhones struct {
+	mu sync.Mutex
+	m  map[device.ID]bool
+}
+
+func (l *legacyPhones) has(id device.ID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[id]
+}
+
+func (l *legacyPhones) set(id device.ID, on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[device.ID]bool{}
+	}
+	l.m[id] = on
+}
+
+// surveyPhones pings every phone on its dial subject (an empty request,
+// answered with its signed presence, or "no responders" at once when it
+// is offline) and asks phones older than that through the micro service
+// discovery they register. A phone seen answering only the latter is not
+// pinged on its dial subject again (it is remembered in legacy): an older
+// phone records each ping as a malformed message in its audit log.
+// Presence that is not signed by the phone falls back to what it said at
+// pairing.
+func surveyPhones(ctx context.Context, conn *bus.Conn, prefix string, phones []device.Peer, legacy *legacyPhones) ([]PhoneInfo, error) {
+	var subjects []string
+	var pinged, old []int // indexes into phones
+	for i, p := range phones {
+		if legacy.has(p.ID) {
+			old = append(old, i)
 			continue
 		}
-		info := PhoneInfo{Peer: p}
+		pinged = append(pinged, i)
+		subjects = append(subjects, protocol.SubjectDial(prefix, p.ID))
+	}
+	// verified finds the instance that carries phone p's signed presence.
+	verified := func(inst []bus.Instance, p device.Peer) (protocol.Presence, bool) {
 		for _, in := range inst {
 			if in.Metadata["id"] != p.ID.String() {
 				continue
 			}
-			info.Online = true
-			// Presence is unsealed: only what the phone signed is shown;
-			// anything else (a relay answering in the phone's name) falls
-			// back to what the phone said, authenticated, at pairing.
 			if pr, err := protocol.VerifyPresence(in.Metadata, p.SignPub); err == nil {
-				info.Presence, info.Verified = pr, true
-				break
+				return pr, true
 			}
 		}
-		if info.Online {
-			c.markOnline(p.ID)
-			if !info.Verified {
-				info.Presence = pairedPresence(p)
+		return protocol.Presence{}, false
+	}
+	legacyDone := func(inst []bus.Instance) bool {
+		for _, i := range old {
+			if _, ok := verified(inst, phones[i]); !ok {
+				return false
 			}
 		}
-		out = append(out, info)
+		return true
+	}
+	answers, inst, err := conn.Survey(ctx, subjects, protocol.ServiceName, legacyDone, bus.DiscoverWindow)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PhoneInfo, len(phones))
+	answered := make([]bool, len(phones))
+	for k, i := range pinged {
+		p, a := phones[i], answers[k]
+		out[i] = PhoneInfo{Peer: p}
+		if a.Data == nil {
+			continue
+		}
+		answered[i] = true
+		// Presence is unsealed: only what the phone signed is shown;
+		// anything else (a relay answering in the phone's name) falls
+		// back to what the phone said, authenticated, at pairing.
+		out[i].Online = true
+		if m, err := protocol.MetadataFromAnswer(a.Data); err == nil {
+			if pr, err := protocol.VerifyPresence(m, p.SignPub); err == nil {
+				out[i].Presence, out[i].Verified = pr, true
+			}
+		}
+	}
+	for i, p := range phones {
+		if answered[i] {
+			continue
+		}
+		out[i].Peer = p
+		for _, in := range inst {
+			if in.Metadata["id"] == p.ID.String() {
+				out[i].Online = true
+			}
+		}
+		pr, ok := verified(inst, p)
+		if ok {
+			out[i].Presence, out[i].Verified = pr, true
+		}
+		// Remember an older phone by what it signed; forget it when it
+		// stops answering that way (it may have been updated).
+		legacy.set(p.ID, ok)
+	}
+	for i := range out {
+		if out[i].Online && !out[i].Verified {
+			out[i].Presence = pairedPresence(out[i].Peer)
+		}
 	}
 	return out, nil
 }

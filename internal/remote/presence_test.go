@@ -2,9 +2,10 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/protocol"
@@ -62,21 +63,72 @@ func TestPresenceForgedByRelayNotShown(t *testing.T) {
 	}
 	// The real phone is online and signs: its presence wins.
 	check(true)
-	// The real phone goes away; the relay still answers in its name. The
-	// listing falls back to what was learned at pairing.
+	// The real phone goes away; the server says nobody listens on its
+	// dial subject, so the forged discovery answers do not bring it back.
 	w.stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		list, err := w.client.Phones(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list) == 1 && !list[0].Verified {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the phone's signed presence is still seen after it stopped: %+v", list)
-		}
+	w.waitOnline(w.client, false)
+	// Now the relay answers presence pings on the phone's own dial
+	// subject in its name. The phone shows as online (an answer is only
+	// a hint), with what was learned at pairing.
+	sub, err := mallory.Subscribe(ctx, protocol.SubjectDial("deskdial", w.phone.ID), func(m bus.Msg) {
+		b, _ := json.Marshal(forged)
+		_ = m.Respond(b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Stop()
+	if err := mallory.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	check(false)
+}
+
+// TestPhonesListsOlderPhones: a phone from before presence answered on the
+// dial subject registers a micro service with its signed presence and does
+// not answer an empty request. It is listed, verified, and pinged on its
+// dial subject only once by a client (an older phone writes every ping to
+// its audit log as a malformed message).
+func TestPhonesListsOlderPhones(t *testing.T) {
+	url := externalNATS(t)
+	w := newWorld(t, worldOpts{server: url})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.stop()
+	w.waitOnline(w.client, false)
+
+	old, err := bus.Connect(ctx, bus.URLs(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	meta, err := w.agent.Presence().SignedMetadata(w.phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pings atomic.Int32
+	if _, err := old.AddService(ctx, bus.Service{Name: protocol.ServiceName, Version: "1.0.0",
+		Subject: protocol.SubjectDial("deskdial", w.phone.ID), Metadata: meta,
+		Handler: func(m bus.Msg) {
+			if len(m.Data) == 0 {
+				pings.Add(1) // an older agent: not an envelope, no answer
+			}
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		list, err := w.client.Phones(ctx)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("phones: %+v, %v", list, err)
+		}
+		if p := list[0]; !p.Online || !p.Verified || p.Presence.Name != "Pixel" {
+			t.Fatalf("older phone listed as %+v, want online with its signed presence", p)
+		}
+	}
+	if n := pings.Load(); n != 1 {
+		t.Fatalf("the older phone got %d presence pings on its dial subject, want 1", n)
+	}
 }

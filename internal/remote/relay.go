@@ -322,24 +322,22 @@ func (s *Service) relayList(ctx context.Context, from device.Peer, req protocol.
 	conn := s.conn
 	s.mu.Unlock()
 	list := protocol.PhoneList{V: protocol.Version, ID: req.ID, Phones: []protocol.PhoneEntry{}}
-	inst, err := conn.Discover(ctx, protocol.ServiceName, bus.DiscoverWindow)
+	var others []device.Peer
+	for _, p := range s.d.Registry.List() {
+		if p.Role == device.RolePhone && p.ID != from.ID {
+			others = append(others, p)
+		}
+	}
+	infos, err := surveyPhones(ctx, conn, s.d.prefix(), others, &s.legacy)
 	if err != nil {
 		s.relayAnswer(from, protocol.KindReply, protocol.Refuse(req.ID, protocol.CodeDialerUnavailable, "the computer could not list its phones; try again"))
 		return
 	}
-	for _, p := range s.d.Registry.List() {
-		if p.Role != device.RolePhone || p.ID == from.ID || len(list.Phones) == protocol.MaxPhones {
-			continue
-		}
-		for _, in := range inst {
-			// Only a presence signed by the phone counts: anyone on a
-			// relay can answer discovery in a phone's name.
-			if in.Metadata["id"] == p.ID.String() {
-				if _, err := protocol.VerifyPresence(in.Metadata, p.SignPub); err == nil {
-					list.Phones = append(list.Phones, protocol.PhoneEntry{ID: p.ID.String(), Name: p.Name})
-					break
-				}
-			}
+	for _, p := range infos {
+		// Only a presence signed by the phone counts: anyone on a
+		// relay can answer in a phone's name.
+		if p.Online && p.Verified && len(list.Phones) < protocol.MaxPhones {
+			list.Phones = append(list.Phones, protocol.PhoneEntry{ID: p.Peer.ID.String(), Name: p.Peer.Name})
 		}
 	}
 	s.relayAnswer(from, protocol.KindPhones, list)

@@ -45,7 +45,8 @@ type Service struct {
 	onRelay  []func(RelayEvent)
 	noRun    bool
 
-	relay *relayer // phones asking for another phone to call
+	relay  *relayer     // phones asking for another phone to call
+	legacy legacyPhones // older phones, listed through discovery
 
 	refusals limiter // refused joins answered, so a flood cannot make the desktop publish
 
@@ -103,6 +104,35 @@ func NewService(d *Desktop, opts ...ServiceOption) *Service {
 		o(s)
 	}
 	return s
+}
+
+// localServers are the embedded servers of the services running in this
+// process, by config directory: a client opened in the same process (the
+// tray, `deskdial serve`) reaches its server in-process instead of
+// through the run file over TLS on loopback, which would also ping every
+// 2 s in both directions and keep the idle process waking up.
+var localServers struct {
+	mu  sync.Mutex
+	srv map[string]*bus.Server
+}
+
+func setLocalServer(dir string, srv *bus.Server) {
+	localServers.mu.Lock()
+	defer localServers.mu.Unlock()
+	if srv == nil {
+		delete(localServers.srv, dir)
+		return
+	}
+	if localServers.srv == nil {
+		localServers.srv = map[string]*bus.Server{}
+	}
+	localServers.srv[dir] = srv
+}
+
+func localServer(dir string) *bus.Server {
+	localServers.mu.Lock()
+	defer localServers.mu.Unlock()
+	return localServers.srv[dir]
 }
 
 // Run serves until ctx ends.
@@ -165,6 +195,8 @@ func (s *Service) run(ctx context.Context) error {
 		s.mu.Lock()
 		s.srv = srv
 		s.mu.Unlock()
+		setLocalServer(d.Paths.Config, srv)
+		defer setLocalServer(d.Paths.Config, nil)
 		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(d.Identity), bus.Inbox(bus.InboxPrefix(id)))
 		if err != nil {
 			return fmt.Errorf("remote: connect to the embedded server: %w", err)

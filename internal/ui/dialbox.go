@@ -33,6 +33,7 @@ type DialBox struct {
 	Status  *widget.Label
 
 	ctl      Controller
+	shown    bool       // the window is shown (on the UI goroutine)
 	mu       sync.Mutex // guards choices, written on the UI goroutine only but read by List callbacks
 	choices  []desktop.Choice
 	forQuery string // the text the choices were found for
@@ -139,6 +140,7 @@ func (d *DialBox) Open(text string) {
 	if text == "" || same {
 		d.search(text)
 	}
+	d.shown = true
 	d.Window.Show()
 	d.Window.RequestFocus()
 	d.Window.Canvas().Focus(d.Entry)
@@ -232,4 +234,8 @@ func (d *DialBox) submit() {
 func (d *DialBox) hide() {
 	d.Window.Canvas().Unfocus()
 	d.Window.Hide()
+	d.shown = false
 }
+
+// Visible says whether the dial box is shown.
+func (d *DialBox) Visible() bool { return d.shown }

@@ -12,7 +12,18 @@ type MainWindow struct {
 	Window fyne.Window
 	Menu   *widget.Menu
 	Source *fyne.Menu // the tray menu it shows
+	shown  bool       // on the UI goroutine
 }
+
+// Show shows the window and brings it to the front.
+func (w *MainWindow) Show() {
+	w.shown = true
+	w.Window.Show()
+	w.Window.RequestFocus()
+}
+
+// Visible says whether the window is shown.
+func (w *MainWindow) Visible() bool { return w.shown }
 
 // NewMainWindow builds the main window (not shown) for menu.
 func NewMainWindow(a fyne.App, menu *fyne.Menu) *MainWindow {
@@ -20,7 +31,10 @@ func NewMainWindow(a fyne.App, menu *fyne.Menu) *MainWindow {
 	w.SetMenu(menu)
 	// Closing it hides it: the app keeps running, and starting deskdial
 	// again shows it.
-	w.Window.SetCloseIntercept(w.Window.Hide)
+	w.Window.SetCloseIntercept(func() {
+		w.Window.Hide()
+		w.shown = false
+	})
 	return w
 }
 

@@ -26,7 +26,11 @@ type PromptWindow struct {
 	Others *fyne.Container
 	ctl    Controller
 	offer  *desktop.Offer
+	shown  bool // on the UI goroutine
 }
+
+// Visible says whether the prompt is shown.
+func (p *PromptWindow) Visible() bool { return p.shown }
 
 // NewPromptWindow builds the prompt window (not shown).
 func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
@@ -39,11 +43,13 @@ func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
 			ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: p.offer.Number})
 		}
 		p.Window.Hide()
+		p.shown = false
 	})
 	p.Call.Importance = widget.HighImportance
 	p.Dismiss = widget.NewButton(tr("action.dismiss"), func() {
 		ctl.Do(desktop.Action{Kind: desktop.ActDismiss})
 		p.Window.Hide()
+		p.shown = false
 	})
 	p.Window.SetContent(container.NewVBox(p.Title, p.Body, container.NewHBox(p.Dismiss, p.Others, p.Call)))
 	p.Window.SetFixedSize(true)
@@ -78,6 +84,7 @@ func (p *PromptWindow) Show(r desktop.Request) {
 			b := widget.NewButton(a.Label, func() {
 				p.ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: num, Phone: phone})
 				p.Window.Hide()
+				p.shown = false
 			})
 			b.Importance = widget.HighImportance
 			p.Others.Add(b)
@@ -88,6 +95,7 @@ func (p *PromptWindow) Show(r desktop.Request) {
 	} else {
 		p.Call.Hide()
 	}
+	p.shown = true
 	p.Window.Show()
 	p.Window.RequestFocus()
 }

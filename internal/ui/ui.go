@@ -9,6 +9,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -43,6 +44,12 @@ type UI struct {
 	quitting   bool
 	loopWanted chan struct{}
 	quit       chan struct{}
+
+	// Parking (see park): while no window is shown, Fyne's loop waits
+	// for events in one call instead of ticking 60 times a second.
+	parked  bool     // the loop waits in park
+	wakeReq bool     // park is to return to Fyne's loop
+	work    []func() // for the parked loop to run
 }
 
 // Option changes how the UI runs.
@@ -92,8 +99,118 @@ func (u *UI) Main() {
 		// window of Fyne's here, so one that is never shown (and so never
 		// gets a GL context) keeps the loop alive.
 		u.app.NewWindow("deskdial")
+		if canPark {
+			done := make(chan struct{})
+			defer close(done)
+			go u.watchIdle(done)
+		}
 	}
 	u.app.Run()
+}
+
+// parkAfter is how often the loop checks, while it ticks, whether any
+// window is still shown; with none it parks.
+const parkAfter = 2 * time.Second
+
+// watchIdle parks Fyne's loop whenever no window has been shown for up to
+// parkAfter, until done. Fyne's loop ticks 60 times a second for as long
+// as it runs, window or not (fyne-io/fyne#2506), and cannot be stopped and
+// started again; parked, it waits for events in one call, so the tray app
+// sleeps again after its windows are hidden. While parked this goroutine
+// waits too (an unread ticker does not fire).
+func (u *UI) watchIdle(done <-chan struct{}) {
+	t := time.NewTicker(parkAfter)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		u.mu.Lock()
+		quitting := u.quitting
+		u.wakeReq = false // requests from now on unpark
+		u.mu.Unlock()
+		if quitting {
+			// Once Fyne's loop is gone, fyne.Do runs its function right
+			// here, off the GUI thread: never park then.
+			return
+		}
+		ran := make(chan struct{})
+		fyne.Do(func() {
+			defer close(ran)
+			if !u.windowShown() {
+				u.park()
+			}
+		})
+		select {
+		case <-done:
+			return
+		case <-ran:
+		}
+	}
+}
+
+// windowShown says whether any window is shown. On the UI goroutine.
+func (u *UI) windowShown() bool {
+	return (u.dial != nil && u.dial.Visible()) || (u.prompt != nil && u.prompt.Visible()) ||
+		(u.main != nil && u.main.Visible()) || u.settings != nil || u.pair != nil
+}
+
+// park holds Fyne's loop (it runs on it) in GLFW's event wait until
+// unpark, running what onLoop hands it meanwhile.
+func (u *UI) park() {
+	for {
+		u.mu.Lock()
+		work := u.work
+		u.work = nil
+		leave := u.wakeReq || u.quitting
+		u.parked = !leave
+		if leave {
+			u.wakeReq = false
+		}
+		u.mu.Unlock()
+		for _, f := range work {
+			f()
+		}
+		if leave {
+			return
+		}
+		if len(work) == 0 {
+			waitEvents()
+		}
+	}
+}
+
+// unparkLocked makes a parked loop return to Fyne's loop, and one that is
+// about to park not park. u.mu is held.
+func (u *UI) unparkLocked() {
+	u.wakeReq = true
+	if u.parked {
+		wakeEvents()
+	}
+}
+
+// onLoop runs f on the GUI loop without unparking it: by the parked loop,
+// or queued to Fyne's.
+func (u *UI) onLoop(f func()) {
+	u.mu.Lock()
+	if u.parked {
+		u.work = append(u.work, f)
+		wakeEvents()
+		u.mu.Unlock()
+		return
+	}
+	u.mu.Unlock()
+	fyne.Do(f)
+}
+
+// showOnLoop runs f, which may show a window, on Fyne's running loop.
+func (u *UI) showOnLoop(f func()) {
+	u.mu.Lock()
+	u.unparkLocked()
+	u.mu.Unlock()
+	fyne.Do(f)
 }
 
 // Quit ends Main. Safe from any goroutine.
@@ -105,6 +222,7 @@ func (u *UI) Quit() {
 	}
 	u.quitting = true
 	if u.loopOn || u.own == nil {
+		u.unparkLocked()
 		fyne.Do(u.app.Quit)
 		return
 	}
@@ -150,14 +268,14 @@ func (u *UI) Run(ctx context.Context, states <-chan core.State, requests <-chan 
 				u.Apply(s)
 				continue
 			}
-			fyne.Do(func() { u.Apply(s) })
+			u.onLoop(func() { u.Apply(s) })
 		case r := <-requests:
 			if r.Kind == core.ReqQuit {
 				u.Quit()
 				continue
 			}
 			if u.startLoop() {
-				fyne.Do(func() { u.Handle(r) })
+				u.showOnLoop(func() { u.Handle(r) })
 			}
 		}
 	}
@@ -212,8 +330,7 @@ func (u *UI) Handle(r core.Request) {
 		if u.main == nil {
 			u.main = NewMainWindow(u.app, u.menu)
 		}
-		u.main.Window.Show()
-		u.main.Window.RequestFocus()
+		u.main.Show()
 	case core.ReqQuit:
 		u.Quit()
 	}
