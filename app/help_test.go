@@ -29,10 +29,10 @@ func TestBadFlagReportedOnce(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--nope"}, "deskdial: flag provided but not defined: -nope (see deskdial --help)\n"},
-		{[]string{"call", "--nope", "112"}, "deskdial: flag provided but not defined: -nope (see deskdial call --help)\n"},
-		{[]string{"find", "--region"}, "deskdial: flag needs an argument: -region (see deskdial find --help)\n"},
-		{[]string{"admin", "--nope"}, "deskdial: flag provided but not defined: -nope (see deskdial admin --help)\n"},
+		{[]string{"--nope"}, "deskdial: unknown flag --nope (see deskdial --help)\n"},
+		{[]string{"call", "--nope", "112"}, "deskdial: unknown flag --nope (see deskdial call --help)\n"},
+		{[]string{"find", "--region"}, "deskdial: flag needs an argument: --region (see deskdial find --help)\n"},
+		{[]string{"admin", "--nope"}, "deskdial: unknown flag --nope (see deskdial admin --help)\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), append([]string{"--home", home}, c.args...), strings.NewReader(""), &stdout, &stderr)

@@ -381,6 +381,7 @@ func flagErr(fs *flag.FlagSet, err error) error {
 	} else {
 		msg = strings.Replace(msg, " for flag -", " for flag --", 1)
 		msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
+		msg = fmt.Sprintf("%s (see %s --help)", msg, fs.Name())
 	}
 	return withCode(exitUsage, errors.New(msg))
 }

@@ -159,7 +159,7 @@ func desktopClient(t *testing.T, home string) (*remote.Desktop, *remote.Client) 
 // restarts.
 func TestWebAgentEndToEnd(t *testing.T) {
 	b := startBrowser(t)
-	desk := dpHome(t, dpFreeAddr(t))
+	desk := dpHome(t, freeAddrAndNext(t))
 	srv := dpStart(t, desk, "serve")
 	srv.waitFor("is serving on")
 	link := strings.TrimSpace(dpMustRun(t, desk, "pair", "--print", "--link"))

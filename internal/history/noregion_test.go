@@ -20,8 +20,8 @@ func TestImportWithoutRegionKeepsOnlyInternationalNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.NoRegion != 2 || rep.NoNumber != 1 {
-			t.Errorf("region %q: report = %+v, want 2 numbers skipped for want of a region, Anna without a number", region, rep)
+		if rep.NoRegion != 2 || rep.Skipped != 1 {
+			t.Errorf("region %q: report = %+v, want 2 numbers skipped for want of a region, Anna skipped (none of her numbers could be read)", region, rep)
 		}
 		for _, p := range rep.Problems {
 			if !strings.Contains(p.Reason, "no country code, and no region is set") {
