@@ -90,12 +90,23 @@ func (p *PromptWindow) Show(r desktop.Request) {
 			p.Others.Add(b)
 		}
 	}
-	if call {
+	// The window is reused: without this the keyboard focus stays where
+	// the last prompt left it (on Dismiss after a dismissed one), and Space
+	// would answer this prompt with the last one's button. The answer the
+	// prompt asks about has the focus; a notice's only answer is Dismiss.
+	focus := fyne.Focusable(p.Dismiss)
+	switch {
+	case call:
 		p.Call.Show()
-	} else {
+		focus = p.Call
+	case len(p.Others.Objects) > 0:
+		p.Call.Hide()
+		focus = p.Others.Objects[0].(*widget.Button)
+	default:
 		p.Call.Hide()
 	}
 	p.shown = true
 	p.Window.Show()
 	p.Window.RequestFocus()
+	p.Window.Canvas().Focus(focus)
 }

@@ -488,6 +488,46 @@ func TestPromptWindow(t *testing.T) {
 	}
 }
 
+// The prompt window is reused: Space answers what the prompt asks (Call,
+// or the first other phone, or Dismiss on a notice), never the button the
+// last prompt was left on.
+func TestPromptWindowSpaceAnswers(t *testing.T) {
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	ctl := &fakeCtl{}
+	p := NewPromptWindow(a, ctl)
+	space := func() {
+		f := p.Window.Canvas().Focused()
+		if f == nil {
+			t.Fatal("no button has the focus")
+		}
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+	}
+	offer := &desktop.Offer{Number: "+49301234567"}
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: offer, Title: "x"})
+	p.Window.Canvas().Focus(p.Dismiss) // the user tabs to Dismiss and answers
+	space()
+	if a := ctl.last(); a.Kind != desktop.ActDismiss {
+		t.Fatalf("Space on Dismiss: %+v", a)
+	}
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: offer, Title: "x"})
+	space()
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Number != "+49301234567" {
+		t.Errorf("Space on the next prompt: %+v, want Call", a)
+	}
+	p.Show(desktop.Request{Kind: desktop.ReqPrompt, Offer: offer, Title: "Nokia is offline.",
+		Actions: []desktop.NoticeAction{{Key: desktop.KeyCallOn + pixel.ID.String(), Label: "Call on Pixel"}, {Key: desktop.KeyDismiss, Label: "Dismiss"}}})
+	space()
+	if a := ctl.last(); a.Kind != desktop.ActCall || a.Phone != pixel.ID {
+		t.Errorf("Space on the offline prompt: %+v, want Call on Pixel", a)
+	}
+	p.Show(desktop.Request{Kind: desktop.ReqNotice, Title: "Call ended"})
+	space()
+	if a := ctl.last(); a.Kind != desktop.ActDismiss {
+		t.Errorf("Space on a notice: %+v, want Dismiss", a)
+	}
+}
+
 // Where no tray shows the menu, the main window shows the same entries,
 // follows the state, and its entries do what the tray's do.
 func TestMainWindowShowsTheMenu(t *testing.T) {
