@@ -108,10 +108,22 @@ func TestWindowsOwnWriteIsNotReported(t *testing.T) {
 		t.Fatalf("Read after Write = %q, %v", got, err)
 	}
 	// The next change reported must be the other program's copy, not ours.
-	winHelper(t, "copy", "+33 1 23 45 67 89")
-	if ch := nextChange(t, w); ch.Text != "+33 1 23 45 67 89" {
-		t.Fatalf("change %+v, want the other program's copy", ch)
+	// Under Wine the helper's copy is now and then lost (seen once in four
+	// runs: no change at all, never our own write reported), so the other
+	// program copies again, with other text, before the test gives up.
+	for i, text := range []string{"+33 1 23 45 67 89", "+33 1 23 45 67 80"} {
+		winHelper(t, "copy", text)
+		select {
+		case ch := <-w.Events():
+			if ch.Text != text {
+				t.Fatalf("change %+v, want the other program's copy %q", ch, text)
+			}
+			return
+		case <-time.After(20 * time.Second):
+			t.Logf("copy %d: no clipboard change reported", i+1)
+		}
 	}
+	t.Fatal("no clipboard change reported for the other program's copies")
 }
 
 func TestWindowsPollingFallback(t *testing.T) {
