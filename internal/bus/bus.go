@@ -364,6 +364,15 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 			r.nc.Close()
 			return nil, err
 		}
+		// The connect handler may already have found the server too old
+		// and closed the connection (so IsConnected is false above).
+		refusedMu.Lock()
+		why := refused
+		refusedMu.Unlock()
+		if why != nil {
+			r.nc.Close()
+			return nil, why
+		}
 		return &Conn{nc: r.nc, inbox: o.inbox, denied: denied, refused: func() error {
 			refusedMu.Lock()
 			defer refusedMu.Unlock()
