@@ -30,12 +30,7 @@ const ag0 = dbus.ObjectPath("/org/pipewire/Telephony/ag0")
 func bus(t *testing.T) (string, *dbus.Conn) {
 	t.Helper()
 	addr := testsupport.DBusDaemon(t)
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return addr, conn
+	return addr, testsupport.DBusConn(t, addr)
 }
 
 // mock runs one of the hfp backend's dbusmock templates on the bus.

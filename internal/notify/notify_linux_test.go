@@ -1,17 +1,16 @@
 package notify
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // needBus skips only outside CI when no session bus is around; under CI a
@@ -29,43 +28,12 @@ func needBus(t *testing.T) {
 // privateBus starts a bus daemon of its own. The tests use it rather than
 // the surrounding session bus because other packages' tests may run a
 // notification server of their own on that bus at the same time; one bus
-// name cannot have two owners. Its configuration names no service
-// directories, so no installed notification server (dunst, say) is started
-// by D-Bus activation behind a test's back.
+// name cannot have two owners. It starts no installed notification server
+// (dunst, say) by D-Bus activation behind a test's back.
 func privateBus(t *testing.T) string {
 	t.Helper()
 	needBus(t)
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=`+dir+`</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read bus address: %v", err)
-	}
-	return strings.TrimSpace(line)
+	return testsupport.DBusDaemon(t)
 }
 
 // startServer runs python3-dbusmock's notification_daemon template with
@@ -73,33 +41,8 @@ func privateBus(t *testing.T) string {
 // name. It returns a connection for driving the mock.
 func startServer(t *testing.T, addr, caps string) dbus.BusObject {
 	t.Helper()
-	cmd := exec.Command("/usr/bin/python3", "-m", "dbusmock", "--session",
-		"-t", "notification_daemon", "-p", `{"capabilities":"`+caps+`"}`)
-	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbusmock: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var has bool
-		if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, busName).Store(&has); err != nil {
-			t.Fatal(err)
-		}
-		if has {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("notification_daemon mock did not appear on the bus")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return conn.Object(busName, objPath)
+	testsupport.DBusMock(t, addr, busName, "notification_daemon", `{"capabilities":"`+caps+`"}`)
+	return testsupport.DBusConn(t, addr).Object(busName, objPath)
 }
 
 type call struct {

@@ -13,7 +13,7 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
-	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const (
@@ -28,7 +28,7 @@ const (
 type rig struct {
 	sess, sys         string
 	sessConn, sysConn *dbus.Conn
-	pw, bz            *dbustest.Mock
+	pw, bz            *testsupport.Mock
 	d                 *Dialer
 }
 
@@ -41,26 +41,18 @@ func template(t *testing.T, name string) string {
 	return p
 }
 
-func mockArgs(t *testing.T, tmpl, params string) []string {
-	args := []string{"--template", template(t, tmpl)}
-	if params != "" {
-		args = append(args, "-p", params)
-	}
-	return args
-}
-
 // newRig starts PipeWire's telephony mock on the session bus unless pw is
 // "-", and BlueZ's on the system bus unless bz is "-"; the strings are the
 // mocks' parameters (JSON).
 func newRig(t *testing.T, pw, bz string, opts ...Option) *rig {
 	t.Helper()
-	r := &rig{sess: dbustest.Bus(t), sys: dbustest.Bus(t)}
-	r.sessConn, r.sysConn = dbustest.Conn(t, r.sess), dbustest.Conn(t, r.sys)
+	r := &rig{sess: testsupport.DBusDaemon(t), sys: testsupport.DBusDaemon(t)}
+	r.sessConn, r.sysConn = testsupport.DBusConn(t, r.sess), testsupport.DBusConn(t, r.sys)
 	if pw != "-" {
-		r.pw = dbustest.StartMock(t, r.sess, pwService, mockArgs(t, "pipewire_telephony.py", pw)...)
+		r.pw = testsupport.DBusMock(t, r.sess, pwService, template(t, "pipewire_telephony.py"), pw)
 	}
 	if bz != "-" {
-		r.bz = dbustest.StartMock(t, r.sys, bzService, mockArgs(t, "bluez_telephony.py", bz)...)
+		r.bz = testsupport.DBusMock(t, r.sys, bzService, template(t, "bluez_telephony.py"), bz)
 	}
 	r.d = New(append([]Option{WithSessionBus(r.sess), WithSystemBus(r.sys)}, opts...)...)
 	t.Cleanup(func() { r.d.Close() })
@@ -147,7 +139,7 @@ func TestPipeWireCallEndedByTheOtherSide(t *testing.T) {
 	if dc.ID != "id-1" || dc.Handle != "pipewire:"+string(ag0)+"/call0" {
 		t.Fatalf("Dial = %+v", dc)
 	}
-	got := dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")
+	got := testsupport.MockCalls(t, r.sessConn, pwService, ag0, "Dial")
 	if len(got) != 1 || len(got[0]) != 1 || got[0][0] != number {
 		t.Fatalf("PipeWire received Dial %v, want [[%s]]", got, number)
 	}
@@ -169,7 +161,7 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	// PipeWire 1.4: Dial answers with the call's path.
 	r := newRig(t, `{"DialReturnsCall": true}`, "-")
 	c := calltest.Ctx(t)
-	rec := dbustest.Record(t, r.sessConn)
+	rec := testsupport.RecordMockCalls(t, r.sessConn)
 	base := runtime.NumGoroutine()
 	rules := matchRules(t, r, false)
 	dc := calltest.Dial(t, c, r.d, req("id-2"))
@@ -215,7 +207,7 @@ func TestBlueZTelephony(t *testing.T) {
 	if dc.Handle != "bluez:"+string(tel0)+"/call1" {
 		t.Fatalf("Dial = %+v", dc)
 	}
-	got := dbustest.MethodCalls(t, r.sysConn, bzService, tel0, "Dial")
+	got := testsupport.MockCalls(t, r.sysConn, bzService, tel0, "Dial")
 	if len(got) != 1 || got[0][0] != "tel:"+number {
 		t.Fatalf("BlueZ received Dial %v, want [[tel:%s]]", got, number)
 	}
@@ -318,7 +310,7 @@ func TestNoService(t *testing.T) {
 func TestNoSessionBus(t *testing.T) {
 	// deskdial phone run where no session bus is (a system service): the
 	// error says PipeWire's service could not be looked for, and why.
-	sys := dbustest.Bus(t)
+	sys := testsupport.DBusDaemon(t)
 	d := New(WithSystemBus(sys), WithSessionBus("unix:path="+filepath.Join(t.TempDir(), "none")))
 	defer d.Close()
 	err := d.Check(calltest.Ctx(t))
@@ -331,7 +323,7 @@ func TestNoSystemBus(t *testing.T) {
 	// A container or a minimal system without dbus-daemon: the error
 	// says which services were looked for and where to read how to set
 	// them up, as when the bus is there but they are not.
-	sess := dbustest.Bus(t)
+	sess := testsupport.DBusDaemon(t)
 	d := New(WithSessionBus(sess), WithSystemBus("unix:path="+filepath.Join(t.TempDir(), "none")))
 	defer d.Close()
 	err := d.Check(calltest.Ctx(t))
@@ -395,7 +387,7 @@ func TestDialErrors(t *testing.T) {
 	if _, err := r.d.Dial(c, dialer.Request{ID: "b", Number: "+49 30; ATH", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
 		t.Fatalf("bad number = %v, want invalid", err)
 	}
-	if n := len(dbustest.MethodCalls(t, r.sessConn, pwService, ag0, "Dial")); n != 5 {
+	if n := len(testsupport.MockCalls(t, r.sessConn, pwService, ag0, "Dial")); n != 5 {
 		t.Fatalf("PipeWire received %d dials, want 5 (none for prefill or a bad number)", n)
 	}
 	if n := matchRules(t, r, false); n != rules {
@@ -436,7 +428,7 @@ func TestPipeWireInOfonoMode(t *testing.T) {
 	// bluez5.telephony.provide-ofono: PipeWire owns org.ofono on the system
 	// bus; its modems have none of oFono's properties.
 	r := newRig(t, "-", "-")
-	dbustest.StartMock(t, r.sys, ofService, mockArgs(t, "pipewire_ofono.py", "")...)
+	testsupport.DBusMock(t, r.sys, ofService, template(t, "pipewire_ofono.py"), "")
 	c := calltest.Ctx(t)
 	ps, err := r.d.Phones(c)
 	if err != nil || len(ps) != 1 || ps[0].Path != ag0 || !strings.Contains(ps[0].Service, "oFono mode") {
@@ -446,7 +438,7 @@ func TestPipeWireInOfonoMode(t *testing.T) {
 	if dc.Handle != "pipewire-ofono:"+string(ag0)+"/call0" {
 		t.Fatalf("Dial = %+v", dc)
 	}
-	if got := dbustest.MethodCalls(t, r.sysConn, ofService, ag0, "Dial"); len(got) != 1 || got[0][0] != number {
+	if got := testsupport.MockCalls(t, r.sysConn, ofService, ag0, "Dial"); len(got) != 1 || got[0][0] != number {
 		t.Fatalf("Dial received %v", got)
 	}
 	ch := calltest.Watch(t, c, r.d, dc)
@@ -463,14 +455,14 @@ func TestOfonoHandsFree(t *testing.T) {
 	// Debian's dbusmock oFono template has a modem of this computer
 	// ("hardware"), which is no Bluetooth phone.
 	r := newRig(t, "-", "-")
-	dbustest.StartMock(t, r.sys, ofService, "--template", "ofono")
+	testsupport.DBusMock(t, r.sys, ofService, "ofono", "")
 	c := calltest.Ctx(t)
 	err := r.d.Check(c)
 	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "oFono") {
 		t.Fatalf("Check = %v, want no phone through oFono", err)
 	}
 	// oFono's hands-free modem for a phone: Type "hfp", the phone's name.
-	dbustest.SetProp(t, r.sysConn, ofService, "/ril_0", "org.ofono.Modem", "Type", "hfp")
+	testsupport.MockSetProperty(t, r.sysConn, ofService, "/ril_0", "org.ofono.Modem", "Type", "hfp")
 	if err := r.sysConn.Object(ofService, "/ril_0").Call("org.freedesktop.DBus.Mock.AddProperty", 0, "org.ofono.Modem", "Name", dbus.MakeVariant("Pixel 7")).Err; err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +474,7 @@ func TestOfonoHandsFree(t *testing.T) {
 	if dc.Handle != "ofono:/ril_0/voicecall01" {
 		t.Fatalf("Dial = %+v", dc)
 	}
-	if got := dbustest.MethodCalls(t, r.sysConn, ofService, "/", "Dial"); len(got) != 1 || got[0][0] != number {
+	if got := testsupport.MockCalls(t, r.sysConn, ofService, "/", "Dial"); len(got) != 1 || got[0][0] != number {
 		t.Fatalf("oFono received Dial %v", got)
 	}
 	ch := calltest.Watch(t, c, r.d, dc)

@@ -1,8 +1,6 @@
 package kdeconnect
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -17,7 +15,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/dbusx"
-	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const (
@@ -32,11 +30,7 @@ func startMock(t *testing.T, addr, name, tmpl, params string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--template", p}
-	if params != "" {
-		args = append(args, "-p", params)
-	}
-	dbustest.StartMock(t, addr, name, args...)
+	testsupport.DBusMock(t, addr, name, p, params)
 }
 
 func req(id string) dialer.Request {
@@ -52,13 +46,13 @@ func TestCapabilitiesArePrefillOnly(t *testing.T) {
 func TestKDEConnectSharesTelURL(t *testing.T) {
 	for _, legacy := range []bool{false, true} {
 		t.Run("legacy="+strconv.FormatBool(legacy), func(t *testing.T) {
-			addr := dbustest.Bus(t)
+			addr := testsupport.DBusDaemon(t)
 			params := ""
 			if legacy {
 				params = `{"Legacy": true}`
 			}
 			startMock(t, addr, kdeService, "kdeconnect.py", params)
-			conn := dbustest.Conn(t, addr)
+			conn := testsupport.DBusConn(t, addr)
 			d := New(WithBusAddress(addr))
 			defer d.Close()
 			c := calltest.Ctx(t)
@@ -74,7 +68,7 @@ func TestKDEConnectSharesTelURL(t *testing.T) {
 				t.Fatalf("Dial = %+v", dc)
 			}
 			calltest.Dial(t, c, d, req("id-2"))
-			got := dbustest.MethodCalls(t, conn, kdeService, kdeDaemonPath+"/devices/"+kdeID+"/share", "shareUrl")
+			got := testsupport.MockCalls(t, conn, kdeService, kdeDaemonPath+"/devices/"+kdeID+"/share", "shareUrl")
 			if len(got) != 2 || got[0][0] != "tel:%2A%2306%23" || got[1][0] != "tel:"+number {
 				t.Fatalf("KDE Connect received shareUrl %v", got)
 			}
@@ -99,9 +93,9 @@ func TestKDEConnectDeviceProblems(t *testing.T) {
 		{"none", ``, "no phone is paired in KDE Connect or GSConnect"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := dbustest.Bus(t)
+			addr := testsupport.DBusDaemon(t)
 			startMock(t, addr, kdeService, "kdeconnect.py", `{"Devices": [`+tc.devices+`]}`)
-			conn := dbustest.Conn(t, addr)
+			conn := testsupport.DBusConn(t, addr)
 			d := New(WithBusAddress(addr))
 			defer d.Close()
 			c := calltest.Ctx(t)
@@ -126,11 +120,11 @@ func TestKDEConnectDeviceProblems(t *testing.T) {
 }
 
 func TestChoosingADevice(t *testing.T) {
-	addr := dbustest.Bus(t)
+	addr := testsupport.DBusDaemon(t)
 	startMock(t, addr, kdeService, "kdeconnect.py", `{"Devices": [
 		{"id": "p1", "name": "Pixel 7", "type": "smartphone", "reachable": true, "paired": true, "share": true},
 		{"id": "p2", "name": "Work phone", "type": "smartphone", "reachable": true, "paired": true, "share": true}]}`)
-	conn := dbustest.Conn(t, addr)
+	conn := testsupport.DBusConn(t, addr)
 	c := calltest.Ctx(t)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
@@ -140,7 +134,7 @@ func TestChoosingADevice(t *testing.T) {
 	d2 := New(WithBusAddress(addr), WithDevice("work PHONE"))
 	defer d2.Close()
 	calltest.Dial(t, c, d2, req("id-3"))
-	if got := dbustest.MethodCalls(t, conn, kdeService, kdeDaemonPath+"/devices/p2/share", "shareUrl"); len(got) != 1 {
+	if got := testsupport.MockCalls(t, conn, kdeService, kdeDaemonPath+"/devices/p2/share", "shareUrl"); len(got) != 1 {
 		t.Fatalf("work phone received %v", got)
 	}
 	d3 := New(WithBusAddress(addr), WithDevice("Nokia"))
@@ -151,9 +145,9 @@ func TestChoosingADevice(t *testing.T) {
 }
 
 func TestGSConnectSharesTelURL(t *testing.T) {
-	addr := dbustest.Bus(t)
+	addr := testsupport.DBusDaemon(t)
 	startMock(t, addr, gsService, "gsconnect.py", "")
-	conn := dbustest.Conn(t, addr)
+	conn := testsupport.DBusConn(t, addr)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
 	c := calltest.Ctx(t)
@@ -162,7 +156,7 @@ func TestGSConnectSharesTelURL(t *testing.T) {
 		t.Fatalf("Devices = %+v, %v", ds, err)
 	}
 	calltest.Dial(t, c, d, req("id-4"))
-	got := dbustest.MethodCalls(t, conn, gsService, gsPath, "Activate")
+	got := testsupport.MockCalls(t, conn, gsService, gsPath, "Activate")
 	if len(got) != 1 || got[0][0] != "shareUri" {
 		t.Fatalf("GSConnect received Activate %v", got)
 	}
@@ -173,7 +167,7 @@ func TestGSConnectSharesTelURL(t *testing.T) {
 }
 
 func TestGSConnectShareOff(t *testing.T) {
-	addr := dbustest.Bus(t)
+	addr := testsupport.DBusDaemon(t)
 	startMock(t, addr, gsService, "gsconnect.py", `{"Devices": [{"id": "g1", "name": "Galaxy", "type": "phone", "connected": true, "paired": true, "share": false}]}`)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
@@ -183,7 +177,7 @@ func TestGSConnectShareOff(t *testing.T) {
 }
 
 func TestNoDaemon(t *testing.T) {
-	d := New(WithBusAddress(dbustest.Bus(t)))
+	d := New(WithBusAddress(testsupport.DBusDaemon(t)))
 	defer d.Close()
 	err := d.Check(calltest.Ctx(t))
 	if !errors.Is(err, dialer.ErrUnavailable) || !errors.Is(err, ErrNoDaemon) || !strings.Contains(err.Error(), "start KDE Connect") {
@@ -225,39 +219,6 @@ func kdeconnectd() (string, error) {
 	return exec.LookPath("kdeconnectd")
 }
 
-// realBus starts a dbus-daemon listening on a socket file: the daemon under
-// test runs in a network namespace of its own, where abstract sockets
-// (dbus-daemon's default) would not reach it.
-func realBus(t *testing.T, dir string) string {
-	t.Helper()
-	conf := filepath.Join(dir, "bus.conf")
-	sock := filepath.Join(dir, "bus")
-	// No service directories: nothing is started on demand.
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path=`+sock+`</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read dbus-daemon address: %v", err)
-	}
-	return strings.TrimSpace(line)
-}
-
 // TestRealKDEConnectDaemon runs Debian's kdeconnectd headless on a private
 // session bus, inside a network namespace with only loopback (it announces
 // itself by UDP broadcast on port 1716; nothing may leave this machine), and
@@ -267,8 +228,6 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 	calltest.Need(t, "kdeconnectd (Debian package kdeconnect)", err)
 	_, err = exec.LookPath("unshare")
 	calltest.Need(t, "unshare", err)
-	_, err = exec.LookPath("dbus-daemon")
-	calltest.Need(t, "dbus-daemon", err)
 	unshare := []string{"unshare", "-n"}
 	if os.Getuid() != 0 {
 		unshare = []string{"unshare", "-r", "-n"} // a user namespace lets a user own a network namespace
@@ -277,7 +236,9 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 	calltest.Need(t, "a network namespace of its own (unshare -n)", err)
 
 	dir := t.TempDir()
-	addr := realBus(t, dir)
+	// The bus listens on a socket file, which reaches the daemon in its
+	// network namespace (an abstract socket would not).
+	addr := testsupport.DBusDaemon(t)
 	home := filepath.Join(dir, "home")
 	if err := os.MkdirAll(filepath.Join(home, "run"), 0o700); err != nil {
 		t.Fatal(err)
@@ -294,7 +255,7 @@ func TestRealKDEConnectDaemon(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 
 	c := calltest.Ctx(t)
-	conn := dbustest.Conn(t, addr)
+	conn := testsupport.DBusConn(t, addr)
 	calltest.Eventually(t, c, "kdeconnectd owns "+kdeService, func() bool { return dbusx.HasOwner(c, conn, kdeService) })
 	// The daemon (sh exec'd it) is in a network namespace of its own.
 	mine, _ := os.Readlink("/proc/self/ns/net")

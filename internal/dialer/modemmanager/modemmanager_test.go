@@ -12,7 +12,7 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
-	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const (
@@ -22,7 +22,7 @@ const (
 
 type rig struct {
 	addr string
-	mock *dbustest.Mock
+	mock *testsupport.Mock
 	conn *dbus.Conn
 	d    *Dialer
 }
@@ -35,11 +35,7 @@ func newRig(t *testing.T, params string, opts ...Option) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--template", tmpl}
-	if params != "" {
-		args = append(args, "-p", params)
-	}
-	mock, conn := dbustest.Service(t, service, args...)
+	mock, conn := testsupport.DBusService(t, service, tmpl, params)
 	r := &rig{addr: mock.Addr, mock: mock, conn: conn}
 	r.d = New(append([]Option{WithBusAddress(r.addr)}, opts...)...)
 	t.Cleanup(func() { r.d.Close() })
@@ -72,14 +68,14 @@ func TestCapabilities(t *testing.T) {
 
 func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	r := newRig(t, "")
-	rec := dbustest.Record(t, r.conn)
+	rec := testsupport.RecordMockCalls(t, r.conn)
 	c := calltest.Ctx(t)
 	if err := r.d.Check(c); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-1", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(time.Minute)})
 	path := dbus.ObjectPath(dc.Handle)
-	created := dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")
+	created := testsupport.MockCalls(t, r.conn, service, modem0, "CreateCall")
 	if len(created) != 1 {
 		t.Fatalf("CreateCall calls: %v", created)
 	}
@@ -90,7 +86,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	if err := r.conn.Object(service, path).Call(ifProps+".Get", 0, ifCall, "Number").Store(&got); err != nil || got != number {
 		t.Fatalf("call Number = %q, %v", got, err)
 	}
-	if n := len(dbustest.MethodCalls(t, r.conn, service, path, "Start")); n != 1 {
+	if n := len(testsupport.MockCalls(t, r.conn, service, path, "Start")); n != 1 {
 		t.Fatalf("Start called %d times, want 1", n)
 	}
 
@@ -163,7 +159,7 @@ func TestWatchByAnotherDialer(t *testing.T) {
 }
 
 func TestServiceMissing(t *testing.T) {
-	addr := dbustest.Bus(t)
+	addr := testsupport.DBusDaemon(t)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
 	c := calltest.Ctx(t)
@@ -192,7 +188,7 @@ func TestModemNotReady(t *testing.T) {
 		if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 			t.Fatalf("Dial = %v, want ErrUnavailable", err)
 		}
-		if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
+		if n := len(testsupport.MockCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
 			t.Fatalf("a modem that is not ready got %d CreateCall calls", n)
 		}
 	}
@@ -247,7 +243,7 @@ func TestRefusesBadInput(t *testing.T) {
 	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
 		t.Fatal("Dial of an expired request succeeded")
 	}
-	if n := len(dbustest.MethodCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
+	if n := len(testsupport.MockCalls(t, r.conn, service, modem0, "CreateCall")); n != 0 {
 		t.Fatalf("ModemManager got %d CreateCall calls for refused requests", n)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
-	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const number = "+4930123456"
@@ -20,14 +20,14 @@ const number = "+4930123456"
 // rig is a private "system" bus with Debian's dbusmock oFono template on it.
 type rig struct {
 	addr string
-	mock *dbustest.Mock
+	mock *testsupport.Mock
 	conn *dbus.Conn // the test's own view of the bus
 	d    *Dialer
 }
 
 func newRig(t *testing.T, opts ...Option) *rig {
 	t.Helper()
-	mock, conn := dbustest.Service(t, service, "--template", "ofono")
+	mock, conn := testsupport.DBusService(t, service, "ofono", "")
 	r := &rig{addr: mock.Addr, mock: mock, conn: conn}
 	r.d = New(append([]Option{WithBusAddress(r.addr)}, opts...)...)
 	t.Cleanup(func() { r.d.Close() })
@@ -37,8 +37,8 @@ func newRig(t *testing.T, opts ...Option) *rig {
 // setState moves the mock call the way ofonod does: property, then signal.
 func (r *rig) setState(t *testing.T, path dbus.ObjectPath, state string) {
 	t.Helper()
-	dbustest.SetProp(t, r.conn, service, path, ifCall, "State", state)
-	dbustest.Emit(t, r.conn, service, path, ifCall, "PropertyChanged", "sv", "State", state)
+	testsupport.MockSetProperty(t, r.conn, service, path, ifCall, "State", state)
+	testsupport.MockEmit(t, r.conn, service, path, ifCall, "PropertyChanged", "sv", "State", state)
 }
 
 func TestCapabilities(t *testing.T) {
@@ -59,7 +59,7 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 		t.Fatalf("Dial = %+v", dc)
 	}
 	// The template's Dial is logged on the mock's main object.
-	got := dbustest.MethodCalls(t, r.conn, service, "/", "Dial")
+	got := testsupport.MockCalls(t, r.conn, service, "/", "Dial")
 	if len(got) != 1 || got[0][0] != number || got[0][1] != "" {
 		t.Fatalf("oFono received Dial %v, want [[%s \"\"]]", got, number)
 	}
@@ -108,7 +108,7 @@ func TestRemoteHangupCarriesReason(t *testing.T) {
 	r.setState(t, path, "active")
 	ch := calltest.Watch(t, c, r.d, dc)
 	calltest.States(t, c, ch, call.Dialing, call.Alerting, call.Active)
-	dbustest.Emit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
+	testsupport.MockEmit(t, r.conn, service, path, ifCall, "DisconnectReason", "s", "remote")
 	r.setState(t, path, "disconnected")
 	ev := calltest.Next(t, c, ch)
 	if ev.State != call.Ended || ev.Reason != "the other side hung up" || ev.Duration <= 0 {
@@ -138,7 +138,7 @@ func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 }
 
 func TestServiceMissing(t *testing.T) {
-	addr := dbustest.Bus(t)
+	addr := testsupport.DBusDaemon(t)
 	d := New(WithBusAddress(addr))
 	defer d.Close()
 	c := calltest.Ctx(t)
@@ -167,7 +167,7 @@ func TestModemOffOrOffline(t *testing.T) {
 			if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
 				t.Fatalf("Dial = %v, want ErrUnavailable", err)
 			}
-			if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
+			if n := len(testsupport.MockCalls(t, r.conn, service, "/", "Dial")); n != 0 {
 				t.Fatalf("a switched-off modem got %d Dial calls", n)
 			}
 		})
@@ -220,7 +220,7 @@ func TestRefusesBadInput(t *testing.T) {
 	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
 		t.Fatal("Dial of an expired request succeeded")
 	}
-	if n := len(dbustest.MethodCalls(t, r.conn, service, "/", "Dial")); n != 0 {
+	if n := len(testsupport.MockCalls(t, r.conn, service, "/", "Dial")); n != 0 {
 		t.Fatalf("oFono got %d Dial calls for refused requests", n)
 	}
 }
@@ -228,8 +228,8 @@ func TestRefusesBadInput(t *testing.T) {
 // BenchmarkDial measures Dial (GetModems + VoiceCallManager.Dial) against
 // the dbusmock oFono template on a private bus.
 func BenchmarkDial(b *testing.B) {
-	addr := dbustest.Bus(b)
-	dbustest.StartMock(b, addr, service, "--template", "ofono")
+	addr := testsupport.DBusDaemon(b)
+	testsupport.DBusMock(b, addr, service, "ofono", "")
 	d := New(WithBusAddress(addr))
 	defer d.Close()
 	ctx := context.Background()
