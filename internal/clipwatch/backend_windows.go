@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/deskdial/deskdial/internal/winmsg"
 )
 
 // Windows reports every clipboard change to windows registered with
@@ -32,12 +34,6 @@ var (
 	user32   = windows.NewLazySystemDLL("user32.dll")
 	kernel32 = windows.NewLazySystemDLL("kernel32.dll")
 
-	procRegisterClassExW              = user32.NewProc("RegisterClassExW")
-	procCreateWindowExW               = user32.NewProc("CreateWindowExW")
-	procDestroyWindow                 = user32.NewProc("DestroyWindow")
-	procDefWindowProcW                = user32.NewProc("DefWindowProcW")
-	procGetMessageW                   = user32.NewProc("GetMessageW")
-	procPostMessageW                  = user32.NewProc("PostMessageW")
 	procAddClipboardFormatListener    = user32.NewProc("AddClipboardFormatListener")
 	procRemoveClipboardFormatListener = user32.NewProc("RemoveClipboardFormatListener")
 	procOpenClipboard                 = user32.NewProc("OpenClipboard")
@@ -58,10 +54,8 @@ var (
 const (
 	wmClose           = 0x0010
 	wmClipboardUpdate = 0x031D
-	wmStop            = 0x8000 + 1 // WM_APP+1: Run's context ended
 	cfUnicodeText     = 13
 	gmemMoveable      = 0x0002
-	hwndMessage       = ^uintptr(2) // (HWND)-3: a message-only window
 )
 
 // Names of the formats password managers add to a secret copy.
@@ -70,57 +64,6 @@ const (
 	fmtHistory    = "CanIncludeInClipboardHistory"
 	fmtViewerSkip = "Clipboard Viewer Ignore"
 )
-
-type wndClassEx struct {
-	size, style                uint32
-	wndProc                    uintptr
-	clsExtra, wndExtra         int32
-	instance, icon, cursor, bg windows.Handle
-	menuName, className        *uint16
-	iconSm                     windows.Handle
-}
-
-type msg struct {
-	hwnd    uintptr
-	message uint32
-	wParam  uintptr
-	lParam  uintptr
-	time    uint32
-	pt      struct{ x, y int32 }
-	private uint32
-}
-
-var (
-	classOnce sync.Once
-	className *uint16
-	classErr  error
-)
-
-// registerClass registers the window class once per process: callbacks
-// made with windows.NewCallback are never freed, so there must be one.
-func registerClass() error {
-	classOnce.Do(func() {
-		className, classErr = windows.UTF16PtrFromString("deskdial.clipwatch")
-		if classErr != nil {
-			return
-		}
-		proc := windows.NewCallback(func(hwnd, m, w, l uintptr) uintptr {
-			r, _, _ := procDefWindowProcW.Call(hwnd, m, w, l)
-			return r
-		})
-		var mod windows.Handle
-		if err := windows.GetModuleHandleEx(0, nil, &mod); err != nil {
-			classErr = err
-			return
-		}
-		wc := wndClassEx{wndProc: proc, instance: mod, className: className}
-		wc.size = uint32(unsafe.Sizeof(wc))
-		if r, _, err := procRegisterClassExW.Call(uintptr(unsafe.Pointer(&wc))); r == 0 {
-			classErr = fmt.Errorf("register window class: %w", err)
-		}
-	})
-	return classErr
-}
 
 type winBackend struct {
 	maxBytes    int
@@ -162,62 +105,44 @@ func registerFormat(name string) uint32 {
 func (b *winBackend) mechanism() string { return "clipboard-listener" }
 
 func (b *winBackend) run(ctx context.Context, changed func(Selection, time.Time)) error {
-	if err := registerClass(); err != nil {
-		return fmt.Errorf("watch clipboard: %w", err)
-	}
-	// The window belongs to this thread, and only this thread receives
-	// its messages.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	hwnd, _, err := procCreateWindowExW.Call(0, uintptr(unsafe.Pointer(className)), 0, 0,
-		0, 0, 0, 0, hwndMessage, 0, 0, 0)
-	if hwnd == 0 {
-		return fmt.Errorf("watch clipboard: create message window: %w", err)
-	}
-	defer procDestroyWindow.Call(hwnd)
-	if r, _, err := procAddClipboardFormatListener.Call(hwnd); r == 0 {
-		return fmt.Errorf("watch clipboard: add clipboard listener: %w", err)
-	}
-	defer procRemoveClipboardFormatListener.Call(hwnd)
-	b.mu.Lock()
-	b.hwnd = hwnd
-	b.mu.Unlock()
-	defer func() {
+	w, err := winmsg.Open(func(hwnd uintptr) (func(), error) {
+		if r, _, err := procAddClipboardFormatListener.Call(hwnd); r == 0 {
+			return nil, fmt.Errorf("add clipboard listener: %w", err)
+		}
 		b.mu.Lock()
-		b.hwnd = 0
+		b.hwnd = hwnd
 		b.mu.Unlock()
-	}()
-
-	stopped := make(chan struct{})
-	defer close(stopped)
-	go func() {
-		// Owned by run: wakes GetMessage when ctx ends.
-		select {
-		case <-ctx.Done():
-			procPostMessageW.Call(hwnd, wmStop, 0, 0)
-		case <-stopped:
-		}
-	}()
-	var m msg
-	for {
-		r, _, err := procGetMessageW.Call(uintptr(unsafe.Pointer(&m)), 0, 0, 0)
-		switch int32(r) {
-		case -1:
-			return fmt.Errorf("watch clipboard: get message: %w", err)
-		case 0:
-			return nil
-		}
-		switch m.message {
-		case wmStop, wmClose:
-			return nil
+		return func() {
+			b.mu.Lock()
+			b.hwnd = 0
+			b.mu.Unlock()
+			procRemoveClipboardFormatListener.Call(hwnd)
+		}, nil
+	}, func(m winmsg.Msg) bool {
+		switch m.Message {
+		case wmClose:
+			return true
 		case wmClipboardUpdate:
 			// Our own Write opens the clipboard with this window, which
 			// makes it the owner: that change is not news.
-			if owner, _, _ := procGetClipboardOwner.Call(); owner == hwnd {
-				continue
+			if owner, _, _ := procGetClipboardOwner.Call(); owner != m.HWND {
+				changed(Clipboard, time.Now())
 			}
-			changed(Clipboard, time.Now())
 		}
+		return false
+	})
+	if err != nil {
+		return fmt.Errorf("watch clipboard: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+		w.Close()
+		return nil
+	case <-w.Done():
+		if err := w.Err(); err != nil {
+			return fmt.Errorf("watch clipboard: %w", err)
+		}
+		return nil
 	}
 }
 

@@ -3,13 +3,13 @@
 package hotkey
 
 import (
+	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/deskdial/deskdial/internal/winmsg"
 )
 
 // On Windows a hotkey is RegisterHotKey on a message-only window. Windows
@@ -23,12 +23,6 @@ import (
 var (
 	user32 = windows.NewLazySystemDLL("user32.dll")
 
-	procRegisterClassExW = user32.NewProc("RegisterClassExW")
-	procCreateWindowExW  = user32.NewProc("CreateWindowExW")
-	procDestroyWindow    = user32.NewProc("DestroyWindow")
-	procDefWindowProcW   = user32.NewProc("DefWindowProcW")
-	procGetMessageW      = user32.NewProc("GetMessageW")
-	procPostMessageW     = user32.NewProc("PostMessageW")
 	procRegisterHotKey   = user32.NewProc("RegisterHotKey")
 	procUnregisterHotKey = user32.NewProc("UnregisterHotKey")
 	procVkKeyScanW       = user32.NewProc("VkKeyScanW")
@@ -36,8 +30,6 @@ var (
 
 const (
 	wmHotkey    = 0x0312
-	wmStop      = 0x8000 + 1 // WM_APP+1: release
-	hwndMessage = ^uintptr(2)
 	modAlt      = 0x1
 	modControl  = 0x2
 	modShift    = 0x4
@@ -107,62 +99,7 @@ func modsFor(m Modifiers) uintptr {
 	return w
 }
 
-type wndClassEx struct {
-	size, style                uint32
-	wndProc                    uintptr
-	clsExtra, wndExtra         int32
-	instance, icon, cursor, bg windows.Handle
-	menuName, className        *uint16
-	iconSm                     windows.Handle
-}
-
-type msg struct {
-	hwnd    uintptr
-	message uint32
-	wParam  uintptr
-	lParam  uintptr
-	time    uint32
-	pt      struct{ x, y int32 }
-	private uint32
-}
-
-var (
-	classOnce sync.Once
-	className *uint16
-	classErr  error
-)
-
-// registerClass registers the window class once: callbacks made with
-// windows.NewCallback are never freed.
-func registerClass() error {
-	classOnce.Do(func() {
-		className, classErr = windows.UTF16PtrFromString("deskdial.hotkey")
-		if classErr != nil {
-			return
-		}
-		proc := windows.NewCallback(func(hwnd, m, w, l uintptr) uintptr {
-			r, _, _ := procDefWindowProcW.Call(hwnd, m, w, l)
-			return r
-		})
-		var mod windows.Handle
-		if err := windows.GetModuleHandleEx(0, nil, &mod); err != nil {
-			classErr = err
-			return
-		}
-		wc := wndClassEx{wndProc: proc, instance: mod, className: className}
-		wc.size = uint32(unsafe.Sizeof(wc))
-		if r, _, err := procRegisterClassExW.Call(uintptr(unsafe.Pointer(&wc))); r == 0 {
-			classErr = fmt.Errorf("register window class: %w", err)
-		}
-	})
-	return classErr
-}
-
-type winGrab struct {
-	hwnd    uintptr
-	stopped chan struct{}
-	once    sync.Once
-}
+type winGrab struct{ w *winmsg.Window }
 
 func grab(spec Spec, fire func()) (grabber, error) {
 	keysym, _ := spec.keysym()
@@ -173,63 +110,35 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	if err := user32.Load(); err != nil {
 		return nil, fmt.Errorf("grab %s: %v: %w", spec, err, ErrUnsupported)
 	}
-	if err := registerClass(); err != nil {
+	// The registration belongs to the window's thread, which is where
+	// Windows posts WM_HOTKEY.
+	w, err := winmsg.Open(func(hwnd uintptr) (func(), error) {
+		if r, _, err := procRegisterHotKey.Call(hwnd, hotkeyID, modsFor(spec.Mods), uintptr(vk)); r == 0 {
+			if err == errHotkeyAlreadyRegistered {
+				return nil, takenError{spec}
+			}
+			return nil, fmt.Errorf("Windows refused the hotkey: %w", err)
+		}
+		return func() { procUnregisterHotKey.Call(hwnd, hotkeyID) }, nil
+	}, func(m winmsg.Msg) bool {
+		if m.Message == wmHotkey && m.WParam == hotkeyID {
+			fire()
+		}
+		return false
+	})
+	if err != nil {
+		var taken takenError
+		if errors.As(err, &taken) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("grab %s: %w", spec, err)
 	}
-	g := &winGrab{stopped: make(chan struct{})}
-	ready := make(chan error, 1)
-	go g.loop(spec, vk, fire, ready)
-	if err := <-ready; err != nil {
-		return nil, err
-	}
-	return g, nil
-}
-
-// loop owns the window and the registration; it runs on one OS thread
-// because both belong to the thread that made them.
-func (g *winGrab) loop(spec Spec, vk uint16, fire func(), ready chan<- error) {
-	defer close(g.stopped)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	hwnd, _, err := procCreateWindowExW.Call(0, uintptr(unsafe.Pointer(className)), 0, 0,
-		0, 0, 0, 0, hwndMessage, 0, 0, 0)
-	if hwnd == 0 {
-		ready <- fmt.Errorf("grab %s: create message window: %w", spec, err)
-		return
-	}
-	defer procDestroyWindow.Call(hwnd)
-	if r, _, err := procRegisterHotKey.Call(hwnd, hotkeyID, modsFor(spec.Mods), uintptr(vk)); r == 0 {
-		if err == errHotkeyAlreadyRegistered {
-			ready <- takenError{spec}
-		} else {
-			ready <- fmt.Errorf("grab %s: Windows refused the hotkey: %w", spec, err)
-		}
-		return
-	}
-	defer procUnregisterHotKey.Call(hwnd, hotkeyID)
-	g.hwnd = hwnd
-	ready <- nil
-	var m msg
-	for {
-		r, _, _ := procGetMessageW.Call(uintptr(unsafe.Pointer(&m)), 0, 0, 0)
-		if int32(r) <= 0 {
-			return
-		}
-		switch m.message {
-		case wmStop:
-			return
-		case wmHotkey:
-			if m.wParam == hotkeyID {
-				fire()
-			}
-		}
-	}
+	return &winGrab{w}, nil
 }
 
 func (g *winGrab) release() error {
-	g.once.Do(func() { procPostMessageW.Call(g.hwnd, wmStop, 0, 0) })
-	<-g.stopped
+	g.w.Close()
 	return nil
 }
 
-func (g *winGrab) done() <-chan struct{} { return g.stopped }
+func (g *winGrab) done() <-chan struct{} { return g.w.Done() }
