@@ -15,6 +15,7 @@ import (
 	"github.com/deskdial/deskdial/internal/dialer"
 	"github.com/deskdial/deskdial/internal/dialer/internal/calltest"
 	"github.com/deskdial/deskdial/internal/dialer/internal/telnum"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const (
@@ -43,7 +44,7 @@ var hostile = []string{
 func newDialer(t *testing.T, s *fakeServer, opts ...Option) *Dialer {
 	t.Helper()
 	_, err := exec.LookPath("adb")
-	calltest.Need(t, "the adb client", err)
+	testsupport.Need(t, "the adb client", err)
 	return New(append([]Option{WithServerPort(s.port()), WithPollInterval(10 * time.Millisecond)}, opts...)...)
 }
 

@@ -225,15 +225,15 @@ func kdeconnectd() (string, error) {
 // reads its (empty) device list through the real interface.
 func TestRealKDEConnectDaemon(t *testing.T) {
 	daemon, err := kdeconnectd()
-	calltest.Need(t, "kdeconnectd (Debian package kdeconnect)", err)
+	testsupport.Need(t, "kdeconnectd (Debian package kdeconnect)", err)
 	_, err = exec.LookPath("unshare")
-	calltest.Need(t, "unshare", err)
+	testsupport.Need(t, "unshare", err)
 	unshare := []string{"unshare", "-n"}
 	if os.Getuid() != 0 {
 		unshare = []string{"unshare", "-r", "-n"} // a user namespace lets a user own a network namespace
 	}
 	err = exec.Command(unshare[0], append(unshare[1:], "true")...).Run()
-	calltest.Need(t, "a network namespace of its own (unshare -n)", err)
+	testsupport.Need(t, "a network namespace of its own (unshare -n)", err)
 
 	dir := t.TempDir()
 	// The bus listens on a socket file, which reaches the daemon in its

@@ -138,17 +138,9 @@ func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 }
 
 func TestServiceMissing(t *testing.T) {
-	addr := testsupport.DBusDaemon(t)
-	d := New(WithBusAddress(addr))
+	d := New(WithBusAddress(testsupport.DBusDaemon(t)))
 	defer d.Close()
-	c := calltest.Ctx(t)
-	err := d.Check(c)
-	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), "oFono is not running") {
-		t.Fatalf("Check = %v, want unavailable: not running", err)
-	}
-	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
-		t.Fatalf("Dial = %v, want ErrUnavailable", err)
-	}
+	calltest.ServiceMissing(t, d, "oFono is not running")
 }
 
 func TestModemOffOrOffline(t *testing.T) {
@@ -190,36 +182,12 @@ func TestChosenModem(t *testing.T) {
 
 func TestCrashMidCall(t *testing.T) {
 	r := newRig(t)
-	c := calltest.Ctx(t)
-	dc := calltest.Dial(t, c, r.d, dialer.Request{ID: "id-4", Number: number, Mode: call.ModeCall})
-	ch := calltest.Watch(t, c, r.d, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
-		t.Fatalf("state %q, want dialing", ev.State)
-	}
-	r.mock.Kill()
-	ev := calltest.Next(t, c, ch)
-	if ev.State != call.Failed || !strings.Contains(ev.Reason, "oFono stopped") {
-		t.Fatalf("after the crash: %+v, want failed: oFono stopped", ev)
-	}
-	calltest.Closed(t, c, ch)
-	// The dialer stays usable and says what is wrong.
-	if err := r.d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
-		t.Fatalf("Check after crash = %v", err)
-	}
+	calltest.CrashMidCall(t, r.d, r.mock.Kill, "oFono stopped")
 }
 
 func TestRefusesBadInput(t *testing.T) {
 	r := newRig(t)
-	c := calltest.Ctx(t)
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: "+49 30; reboot", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
-		t.Fatalf("Dial(hostile) = %v, want ErrInvalidNumber", err)
-	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
-		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
-	}
-	if _, err := r.d.Dial(c, dialer.Request{ID: "x", Number: number, Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
-		t.Fatal("Dial of an expired request succeeded")
-	}
+	calltest.RefusesBadInput(t, r.d, "+49 30; reboot")
 	if n := len(testsupport.MockCalls(t, r.conn, service, "/", "Dial")); n != 0 {
 		t.Fatalf("oFono got %d Dial calls for refused requests", n)
 	}

@@ -5,20 +5,14 @@ package calltest
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
-	"github.com/deskdial/deskdial/internal/testsupport"
 )
-
-// Need fails the test under CI and skips it elsewhere when a tool the test
-// drives (err says why it is missing) is not on this machine.
-func Need(t testing.TB, what string, err error) {
-	t.Helper()
-	testsupport.Need(t, what, err)
-}
 
 // Ctx is the test's deadline for anything it waits on.
 func Ctx(t testing.TB) context.Context {
@@ -95,5 +89,59 @@ func Eventually(t testing.TB, c context.Context, what string, cond func() bool) 
 			t.Fatalf("never happened: %s", what)
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// ServiceMissing checks a D-Bus backend whose service is not on its bus:
+// Check and Dial are unavailable, and Check's error says notRunning.
+func ServiceMissing(t testing.TB, d dialer.Dialer, notRunning string) {
+	t.Helper()
+	c := Ctx(t)
+	err := d.Check(c)
+	if !errors.Is(err, dialer.ErrUnavailable) || !strings.Contains(err.Error(), notRunning) {
+		t.Fatalf("Check = %v, want unavailable: %s", err, notRunning)
+	}
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: "+4930123456", Mode: call.ModeCall}); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Dial = %v, want ErrUnavailable", err)
+	}
+}
+
+// CrashMidCall dials on d, lets crash end the service while the call is
+// dialing, and checks what the user is told: the call failed with a reason
+// that says stopped, the watch ends, and Check is unavailable. It returns
+// the call, for what else the backend promises after a crash.
+func CrashMidCall(t testing.TB, d dialer.Dialer, crash func(), stopped string) dialer.Call {
+	t.Helper()
+	c := Ctx(t)
+	dc := Dial(t, c, d, dialer.Request{ID: "id-crash", Number: "+4930123456", Mode: call.ModeCall})
+	ch := Watch(t, c, d, dc)
+	States(t, c, ch, call.Dialing)
+	crash()
+	ev := Next(t, c, ch)
+	if ev.State != call.Failed || !strings.Contains(ev.Reason, stopped) {
+		t.Fatalf("after the crash: %+v, want failed: %s", ev, stopped)
+	}
+	Closed(t, c, ch)
+	// The dialer stays usable and says what is wrong.
+	if err := d.Check(c); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Check after crash = %v, want ErrUnavailable", err)
+	}
+	return dc
+}
+
+// RefusesBadInput checks that d refuses a hostile number, a prefill it
+// cannot do and an expired request before it reaches the service; the
+// caller then checks that the service got no call.
+func RefusesBadInput(t testing.TB, d dialer.Dialer, hostile string) {
+	t.Helper()
+	c := Ctx(t)
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: hostile, Mode: call.ModeCall}); !errors.Is(err, dialer.ErrInvalidNumber) {
+		t.Fatalf("Dial(%q) = %v, want ErrInvalidNumber", hostile, err)
+	}
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: "+4930123456", Mode: call.ModePrefill}); !errors.Is(err, dialer.ErrUnsupported) {
+		t.Fatalf("Dial(prefill) = %v, want ErrUnsupported", err)
+	}
+	if _, err := d.Dial(c, dialer.Request{ID: "x", Number: "+4930123456", Mode: call.ModeCall, Expires: time.Now().Add(-time.Second)}); err == nil {
+		t.Fatal("Dial of an expired request succeeded")
 	}
 }
