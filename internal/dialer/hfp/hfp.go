@@ -789,26 +789,12 @@ func (w *watch) run(ctx context.Context, sub *dbusx.Sub, fromDial bool, init str
 	} else if !w.read(ctx) {
 		return
 	}
-	for {
-		var sig *dbus.Signal
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.nudge:
-			if !w.read(ctx) {
-				return
-			}
-			continue
-		case sig, ok = <-sub.C():
-		}
-		if !ok {
-			w.Emit(ctx, call.Failed, "lost the connection to the "+w.f.busName())
-			return
-		}
-		if !w.signal(ctx, sig) {
-			return
-		}
+	// The loop is dbusx's; what differs from dbusx.Service's watch is
+	// around it: a call's service is on the session or the system bus
+	// depending on the flavor, Dial's first state is applied after
+	// dialing, and Hangup nudges this watch alone.
+	if !dbusx.Follow(ctx, sub, w.nudge, func() bool { return w.read(ctx) }, func(sig *dbus.Signal) bool { return w.signal(ctx, sig) }) {
+		w.Emit(ctx, call.Failed, "lost the connection to the "+w.f.busName())
 	}
 }
 

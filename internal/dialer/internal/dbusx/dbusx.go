@@ -107,6 +107,31 @@ func (s *Sub) C() <-chan *dbus.Signal { return s.ch }
 // Close stops delivery.
 func (s *Sub) Close() { s.once.Do(func() { s.conn.RemoveSignal(s.ch) }) }
 
+// Follow is the loop of a call watch: each nudge (the desktop hung up) is
+// handed to read, each signal on sub to signal, until one of them returns
+// false (the call is over) or ctx ends. It returns false when sub's bus
+// connection went away under it, which the watch reports as the call's
+// failure in its own words (the bus differs between backends).
+func Follow(ctx context.Context, sub *Sub, nudge <-chan struct{}, read func() bool, signal func(*dbus.Signal) bool) (connected bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return true
+		case <-nudge:
+			if !read() {
+				return true
+			}
+		case sig, ok := <-sub.C():
+			if !ok {
+				return false
+			}
+			if !signal(sig) {
+				return true
+			}
+		}
+	}
+}
+
 // Pending keeps subscriptions made by Dial until Watch takes them.
 type Pending struct {
 	mu   sync.Mutex

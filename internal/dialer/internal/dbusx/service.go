@@ -205,31 +205,19 @@ func (s *Service) follow(ctx context.Context, w *Watch, f Follower, sub *Sub, nu
 	} else if !f.Read(ctx, w, "the call is already over") {
 		return
 	}
-	for {
-		var sig *dbus.Signal
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return
-		case <-nudge:
-			w.Local = true
-			if !f.Read(ctx, w, "hung up from the desktop") {
-				return
-			}
-			continue
-		case sig, ok = <-sub.C():
-		}
-		if !ok {
-			w.Emit(ctx, call.Failed, "lost the connection to the system bus")
-			return
-		}
+	read := func() bool {
+		w.Local = true
+		return f.Read(ctx, w, "hung up from the desktop")
+	}
+	signal := func(sig *dbus.Signal) bool {
 		if OwnerLost(sig, s.Name) {
 			w.Emit(ctx, call.Failed, s.Product+" stopped during the call")
-			return
+			return false
 		}
-		if !f.Signal(ctx, w, sig) {
-			return
-		}
+		return f.Signal(ctx, w, sig)
+	}
+	if !Follow(ctx, sub, nudge, read, signal) {
+		w.Emit(ctx, call.Failed, "lost the connection to the system bus")
 	}
 }
 
