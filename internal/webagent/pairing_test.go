@@ -124,8 +124,9 @@ func TestPairingInterop(t *testing.T) {
 	}
 }
 
-// TestPresenceVerifies: the presence the page answers discovery with is
-// signed as desktops check it, and a changed name no longer verifies.
+// TestPresenceVerifies: the page's answer to a presence ping, as it goes on
+// the wire, reads and verifies as desktops check it, and a changed name no
+// longer verifies.
 func TestPresenceVerifies(t *testing.T) {
 	phone := identity(t, "phone")
 	signSeed, err := phone.SignKP().Seed()
@@ -133,9 +134,9 @@ func TestPresenceVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, _ := json.Marshal(map[string]string{"signSeed": string(signSeed), "curveSeed": curveSeed(t, phone), "name": "Chrome on Android"})
-	var m map[string]string
-	if err := json.Unmarshal(runNode(t, in, "tools/presence.mjs"), &m); err != nil {
-		t.Fatal(err)
+	m, err := protocol.MetadataFromAnswer(runNode(t, in, "tools/presence.mjs"))
+	if err != nil {
+		t.Fatalf("the page's presence answer does not read: %v", err)
 	}
 	p, err := protocol.VerifyPresence(m, phone.SignPub)
 	if err != nil {

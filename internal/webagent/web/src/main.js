@@ -5,13 +5,12 @@ import { wsconnect, nkeyAuthenticator, jwtAuthenticator, usernamePasswordAuthent
 import * as p from "./protocol.js";
 import { Agent, REPLAY_WINDOW_MS } from "./agent.js";
 import { parseOffer, makeJoin, verifyAccept, formatFP, validName, pairingLoginSeed } from "./pairing.js";
-import { signedPresence } from "./presence.js";
+import { isPresencePing, presenceAnswer } from "./presence.js";
 import { createIdentity, loadIdentity } from "./identity.js";
 import { openStore } from "./store.js";
 import { Caller, checkNumber, stateText, ANSWER_MS } from "./callfrom.js";
 
 const PREFIX = "deskdial";
-const SERVICE = "deskdial-phone";
 const VERSION = "1.0.0";
 const MAX_RECENT = 20;
 const $ = (id) => document.getElementById(id);
@@ -232,39 +231,26 @@ async function runConn(server, creds) {
 const FORGOTTEN = "The computer does not know this phone any more: open its pairing window and scan the code again";
 const isAuthError = (e) => /authorization|authentication/i.test(String((e && (e.message || e.code)) || e));
 
-const instanceID = p.newMsgID();
-
-function presence() {
-  return signedPresence(state.ident, { name: state.name, backend: "browser", version: VERSION });
-}
-
-// serve answers dial requests and the NATS micro service discovery
-// ($SRV.PING/INFO/STATS) the desktops list phones with, as a Go phone
-// agent's micro service does.
+// serve answers dial requests, and presence pings on the same subject (the
+// desktops list phones with them, docs/protocol.md section 6): the dial
+// subject is the page's one subscription for them, as it is a Go phone
+// agent's. The presence is signed at each ping: the user may rename the
+// phone while connected.
 function serve(nc) {
-  const dialSubj = p.subjectDial(PREFIX, state.ident.id);
-  nc.subscribe(dialSubj, { callback: (err, m) => { if (!err) onDial(nc, m); } });
+  nc.subscribe(p.subjectDial(PREFIX, state.ident.id), {
+    callback: (err, m) => {
+      if (err) return;
+      if (isPresencePing(m.data)) {
+        m.respond(presenceAnswer(state.ident, { name: state.name, backend: "browser", version: VERSION }));
+        return;
+      }
+      onDial(nc, m);
+    },
+  });
   nc.subscribe(p.subjectRelayed(PREFIX, state.ident.id), { callback: (err, m) => { if (!err) onRelayed(m.data); } });
-  const endpoint = { name: "default", subject: dialSubj, queue_group: "", metadata: null };
-  const base = () => ({ name: SERVICE, id: instanceID, version: VERSION, metadata: presence() });
-  const answers = {
-    PING: () => ({ type: "io.nats.micro.v1.ping_response", ...base() }),
-    INFO: () => ({ type: "io.nats.micro.v1.info_response", ...base(), description: "", endpoints: [endpoint] }),
-    STATS: () => ({ type: "io.nats.micro.v1.stats_response", ...base(), started: new Date(started).toISOString(),
-      endpoints: [{ ...endpoint, num_requests: handled, num_errors: 0, last_error: "", processing_time: 0, average_processing_time: 0 }] }),
-  };
-  for (const [verb, fn] of Object.entries(answers)) {
-    for (const s of [`$SRV.${verb}`, `$SRV.${verb}.${SERVICE}`, `$SRV.${verb}.${SERVICE}.${instanceID}`]) {
-      nc.subscribe(s, { callback: (err, m) => { if (!err) m.respond(new TextEncoder().encode(JSON.stringify(fn()))); } });
-    }
-  }
 }
-
-const started = Date.now();
-let handled = 0;
 
 async function onDial(nc, m) {
-  handled++;
   const r = state.agent.handle(m.data);
   if (r.reply) m.respond(r.reply);
   const d = r.decision;

@@ -1,10 +1,11 @@
 // Reads {signSeed, curveSeed, name} as JSON on stdin and writes the page's
-// signed presence metadata, for Go's TestPresenceVerifies.
+// answer to a presence ping, as it goes on the wire, for Go's
+// TestPresenceVerifies.
 import { loadIdentity } from "../src/identity.js";
-import { signedPresence } from "../src/presence.js";
+import { presenceAnswer } from "../src/presence.js";
 
 let data = "";
 for await (const chunk of process.stdin) data += chunk;
 const inp = JSON.parse(data);
 const ident = await loadIdentity(inp);
-process.stdout.write(JSON.stringify(signedPresence(ident, { name: inp.name, backend: "browser", version: "1.0.0" })));
+process.stdout.write(presenceAnswer(ident, { name: inp.name, backend: "browser", version: "1.0.0" }));
