@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,18 +12,6 @@ import (
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
-// needBus skips only outside CI when no session bus is around; under CI a
-// missing bus is a failure.
-func needBus(t *testing.T) {
-	t.Helper()
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if os.Getenv("CI") == "" {
-			t.Skip("no D-Bus session bus (run under dbus-run-session)")
-		}
-		t.Fatal("CI is set but DBUS_SESSION_BUS_ADDRESS is not: run the tests under dbus-run-session")
-	}
-}
-
 // privateBus starts a bus daemon of its own. The tests use it rather than
 // the surrounding session bus because other packages' tests may run a
 // notification server of their own on that bus at the same time; one bus
@@ -32,7 +19,7 @@ func needBus(t *testing.T) {
 // (dunst, say) by D-Bus activation behind a test's back.
 func privateBus(t *testing.T) string {
 	t.Helper()
-	needBus(t)
+	testsupport.NeedSessionBus(t)
 	return testsupport.DBusDaemon(t)
 }
 

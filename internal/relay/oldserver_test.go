@@ -38,13 +38,7 @@ func freeAddr(t *testing.T) (string, string) {
 // URL and the server's version.
 func runDebianRelay(t *testing.T, st *Store, dir string) (string, string) {
 	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nats-server is not installed (packaging/deps.sh --test installs it)")
-		}
-		t.Skip("nats-server not installed")
-	}
+	bin := testsupport.NeedTool(t, "nats-server")
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil {
 		t.Fatal(err)

@@ -2,22 +2,17 @@ package relay
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // TestRelayUnitVerifies has systemd check the shipped relay unit.
 func TestRelayUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("systemd-analyze is missing (packaging/deps.sh installs it)")
-		}
-		t.Skip("systemd-analyze not installed")
-	}
+	analyze := testsupport.NeedTool(t, "systemd-analyze")
 	unit := filepath.Join(shipped(t), "deskdial-relay.service")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -364,13 +364,7 @@ func TestOfflineAndUnpair(t *testing.T) {
 // stand-in for a hosted server.
 func externalNATS(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nats-server is not installed (packaging/deps.sh installs it)")
-		}
-		t.Skip("nats-server not installed")
-	}
+	bin := testsupport.NeedTool(t, "nats-server")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

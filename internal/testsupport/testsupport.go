@@ -66,3 +66,18 @@ func Need(t testing.TB, what string, err error) {
 	}
 	t.Skipf("%s not available: %v", what, err)
 }
+
+// NeedSessionBus returns the address of the session bus the tests run
+// under (dbus-run-session). Without one it skips the test on a developer
+// machine and fails it under CI.
+func NeedSessionBus(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but DBUS_SESSION_BUS_ADDRESS is not: run the tests under dbus-run-session")
+		}
+		t.Skip("no D-Bus session bus (run under dbus-run-session)")
+	}
+	return addr
+}

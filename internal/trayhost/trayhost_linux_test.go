@@ -2,29 +2,18 @@ package trayhost
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
-)
 
-func needBus(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	if addr == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no session bus; run under dbus-run-session")
-		}
-		t.Skip("no session bus; run under dbus-run-session")
-	}
-	return addr
-}
+	"github.com/deskdial/deskdial/internal/testsupport"
+)
 
 // On a real session bus with no tray host, Check says so and what to
 // install; once a program owns the watcher name, the host is found.
 func TestCheckFindsTheWatcher(t *testing.T) {
-	addr := needBus(t)
+	addr := testsupport.NeedSessionBus(t)
 	t.Setenv("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")
 	ctx := context.Background()
 	err := Check(ctx)

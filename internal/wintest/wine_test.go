@@ -17,24 +17,11 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
+	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/deskdial/deskdial/internal/x11test"
 )
 
 func TestMain(m *testing.M) { x11test.Main(m, "wintest") }
-
-// need finds a tool; missing, it skips on a developer machine and fails
-// under CI, where packaging/deps.sh --test installs it.
-func need(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (packaging/deps.sh --test installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
 
 // lab is one Wine prefix with everything built for it.
 type lab struct {
@@ -90,9 +77,9 @@ func setup(t *testing.T) *lab {
 	}
 	x11test.NeedX(t)
 	l := &lab{t: t, root: moduleRoot(t)}
-	l.wine = need(t, "wine")
-	need(t, "wineserver")
-	need(t, "x86_64-w64-mingw32-gcc")
+	l.wine = testsupport.NeedTool(t, "wine")
+	testsupport.NeedTool(t, "wineserver")
+	testsupport.NeedTool(t, "x86_64-w64-mingw32-gcc")
 	l.dir = t.TempDir()
 	l.prefix = filepath.Join(l.dir, "prefix")
 	l.env = append(os.Environ(),
@@ -319,8 +306,8 @@ func pressCall(t *testing.T, win string) {
 // appTests runs the real deskdial.exe: the tray app, its commands, and calls
 // through a Linux phone agent.
 func (l *lab) appTests(t *testing.T) {
-	need(t, "xdotool")
-	need(t, "xwininfo")
+	testsupport.NeedTool(t, "xdotool")
+	testsupport.NeedTool(t, "xwininfo")
 	exe := filepath.Join(l.dir, "deskdial.exe")
 	start := time.Now()
 	// Linked as released (make release-windows-amd64), without the resource.

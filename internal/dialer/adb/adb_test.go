@@ -71,13 +71,7 @@ func TestCommand(t *testing.T) {
 // arguments: am must get exactly five arguments, the last the encoded URI,
 // and nothing else may run.
 func TestCommandInertUnderMksh(t *testing.T) {
-	mksh, err := exec.LookPath("mksh")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("mksh is required under CI")
-		}
-		t.Skip("mksh not installed")
-	}
+	mksh := testsupport.NeedTool(t, "mksh")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	if err := os.Mkdir(bin, 0o755); err != nil {

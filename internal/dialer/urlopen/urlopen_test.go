@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/dialer"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // stub writes an opener script that records its arguments, one per line.
@@ -88,12 +88,7 @@ func TestRealXdgOpen(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("xdg-open is the Linux default")
 	}
-	if _, err := exec.LookPath("xdg-open"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("xdg-open is required under CI")
-		}
-		t.Skip("xdg-open not installed")
-	}
+	testsupport.NeedTool(t, "xdg-open")
 	script, record := stub(t, 0)
 	home := t.TempDir()
 	for k, v := range map[string]string{
