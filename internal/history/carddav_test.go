@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 const radicalePython = "/usr/bin/python3"
@@ -45,18 +46,7 @@ func radicale(t *testing.T) string {
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("radicale did not start on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testsupport.WaitForListen(t, addr, "radicale")
 	return base
 }
 

@@ -5,6 +5,7 @@
 package testsupport
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -80,4 +81,18 @@ func NeedSessionBus(t testing.TB) string {
 		t.Skip("no D-Bus session bus (run under dbus-run-session)")
 	}
 	return addr
+}
+
+// WaitForListen waits until something accepts TCP connections at addr
+// (a server the test started), failing the test with what after Deadline.
+func WaitForListen(t testing.TB, addr, what string) {
+	t.Helper()
+	WaitFor(t, what+" listening on "+addr, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return false
+		}
+		_ = c.Close()
+		return true
+	})
 }
