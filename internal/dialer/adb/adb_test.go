@@ -161,21 +161,10 @@ func TestCallLifecycle(t *testing.T) {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
 	ch := calltest.Watch(t, c, d, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
-		t.Fatalf("state %q, want dialing", ev.State)
-	}
+	calltest.States(t, c, ch, call.Dialing)
 	s.setCallState(serial, 2)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
-		t.Fatalf("state %q, want active", ev.State)
-	}
-	if err := d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	ev := calltest.Next(t, c, ch)
-	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
-	}
-	calltest.Closed(t, c, ch)
+	calltest.States(t, c, ch, call.Active)
+	calltest.HangUp(t, c, d, dc, ch, true)
 	if !slices.Contains(s.shellLog(), serial+"\tinput keyevent KEYCODE_ENDCALL") {
 		t.Fatalf("no end-call key press in %q", s.shellLog())
 	}
@@ -205,9 +194,7 @@ func TestPrefill(t *testing.T) {
 		t.Fatalf("device received %q, want [%q]", got, want)
 	}
 	ch := calltest.Watch(t, c, d, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Prefilled {
-		t.Fatalf("state %q, want prefilled", ev.State)
-	}
+	calltest.States(t, c, ch, call.Prefilled)
 	calltest.Closed(t, c, ch)
 	if err := d.Hangup(c, dc); !errors.Is(err, dialer.ErrUnsupported) {
 		t.Fatalf("Hangup of a prefill = %v, want ErrUnsupported", err)

@@ -169,14 +169,7 @@ func TestPipeWire14HangupFromDesktop(t *testing.T) {
 	calltest.States(t, c, ch, call.Dialing)
 	r.pwState(t, dc, "active")
 	calltest.States(t, c, ch, call.Active)
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	ev := calltest.Next(t, c, ch)
-	if ev.State != call.Ended || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
-		t.Fatalf("after Hangup: %+v", ev)
-	}
-	calltest.Closed(t, c, ch)
+	calltest.HangUp(t, c, r.d, dc, ch, true)
 	_, p, _ := parseHandle(dc.Handle)
 	calltest.Eventually(t, c, "the mock call received Hangup", func() bool { return rec.Has(p, "Hangup") })
 	if left := r.d.calls(c, r.sessConn, pipewireSession, ag0); len(left) != 0 {
@@ -217,13 +210,7 @@ func TestBlueZTelephony(t *testing.T) {
 	calltest.States(t, c, ch, call.Alerting)
 	r.bzState(t, dc, "active")
 	calltest.States(t, c, ch, call.Active)
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" || ev.Duration <= 0 {
-		t.Fatalf("after Hangup: %+v", ev)
-	}
-	calltest.Closed(t, c, ch)
+	calltest.HangUp(t, c, r.d, dc, ch, true)
 }
 
 func TestBlueZDeclined(t *testing.T) {
@@ -416,12 +403,7 @@ func TestWatchAfterRestart(t *testing.T) {
 	defer d2.Close()
 	ch := calltest.Watch(t, c, d2, dc)
 	calltest.States(t, c, ch, call.Active)
-	if err := d2.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after Hangup: %+v", ev)
-	}
+	calltest.HangUp(t, c, d2, dc, ch, false)
 }
 
 func TestPipeWireInOfonoMode(t *testing.T) {
@@ -443,12 +425,7 @@ func TestPipeWireInOfonoMode(t *testing.T) {
 	}
 	ch := calltest.Watch(t, c, r.d, dc)
 	calltest.States(t, c, ch, call.Dialing)
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after Hangup: %+v", ev)
-	}
+	calltest.HangUp(t, c, r.d, dc, ch, false)
 }
 
 func TestOfonoHandsFree(t *testing.T) {
@@ -479,12 +456,7 @@ func TestOfonoHandsFree(t *testing.T) {
 	}
 	ch := calltest.Watch(t, c, r.d, dc)
 	calltest.States(t, c, ch, call.Dialing)
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after Hangup: %+v", ev)
-	}
+	calltest.HangUp(t, c, r.d, dc, ch, false)
 }
 
 func FuzzParseHandle(f *testing.F) {

@@ -91,25 +91,12 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 	}
 
 	ch := calltest.Watch(t, c, r.d, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
-		t.Fatalf("state %q, want dialing", ev.State)
-	}
+	calltest.States(t, c, ch, call.Dialing)
 	r.network(t, path, callRingingOut, 0)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Alerting {
-		t.Fatalf("state %q, want alerting", ev.State)
-	}
+	calltest.States(t, c, ch, call.Alerting)
 	r.network(t, path, callActive, 3)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
-		t.Fatalf("state %q, want active", ev.State)
-	}
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	ev := calltest.Next(t, c, ch)
-	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
-	}
-	calltest.Closed(t, c, ch)
+	calltest.States(t, c, ch, call.Active)
+	calltest.HangUp(t, c, r.d, dc, ch, true)
 	calltest.Eventually(t, c, "Hangup reaches ModemManager", func() bool { return rec.Has(path, "Hangup") })
 	// The finished call is deleted, as ModemManager clients should.
 	calltest.Eventually(t, c, "call deleted", func() bool { return len(r.calls(t)) == 0 })
@@ -149,9 +136,7 @@ func TestWatchByAnotherDialer(t *testing.T) {
 	d2 := New(WithBusAddress(r.addr), WithModem("0"))
 	defer d2.Close()
 	ch := calltest.Watch(t, c, d2, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
-		t.Fatalf("state %q, want active", ev.State)
-	}
+	calltest.States(t, c, ch, call.Active)
 	r.network(t, dbus.ObjectPath(dc.Handle), callTerminated, reasonTerminated)
 	if ev := calltest.Next(t, c, ch); ev.State != call.Ended || ev.Duration <= 0 {
 		t.Fatalf("got %+v, want ended with a duration", ev)

@@ -66,25 +66,12 @@ func TestCallLifecycleHangupFromDesktop(t *testing.T) {
 
 	ch := calltest.Watch(t, c, r.d, dc)
 	path := dbus.ObjectPath(dc.Handle)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Dialing {
-		t.Fatalf("first state %q, want dialing", ev.State)
-	}
+	calltest.States(t, c, ch, call.Dialing)
 	r.setState(t, path, "alerting")
-	if ev := calltest.Next(t, c, ch); ev.State != call.Alerting {
-		t.Fatalf("state %q, want alerting", ev.State)
-	}
+	calltest.States(t, c, ch, call.Alerting)
 	r.setState(t, path, "active")
-	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
-		t.Fatalf("state %q, want active", ev.State)
-	}
-	if err := r.d.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	ev := calltest.Next(t, c, ch)
-	if ev.State != call.Ended || ev.Duration <= 0 || ev.Reason != "hung up from the desktop" {
-		t.Fatalf("after hangup: %+v, want ended from the desktop with a duration", ev)
-	}
-	calltest.Closed(t, c, ch)
+	calltest.States(t, c, ch, call.Active)
+	calltest.HangUp(t, c, r.d, dc, ch, true)
 	var calls []struct {
 		Path  dbus.ObjectPath
 		Props map[string]dbus.Variant
@@ -126,15 +113,8 @@ func TestWatchAfterRestartReadsCurrentState(t *testing.T) {
 	d2 := New(WithBusAddress(r.addr))
 	defer d2.Close()
 	ch := calltest.Watch(t, c, d2, dc)
-	if ev := calltest.Next(t, c, ch); ev.State != call.Active {
-		t.Fatalf("state %q, want active", ev.State)
-	}
-	if err := d2.Hangup(c, dc); err != nil {
-		t.Fatalf("Hangup: %v", err)
-	}
-	if ev := calltest.Next(t, c, ch); ev.State != call.Ended {
-		t.Fatalf("state %q, want ended", ev.State)
-	}
+	calltest.States(t, c, ch, call.Active)
+	calltest.HangUp(t, c, d2, dc, ch, false)
 }
 
 func TestServiceMissing(t *testing.T) {

@@ -145,3 +145,18 @@ func RefusesBadInput(t testing.TB, d dialer.Dialer, hostile string) {
 		t.Fatal("Dial of an expired request succeeded")
 	}
 }
+
+// HangUp hangs up dc on d from the desktop and checks what the watch ch
+// then reports: the call ended, hung up from the desktop (with a duration
+// when it had been answered), and nothing after that.
+func HangUp(t testing.TB, c context.Context, d dialer.Dialer, dc dialer.Call, ch <-chan dialer.Event, answered bool) {
+	t.Helper()
+	if err := d.Hangup(c, dc); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	ev := Next(t, c, ch)
+	if ev.State != call.Ended || ev.Reason != "hung up from the desktop" || answered && ev.Duration <= 0 {
+		t.Fatalf("after Hangup: %+v, want ended from the desktop (answered: %v, so with a duration)", ev, answered)
+	}
+	Closed(t, c, ch)
+}
