@@ -26,64 +26,28 @@ func winHelper(t *testing.T, args ...string) {
 	}
 }
 
-func winStart(t *testing.T, opts ...Option) *Watcher {
-	t.Helper()
-	w, err := New(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !w.running.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("watcher did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return w
-}
-
-func nextChange(t *testing.T, w *Watcher) Change {
-	t.Helper()
-	select {
-	case ch := <-w.Events():
-		return ch
-	case <-time.After(20 * time.Second):
-		t.Fatal("no clipboard change reported")
-	}
-	return Change{}
-}
-
 func TestWindowsListenerReportsCopy(t *testing.T) {
-	w := winStart(t)
+	w := start(t)
 	if got := w.Mechanism(); got != "clipboard-listener" {
 		t.Fatalf("mechanism %q, want clipboard-listener", got)
 	}
 	winHelper(t, "copy", "call +49 30 1234567 please")
-	ch := nextChange(t, w)
+	ch := next(t, w)
 	if ch.Text != "call +49 30 1234567 please" || ch.Sensitive || ch.Selection != Clipboard {
 		t.Fatalf("change %+v", ch)
 	}
 	// The same text copied again is a new copy: the user meant it.
 	winHelper(t, "copy", "call +49 30 1234567 please")
-	if ch := nextChange(t, w); ch.Text != "call +49 30 1234567 please" {
+	if ch := next(t, w); ch.Text != "call +49 30 1234567 please" {
 		t.Fatalf("repeat copy: %+v", ch)
 	}
 }
 
 func TestWindowsPasswordManagerCopyIsNotRead(t *testing.T) {
-	w := winStart(t)
+	w := start(t)
 	for _, mark := range []string{"exclude", "history0", "ignore"} {
 		winHelper(t, "copy", "hunter2 +49 30 1234567", mark)
-		ch := nextChange(t, w)
+		ch := next(t, w)
 		if !ch.Sensitive || ch.Text != "" {
 			t.Fatalf("%s: change %+v, want sensitive without text", mark, ch)
 		}
@@ -93,13 +57,13 @@ func TestWindowsPasswordManagerCopyIsNotRead(t *testing.T) {
 	}
 	// CanIncludeInClipboardHistory = 1 only allows the history: not a secret.
 	winHelper(t, "copy", "+49 30 7654321", "history1")
-	if ch := nextChange(t, w); ch.Sensitive || ch.Text != "+49 30 7654321" {
+	if ch := next(t, w); ch.Sensitive || ch.Text != "+49 30 7654321" {
 		t.Fatalf("history1: change %+v", ch)
 	}
 }
 
 func TestWindowsOwnWriteIsNotReported(t *testing.T) {
-	w := winStart(t)
+	w := start(t)
 	ctx := context.Background()
 	if err := w.Write(ctx, "+44 20 7946 0000"); err != nil {
 		t.Fatal(err)
@@ -127,7 +91,7 @@ func TestWindowsOwnWriteIsNotReported(t *testing.T) {
 }
 
 func TestWindowsPollingFallback(t *testing.T) {
-	w := winStart(t, WithPolling(), WithPollInterval(50*time.Millisecond))
+	w := start(t, WithPolling(), WithPollInterval(50*time.Millisecond))
 	if got := w.Mechanism(); got != "poll" {
 		t.Fatalf("mechanism %q", got)
 	}
@@ -148,7 +112,7 @@ func TestWindowsPollingFallback(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	winHelper(t, "copy", "+49 89 111222")
-	if ch := nextChange(t, w); ch.Text != "+49 89 111222" {
+	if ch := next(t, w); ch.Text != "+49 89 111222" {
 		t.Fatalf("change %+v", ch)
 	}
 }

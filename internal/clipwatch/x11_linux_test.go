@@ -14,34 +14,6 @@ import (
 	"github.com/deskdial/deskdial/internal/x11test"
 )
 
-// start makes a watcher and runs it until the test ends.
-func start(t testing.TB, opts ...Option) *Watcher {
-	t.Helper()
-	w, err := New(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	// Run is serving once Write stops saying ErrNotRunning; Writes in
-	// tests come after this.
-	deadline := time.Now().Add(10 * time.Second)
-	for !w.running.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("watcher did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return w
-}
-
 // xclip puts text on sel the way a user's program would, and keeps
 // serving it in the background until another program takes the selection.
 func xclip(t testing.TB, sel, text string) {
@@ -52,20 +24,6 @@ func xclip(t testing.TB, sel, text string) {
 		t.Fatalf("start xclip: %v", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-}
-
-func next(t testing.TB, w *Watcher) Change {
-	t.Helper()
-	select {
-	case c, ok := <-w.Events():
-		if !ok {
-			t.Fatal("events closed")
-		}
-		return c
-	case <-time.After(15 * time.Second):
-		t.Fatal("no change within 15 s")
-	}
-	return Change{}
 }
 
 func TestCopyArrivesOnce(t *testing.T) {

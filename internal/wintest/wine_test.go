@@ -141,7 +141,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	l := setup(t)
 	t.Logf("prefix and helpers ready in %s", time.Since(start).Round(time.Second))
 
-	for _, pkg := range []string{"clipwatch", "hotkey", "instance", "autostart", "linkhandler", "notify"} {
+	for _, pkg := range []string{"winmsg", "clipwatch", "hotkey", "instance", "autostart", "linkhandler", "notify"} {
 		t.Run(pkg, func(t *testing.T) { l.packageTests(t, pkg) })
 	}
 	t.Run("deskdial.exe", l.appTests)
