@@ -35,40 +35,24 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var opts []remote.ClientOption
-	if !*printOnly {
-		opts = append(opts, remote.StartService())
+	p, err := d.Pair(ctx, remote.PairRequest{Wait: !*printOnly, Link: *link, Page: *page,
+		Offered:   func(o pairing.Offer, out string, pages []string) { printOffer(e, *printOnly, o, out, pages) },
+		OfferLeft: func(err error, o pairing.Offer) { warnOfferLeft(e, err, o) }})
+	if err != nil || *printOnly {
+		return pairErr(err)
 	}
-	c, err := remote.Open(ctx, d, opts...)
-	if errors.Is(err, remote.ErrNoInstance) {
-		return fmt.Errorf("no deskdial is running to answer the phone: start `deskdial serve` (or the tray app) first, or run `deskdial pair` without --print")
-	}
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	before := d.Registry.List()
-	o, err := c.Offer(ctx)
-	if err != nil {
-		return err
-	}
-	out := o.URI()
-	if *link {
-		pages := c.PageURLs()
-		if *page != "" {
-			pages = []string{*page}
-		}
-		if len(pages) == 0 {
-			warnOfferLeft(e, c.CancelOffer(o), o)
-			return errors.New("no phone page is served here (a hosted server, or its port is taken): pair with `deskdial phone --pair`, or serve the page with `deskdial serve-web`")
-		}
-		out = webagent.PairURL(pages[0], o.URI())
-	}
-	if *printOnly {
+	fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", p.Name, p.ID.Short())
+	return nil
+}
+
+// printOffer prints what to hand the phone (out) on stdout and, unless
+// only that was asked for, how on stderr.
+func printOffer(e *env, printOnly bool, o pairing.Offer, out string, pages []string) {
+	if printOnly {
 		fmt.Fprintln(e.stdout, out)
-		return nil
+		return
 	}
-	if pages := c.PageURLs(); len(pages) > 0 {
+	if len(pages) > 0 {
 		fmt.Fprintf(e.stderr, "On the phone, open this link in its browser (accept the certificate warning once; the page shows the fingerprint %s):\n  %s\n",
 			o.CertFP, webagent.PairURL(pages[0], o.URI()))
 		for _, p := range pages[1:] {
@@ -81,18 +65,19 @@ func cmdPair(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "  deskdial phone --pair '%s'\nWaiting for a phone (the offer expires at %s)...\n",
 		o.URI(), o.Expires.Local().Format("15:04:05"))
 	fmt.Fprintln(e.stdout, out)
-	wctx, cancel := context.WithDeadline(ctx, o.Expires)
-	defer cancel()
-	p, err := c.WaitPaired(wctx, before)
-	if err != nil {
-		warnOfferLeft(e, c.CancelOffer(o), o)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return withCode(exitTimedOut, errors.New("the offer expired before a phone joined; run `deskdial pair` again"))
-		}
-		return err
+}
+
+// pairErr says what to do about a pairing that did not happen.
+func pairErr(err error) error {
+	switch {
+	case errors.Is(err, remote.ErrNoInstance):
+		return fmt.Errorf("no deskdial is running to answer the phone: start `deskdial serve` (or the tray app) first, or run `deskdial pair` without --print")
+	case errors.Is(err, remote.ErrNoPage):
+		return errors.New("no phone page is served here (a hosted server, or its port is taken): pair with `deskdial phone --pair`, or serve the page with `deskdial serve-web`")
+	case errors.Is(err, remote.ErrOfferExpired):
+		return withCode(exitTimedOut, errors.New("the offer expired before a phone joined; run `deskdial pair` again"))
 	}
-	fmt.Fprintf(e.stdout, "Paired with %s (%s)\n", p.Name, p.ID.Short())
-	return nil
+	return err
 }
 
 // warnOfferLeft says that an offer could not be withdrawn (the offers

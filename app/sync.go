@@ -3,13 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"strings"
-	"time"
 
-	"github.com/deskdial/deskdial/internal/bus"
-	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/remote"
 )
@@ -48,20 +42,4 @@ func cmdSyncKey(_ context.Context, e *env, args []string) error {
 		return nil
 	}
 	return usageErr("usage: deskdial sync-key [set KEY]")
-}
-
-// flushHistory sends this process's queued history changes once, for
-// short-lived commands (`deskdial call`) whose writes a long-running
-// syncer in another process would not notice. Bounded in time; failures
-// leave the changes queued for the next flush.
-func flushHistory(ctx context.Context, conn *bus.Conn, hist *history.Store, dir string, st config.Settings, stderr io.Writer) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	y, err := remote.HistorySyncer(ctx, conn, hist, dir, st, slog.New(slog.DiscardHandler))
-	if err == nil && y != nil {
-		err = y.Flush(ctx)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "note: recents not synced yet (%s); they will be on the next sync\n", strings.TrimPrefix(err.Error(), "history: "))
-	}
 }

@@ -54,6 +54,20 @@ func validExt(ext string) bool {
 	return true
 }
 
+// NumberText is a contact's number the way `deskdial call` lists it after
+// the name: "(mobile): +4915123456789", "(work): +49895555555, ext. 12";
+// a number without a label is "other".
+func NumberText(label, e164, ext string) string {
+	if label == "" {
+		label = "other"
+	}
+	s := "(" + label + "): " + e164
+	if ext != "" {
+		s += ", " + ExtText(ext)
+	}
+	return s
+}
+
 // ExtText is an extension the way a user reads it: "ext. 102", or for
 // digits after pauses and waits "then key in 1234, 5678".
 func ExtText(ext string) string {

@@ -45,6 +45,7 @@ type worldOpts struct {
 	rate   int
 	dialer dialer.Dialer  // the phone's backend; nil: log: into w.logPath
 	setup  func(*Desktop) // changes the desktop before its service starts
+	serve  bool           // run the service as `deskdial serve` does (with its run file), and a client of it
 }
 
 func newDesktop(t *testing.T, server string) *Desktop {
@@ -69,7 +70,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	if o.setup != nil {
 		o.setup(w.desk)
 	}
-	c, err := Open(ctx, w.desk, StartService())
+	c, err := openWorldClient(t, ctx, w.desk, o.serve)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +101,25 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	t.Cleanup(func() { w.stop(); w.agent.Close() })
 	w.waitOnline(c, true)
 	return w
+}
+
+// openWorldClient opens the desktop's client: one that starts the
+// service itself, or, with serve, one of a service running on its own
+// (other clients of the desktop, `deskdial call` in this process, reach it
+// through its run file).
+func openWorldClient(t *testing.T, ctx context.Context, d *Desktop, serve bool) (*Client, error) {
+	if !serve {
+		return Open(ctx, d, StartService())
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	svc := NewService(d)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(sctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if err := svc.Ready(ctx); err != nil {
+		return nil, err
+	}
+	return Open(ctx, d)
 }
 
 func (w *world) pairWith(ctx context.Context, c *Client) {
