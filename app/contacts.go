@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,50 +81,34 @@ func contactsImport(ctx context.Context, e *env, args []string) error {
 	if *region, err = contactsRegion(*region, set); err != nil {
 		return err
 	}
-	// A file that is not a vCard file at all is reported and the other
-	// files are still imported; the exit status says one was not.
-	var notCards []string
-	for _, name := range files {
-		var r io.Reader = e.stdin
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return fmt.Errorf("contacts import: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		rep, err := st.ImportVCard(ctx, r, *region)
-		if errors.Is(err, history.ErrNotVCard) {
-			fmt.Fprintf(e.stderr, "%s: not a vCard file (no BEGIN:VCARD line), nothing imported; export the contacts as vCard (.vcf) and import that file\n", name)
-			notCards = append(notCards, name)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("contacts import %s: %w", name, err)
-		}
-		for _, p := range rep.Problems {
-			fmt.Fprintf(e.stderr, "%s: %s\n", name, p)
-		}
-		fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped",
-			name, rep.Cards, rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
-		if rep.SkippedNumbers > 0 {
-			// Each is listed above with its reason; the count keeps
-			// "0 skipped" (cards) from hiding them.
-			fmt.Fprintf(e.stdout, "; %d %s could not be read (listed above)", rep.SkippedNumbers, plural(rep.SkippedNumbers, "number", "numbers"))
-		}
-		if rep.FaxPager > 0 {
-			// Left out by design (nobody answers a fax or a pager),
-			// but said, so a count that looks short is explained.
-			fmt.Fprintf(e.stdout, "; %d fax or pager %s left out", rep.FaxPager, plural(rep.FaxPager, "number", "numbers"))
-		}
-		fmt.Fprintln(e.stdout)
-		noRegionHint(e, rep.NoRegion, "import again")
+	return st.ImportFiles(ctx, files, e.stdin, *region, func(name string, rep history.ImportReport, err error) {
+		printImport(e, name, rep, err)
+	})
+}
+
+// printImport says what the import of one file did.
+func printImport(e *env, name string, rep history.ImportReport, err error) {
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: not a vCard file (no BEGIN:VCARD line), nothing imported; export the contacts as vCard (.vcf) and import that file\n", name)
+		return
 	}
-	if len(notCards) > 0 {
-		return fmt.Errorf("contacts import: not a vCard file: %s", strings.Join(notCards, ", "))
+	for _, p := range rep.Problems {
+		fmt.Fprintf(e.stderr, "%s: %s\n", name, p)
 	}
-	return nil
+	fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped",
+		name, rep.Cards, rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
+	if rep.SkippedNumbers > 0 {
+		// Each is listed above with its reason; the count keeps
+		// "0 skipped" (cards) from hiding them.
+		fmt.Fprintf(e.stdout, "; %d %s could not be read (listed above)", rep.SkippedNumbers, plural(rep.SkippedNumbers, "number", "numbers"))
+	}
+	if rep.FaxPager > 0 {
+		// Left out by design (nobody answers a fax or a pager),
+		// but said, so a count that looks short is explained.
+		fmt.Fprintf(e.stdout, "; %d fax or pager %s left out", rep.FaxPager, plural(rep.FaxPager, "number", "numbers"))
+	}
+	fmt.Fprintln(e.stdout)
+	noRegionHint(e, rep.NoRegion, "import again")
 }
 
 // contactsRegion is the region to read a contact's national numbers in:
@@ -215,41 +200,48 @@ func contactsSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *bookURL == "" {
-		*bookURL = set.CardDAVURL
-	}
-	if *bookURL == "" {
+	book := cmp.Or(*bookURL, set.CardDAVURL)
+	if book == "" {
 		return usageErr("contacts sync: no address book configured (set carddav_url in the settings or pass --url)")
-	}
-	if *user == "" {
-		*user = set.CardDAVUser
 	}
 	if *region, err = contactsRegion(*region, set); err != nil {
 		return err
 	}
-	password := os.Getenv(envCardDAVPassword)
-	if *passFile != "" {
-		b, err := os.ReadFile(*passFile)
-		if err != nil {
-			return fmt.Errorf("contacts sync: read password: %w", err)
-		}
-		password = strings.TrimRight(string(b), "\r\n")
+	opts := history.CardDAVOptions{User: cmp.Or(*user, set.CardDAVUser), Timeout: *timeout}
+	if opts.Password, err = cardDAVPassword(*passFile); err != nil {
+		return err
 	}
-	opts := history.CardDAVOptions{User: *user, Password: password, Timeout: *timeout}
+	return syncContacts(ctx, e, st, book, *region, opts)
+}
+
+// cardDAVPassword is the password in file, else in $DESKDIAL_CARDDAV_PASSWORD.
+func cardDAVPassword(file string) (string, error) {
+	if file == "" {
+		return os.Getenv(envCardDAVPassword), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("contacts sync: read password: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// syncContacts runs the sync, showing its progress on a terminal, and
+// says what it did.
+func syncContacts(ctx context.Context, e *env, st *history.Store, book, region string, opts history.CardDAVOptions) error {
 	prog := newSyncProgress(e.stderr)
 	opts.Progress = prog.show
-	rep, err := st.SyncCardDAV(ctx, *bookURL, strings.ToUpper(*region), opts)
+	rep, err := st.SyncCardDAV(ctx, book, region, opts)
 	prog.done()
 	for _, p := range rep.Problems {
 		fmt.Fprintf(e.stderr, "%s\n", p)
 	}
-	if err != nil {
-		if errors.Is(err, history.ErrInvalidInput) {
-			return withCode(exitUsage, err)
-		}
-		if errors.Is(err, history.ErrTimeout) {
-			return withCode(exitTimedOut, err)
-		}
+	switch {
+	case errors.Is(err, history.ErrInvalidInput):
+		return withCode(exitUsage, err)
+	case errors.Is(err, history.ErrTimeout):
+		return withCode(exitTimedOut, err)
+	case err != nil:
 		return err
 	}
 	kind := "full"
