@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/number"
@@ -42,62 +41,79 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg := strings.ToUpper(strings.TrimSpace(*region))
-	if reg == "" {
-		if reg, err = defaultRegion(e); err != nil {
-			return err
-		}
+	reg, err := findRegion(e, *region)
+	if err != nil {
+		return err
 	}
-	if !number.KnownRegion(reg) {
-		return usageErr("find: unknown region %q (use an ISO 3166 code such as US, DE, JP)", reg)
-	}
-	type input struct {
-		name string
-		read func() ([]byte, error)
-	}
-	var inputs []input
 	if len(files) == 0 {
-		inputs = append(inputs, input{"-", func() ([]byte, error) { return io.ReadAll(e.stdin) }})
+		files = []string{"-"}
 	}
-	for _, f := range files {
-		inputs = append(inputs, input{f, func() ([]byte, error) {
-			if f == "-" {
-				return io.ReadAll(e.stdin)
-			}
-			return os.ReadFile(f)
-		}})
-	}
+	show := findPrinter(e, *asJSON)
 	seen := map[string]bool{}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false)
 	var errs []error
-	for _, in := range inputs {
+	for _, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, err := in.read()
+		b, err := readInput(e, name)
 		if err != nil {
 			// Keep going: the other files' numbers are still printed.
-			errs = append(errs, fmt.Errorf("find: read %s: %w", in.name, err))
+			errs = append(errs, fmt.Errorf("find: read %s: %w", name, err))
 			continue
 		}
-		for _, m := range findAll(string(b), reg) {
+		if err := show(name, number.FindAll(string(b), reg), seen); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// findRegion is --region, checked, else defaultRegion.
+func findRegion(e *env, flagRegion string) (string, error) {
+	reg := strings.ToUpper(strings.TrimSpace(flagRegion))
+	if reg == "" {
+		var err error
+		if reg, err = defaultRegion(e); err != nil {
+			return "", err
+		}
+	}
+	if !number.KnownRegion(reg) {
+		return "", usageErr("find: unknown region %q (use an ISO 3166 code such as US, DE, JP)", reg)
+	}
+	return reg, nil
+}
+
+// readInput reads a named file, or stdin for "-".
+func readInput(e *env, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(e.stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// findPrinter prints the numbers of one input not seen before: each
+// E.164 on a line, or with asJSON a findRecord.
+func findPrinter(e *env, asJSON bool) func(name string, ms []number.Match, seen map[string]bool) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	return func(name string, ms []number.Match, seen map[string]bool) error {
+		for _, m := range ms {
 			if seen[m.E164] {
 				continue
 			}
 			seen[m.E164] = true
-			if !*asJSON {
+			if !asJSON {
 				fmt.Fprintln(e.stdout, m.E164)
 				continue
 			}
-			rec := findRecord{File: in.name, Start: m.Start, End: m.End, Raw: m.Raw, E164: m.E164,
+			rec := findRecord{File: name, Start: m.Start, End: m.End, Raw: m.Raw, E164: m.E164,
 				Ext: m.Extension, Extension: m.Extension, Region: m.Region, Type: string(m.Type), SafeToAutoDial: m.SafeToAutoDial()}
 			if err := enc.Encode(rec); err != nil {
 				return fmt.Errorf("find: write: %w", err)
 			}
 		}
+		return nil
 	}
-	return errors.Join(errs...)
 }
 
 // defaultRegion is the region from the settings, else the OS locale, else US.
@@ -122,41 +138,5 @@ func defaultRegion(e *env) (string, error) {
 	return "US", nil
 }
 
-// number.Find gives up after a fixed number of digit groups that are no
-// numbers, so that any clipboard costs bounded time. find reads files to
-// their end, so it hands them over in pieces of findPiece bytes, each with
-// findOverlap bytes of the text around it: a number across a boundary is
-// seen whole and reported by the piece it starts in.
-const (
-	findPiece   = 32 << 10
-	findOverlap = 256
-)
-
-// findAll is every number in text, in order, with offsets into text.
-func findAll(text, region string) []number.Match {
-	if len(text) <= findPiece {
-		return number.Find(text, region, number.WithScanLimit(0))
-	}
-	var out []number.Match
-	for start := 0; start < len(text); {
-		end := runeStart(text, start+findPiece)
-		lo, hi := runeStart(text, start-findOverlap), runeStart(text, end+findOverlap)
-		for _, m := range number.Find(text[lo:hi], region, number.WithScanLimit(0)) {
-			m.Start, m.End = m.Start+lo, m.End+lo
-			if m.Start >= start && m.Start < end {
-				out = append(out, m)
-			}
-		}
-		start = end
-	}
-	return out
-}
-
-// runeStart is i clamped to text and moved back to the start of a rune.
-func runeStart(text string, i int) int {
-	i = max(0, min(i, len(text)))
-	for i > 0 && i < len(text) && !utf8.RuneStart(text[i]) {
-		i--
-	}
-	return i
-}
+// findPiece is how much of a long input number.FindAll looks at at once.
+const findPiece = number.FindPiece
