@@ -77,7 +77,11 @@ func (ev RelayEvent) Outcome() call.Outcome {
 // OnRelay calls fn for every dial a phone asked for that was sent on to
 // another phone.
 func OnRelay(fn func(RelayEvent)) ServiceOption {
-	return func(s *Service) { s.onRelay = append(s.onRelay, fn) }
+	return func(s *Service) {
+		if fn != nil {
+			s.onRelay = append(s.onRelay, fn)
+		}
+	}
 }
 
 // relayCall is a dial this desktop sent for a phone: the called phone's

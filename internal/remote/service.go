@@ -64,22 +64,34 @@ type Service struct {
 	err         error
 }
 
-// ServiceOption configures NewService.
+// ServiceOption configures NewService. The On… options ignore a nil fn.
 type ServiceOption func(*Service)
 
 // OnPair calls fn for every phone that pairs.
 func OnPair(fn func(PairEvent)) ServiceOption {
-	return func(s *Service) { s.onPair = append(s.onPair, fn) }
+	return func(s *Service) {
+		if fn != nil {
+			s.onPair = append(s.onPair, fn)
+		}
+	}
 }
 
 // OnStatus calls fn for every call state a paired phone reports.
 func OnStatus(fn func(StatusEvent)) ServiceOption {
-	return func(s *Service) { s.onStatus = append(s.onStatus, fn) }
+	return func(s *Service) {
+		if fn != nil {
+			s.onStatus = append(s.onStatus, fn)
+		}
+	}
 }
 
 // OnUnpair calls fn for every phone that unpaired itself.
 func OnUnpair(fn func(device.Peer)) ServiceOption {
-	return func(s *Service) { s.onUnpair = append(s.onUnpair, fn) }
+	return func(s *Service) {
+		if fn != nil {
+			s.onUnpair = append(s.onUnpair, fn)
+		}
+	}
 }
 
 // noticePairing is the id an unpaired notice for p's current pairing
