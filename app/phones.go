@@ -36,12 +36,7 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := remote.Open(ctx, d, remote.StartService())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	list, err := c.Phones(ctx)
+	list, err := d.ListPhones(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,26 +44,25 @@ func cmdPhones(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "no phone is paired yet: run `deskdial pair`")
 		return nil
 	}
+	return printPhones(e, list)
+}
+
+// printPhones prints one row per phone: name, ID, online or offline, and
+// what it does with a number.
+func printPhones(e *env, list []remote.PhoneInfo) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	for _, p := range list {
-		state, places, backend := "offline", false, ""
+		state := "offline"
 		if p.Online {
-			state, places, backend = "online", p.Presence.PlacesCalls, p.Presence.Backend
-		} else {
-			var caps struct {
-				Backend     string `json:"backend"`
-				PlacesCalls bool   `json:"places_calls"`
-			}
-			if json.Unmarshal(p.Peer.Caps, &caps) == nil {
-				places, backend = caps.PlacesCalls, caps.Backend
-			}
+			state = "online"
 		}
+		known := p.Known()
 		does := "opens dialer"
-		if places {
+		if known.PlacesCalls {
 			does = "calls"
 		}
-		if backend != "" {
-			does += " (" + textsafe.Terminal(backend) + ")"
+		if known.Backend != "" {
+			does += " (" + textsafe.Terminal(known.Backend) + ")"
 		}
 		// Names and backends come from the phone: escaped, so no control
 		// character can move the cursor or add a row.
