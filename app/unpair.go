@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/deskdial/deskdial/internal/agent"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/remote"
 )
 
 // cmdUnpair forgets a paired device. On a desktop the phone also loses its
@@ -33,39 +29,17 @@ func cmdUnpair(ctx context.Context, e *env, args []string) error {
 		return withCode(exitUsage, fmt.Errorf("no paired device %q", pos[0]))
 	}
 	if p.Role == device.RolePhone {
-		c, err := remote.Open(ctx, d)
-		switch {
-		case errors.Is(err, remote.ErrNoInstance):
-			// No server runs: the registry is all there is to change.
-			if err := d.Registry.Remove(p.ID); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			defer c.Close()
-			if err := c.Unpair(ctx, p.ID); err != nil {
-				return err
-			}
-		}
+		err = d.UnpairPhone(ctx, p.ID)
 	} else {
-		// This is a phone forgetting a desktop: tell the desktop first, so
-		// it forgets this phone and closes its login too.
-		nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		creds := e.creds
-		relayCreds := agent.RelayCredsPath(d.Paths.Config, p.ID) // issued by that desktop while pairing
-		if _, err := os.Stat(relayCreds); err == nil && creds == "" {
-			creds = relayCreds
+		// This is a phone forgetting a desktop.
+		var notice error
+		notice, err = agent.ForgetDesktop(ctx, d.Identity, d.Registry, d.Paths.Config, p, e.creds, d.Settings.SubjectPrefix)
+		if notice != nil && err == nil {
+			fmt.Fprintf(e.stderr, "note: could not %v\n%s keeps listing this phone (offline) until you unpair it there too\n", notice, p.Name)
 		}
-		nerr := agent.NotifyUnpaired(nctx, d.Identity, p, creds, d.Settings.SubjectPrefix)
-		cancel()
-		if err := d.Registry.Remove(p.ID); err != nil {
-			return err
-		}
-		_ = os.Remove(relayCreds)
-		if nerr != nil {
-			fmt.Fprintf(e.stderr, "note: could not %v\n%s keeps listing this phone (offline) until you unpair it there too\n", nerr, p.Name)
-		}
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "Unpaired %s (%s)\n", p.Name, p.ID.Short())
 	return nil

@@ -2,7 +2,9 @@ package remote
 
 import (
 	"context"
+	"errors"
 
+	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
 
@@ -24,4 +26,20 @@ func (p PhoneInfo) Known() protocol.Presence {
 		return p.Presence
 	}
 	return pairedPresence(p.Peer)
+}
+
+// UnpairPhone forgets a paired phone: through the running deskdial, which
+// also closes the phone's access to its embedded server at once, or, with
+// none running, in the registry alone.
+func (d *Desktop) UnpairPhone(ctx context.Context, id device.ID) error {
+	c, err := Open(ctx, d)
+	switch {
+	case errors.Is(err, ErrNoInstance):
+		// No server runs: the registry is all there is to change.
+		return d.Registry.Remove(id)
+	case err != nil:
+		return err
+	}
+	defer c.Close()
+	return c.Unpair(ctx, id)
 }

@@ -36,3 +36,16 @@ func TestListPhones(t *testing.T) {
 		t.Fatalf("phones %+v %v", list, err)
 	}
 }
+
+// TestUnpairPhoneWithNothingRunning: with no deskdial running the phone
+// is forgotten in the registry.
+func TestUnpairPhoneWithNothingRunning(t *testing.T) {
+	d := newDesktop(t, "")
+	p := addPeer(t, d, "Pixel", device.RolePhone)
+	if err := d.UnpairPhone(context.Background(), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d.Registry.Get(p.ID); ok {
+		t.Fatal("the phone is still paired")
+	}
+}
