@@ -134,8 +134,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	e.home = os.Getenv(config.EnvHome)
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, home: os.Getenv(config.EnvHome)}
 	if u := os.Getenv("NATS_URL"); u != "" {
 		if err := config.CheckServer(u); err != nil {
 			fmt.Fprintf(stderr, "deskdial: $NATS_URL: %v\n", strings.TrimPrefix(err.Error(), "config: "))
@@ -155,34 +154,36 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "deskdial: %v\n", flagErr(fs, err))
 		return exitUsage
 	}
-	rest := fs.Args()
-	var err error
-	if len(rest) == 0 {
-		err = showOrRunTray(ctx, e)
-	} else if isLink(rest) {
-		err = openLink(ctx, e, rest[0])
-	} else {
-		err = usageErr("unknown command %q (see deskdial --help)", rest[0])
-		for _, c := range commands() {
-			if c.name == rest[0] {
-				err = c.run(ctx, e, rest[1:])
-				break
-			}
-		}
-		if rest[0] == "help" {
-			usage(stdout)
-			err = nil
+	return exitCode(stderr, dispatch(ctx, e, fs.Args()))
+}
+
+// dispatch runs the command named first in rest, the tray app without
+// one, or hands a clicked link over.
+func dispatch(ctx context.Context, e *env, rest []string) error {
+	switch {
+	case len(rest) == 0:
+		return showOrRunTray(ctx, e)
+	case isLink(rest):
+		return openLink(ctx, e, rest[0])
+	case rest[0] == "help":
+		usage(e.stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == rest[0] {
+			return c.run(ctx, e, rest[1:])
 		}
 	}
-	if err == nil {
+	return usageErr("unknown command %q (see deskdial --help)", rest[0])
+}
+
+// exitCode prints err, if any, and returns the exit code it carries.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	var ee *exitErr
 	code := exitError
-	if errors.As(err, &ee) {
+	if ee := (*exitErr)(nil); errors.As(err, &ee) {
 		code = ee.code
 	}
 	fmt.Fprintf(stderr, "deskdial: %v\n", err)
