@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,71 +14,48 @@ import (
 	"github.com/deskdial/deskdial/internal/relay"
 )
 
-const adminUsage = `usage: deskdial admin [--dir DIR] COMMAND
-  init --name NAME --url URL[,URL...]    make the operator and the server configuration (accounts.conf)
-  add-user NAME [--conns N] [--disk BYTES] [--replicas R]
-                                         make a user's account and its calls bucket
-  add-desktop USER DESKTOP_ID [--label L] [--out FILE]
-                                         issue a desktop's .creds (it then issues its phones' own)
-  list                                   users and their devices
-  revoke USER DEVICE                     revoke a device on the servers at once: a desktop by label, ID or login key;
-                                         a phone by login key, or by name or ID where it is paired
-  push [--replicas R]                    send every account to the servers again, make missing buckets
-  id                                     print this computer's deskdial ID (for add-desktop)
-DIR defaults to $DESKDIAL_RELAY_DIR, then "relay-admin" in deskdial's config directory.
---server (or NATS_URL) overrides the relay URLs given to init for pushes.`
+// adminCommands are the relay operator's commands, under `deskdial admin`.
+func adminCommands() []command {
+	return []command{
+		{"init", "init --name NAME --url URL[,URL...]      make the operator and the server configuration (accounts.conf)", adminInit},
+		{"add-user", "add-user NAME [--conns N] [--disk BYTES] [--replicas R]   make a user's account and its calls bucket", adminAddUser},
+		{"add-desktop", "add-desktop USER DESKTOP_ID [--label LABEL] [--out FILE]   issue a desktop's .creds (it then issues its phones' own)", adminAddDesktop},
+		{"list", "list                                     users and their devices", adminList},
+		{"revoke", "revoke USER DEVICE                       revoke a device on the servers at once: a desktop by label, ID or login key; a phone by login key, or by name or ID where it is paired", adminRevoke},
+		{"push", "push [--replicas R]                      send every account to the servers again, make missing buckets", adminPush},
+		{"id", "id                                       print this computer's deskdial ID (for add-desktop)", adminID},
+	}
+}
+
+// adminNote ends `deskdial admin --help`.
+const adminNote = "--server (or NATS_URL) overrides the relay URLs given to init for pushes; --ca trusts a relay's private certificate authority."
 
 // cmdAdmin runs the relay operator's commands.
 func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "admin")
-	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store")
-	if e.describe {
-		e.described = fs
-		return errDescribed
+	dir := fs.String("dir", os.Getenv("DESKDIAL_RELAY_DIR"), "the operator store `DIR` (default: $DESKDIAL_RELAY_DIR, then relay-admin in deskdial's config directory)")
+	rest, err := parseGroupFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	// Flags before the subcommand only; each subcommand parses its own.
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(e.stdout, adminUsage)
-			return err
-		}
-		return flagErr(fs, err)
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return usageErr("admin needs a command\n%s", adminUsage)
-	}
-	if *dir == "" {
+	if len(rest) > 0 && !isHelp(rest[0]) && *dir == "" {
 		p, err := e.paths()
 		if err != nil {
 			return err
 		}
 		*dir = filepath.Join(p.Config, "relay-admin")
 	}
-	a := &admin{e: e, dir: *dir}
-	switch rest[0] {
-	case "init":
-		return a.init(rest[1:])
-	case "add-user":
-		return a.addUser(ctx, rest[1:])
-	case "add-desktop":
-		return a.addDesktop(rest[1:])
-	case "list":
-		return a.list()
-	case "revoke":
-		return a.revoke(ctx, rest[1:])
-	case "push":
-		return a.push(ctx, rest[1:])
-	case "id":
-		return a.id()
-	}
-	return usageErr("unknown admin command %q\n%s", rest[0], adminUsage)
+	e.adminDir = *dir
+	return runGroup(ctx, e, fs, "admin", rest)
 }
 
 type admin struct {
 	e   *env
 	dir string
 }
+
+// adminOf is the operator store cmdAdmin chose.
+func adminOf(e *env) *admin { return &admin{e: e, dir: e.adminDir} }
 
 func (a *admin) store() (*relay.Store, error) {
 	st, err := relay.Open(a.dir)
@@ -97,10 +73,11 @@ func (a *admin) servers(st *relay.Store) []string {
 	return st.Servers()
 }
 
-func (a *admin) init(args []string) error {
-	fs := newFlags(a.e, "admin init")
-	name := fs.String("name", "deskdial", "the operator's name")
-	urls := fs.String("url", "", "the relay's client URLs, comma-separated (tls://relay.example.org:4222)")
+func adminInit(_ context.Context, e *env, args []string) error {
+	a := adminOf(e)
+	fs := newFlags(e, "admin init")
+	name := fs.String("name", "deskdial", "the operator's `NAME`")
+	urls := fs.String("url", "", "the relay's client `URL`s, comma-separated (tls://relay.example.org:4222)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -122,11 +99,12 @@ func (a *admin) init(args []string) error {
 	return nil
 }
 
-func (a *admin) addUser(ctx context.Context, args []string) error {
-	fs := newFlags(a.e, "admin add-user")
-	conns := fs.Int64("conns", 0, "connections at once (default 20)")
-	disk := fs.Int64("disk", 0, "JetStream bytes (default 16 MiB)")
-	replicas := fs.Int("replicas", 1, "replicas of the calls bucket (3 in a three-node cluster)")
+func adminAddUser(ctx context.Context, e *env, args []string) error {
+	a := adminOf(e)
+	fs := newFlags(e, "admin add-user")
+	conns := fs.Int64("conns", 0, "`N` connections at once (default 20)")
+	disk := fs.Int64("disk", 0, "JetStream `BYTES` (default 16 MiB)")
+	replicas := fs.Int("replicas", 1, "`R` replicas of the calls bucket (3 in a three-node cluster)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -158,10 +136,11 @@ func (a *admin) addUser(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (a *admin) addDesktop(args []string) error {
-	fs := newFlags(a.e, "admin add-desktop")
-	label := fs.String("label", "", "a name for the desktop in `admin list`")
-	out := fs.String("out", "", "write the .creds here (default: USER-LABEL.creds)")
+func adminAddDesktop(_ context.Context, e *env, args []string) error {
+	a := adminOf(e)
+	fs := newFlags(e, "admin add-desktop")
+	label := fs.String("label", "", "a `LABEL` for the desktop in admin list (default: its short ID)")
+	out := fs.String("out", "", "write the .creds to `FILE` (default: USER-LABEL.creds)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -199,7 +178,11 @@ func (a *admin) addDesktop(args []string) error {
 	return nil
 }
 
-func (a *admin) list() error {
+func adminList(_ context.Context, e *env, args []string) error {
+	if _, err := parseFlags(newFlags(e, "admin list"), args); err != nil {
+		return err
+	}
+	a := adminOf(e)
 	st, err := a.store()
 	if err != nil {
 		return err
@@ -221,9 +204,9 @@ func (a *admin) list() error {
 	return w.Flush()
 }
 
-func (a *admin) revoke(ctx context.Context, args []string) error {
-	fs := newFlags(a.e, "admin revoke")
-	pos, err := parseFlags(fs, args)
+func adminRevoke(ctx context.Context, e *env, args []string) error {
+	a := adminOf(e)
+	pos, err := parseFlags(newFlags(e, "admin revoke"), args)
 	if err != nil {
 		return err
 	}
@@ -234,32 +217,12 @@ func (a *admin) revoke(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, hit, err := st.Revoke(pos[0], pos[1])
-	var said []string
-	for _, d := range hit {
-		said = append(said, deviceText(d.Role, d.Label, d.Name))
-	}
-	if errors.Is(err, relay.ErrNoDevice) {
-		// Phones get their logins from their desktop while pairing, so
-		// the store knows them only by login key; a phone paired with
-		// this computer is also found by its name or deskdial ID.
-		key, label, name := "", "", pos[1]
-		if strings.HasPrefix(pos[1], "U") && len(pos[1]) == 56 {
-			key = pos[1]
-		} else if p, ok := a.pairedPhone(pos[1]); ok {
-			key, label, name = p.SignPub, p.Name, p.ID.Short()
-		}
-		if key == "" {
-			return fmt.Errorf("%w; a phone is revoked by its name or deskdial ID on the desktop it paired with, or anywhere by its login key (`sign_pub` in that desktop's peers.json)", err)
-		}
-		tok, err = st.RevokeKey(pos[0], key, label)
-		said = []string{deviceText(relay.RolePhone, label, name)}
-	}
+	tok, hit, err := st.RevokeDevice(pos[0], pos[1], a.pairedPhones())
 	if err != nil {
 		return err
 	}
-	for _, d := range said {
-		fmt.Fprintf(a.e.stdout, "Revoked %s.\n", d)
+	for _, d := range hit {
+		fmt.Fprintf(a.e.stdout, "Revoked %s.\n", deviceText(d.Role, d.Label, d.Name))
 	}
 	if err := st.Push(ctx, a.servers(st), tok); err != nil {
 		return fmt.Errorf("revoked in %s, but the relay did not get it yet (run `deskdial admin push`): %w", st.Dir(), err)
@@ -277,27 +240,25 @@ func deviceText(role, label, name string) string {
 	return role + " " + label + " (" + name + ")"
 }
 
-// pairedPhone finds a phone paired with this computer by name, deskdial ID
-// or unique ID prefix.
-func (a *admin) pairedPhone(q string) (device.Peer, bool) {
+// pairedPhones are the devices paired with this computer, where a phone
+// to revoke may be found by its name or deskdial ID; nil if none can be
+// read.
+func (a *admin) pairedPhones() *device.Registry {
 	p, err := a.e.paths()
 	if err != nil {
-		return device.Peer{}, false
+		return nil
 	}
 	reg, err := device.OpenRegistry(p.Config)
 	if err != nil {
-		return device.Peer{}, false
+		return nil
 	}
-	peer, err := reg.Find(q)
-	if err != nil || peer.Role != device.RolePhone || peer.SignPub == "" {
-		return device.Peer{}, false
-	}
-	return peer, true
+	return reg
 }
 
-func (a *admin) push(ctx context.Context, args []string) error {
-	fs := newFlags(a.e, "admin push")
-	replicas := fs.Int("replicas", 1, "replicas of buckets made now (3 in a three-node cluster)")
+func adminPush(ctx context.Context, e *env, args []string) error {
+	a := adminOf(e)
+	fs := newFlags(e, "admin push")
+	replicas := fs.Int("replicas", 1, "`R` replicas of buckets made now (3 in a three-node cluster)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -305,23 +266,19 @@ func (a *admin) push(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	urls := a.servers(st)
-	if err := st.PushAll(ctx, urls); err != nil {
+	n, err := st.PushAccounts(ctx, a.servers(st), *replicas)
+	if err != nil {
 		return err
 	}
-	for _, u := range st.Users() {
-		// Making a bucket that exists with the same settings succeeds.
-		if err := st.CreateBucket(ctx, urls, u.Name, *replicas); err != nil {
-			return fmt.Errorf("user %s: %w", u.Name, err)
-		}
-	}
-	n := len(st.Users())
 	fmt.Fprintf(a.e.stdout, "Pushed %d %s.\n", n, plural(n, "account", "accounts"))
 	return nil
 }
 
-func (a *admin) id() error {
-	p, err := a.e.paths()
+func adminID(_ context.Context, e *env, args []string) error {
+	if _, err := parseFlags(newFlags(e, "admin id"), args); err != nil {
+		return err
+	}
+	p, err := e.paths()
 	if err != nil {
 		return err
 	}
@@ -329,6 +286,6 @@ func (a *admin) id() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.e.stdout, id.ID.String())
+	fmt.Fprintln(e.stdout, id.ID.String())
 	return nil
 }

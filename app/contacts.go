@@ -20,30 +20,26 @@ import (
 // not kept in the settings file.
 const envCardDAVPassword = "DESKDIAL_CARDDAV_PASSWORD"
 
-const contactsUsage = `usage: deskdial contacts import [--region CC] FILE.vcf...   (- reads stdin)
-       deskdial contacts list
-       deskdial contacts sync [--url URL] [--user NAME] [--password-file FILE] [--region CC] [--timeout D]
-The CardDAV password comes from --password-file or $` + envCardDAVPassword + `.`
+// contactsCommands manage the contacts deskdial can call by name.
+func contactsCommands() []command {
+	return []command{
+		{"import", "import [--region CC] FILE.vcf...          import contacts from vCard files (- reads stdin)", contactsImport},
+		{"list", "list                                     print each contact's numbers: name, organisation, label, number, extension", contactsList},
+		{"sync", "sync [--url URL] [--user NAME] [--password-file FILE] [--region CC] [--timeout D]   fetch a CardDAV address book's contacts", contactsSync},
+	}
+}
+
+// contactsNote ends `deskdial contacts --help`.
+const contactsNote = "The CardDAV password comes from --password-file or $" + envCardDAVPassword + "."
 
 // cmdContacts imports, lists and syncs the contacts deskdial can call by name.
 func cmdContacts(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, contactsUsage)
-		return usageErr("contacts: missing subcommand (import, list or sync)")
+	fs := newFlags(e, "contacts")
+	rest, err := parseGroupFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "import":
-		return contactsImport(ctx, e, args[1:])
-	case "list":
-		return contactsList(ctx, e, args[1:])
-	case "sync":
-		return contactsSync(ctx, e, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprintln(e.stdout, contactsUsage)
-		return nil
-	}
-	fmt.Fprintln(e.stderr, contactsUsage)
-	return usageErr("contacts: unknown subcommand %q", args[0])
+	return runGroup(ctx, e, fs, "contacts", rest)
 }
 
 // openHistory opens the history database and the settings.
@@ -65,7 +61,7 @@ func openHistory(e *env) (*history.Store, config.Settings, error) {
 
 func contactsImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "contacts import")
-	region := fs.String("region", "", "region for numbers without a country code (default: from settings)")
+	region := fs.String("region", "", "region `CC` for numbers without a country code (default: from settings)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -180,11 +176,11 @@ func contactsList(ctx context.Context, e *env, args []string) error {
 
 func contactsSync(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "contacts sync")
-	bookURL := fs.String("url", "", "CardDAV address book URL (default: carddav_url from settings)")
-	user := fs.String("user", "", "CardDAV user name (default: carddav_user from settings)")
-	passFile := fs.String("password-file", "", "file holding the CardDAV password (default: $"+envCardDAVPassword+")")
-	region := fs.String("region", "", "region for numbers without a country code (default: from settings)")
-	timeout := fs.Duration("timeout", history.DefaultCardDAVTimeout, "give up when the sync takes longer than this")
+	bookURL := fs.String("url", "", "CardDAV address book `URL` (default: carddav_url from settings)")
+	user := fs.String("user", "", "CardDAV user `NAME` (default: carddav_user from settings)")
+	passFile := fs.String("password-file", "", "`FILE` holding the CardDAV password (default: $"+envCardDAVPassword+")")
+	region := fs.String("region", "", "region `CC` for numbers without a country code (default: from settings)")
+	timeout := fs.Duration("timeout", history.DefaultCardDAVTimeout, "give up when the sync takes longer than `D`")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -53,6 +53,7 @@ type env struct {
 	// read each command's real flags this way.
 	described *flag.FlagSet
 	describe  bool
+	adminDir  string // the relay operator's store, for the admin subcommands
 }
 
 // errDescribed stops a command that was only asked for its flags.
@@ -108,7 +109,7 @@ func commands() []command {
 		{"find", "find [--region CC] [--json] [FILE...]    print the phone numbers found in text", cmdFind},
 		{"contacts", "contacts import FILE.vcf | list | sync    manage contacts", cmdContacts},
 		{"sync-key", "sync-key [set KEY]                       show or set the key your desktops share to sync recents", cmdSyncKey},
-		{"admin", "admin COMMAND                            run a hosted relay: users, desktops, revocation (see admin --help)", cmdAdmin},
+		{"admin", "admin [--dir DIR] COMMAND                 run a hosted relay: users, desktops, revocation (see admin --help)", cmdAdmin},
 		{"install-handler", "install-handler                          open tel: and callto: links with deskdial (Windows)", cmdInstallHandler},
 		{"uninstall-handler", "uninstall-handler                        stop opening tel: and callto: links (Windows)", cmdUninstallHandler},
 		{"version", "version                                  print the version", cmdVersion},
@@ -300,17 +301,17 @@ func isGlobal(name string) bool {
 // commandHelp prints a subcommand's help: its synopsis, what it does, and
 // every flag on one line.
 func commandHelp(w io.Writer, fs *flag.FlagSet, name string) {
-	synopsis, desc := name, ""
-	for _, c := range commands() {
-		if c.name == name {
-			sp := parseUsage(c.name, c.usage)
-			synopsis, desc = sp.synopsis, sp.desc
-		}
-	}
+	synopsis, desc := usageOf(name)
 	fmt.Fprintf(w, "usage: deskdial %s\n", synopsis)
 	if desc != "" {
 		fmt.Fprintf(w, "\n%s\n", desc)
 	}
+	helpFlags(w, fs)
+}
+
+// helpFlags lists a command's own flags, then the global ones, one line
+// each.
+func helpFlags(w io.Writer, fs *flag.FlagSet) {
 	var own, global []string
 	fs.VisitAll(func(f *flag.Flag) {
 		line := flagLine(f)
@@ -392,9 +393,7 @@ func flagErr(fs *flag.FlagSet, err error) error {
 // --help prints the command's help on stdout and returns flag.ErrHelp
 // (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	flagEnvMu.Lock()
-	fc, ok := flagEnv[fs]
-	flagEnvMu.Unlock()
+	fc, ok := flagCtxOf(fs)
 	if ok && fc.e.describe {
 		fc.e.described = fs
 		return nil, errDescribed

@@ -34,7 +34,7 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	}
 	err = phoneapp.Run(ctx, phoneapp.Deps{Paths: p, Backend: *backend,
 		Dialer: backends.Options{Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus, SessionBusAddress: *sessionBus},
-		Name:   *name, Region: *region, Offer: *offer, Creds: e.creds, Version: version, Out: e.stdout, Err: e.stderr})
+		Name:   *name, Region: *region, Offer: *offer, Creds: e.creds, CA: e.ca, Version: version, Out: e.stdout, Err: e.stderr})
 	if ue := (*phoneapp.UsageError)(nil); errors.As(err, &ue) {
 		return withCode(exitUsage, ue.Err)
 	}

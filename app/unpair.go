@@ -33,7 +33,7 @@ func cmdUnpair(ctx context.Context, e *env, args []string) error {
 	} else {
 		// This is a phone forgetting a desktop.
 		var notice error
-		notice, err = agent.ForgetDesktop(ctx, d.Identity, d.Registry, d.Paths.Config, p, e.creds, d.Settings.SubjectPrefix)
+		notice, err = agent.ForgetDesktop(ctx, d.Identity, d.Registry, d.Paths.Config, p, e.creds, d.CA, d.Settings.SubjectPrefix)
 		if notice != nil && err == nil {
 			fmt.Fprintf(e.stderr, "note: could not %v\n%s keeps listing this phone (offline) until you unpair it there too\n", notice, p.Name)
 		}

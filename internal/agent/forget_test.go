@@ -32,7 +32,7 @@ func TestForgetDesktopWhenItCannotBeTold(t *testing.T) {
 	}
 	creds := RelayCredsPath(dir, desk.ID)
 	writeCreds(t, creds)
-	notice, err := ForgetDesktop(context.Background(), phone, reg, dir, desk, "", "")
+	notice, err := ForgetDesktop(context.Background(), phone, reg, dir, desk, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

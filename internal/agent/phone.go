@@ -38,6 +38,7 @@ type Caps struct {
 // PairOptions are the optional parts of Pair.
 type PairOptions struct {
 	Creds  string // .creds file for a hosted server
+	CA     string // PEM file of the authority that signed a hosted server's certificate ("": the system's)
 	Prefix string // subject prefix; "": "deskdial"
 	// CredsDir keeps the relay credentials a desktop issues while pairing
 	// on a hosted relay (RelayCredsPath); the phone's config directory.
@@ -85,6 +86,9 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 		if po.Creds != "" {
 			opts = append(opts, bus.Creds(po.Creds))
 		}
+	}
+	if o.CertFP == "" && po.CA != "" {
+		opts = append(opts, bus.RootCA(po.CA))
 	}
 	conn, err := bus.Connect(ctx, opts...)
 	if err != nil {
@@ -195,6 +199,7 @@ type Runner struct {
 	Identity *device.Identity
 	Registry *device.Registry
 	Creds    string                               // for hosted servers
+	CA       string                               // PEM file of the authority that signed hosted servers' certificates ("": the system's)
 	CredsDir string                               // relay credentials issued while pairing (RelayCredsPath); preferred over Creds
 	OnState  func(desktop string, connected bool) // optional
 	Poll     time.Duration                        // how often to look for registry changes; 0: 1 s
@@ -327,6 +332,9 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 	} else if r.Creds != "" {
 		opts = append(opts, bus.Creds(r.Creds))
 	}
+	if p.CertFP == "" && r.CA != "" {
+		opts = append(opts, bus.RootCA(r.CA))
+	}
 	if r.OnState != nil {
 		opts = append(opts, bus.OnState(func(up bool) { r.OnState(label, up) }))
 	}
@@ -369,8 +377,9 @@ func UnpairedNotice(id *device.Identity, desk device.Peer) ([]byte, error) {
 // NotifyUnpaired tells a desktop that this phone forgot it, so the desktop
 // forgets the phone too and closes its server login. The notice is sealed
 // by the phone, so nobody else can unpair it. Best effort: a desktop that
-// is not running learns it from the next refused call.
-func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, creds, prefix string) error {
+// is not running learns it from the next refused call. ca trusts a hosted
+// server's private certificate authority ("": the system's).
+func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, creds, ca, prefix string) error {
 	if prefix == "" {
 		prefix = "deskdial"
 	}
@@ -378,8 +387,13 @@ func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, 
 		bus.ConnectTimeout(3 * time.Second), bus.Name("deskdial unpair")}
 	if desk.CertFP != "" {
 		opts = append(opts, bus.PinCert(desk.CertFP), bus.Nkey(id))
-	} else if creds != "" {
-		opts = append(opts, bus.Creds(creds))
+	} else {
+		if creds != "" {
+			opts = append(opts, bus.Creds(creds))
+		}
+		if ca != "" {
+			opts = append(opts, bus.RootCA(ca))
+		}
 	}
 	conn, err := bus.Connect(ctx, opts...)
 	if err != nil {

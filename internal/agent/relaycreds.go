@@ -84,17 +84,18 @@ func keepRelayCreds(id *device.Identity, desktop device.ID, tok, dir string) err
 // it tells the desktop first (NotifyUnpaired, within a few seconds), so
 // the desktop forgets this phone and closes its login too, then removes
 // desk from reg and the relay credentials desk issued from dir. creds is
-// the hosted server's login to tell it through ("": the one desk issued).
+// the hosted server's login to tell it through ("": the one desk issued),
+// ca the authority of its certificate ("": the system's).
 // notice is why the desktop could not be told (it keeps listing this
 // phone, offline, until it is unpaired there too); err is why desk could
 // not be forgotten.
-func ForgetDesktop(ctx context.Context, id *device.Identity, reg *device.Registry, dir string, desk device.Peer, creds, prefix string) (notice, err error) {
+func ForgetDesktop(ctx context.Context, id *device.Identity, reg *device.Registry, dir string, desk device.Peer, creds, ca, prefix string) (notice, err error) {
 	nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	issued := RelayCredsPath(dir, desk.ID)
 	if _, err := os.Stat(issued); err == nil && creds == "" {
 		creds = issued
 	}
-	notice = NotifyUnpaired(nctx, id, desk, creds, prefix)
+	notice = NotifyUnpaired(nctx, id, desk, creds, ca, prefix)
 	cancel()
 	if err := reg.Remove(desk.ID); err != nil {
 		return notice, err

@@ -42,6 +42,7 @@ type Deps struct {
 	Region  string // for national numbers ("": settings, then locale)
 	Offer   string // pair with this deskdial://pair offer first ("": none)
 	Creds   string // NATS .creds for hosted servers
+	CA      string // PEM file of the authority that signed hosted servers' certificates ("": the ca setting, then the system's)
 	Version string // for presence
 	Out     io.Writer
 	Err     io.Writer
@@ -104,13 +105,17 @@ func Run(ctx context.Context, deps Deps) error {
 	if deps.Region != "" {
 		rg = strings.ToUpper(deps.Region)
 	}
+	ca := deps.CA
+	if ca == "" {
+		ca = config.ResolveIn(p.Config, st.CA)
+	}
 	if deps.Offer != "" {
 		o, err := pairing.ParseOffer(deps.Offer)
 		if err != nil {
 			return usage(fmt.Errorf("this pairing offer cannot be used: %w", err))
 		}
 		desk, err := agent.Pair(ctx, o, id, reg, name, agent.Caps{Backend: d.Name(), Capabilities: d.Capabilities()},
-			agent.PairOptions{Creds: deps.Creds, Prefix: st.SubjectPrefix, CredsDir: p.Config})
+			agent.PairOptions{Creds: deps.Creds, CA: ca, Prefix: st.SubjectPrefix, CredsDir: p.Config})
 		if err != nil {
 			return err
 		}
@@ -151,7 +156,7 @@ func Run(ctx context.Context, deps Deps) error {
 	}
 	defer a.Close()
 	say("deskdial phone %s (%s) with backend %s", name, id.ID.Short(), d.Name())
-	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: deps.Creds, CredsDir: p.Config,
+	r := &agent.Runner{Agent: a, Identity: id, Registry: reg, Creds: deps.Creds, CA: ca, CredsDir: p.Config,
 		OnState: func(desk string, up bool) {
 			if up {
 				say("Connected to %s", desk)

@@ -448,7 +448,7 @@ func TestUnpairFromThePhone(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	ctx := context.Background()
 	desk := w.preg.List()[0]
-	if err := agent.NotifyUnpaired(ctx, w.phone, desk, "", ""); err != nil {
+	if err := agent.NotifyUnpaired(ctx, w.phone, desk, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

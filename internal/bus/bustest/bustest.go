@@ -22,6 +22,18 @@ func JetStream(dir string) Option {
 	return func(o *server.Options) { o.JetStream, o.StoreDir = true, dir }
 }
 
+// TLS serves clients over TLS only, with the certificate and key in PEM
+// files (one from a private authority, such as testcerts makes); clients
+// reach it at TLSURL.
+func TLS(t testing.TB, certFile, keyFile string) Option {
+	t.Helper()
+	cfg, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: certFile, KeyFile: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(o *server.Options) { o.TLSConfig, o.TLS = cfg, true }
+}
+
 // Start runs a nats-server on loopback until the test ends (or until the
 // test shuts it down) and waits until it accepts connections.
 func Start(t testing.TB, opts ...Option) *server.Server {
@@ -46,4 +58,9 @@ func Start(t testing.TB, opts ...Option) *server.Server {
 // URL is the nats:// URL of s.
 func URL(s *server.Server) string {
 	return "nats://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Addr().(*net.TCPAddr).Port))
+}
+
+// TLSURL is the tls:// URL of s, started with TLS.
+func TLSURL(s *server.Server) string {
+	return "tls://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Addr().(*net.TCPAddr).Port))
 }
