@@ -159,18 +159,16 @@ func adminAddDesktop(_ context.Context, e *env, args []string) error {
 	if *label == "" {
 		*label = id.Short()
 	}
-	creds, err := st.AddDesktop(pos[0], id, *label)
-	if err != nil {
-		return err
-	}
 	if *out == "" {
 		*out = pos[0] + "-" + *label + ".creds"
 	}
+	// Checked first, so a desktop is not added to the store without its
+	// file.
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("write %s: %w (choose another --out)", *out, os.ErrExist)
 	}
-	if err := os.WriteFile(*out, creds, 0o600); err != nil {
-		return fmt.Errorf("write creds: %w", err)
+	if err := writeDesktopCreds(st, pos[0], id, *label, *out); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.e.stdout, "Wrote %s. On the desktop: deskdial --server %s --creds %s serve\n",
 		*out, strings.Join(a.servers(st), ","), filepath.Base(*out))
@@ -228,6 +226,18 @@ func adminRevoke(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("revoked in %s, but the relay did not get it yet (run `deskdial admin push`): %w", st.Dir(), err)
 	}
 	fmt.Fprintln(a.e.stdout, "The relay closed its connections; it cannot log in again.")
+	return nil
+}
+
+// writeDesktopCreds issues the desktop's credentials into file out.
+func writeDesktopCreds(st *relay.Store, user string, id device.ID, label, out string) error {
+	creds, err := st.AddDesktop(user, id, label)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, creds, 0o600); err != nil {
+		return fmt.Errorf("write creds: %w", err)
+	}
 	return nil
 }
 

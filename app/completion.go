@@ -179,6 +179,17 @@ func flagNames(fl []flagSpec) string {
 	return strings.Join(names, " ")
 }
 
+// valued are the flags that take a value, as typed: "--home".
+func valued(fl []flagSpec) []string {
+	var out []string
+	for _, f := range fl {
+		if f.arg != "" {
+			out = append(out, "--"+f.name)
+		}
+	}
+	return out
+}
+
 func writeBash(w io.Writer) {
 	global := globalFlags()
 	var names []string
@@ -190,13 +201,7 @@ func writeBash(w io.Writer) {
 	fmt.Fprintf(w, "_deskdial() {\n")
 	fmt.Fprintf(w, "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n")
 	fmt.Fprintf(w, "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n\t\tcase ${COMP_WORDS[i]} in\n")
-	var globalValue []string
-	for _, f := range global {
-		if f.arg != "" {
-			globalValue = append(globalValue, "--"+f.name)
-		}
-	}
-	if len(globalValue) > 0 {
+	if globalValue := valued(global); len(globalValue) > 0 {
 		fmt.Fprintf(w, "\t\t%s) ((i++)) ;;\n", strings.Join(globalValue, "|"))
 	}
 	fmt.Fprintf(w, "\t\t-*) ;;\n\t\t*) cmd=${COMP_WORDS[i]}; break ;;\n\t\tesac\n\tdone\n")
@@ -303,16 +308,10 @@ func writeFish(w io.Writer) {
 	fmt.Fprintf(w, "# ~/.config/fish/completions/deskdial.fish\n")
 	// __fish_use_subcommand would take the value of --home for a command,
 	// so find the command ourselves, skipping global flags and their values.
-	var valued []string
-	for _, f := range globalFlags() {
-		if f.arg != "" {
-			valued = append(valued, "--"+f.name)
-		}
-	}
 	fmt.Fprintf(w, "function __deskdial_command\n\tset -l tokens (commandline -opc)\n\tset -e tokens[1]\n")
 	fmt.Fprintf(w, "\twhile set -q tokens[1]\n\t\tswitch $tokens[1]\n")
-	if len(valued) > 0 {
-		fmt.Fprintf(w, "\t\tcase %s\n\t\t\tset -e tokens[1]\n", strings.Join(valued, " "))
+	if v := valued(globalFlags()); len(v) > 0 {
+		fmt.Fprintf(w, "\t\tcase %s\n\t\t\tset -e tokens[1]\n", strings.Join(v, " "))
 	}
 	fmt.Fprintf(w, "\t\tcase '-*'\n\t\tcase '*'\n\t\t\techo $tokens[1]\n\t\t\treturn 0\n\t\tend\n")
 	fmt.Fprintf(w, "\t\tset -e tokens[1]\n\tend\n\treturn 1\nend\n")
