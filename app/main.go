@@ -1,6 +1,7 @@
 // Command deskdial makes your phone dial a number you found on your computer.
 //
-// Without a subcommand it runs the tray app with its embedded NATS server.
+// Without a subcommand it starts the tray app (the deskdial-tray program,
+// see internal/launch) with its embedded NATS server.
 // The subcommands are listed in usage below. main only parses flags and wires
 // parts together; the logic lives in internal/.
 package main
@@ -16,10 +17,9 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/deskdial/deskdial/internal/config"
-	"github.com/deskdial/deskdial/internal/instance"
+	"github.com/deskdial/deskdial/internal/launch"
 )
 
 // Exit codes, shared with scripts and tests.
@@ -195,35 +195,14 @@ func exitCode(stderr io.Writer, err error) int {
 // sip: link: the desktop entry's Exec=deskdial %u and the OS URL handlers
 // start it so when a link is clicked.
 func isLink(args []string) bool {
-	if len(args) != 1 {
-		return false
-	}
-	l := strings.ToLower(args[0])
-	for _, scheme := range []string{"tel:", "callto:", "sip:"} {
-		if strings.HasPrefix(l, scheme) {
-			return true
-		}
-	}
-	return false
+	return len(args) == 1 && launch.IsLink(args[0])
 }
 
-// showOrRunTray starts the tray app, or, when it runs already, asks it to
-// show its window (its menu, where the desktop shows no tray icons).
+// showOrRunTray asks the running tray to show its window (its menu, where
+// the desktop shows no tray icons), or starts the tray program. The running
+// tray is found here, without loading any GUI code.
 func showOrRunTray(ctx context.Context, e *env) error {
-	p, err := e.paths()
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = instance.Send(sctx, p.Config, instance.ShowMessage)
-	cancel()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, instance.ErrNotRunning):
-		return runTray(ctx, e, nil)
-	}
-	return fmt.Errorf("show the running deskdial's window: %w", err)
+	return handOrRunTray(ctx, e, nil)
 }
 
 // openLink offers a clicked link's number for calling: the running tray
@@ -231,20 +210,18 @@ func showOrRunTray(ctx context.Context, e *env) error {
 // dials by itself — a web page can make a browser open tel: links.
 // (`deskdial call LINK` typed in a terminal calls at once.)
 func openLink(ctx context.Context, e *env, link string) error {
+	return handOrRunTray(ctx, e, []string{link})
+}
+
+func handOrRunTray(ctx context.Context, e *env, links []string) error {
 	p, err := e.paths()
 	if err != nil {
 		return err
 	}
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = instance.Send(sctx, p.Config, link)
-	cancel()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, instance.ErrNotRunning):
-		return runTray(ctx, e, []string{link})
+	if handed, err := launch.Hand(ctx, p.Config, links); err != nil || handed {
+		return err
 	}
-	return fmt.Errorf("hand the link to the running deskdial: %w", err)
+	return runTray(ctx, e, links)
 }
 
 // newFlags makes a flag set for a subcommand. It also takes the global

@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdial/deskdial/internal/launch"
 	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/godbus/dbus/v5"
 )
 
-// The end-to-end tests run the real deskdial binary. It is built once per
-// test binary: linking Fyne, nats-server and SQLite takes seconds.
+// The end-to-end tests run the real programs: deskdial, built without cgo
+// as released, and the tray program next to it, where deskdial looks for it
+// first. They are built once per test binary: linking Fyne, nats-server and
+// SQLite takes seconds.
 var testBin struct {
 	once sync.Once
 	dir  string
@@ -23,7 +26,8 @@ var testBin struct {
 	out  []byte
 }
 
-// deskdialBin returns the path of the built deskdial command.
+// deskdialBin returns the path of the built deskdial command; the tray
+// program is next to it.
 func deskdialBin(t *testing.T) string {
 	t.Helper()
 	testBin.once.Do(func() {
@@ -32,7 +36,13 @@ func deskdialBin(t *testing.T) string {
 			return
 		}
 		testBin.path = filepath.Join(testBin.dir, "deskdial")
-		testBin.out, testBin.err = exec.Command("go", "build", "-ldflags", "-s -w", "-o", testBin.path, ".").CombinedOutput()
+		lean := exec.Command("go", "build", "-ldflags", "-s -w", "-o", testBin.path, ".")
+		lean.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if testBin.out, testBin.err = lean.CombinedOutput(); testBin.err != nil {
+			return
+		}
+		tray := exec.Command("go", "build", "-ldflags", "-s -w", "-o", filepath.Join(testBin.dir, launch.TrayProgram), "../cmd/deskdial-tray")
+		testBin.out, testBin.err = tray.CombinedOutput()
 	})
 	if testBin.err != nil {
 		t.Fatalf("build deskdial: %v\n%s", testBin.err, testBin.out)

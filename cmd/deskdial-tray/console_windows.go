@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// Release builds are linked with -H windowsgui so the tray app opens no
+// The tray program is linked with -H windowsgui so that it opens no
 // console window; Windows then gives the process no standard handles, and a
-// command typed in cmd or PowerShell (deskdial call, pair --print) would
+// tray started from cmd or PowerShell (deskdial-tray --help, its log) would
 // print nothing. Attach to the console of the terminal that started us, if
 // any, for each standard handle that is not already a file or pipe (those
 // are redirections the caller asked for). Runs before main reads os.Stdout.

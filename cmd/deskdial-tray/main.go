@@ -1,0 +1,17 @@
+// Command deskdial-tray is deskdial's tray app: the clipboard watcher, the
+// hotkey, the prompts and windows, with the embedded NATS server. `deskdial`
+// (app/) starts it when run without a command or with a clicked link; it is
+// also what starts at login. It is a program of its own so that the
+// commands of `deskdial` link no GUI code (see internal/launch).
+package main
+
+import (
+	"os"
+
+	// First, before Fyne reads the locale: see the package.
+	_ "github.com/deskdial/deskdial/internal/guilocale"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
