@@ -24,11 +24,16 @@ deps:
 test-deps:
 	@packaging/deps.sh --test
 
+# Two programs: bin/deskdial, every command, built without cgo so that it
+# links no GUI code and starts fast; bin/deskdial-tray, the tray app (Fyne,
+# OpenGL, X11: cgo), which deskdial starts when run without a command.
 build: deps
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/deskdial ./app
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/deskdial ./app
+	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/deskdial-tray ./cmd/deskdial-tray
 
 # make run: install what is missing, build, start the tray app with its
-# embedded NATS server. ARGS are passed to deskdial.
+# embedded NATS server (deskdial starts bin/deskdial-tray, next to it). ARGS
+# are passed to deskdial.
 run: build
 	$(BIN)/deskdial $(ARGS)
 
@@ -93,21 +98,28 @@ ANDROID_PKGS    ?= ./internal/number/... ./internal/protocol/... ./internal/devi
 release: release-linux-amd64 release-linux-arm64 release-windows-amd64
 	cd $(DIST) && sha256sum deskdial-* > SHA256SUMS-$(VERSION)
 
+# Each release has the two programs; saved as deskdial and deskdial-tray in
+# one directory, deskdial finds the tray next to itself.
 release-linux-amd64:
 	@mkdir -p $(DIST)
-	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
 	  -o $(DIST)/deskdial-$(VERSION)-linux-amd64 ./app
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	  -o $(DIST)/deskdial-tray-$(VERSION)-linux-amd64 ./cmd/deskdial-tray
 
 # The tray app needs cgo (OpenGL, X11) on arm64 too, so it is built only where
 # an aarch64 cross compiler and arm64 X11/GL libraries are installed; else
-# the phone agent is built alone, which needs no cgo. CC_LINUX_ARM64=none
-# forces the agent-only build.
+# the phone agent is built alone: deskdial itself, which needs no cgo.
+# CC_LINUX_ARM64=none forces the agent-only build.
 release-linux-arm64:
 	@if command -v $(CC_LINUX_ARM64) >/dev/null 2>&1; then \
 	  mkdir -p $(DIST); \
-	  echo "CC=$(CC_LINUX_ARM64) CGO_ENABLED=1 GOOS=linux GOARCH=arm64 $(GO) build ... ./app"; \
+	  echo "CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build ... ./app"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
+	    -o $(DIST)/deskdial-$(VERSION)-linux-arm64 ./app || exit 1; \
+	  echo "CC=$(CC_LINUX_ARM64) CGO_ENABLED=1 GOOS=linux GOARCH=arm64 $(GO) build ... ./cmd/deskdial-tray"; \
 	  CC=$(CC_LINUX_ARM64) CGO_ENABLED=1 GOOS=linux GOARCH=arm64 $(GO) build $(TRIMPATH) -ldflags "$(LDFLAGS)" \
-	    -o $(DIST)/deskdial-$(VERSION)-linux-arm64 ./app; \
+	    -o $(DIST)/deskdial-tray-$(VERSION)-linux-arm64 ./cmd/deskdial-tray; \
 	else \
 	  echo "no $(CC_LINUX_ARM64): building the arm64 phone agent only"; \
 	  $(MAKE) --no-print-directory release-agent-linux-arm64; \
@@ -119,12 +131,14 @@ release-agent-linux-arm64:
 	  -o $(DIST)/deskdial-phone-$(VERSION)-linux-arm64 ./app
 
 # Windows: Fyne's OpenGL driver needs cgo, so the tray app is cross-compiled
-# with MinGW-w64 (Debian: gcc-mingw-w64-x86-64). go-winres turns app.png
-# into the icon and writes the version resource and a manifest into a .syso
-# that go build links in; it is pure Go, reads PNG directly (windres would
-# need an .ico and a hand-written .rc) and comes from the Go proxy pinned
-# like fyne.io/tools. -H windowsgui: no console window behind the tray app;
-# commands typed in a terminal attach to it (app/console_windows.go).
+# with MinGW-w64 (Debian: gcc-mingw-w64-x86-64); deskdial.exe, the commands,
+# is a console program without cgo. go-winres turns app.png into the icon
+# and writes the version resource and a manifest into a .syso that go build
+# links in; it is pure Go, reads PNG directly (windres would need an .ico
+# and a hand-written .rc) and comes from the Go proxy pinned like
+# fyne.io/tools. The tray is linked with -H windowsgui: no console window
+# behind it (cmd/deskdial-tray/console_windows.go attaches to a terminal
+# that started it).
 CC_WINDOWS_AMD64 ?= x86_64-w64-mingw32-gcc
 GOWINRES         ?= $(GO) run github.com/tc-hib/go-winres@v0.3.3
 WIN_VERSION      := $(shell echo '$(VERSION)' | grep -Eo '^v?[0-9]+(\.[0-9]+){0,3}' | sed 's/^v//' || true)
@@ -132,20 +146,26 @@ release-windows-amd64:
 	@command -v $(CC_WINDOWS_AMD64) >/dev/null 2>&1 || { \
 	  echo "release-windows-amd64: $(CC_WINDOWS_AMD64) not found; install gcc-mingw-w64-x86-64 (packaging/deps.sh --test)" >&2; exit 1; }
 	@mkdir -p $(DIST)
-	$(GOWINRES) simply --arch amd64 --out app/rsrc --manifest gui --icon assets/icons/app.png \
+	$(GOWINRES) simply --arch amd64 --out app/rsrc --manifest cli --icon assets/icons/app.png \
 	  --product-name deskdial --file-description "deskdial: calls the numbers you copy on your phone" \
 	  --original-filename deskdial.exe --product-version "$(or $(WIN_VERSION),$(APP_VERSION))" \
 	  --file-version "$(or $(WIN_VERSION),$(APP_VERSION))"
+	$(GOWINRES) simply --arch amd64 --out cmd/deskdial-tray/rsrc --manifest gui --icon assets/icons/app.png \
+	  --product-name deskdial --file-description "deskdial tray: calls the numbers you copy on your phone" \
+	  --original-filename deskdial-tray.exe --product-version "$(or $(WIN_VERSION),$(APP_VERSION))" \
+	  --file-version "$(or $(WIN_VERSION),$(APP_VERSION))"
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build $(TRIMPATH) \
+	  -ldflags "$(LDFLAGS)" -o $(DIST)/deskdial-$(VERSION)-windows-amd64.exe ./app && \
 	CC=$(CC_WINDOWS_AMD64) CGO_ENABLED=1 GOOS=windows GOARCH=amd64 $(GO) build $(TRIMPATH) \
-	  -ldflags "$(LDFLAGS) -H windowsgui" -o $(DIST)/deskdial-$(VERSION)-windows-amd64.exe ./app; \
-	  rc=$$?; rm -f app/rsrc_windows_amd64.syso; exit $$rc
+	  -ldflags "$(LDFLAGS) -H windowsgui" -o $(DIST)/deskdial-tray-$(VERSION)-windows-amd64.exe ./cmd/deskdial-tray; \
+	  rc=$$?; rm -f app/rsrc_windows_amd64.syso cmd/deskdial-tray/rsrc_windows_amd64.syso; exit $$rc
 
 check-android:
 	@for p in $(ANDROID_PKGS); do d=$${p%/...}; [ -d "$$d" ] || { echo "check-android: $$d is gone; update ANDROID_PKGS" >&2; exit 1; }; done
 	CGO_ENABLED=0 GOOS=android GOARCH=arm64 $(GO) build $(ANDROID_PKGS)
 
 # The .desktop entry, icon and URL scheme registration only; the entry starts
-# $(BINDIR)/deskdial.
+# $(BINDIR)/deskdial, which starts $(BINDIR)/deskdial-tray.
 install-desktop-entry:
 	install -d "$(XDG_DATA_HOME)/applications" "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps"
 	sed 's|^Exec=deskdial|Exec=$(BINDIR)/deskdial|' packaging/linux/deskdial.desktop \
@@ -157,6 +177,7 @@ install-desktop-entry:
 
 install-desktop: build
 	install -D -m 755 $(BIN)/deskdial "$(BINDIR)/deskdial"
+	install -D -m 755 $(BIN)/deskdial-tray "$(BINDIR)/deskdial-tray"
 	install -d "$(XDG_DATA_HOME)/man/man1" "$(XDG_DATA_HOME)/bash-completion/completions" \
 	  "$(XDG_CONFIG_HOME)/fish/completions"
 	$(BIN)/deskdial man > "$(XDG_DATA_HOME)/man/man1/deskdial.1"
@@ -166,7 +187,7 @@ install-desktop: build
 	@echo "deskdial: installed to $(BINDIR); tel: and callto: links now open deskdial"
 
 uninstall-desktop:
-	rm -f "$(BINDIR)/deskdial" "$(XDG_DATA_HOME)/applications/deskdial.desktop" \
+	rm -f "$(BINDIR)/deskdial" "$(BINDIR)/deskdial-tray" "$(XDG_DATA_HOME)/applications/deskdial.desktop" \
 	  "$(XDG_DATA_HOME)/icons/hicolor/256x256/apps/deskdial.png" "$(XDG_DATA_HOME)/man/man1/deskdial.1" \
 	  "$(XDG_DATA_HOME)/bash-completion/completions/deskdial" "$(XDG_CONFIG_HOME)/fish/completions/deskdial.fish" \
 	  "$(XDG_CONFIG_HOME)/autostart/deskdial.desktop"
@@ -182,9 +203,10 @@ install-phone-service:
 	systemctl --user daemon-reload
 	systemctl --user enable --now deskdial-phone.service
 
-# A Linux tarball made by fyne package (fyne.io/tools). The desktop entry it
-# writes is replaced by packaging/linux/deskdial.desktop (keeping the file
-# name and icon name its Makefile installs), because fyne.io/tools v1.7.4
+# A Linux tarball made by fyne package (fyne.io/tools), with both programs.
+# The desktop entry it writes is replaced by packaging/linux/deskdial.desktop
+# (keeping the file name and icon name its Makefile installs), because
+# fyne.io/tools v1.7.4
 # cannot write a URL scheme handler entry (see FyneApp.toml). App ID, version
 # and icon are passed from FyneApp.toml by hand: fyne package looks for that
 # file next to the Go sources (app/), while it lives at the top of the tree.
@@ -193,6 +215,11 @@ package: build
 	cd $(DIST)/pkg && $(FYNE) package --os linux --src $(CURDIR)/app --exe $(CURDIR)/$(BIN)/deskdial \
 	  --name deskdial --app-id $(APP_ID) --app-version $(APP_VERSION) --icon $(CURDIR)/assets/icons/app.png --release
 	cd $(DIST)/pkg && tar -xJf deskdial.tar.xz && rm deskdial.tar.xz
+	# fyne package knows one program; the tray program goes next to it, and
+	# each line of the package's Makefile that installs or removes the one
+	# gets a twin for the other.
+	install -m 755 $(BIN)/deskdial-tray $(DIST)/pkg/deskdial/usr/local/bin/deskdial-tray
+	sed -i '/^\tsed/!{/bin\/$$(Exec)/{p;s/$$(Exec)/$$(Exec)-tray/g}}' $(DIST)/pkg/deskdial/Makefile
 	d=$$(find $(DIST)/pkg -name '$(APP_ID).desktop'); test -n "$$d" && \
 	  sed 's|^Icon=deskdial$$|Icon=$(APP_ID)|' packaging/linux/deskdial.desktop > "$$d" && \
 	  desktop-file-validate "$$d"

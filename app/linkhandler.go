@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/deskdial/deskdial/internal/launch"
 	"github.com/deskdial/deskdial/internal/linkhandler"
 )
 
-// cmdInstallHandler registers deskdial as the current user's handler of
-// tel: and callto: links (Windows; the desktop entry does it on Linux). The
+// cmdInstallHandler registers deskdial (its tray program, when it is next to
+// deskdial.exe) as the current user's handler of tel: and callto: links
+// (Windows; the desktop entry does it on Linux). The
 // registered command keeps this invocation's --home, --server and --creds,
 // so a clicked link reaches the same deskdial.
 func cmdInstallHandler(_ context.Context, e *env, args []string) error {
@@ -23,6 +25,12 @@ func cmdInstallHandler(_ context.Context, e *env, args []string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find deskdial's own program file: %w", err)
+	}
+	// A click is best answered by the tray program next to deskdial.exe:
+	// it is a GUI program, so no console window flashes up while it hands
+	// the link to the running tray (or starts as the tray).
+	if tray := filepath.Join(filepath.Dir(exe), launch.TrayProgram+".exe"); fileExists(tray) {
+		exe = tray
 	}
 	var extra []string
 	if e.home != "" {
@@ -63,4 +71,9 @@ func cmdUninstallHandler(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "deskdial no longer opens tel: and callto: links.")
 	return nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
