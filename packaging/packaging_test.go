@@ -284,6 +284,21 @@ func TestReleaseBinaryKnowsItsVersion(t *testing.T) {
 	if !strings.Contains(string(out), "deskdial "+testVersion+" (commit ") || strings.Contains(string(out), "built unknown") {
 		t.Fatalf("deskdial version printed %q", out)
 	}
+	// The tray program ships with it; deskdial itself is static (no cgo).
+	tray := filepath.Join(filepath.Dir(releaseBinary(t)), "deskdial-tray-"+testVersion+"-linux-amd64")
+	if st, err := os.Stat(tray); err != nil || st.Mode()&0o111 == 0 {
+		t.Errorf("no tray program in the release: %v", err)
+	}
+	f, err := elf.Open(releaseBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("deskdial is dynamically linked; it is built without cgo")
+		}
+	}
 }
 
 // TestPhoneServiceUnitVerifies has systemd check the unit, including that
@@ -353,8 +368,9 @@ func TestArm64PhoneAgentRelease(t *testing.T) {
 }
 
 // TestCgoFreeBuildRunsTheAgentCommands builds the same cgo-free program for
-// this machine: the version is injected and a start without a command says
-// there is no tray instead of crashing.
+// this machine, alone (without the tray program next to it or on PATH): the
+// version is injected and a start without a command says what to install
+// instead of crashing.
 func TestCgoFreeBuildRunsTheAgentCommands(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "deskdial")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", bin, "./app")
@@ -368,8 +384,9 @@ func TestCgoFreeBuildRunsTheAgentCommands(t *testing.T) {
 		t.Errorf("deskdial version: %v, %q", err, out)
 	}
 	run := exec.Command(bin, "--home", t.TempDir())
+	run.Env = cleanEnv("PATH=" + filepath.Dir(bin))
 	out, err = run.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "without cgo") {
+	if err == nil || !strings.Contains(string(out), "deskdial-tray is not next to deskdial nor on PATH") {
 		t.Errorf("starting the tray in a cgo-free build: %v, %q", err, out)
 	}
 	out, err = exec.Command(bin, "phone", "--help").CombinedOutput()
