@@ -2,8 +2,9 @@
 // Windows parts are tested on every CI run without a Windows machine.
 //
 // Its test (wine_test.go) cross-compiles the Windows tests of clipwatch,
-// hotkey, instance, autostart and linkhandler (pure Go) and the deskdial.exe
-// tray app (cgo, MinGW-w64), makes a throwaway Wine prefix on a private
+// hotkey, instance, autostart and linkhandler (pure Go), deskdial.exe (the
+// commands, pure Go) and deskdial-tray.exe (the tray app, cgo, MinGW-w64),
+// makes a throwaway Wine prefix on a private
 // Xvfb, and runs them there against a small Windows helper program
 // (testdata/winhelper) that copies text, holds hotkeys and presses keys as
 // another program would. See docs/install.md for what is covered and what

@@ -303,16 +303,20 @@ func pressCall(t *testing.T, win string) {
 	}
 }
 
-// appTests runs the real deskdial.exe: the tray app, its commands, and calls
-// through a Linux phone agent.
+// appTests runs the real programs: deskdial-tray.exe, the tray app, started
+// as the Run key starts it, and deskdial.exe, its commands and the launcher
+// of the tray; and calls through a Linux phone agent.
 func (l *lab) appTests(t *testing.T) {
 	testsupport.NeedTool(t, "xdotool")
 	testsupport.NeedTool(t, "xwininfo")
 	exe := filepath.Join(l.dir, "deskdial.exe")
+	trayExe := filepath.Join(l.dir, "deskdial-tray.exe")
 	start := time.Now()
-	// Linked as released (make release-windows-amd64), without the resource.
-	l.goBuild(t, true, "build", "-trimpath", "-ldflags", "-s -w -H windowsgui", "-o", exe, "./app")
-	t.Logf("deskdial.exe (cgo, MinGW) built in %s", time.Since(start).Round(time.Second))
+	// Linked as released (make release-windows-amd64), without the resource:
+	// deskdial.exe a console program without cgo, the tray a GUI program.
+	l.goBuild(t, false, "build", "-trimpath", "-ldflags", "-s -w", "-o", exe, "./app")
+	l.goBuild(t, true, "build", "-trimpath", "-ldflags", "-s -w -H windowsgui", "-o", trayExe, "./cmd/deskdial-tray")
+	t.Logf("deskdial.exe and deskdial-tray.exe (cgo, MinGW) built in %s", time.Since(start).Round(time.Second))
 	phone := filepath.Join(l.dir, "deskdial")
 	cmd := exec.Command("go", "build", "-o", phone, "./app")
 	cmd.Dir = l.root
@@ -352,10 +356,10 @@ func (l *lab) appTests(t *testing.T) {
 	answerPrompt := func(t *testing.T, number string, ask func()) {
 		t.Helper()
 		ask()
-		waitFor(t, "the prompt window", time.Minute, func() bool { return xwindow(t, "deskdial", "deskdial.exe") != "" })
+		waitFor(t, "the prompt window", time.Minute, func() bool { return xwindow(t, "deskdial", "deskdial-tray.exe") != "" })
 		deadline := time.Now().Add(time.Minute)
 		for {
-			if w := xwindow(t, "deskdial", "deskdial.exe"); w != "" {
+			if w := xwindow(t, "deskdial", "deskdial-tray.exe"); w != "" {
 				pressCall(t, w)
 			} else {
 				ask()
@@ -396,7 +400,7 @@ func (l *lab) appTests(t *testing.T) {
 		t.Fatalf("a tray icon before deskdial started (window %s)", w)
 	}
 	started := time.Now()
-	firstTray, firstOut := l.start(t, l.wine, exe, "--home", winPath(first))
+	firstTray, firstOut := l.start(t, l.wine, trayExe, "--home", winPath(first))
 	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(firstOut.String(), "tray: ready") })
 	t.Logf("the tray app started under Wine in %s", time.Since(started).Round(100*time.Millisecond))
 	t.Run("tray icon", func(t *testing.T) {
@@ -421,7 +425,7 @@ func (l *lab) appTests(t *testing.T) {
 	holder.Wait()
 
 	// The tray used from here on, with Ctrl+Alt+D free.
-	_, tray := l.start(t, l.wine, exe, "--home", winPath(desk))
+	_, tray := l.start(t, l.wine, trayExe, "--home", winPath(desk))
 	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(tray.String(), "tray: ready") })
 	if strings.Contains(tray.String(), "hotkey taken") {
 		t.Fatalf("Ctrl+Alt+D still taken after the helper quit:\n%s", tray)
@@ -429,7 +433,7 @@ func (l *lab) appTests(t *testing.T) {
 
 	t.Run("hotkey opens the dial box", func(t *testing.T) {
 		l.helperCmd(t, "press", "0x3", "0x44")
-		waitFor(t, "the dial box", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial.exe") != "" })
+		waitFor(t, "the dial box", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") != "" })
 	})
 
 	t.Run("install-handler", func(t *testing.T) {
@@ -437,7 +441,9 @@ func (l *lab) appTests(t *testing.T) {
 		if err != nil || !strings.Contains(out, "deskdial now opens tel: and callto: links") {
 			t.Fatalf("install-handler: %v\n%s", err, out)
 		}
-		want := fmt.Sprintf(`"%s" "--home" "%s" "%%1"`, winPath(exe), winPath(desk))
+		// The tray program next to deskdial.exe: a GUI program, no
+		// console window flashes up for a click.
+		want := fmt.Sprintf(`"%s" "--home" "%s" "%%1"`, winPath(trayExe), winPath(desk))
 		for _, s := range []string{"tel", "callto"} {
 			if got := l.reg(t, `HKCU\Software\Classes\`+s+`\shell\open\command`); !strings.Contains(got, want) {
 				t.Errorf("%s: command\n%s\nwant %s", s, got, want)
@@ -500,20 +506,64 @@ func (l *lab) appTests(t *testing.T) {
 		// registered (checked above) with the link for "%1". Wine 8's HKCR
 		// does not include HKCU\Software\Classes, so `wine start tel:…`
 		// cannot find it; the command is run as Windows would run it. The
-		// new deskdial.exe hands the link to the running tray and exits.
+		// new deskdial-tray.exe hands the link to the running tray and exits.
 		// The window may still show the last call's status; dismiss it so
 		// that what opens next is the link's prompt.
 		waitFor(t, "the last call's status to be dismissed", time.Minute, func() bool {
-			w := xwindow(t, "deskdial", "deskdial.exe")
+			w := xwindow(t, "deskdial", "deskdial-tray.exe")
 			if w != "" {
 				pressCall(t, w) // no Call button on a status: Dismiss has the focus
 			}
 			return w == ""
 		})
 		answerPrompt(t, "+4930111222", func() {
-			if out, err := win("tel:+4930111222"); err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if out, err := l.run(ctx, l.wine, trayExe, "--home", winPath(desk), "tel:+4930111222"); err != nil {
+				t.Fatalf("deskdial-tray.exe tel:…: %v\n%s", err, out)
+			}
+		})
+	})
+
+	t.Run("deskdial.exe hands a link to the running tray", func(t *testing.T) {
+		waitFor(t, "the last call's status to be dismissed", time.Minute, func() bool {
+			w := xwindow(t, "deskdial", "deskdial-tray.exe")
+			if w != "" {
+				pressCall(t, w)
+			}
+			return w == ""
+		})
+		answerPrompt(t, "+4930333444", func() {
+			if out, err := win("tel:+4930333444"); err != nil {
 				t.Fatalf("deskdial.exe tel:…: %v\n%s", err, out)
 			}
+		})
+	})
+
+	t.Run("deskdial.exe starts the tray program", func(t *testing.T) {
+		// Without a command and no tray running for its settings,
+		// deskdial.exe starts deskdial-tray.exe from its own folder and
+		// returns; the tray writes to the streams it was given (a file
+		// here: a pipe would keep the wait open while the tray runs).
+		third := filepath.Join(l.dir, "third")
+		writeSettings(t, third, func(s *config.Settings) { s.Region = "DE"; s.Listen = freeAddr(t); s.Hotkey = "Ctrl+Alt+F9" })
+		logf, err := os.Create(filepath.Join(l.dir, "third.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logf.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, l.wine, exe, "--home", winPath(third))
+		cmd.Env = l.env
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Run(); err != nil {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("deskdial.exe: %v\n%s", err, b)
+		}
+		waitFor(t, "the started tray", 3*time.Minute, func() bool {
+			b, _ := os.ReadFile(logf.Name())
+			return strings.Contains(string(b), "tray: ready")
 		})
 	})
 }
