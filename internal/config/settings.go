@@ -110,10 +110,12 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return fmt.Sprintf("config: %s: %s", e.Field, e.Msg) }
 
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
 var (
-	regionRE  = regexp.MustCompile(`^[A-Z]{2}$`)
-	phoneIDRE = regexp.MustCompile(`^[A-Z2-7]{6}(-[A-Z2-7]{6}){5}$`)
-	prefixRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+	regionRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}$`) })
+	phoneIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z2-7]{6}(-[A-Z2-7]{6}){5}$`) })
+	prefixRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`) })
 )
 
 // Validate reports the first invalid field as a *FieldError.
@@ -137,10 +139,10 @@ func (s Settings) validate(dir string) error {
 			return &FieldError{"creds", fmt.Sprintf("cannot read credentials file: %v", err)}
 		}
 	}
-	if s.Region != "" && !regionRE.MatchString(s.Region) {
+	if s.Region != "" && !regionRE().MatchString(s.Region) {
 		return &FieldError{"region", "must be a two-letter country code such as DE or US"}
 	}
-	if !prefixRE.MatchString(s.SubjectPrefix) {
+	if !prefixRE().MatchString(s.SubjectPrefix) {
 		return &FieldError{"subject_prefix", "must be NATS subject tokens (letters, digits, - and _ separated by dots)"}
 	}
 	if s.Hotkey == "" {
@@ -156,7 +158,7 @@ func (s Settings) validate(dir string) error {
 		return &FieldError{"retention_days", "must not be negative (0 keeps history forever)"}
 	}
 	for _, id := range s.NoPhoneCalls {
-		if !phoneIDRE.MatchString(id) {
+		if !phoneIDRE().MatchString(id) {
 			return &FieldError{"no_phone_calls", fmt.Sprintf("%q is not a device ID", id)}
 		}
 	}
@@ -376,7 +378,7 @@ func regionOf(loc string) string {
 	parts := strings.FieldsFunc(loc, func(r rune) bool { return r == '_' || r == '-' })
 	for _, p := range parts[min(1, len(parts)):] {
 		if len(p) == 2 {
-			if up := strings.ToUpper(p); regionRE.MatchString(up) {
+			if up := strings.ToUpper(p); regionRE().MatchString(up) {
 				return up
 			}
 		}

@@ -78,11 +78,13 @@ type pmeta struct {
 	rawFormats                      []*phonenumbers.NumberFormat
 }
 
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
 var (
 	metaOnce   sync.Once
 	metaByID   map[string]*phonenumbers.PhoneMetadata
 	compiled   sync.Map // region ID -> *pmeta
-	firstGroup = regexp.MustCompile(`^\(?\$1\)?$`)
+	firstGroup = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\(?\$1\)?$`) })
 )
 
 func rawMeta(id string) *phonenumbers.PhoneMetadata {
@@ -362,7 +364,7 @@ func fastLookup(key, region string) (p parsed, fallback bool) {
 		if main == nil {
 			return parsed{}, true
 		}
-		if f := main.chooseFormat(nsn); f != nil && f.npfr != "" && !f.npOpt && !firstGroup.MatchString(f.npfr) {
+		if f := main.chooseFormat(nsn); f != nil && f.npfr != "" && !f.npOpt && !firstGroup().MatchString(f.npfr) {
 			_, stripped, fb := main.stripNationalPrefix(digits)
 			if fb {
 				return parsed{}, true

@@ -2,6 +2,7 @@ package number
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,7 +21,9 @@ const (
 	labelID
 )
 
-var labelWords = func() map[string]label {
+// labelWords is built on first use, not at package initialisation, which
+// runs for every deskdial command (docs/benchmarks.md).
+var labelWords = sync.OnceValue(func() map[string]label {
 	m := map[string]label{}
 	add := func(k label, words string) {
 		for _, w := range strings.Fields(words) {
@@ -94,7 +97,7 @@ var labelWords = func() map[string]label {
 		bvn nin rc folio guía guia clave
 		reg registration registrierung`)
 	return m
-}()
+})
 
 // cjkLabels are matched as substrings, since these scripts do not separate
 // words.
@@ -134,7 +137,7 @@ var cjkLabels = []struct {
 }
 
 func labelKind(w string) label {
-	if k, ok := labelWords[w]; ok {
+	if k, ok := labelWords()[w]; ok {
 		return k
 	}
 	// Compounds and identifiers: "Telefonnummer", "phoneNumber",
@@ -145,9 +148,9 @@ func labelKind(w string) label {
 		}
 		head := w[:len(w)-len(suf.s)]
 		pre := strings.TrimRight(head, "_-.")
-		k := labelWords[pre]
+		k := labelWords()[pre]
 		if k == labelUnknown || k == labelNeutral {
-			k = labelWords[strings.TrimSuffix(pre, "s")]
+			k = labelWords()[strings.TrimSuffix(pre, "s")]
 		}
 		switch {
 		case k == labelPhone || k == labelID:

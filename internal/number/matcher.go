@@ -94,7 +94,11 @@ func secondNumberStart(s string) int {
 	return -1
 }
 
-var extRE = regexp.MustCompile(`(?i)^(?:` + phonenumbers.EXTN_PATTERNS_FOR_MATCHING + `)`)
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
+var extRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(?:` + phonenumbers.EXTN_PATTERNS_FOR_MATCHING + `)`)
+})
 
 // extSuffix matches an extension ("ext. 12", ";ext=12", " x 12") right
 // after a candidate's last digit and returns the new end and its digits.
@@ -122,7 +126,7 @@ func (m *matcher) extSuffix(e int) (int, string) {
 	if len(t) > 80 {
 		t = t[:80]
 	}
-	loc := extRE.FindStringSubmatchIndex(t)
+	loc := extRE().FindStringSubmatchIndex(t)
 	if loc == nil {
 		return e, ""
 	}
@@ -638,10 +642,14 @@ func matchingBrackets(s string) bool {
 	if !strings.ContainsAny(s, "()[]（）［］") {
 		return true
 	}
-	return bracketsRE.MatchString(s)
+	return bracketsRE().MatchString(s)
 }
 
-var bracketsRE = regexp.MustCompile(`^[(\[（［]?(?:[^(\[（［)\]）］]+[)\]）］])?[^(\[（［)\]）］]+(?:[(\[（［][^(\[（［)\]）］]+[)\]）］]){0,3}[^(\[（［)\]）］]*$`)
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
+var bracketsRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[(\[（［]?(?:[^(\[（［)\]）］]+[)\]）］])?[^(\[（［)\]）］]+(?:[(\[（［][^(\[（［)\]）］]+[)\]）］]){0,3}[^(\[（［)\]）］]*$`)
+})
 
 // pubPages is libphonenumber's PUB_PAGES check for publication pages
 // ("211-227 (2003)").
@@ -649,10 +657,12 @@ func pubPages(s string) bool {
 	if !strings.Contains(s, "(") {
 		return false
 	}
-	return pubPagesRE.MatchString(s)
+	return pubPagesRE().MatchString(s)
 }
 
-var pubPagesRE = regexp.MustCompile(`\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}`)
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
+var pubPagesRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d{1,5}-+\d{1,5}\s{0,4}\(\d{1,4}`) })
 
 // vanity reads a North American vanity number ("1-800-FLOWERS",
 // "1 800 GO FEDEX"): digits followed by at least three capital letters

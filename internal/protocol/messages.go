@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -219,9 +220,11 @@ func RefusalCode(err error) Code {
 	return ""
 }
 
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
 var (
-	msgIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	codeRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	msgIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
+	codeRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`) })
 )
 
 // Unmarshal decodes one JSON object strictly: at most MaxMessage bytes of
@@ -374,7 +377,7 @@ func (r Reply) Validate() error {
 	if r.Accepted && r.Code != "" {
 		return fmt.Errorf("%w: an accepted reply has no code", ErrMalformed)
 	}
-	if !r.Accepted && !codeRE.MatchString(string(r.Code)) {
+	if !r.Accepted && !codeRE().MatchString(string(r.Code)) {
 		return fmt.Errorf("%w: a refusal needs a code of lower-case letters, digits and '_'", ErrMalformed)
 	}
 	if err := checkText("reason", r.Reason, MaxReason, false); err != nil {

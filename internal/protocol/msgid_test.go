@@ -13,7 +13,7 @@ func FuzzValidMsgID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
-		if got, want := validMsgID(id), msgIDRE.MatchString(id); got != want {
+		if got, want := validMsgID(id), msgIDRE().MatchString(id); got != want {
 			t.Fatalf("validMsgID(%q) = %v, the pattern says %v", id, got, want)
 		}
 	})

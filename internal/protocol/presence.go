@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/textsafe"
@@ -25,14 +26,16 @@ const presenceSigKey = "sig"
 // MaxVersionLen bounds a presence's version string.
 const MaxVersionLen = 64
 
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
 var (
-	backendRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
-	versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_~-]*$`)
+	backendRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`) })
+	versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_~-]*$`) })
 )
 
 // CheckBackend accepts a dialer backend name: a short lower-case token.
 func CheckBackend(s string) error {
-	if s != "" && !backendRE.MatchString(s) {
+	if s != "" && !backendRE().MatchString(s) {
 		return fmt.Errorf("%w: backend %q is not a backend name (a-z, 0-9, _ and -, at most 32)", ErrMalformed, textsafe.Terminal(s))
 	}
 	return nil
@@ -48,7 +51,7 @@ func (p Presence) check() error {
 	if err := CheckBackend(p.Backend); err != nil {
 		return err
 	}
-	if p.Version != "" && (len(p.Version) > MaxVersionLen || !versionRE.MatchString(p.Version)) {
+	if p.Version != "" && (len(p.Version) > MaxVersionLen || !versionRE().MatchString(p.Version)) {
 		return fmt.Errorf("%w: version %q is not a version", ErrMalformed, textsafe.Terminal(p.Version))
 	}
 	return nil

@@ -46,10 +46,12 @@ const SysCreds = "sys.creds"
 // CredsTTL is how long device credentials last (see mint).
 const CredsTTL = mint.CredsTTL
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
+// Compiled on first use, not at package initialisation, which runs for
+// every deskdial command (docs/benchmarks.md).
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`) })
 
 func checkName(kind, s string) error {
-	if !nameRE.MatchString(s) {
+	if !nameRE().MatchString(s) {
 		return fmt.Errorf("%w: %s %q: use letters, digits, '_', '.', '@', '-' (at most 64)", ErrBadName, kind, s)
 	}
 	return nil
