@@ -12,6 +12,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/launch"
 	"github.com/deskdial/deskdial/internal/testsupport"
+	"github.com/godbus/dbus/v5"
 )
 
 // localeEnv is this process's environment with the locale variables
@@ -37,6 +38,7 @@ func localeEnv(lang string, extra ...string) []string {
 // code at all, and the tray reads the C locale as English.
 func TestLocaleNoiseFromNeitherProgram(t *testing.T) {
 	needDesktop(t)
+	quietBus(t)
 	bin := deskdialBin(t)
 	for _, lang := range []string{"C", "C.UTF-8", "POSIX", ""} {
 		t.Run("LANG="+lang, func(t *testing.T) {
@@ -110,6 +112,7 @@ func TestNoTrayProgramSaysWhatToInstall(t *testing.T) {
 // the tray's.
 func TestTrayProgramHandsOverToTheRunningTray(t *testing.T) {
 	needDesktop(t)
+	quietBus(t)
 	bin := deskdialBin(t)
 	home := filepath.Join(t.TempDir(), "home")
 	os.MkdirAll(home, 0o700)
@@ -133,4 +136,18 @@ func TestTrayProgramHandsOverToTheRunningTray(t *testing.T) {
 	if first.ProcessState != nil {
 		t.Fatalf("the first tray ended:\n%s", out)
 	}
+}
+
+// quietBus owns the notification server's name on the session bus with
+// python3-dbusmock until the test ends, so that the trays started here do
+// not make the bus activate a real notification daemon, which would keep
+// the name from the next test's mock.
+func quietBus(t *testing.T) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	startNotificationMock(t, conn)
 }
