@@ -125,7 +125,7 @@ func TestTrayProgramHandsOverToTheRunningTray(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--home", home}, {"--home", home, "tel:+49301234567"}} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		again := exec.CommandContext(ctx, filepath.Join(filepath.Dir(bin), launch.TrayProgram), args...)
+		again := exec.CommandContext(ctx, trayBin(t), args...)
 		again.Env = append(os.Environ(), "LANG=en_US.UTF-8")
 		o, err := again.CombinedOutput()
 		cancel()

@@ -50,6 +50,12 @@ func deskdialBin(t *testing.T) string {
 	return testBin.path
 }
 
+// trayBin returns the path of the built tray program, next to deskdial.
+func trayBin(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(filepath.Dir(deskdialBin(t)), launch.TrayProgram)
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if testBin.dir != "" {
