@@ -246,11 +246,17 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 	var refusedMu sync.Mutex
 	var refused error
 	checkVersion := func(nc *nats.Conn) bool {
-		if o.creds == "" || ServerVersionOK(nc.ConnectedServerVersion()) {
+		// Read once: a closing connection reports no version, and the
+		// refusal must name the one the server gave.
+		version, at := nc.ConnectedServerVersion(), nc.ConnectedUrlRedacted()
+		if version == "" {
+			return false // closed meanwhile: nothing to report as up
+		}
+		if o.creds == "" || ServerVersionOK(version) {
 			return true
 		}
 		refusedMu.Lock()
-		refused = tooOld(nc.ConnectedServerVersion(), nc.ConnectedUrlRedacted())
+		refused = tooOld(version, at)
 		refusedMu.Unlock()
 		go nc.Close()
 		return false
@@ -359,13 +365,15 @@ func Connect(ctx context.Context, opts ...Option) (*Conn, error) {
 		}
 		// The connect handler runs asynchronously; check here too, so
 		// the caller learns of an old server before it sends anything.
-		if r.nc.IsConnected() && o.creds != "" && !ServerVersionOK(r.nc.ConnectedServerVersion()) {
-			err := tooOld(r.nc.ConnectedServerVersion(), r.nc.ConnectedUrlRedacted())
+		// Version and address are read once: the connect handler may
+		// close the connection between two reads, and a closed
+		// connection reports neither.
+		if version, at := r.nc.ConnectedServerVersion(), r.nc.ConnectedUrlRedacted(); version != "" && o.creds != "" && !ServerVersionOK(version) {
 			r.nc.Close()
-			return nil, err
+			return nil, tooOld(version, at)
 		}
 		// The connect handler may already have found the server too old
-		// and closed the connection (so IsConnected is false above).
+		// and closed the connection (so no version was read above).
 		refusedMu.Lock()
 		why := refused
 		refusedMu.Unlock()

@@ -56,9 +56,19 @@ func TestWindowsPasswordManagerCopyIsNotRead(t *testing.T) {
 		}
 	}
 	// CanIncludeInClipboardHistory = 1 only allows the history: not a secret.
+	// Wine now and then reports the previous secret copy twice (seen once
+	// in many runs); such a late report is still a secret without text.
 	winHelper(t, "copy", "+49 30 7654321", "history1")
-	if ch := next(t, w); ch.Sensitive || ch.Text != "+49 30 7654321" {
-		t.Fatalf("history1: change %+v", ch)
+	for {
+		ch := next(t, w)
+		if ch.Sensitive && ch.Text == "" {
+			t.Logf("history1: a late report of the previous secret copy: %+v", ch)
+			continue
+		}
+		if ch.Sensitive || ch.Text != "+49 30 7654321" {
+			t.Fatalf("history1: change %+v", ch)
+		}
+		break
 	}
 }
 
