@@ -42,6 +42,9 @@ type DialBox struct {
 	cancel   context.CancelFunc
 	gen      int
 	searched chan struct{} // tests: signalled after each applied search
+	// OnHide, if set, is called after the dial box was hidden (closed,
+	// or a call made from it): a window process ends then.
+	OnHide func()
 }
 
 // NewDialBox builds the dial box in a new window (not shown).
@@ -235,6 +238,9 @@ func (d *DialBox) hide() {
 	d.Window.Canvas().Unfocus()
 	d.Window.Hide()
 	d.shown = false
+	if d.OnHide != nil {
+		d.OnHide()
+	}
 }
 
 // Visible says whether the dial box is shown.

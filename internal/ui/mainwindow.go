@@ -13,6 +13,9 @@ type MainWindow struct {
 	Menu   *widget.Menu
 	Source *fyne.Menu // the tray menu it shows
 	shown  bool       // on the UI goroutine
+	// OnHide, if set, is called after the window was closed (hidden): a
+	// window process ends then.
+	OnHide func()
 }
 
 // Show shows the window and brings it to the front.
@@ -34,6 +37,9 @@ func NewMainWindow(a fyne.App, menu *fyne.Menu) *MainWindow {
 	w.Window.SetCloseIntercept(func() {
 		w.Window.Hide()
 		w.shown = false
+		if w.OnHide != nil {
+			w.OnHide()
+		}
 	})
 	return w
 }

@@ -27,6 +27,9 @@ type PromptWindow struct {
 	ctl    Controller
 	offer  *desktop.Offer
 	shown  bool // on the UI goroutine
+	// OnHide, if set, is called after the prompt was answered or closed:
+	// a window process ends then.
+	OnHide func()
 }
 
 // Visible says whether the prompt is shown.
@@ -42,19 +45,25 @@ func NewPromptWindow(a fyne.App, ctl Controller) *PromptWindow {
 		if p.offer != nil {
 			ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: p.offer.Number})
 		}
-		p.Window.Hide()
-		p.shown = false
+		p.hide()
 	})
 	p.Call.Importance = widget.HighImportance
 	p.Dismiss = widget.NewButton(tr("action.dismiss"), func() {
 		ctl.Do(desktop.Action{Kind: desktop.ActDismiss})
-		p.Window.Hide()
-		p.shown = false
+		p.hide()
 	})
 	p.Window.SetContent(container.NewVBox(p.Title, p.Body, container.NewHBox(p.Dismiss, p.Others, p.Call)))
 	p.Window.SetFixedSize(true)
 	p.Window.SetCloseIntercept(p.Dismiss.OnTapped)
 	return p
+}
+
+func (p *PromptWindow) hide() {
+	p.Window.Hide()
+	p.shown = false
+	if p.OnHide != nil {
+		p.OnHide()
+	}
 }
 
 // Show asks about offer, or just tells (offer nil: a notice).
@@ -83,8 +92,7 @@ func (p *PromptWindow) Show(r desktop.Request) {
 			num := r.Offer.Number
 			b := widget.NewButton(a.Label, func() {
 				p.ctl.Do(desktop.Action{Kind: desktop.ActCall, Number: num, Phone: phone})
-				p.Window.Hide()
-				p.shown = false
+				p.hide()
 			})
 			b.Importance = widget.HighImportance
 			p.Others.Add(b)

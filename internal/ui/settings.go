@@ -17,7 +17,9 @@ import (
 
 // SettingsDeps are what the settings window reads and changes.
 type SettingsDeps struct {
-	Store *config.Store
+	// Store holds the settings (a *config.Store, or in a window process
+	// the tray's store reached over the pipe).
+	Store desktop.Settings
 	// TestConnection tries a hosted server ("" server: the embedded one).
 	TestConnection func(ctx context.Context, server, creds string) error
 	// CheckHotkey validates a key combination ("Ctrl+Alt+D").

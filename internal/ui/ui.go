@@ -36,6 +36,10 @@ type UI struct {
 
 	tray Tray
 	own  *sysTray // the tray served without Fyne's loop (WithIdleLoop)
+	// apart shows the windows in other processes (WithWindowsApart):
+	// then this process never starts Fyne's loop.
+	apart   Windows
+	relabel chan struct{}
 
 	// The GUI loop's life: Main starts Fyne's loop once a window is
 	// needed (loopWanted) unless the UI quit first.
@@ -70,11 +74,43 @@ func WithIdleLoop() Option {
 	}
 }
 
+// Windows shows deskdial's windows somewhere other than in this process's
+// Fyne app (package uiproc: one child process per window). Its methods are
+// called from the UI's Run goroutine only.
+type Windows interface {
+	// Open shows the window r asks for (or raises it with r's data).
+	Open(r core.Request, s core.State)
+	// Apply hands a new state to the open windows.
+	Apply(s core.State)
+	// Relabel closes the windows that are to be rebuilt in the current
+	// language when opened next (all but the settings).
+	Relabel()
+	// Close closes every window.
+	Close()
+}
+
+// WithWindowsApart shows the windows through w, where the tray needs no
+// Fyne loop (Linux, with WithIdleLoop): once a window has been shown in
+// this process, Fyne's loop and the GL driver stay for good (about 110 MB
+// and a loop that has to be parked), while a window process takes them
+// with it when its window closes. Elsewhere the option has no effect.
+func WithWindowsApart(w Windows) Option {
+	return func(u *UI) {
+		if u.own != nil {
+			u.apart = w
+		}
+	}
+}
+
+// WindowsApartPossible says whether WithWindowsApart takes effect on this
+// platform (with WithIdleLoop).
+const WindowsApartPossible = ownTray
+
 // New makes the UI. refresh asks the core to reload phones (after pairing
 // changes).
 func New(a fyne.App, ctl Controller, pairing Pairing, sdeps SettingsDeps, refresh func(), opts ...Option) *UI {
 	u := &UI{app: a, ctl: ctl, pairing: pairing, sdeps: sdeps, refresh: refresh,
-		loopWanted: make(chan struct{}), quit: make(chan struct{})}
+		loopWanted: make(chan struct{}), quit: make(chan struct{}), relabel: make(chan struct{}, 1)}
 	if d, ok := a.(desktop.App); ok {
 		u.tray = fyneTray{d}
 	}
@@ -88,6 +124,11 @@ func New(a fyne.App, ctl Controller, pairing Pairing, sdeps SettingsDeps, refres
 // the main goroutine. With WithIdleLoop it waits without Fyne's loop until
 // a window is wanted.
 func (u *UI) Main() {
+	if u.apart != nil {
+		defer u.own.Close()
+		<-u.quit
+		return
+	}
 	if u.own != nil {
 		defer u.own.Close()
 		select {
@@ -221,7 +262,7 @@ func (u *UI) Quit() {
 		return
 	}
 	u.quitting = true
-	if u.loopOn || u.own == nil {
+	if u.apart == nil && (u.loopOn || u.own == nil) {
 		u.unparkLocked()
 		fyne.Do(u.app.Quit)
 		return
@@ -255,6 +296,9 @@ func (u *UI) loopRunning() bool {
 
 // Run applies state snapshots and requests from the core until ctx ends.
 func (u *UI) Run(ctx context.Context, states <-chan core.State, requests <-chan core.Request) error {
+	if u.apart != nil {
+		return u.runApart(ctx, states, requests)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -277,6 +321,30 @@ func (u *UI) Run(ctx context.Context, states <-chan core.State, requests <-chan 
 			if u.startLoop() {
 				u.showOnLoop(func() { u.Handle(r) })
 			}
+		}
+	}
+}
+
+// runApart is Run with the windows in other processes: this goroutine is
+// the only one touching the tray and the windows' handle.
+func (u *UI) runApart(ctx context.Context, states <-chan core.State, requests <-chan core.Request) error {
+	defer u.apart.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case s := <-states:
+			u.Apply(s)
+			u.apart.Apply(s)
+		case <-u.relabel:
+			u.apart.Relabel()
+			u.Apply(u.state)
+		case r := <-requests:
+			if r.Kind == core.ReqQuit {
+				u.Quit()
+				continue
+			}
+			u.apart.Open(r, u.state)
 		}
 	}
 }
@@ -384,6 +452,14 @@ func (u *UI) Pairing() *PairingWindow {
 // Relabel drops the windows so they are rebuilt in the current language
 // when opened next, and rebuilds the tray menu.
 func (u *UI) Relabel() {
+	if u.apart != nil {
+		// Called from a window's answer, not from Run: Run does it.
+		select {
+		case u.relabel <- struct{}{}:
+		default:
+		}
+		return
+	}
 	if u.dial != nil {
 		u.dial.Window.Close()
 		u.dial = nil
