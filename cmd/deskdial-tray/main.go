@@ -10,8 +10,12 @@ import (
 
 	// First, before Fyne reads the locale: see the package.
 	_ "github.com/deskdial/deskdial/internal/guilocale"
+	"github.com/deskdial/deskdial/internal/ui/uiproc"
 )
 
 func main() {
+	if uiproc.IsChild() { // a window of the tray, in a process of its own
+		os.Exit(uiproc.RunChild())
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

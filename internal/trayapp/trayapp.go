@@ -37,6 +37,7 @@ import (
 	"github.com/deskdial/deskdial/internal/supervise"
 	"github.com/deskdial/deskdial/internal/trayhost"
 	"github.com/deskdial/deskdial/internal/ui"
+	"github.com/deskdial/deskdial/internal/ui/uiproc"
 )
 
 // AppID is the Fyne application ID (preferences, notifications).
@@ -214,7 +215,8 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		core.Refresh()
 	}
 	var u *ui.UI
-	u = ui.New(a, core, pairingPort{c: client, d: d, removed: local.Removed}, ui.SettingsDeps{
+	pairPort := pairingPort{c: client, d: d, removed: local.Removed}
+	sdeps := ui.SettingsDeps{
 		Store:          store,
 		TestConnection: testConnection(svc, d),
 		CheckHotkey:    func(s string) error { _, err := hotkey.Parse(s); return err },
@@ -235,7 +237,22 @@ func Run(ctx context.Context, deps Deps) (err error) {
 			return err
 		},
 		ScanLocal: scanLocal(backends.Options{}, log),
-	}, core.Refresh, ui.WithIdleLoop())
+	}
+	opts := []ui.Option{ui.WithIdleLoop()}
+	if ui.WindowsApartPossible {
+		// Each window runs in a process of its own, started from this
+		// executable when it is asked for: the tray never loads the GL
+		// driver, and a window's memory leaves with its process.
+		if exe, err := os.Executable(); err != nil {
+			log.Warn("tray: windows stay in the tray's process", "err", err)
+		} else {
+			opts = append(opts, ui.WithWindowsApart(uiproc.NewHost(uiproc.Deps{
+				Exe: exe, AppID: AppID, Lang: func() string { return store.Get().Language },
+				Ctl: core, Pairing: pairPort, Refresh: core.Refresh, Settings: sdeps, Log: log, Stderr: logw,
+			})))
+		}
+	}
+	u = ui.New(a, core, pairPort, sdeps, core.Refresh, opts...)
 
 	// The first menu is set here, before the parts that update it: where
 	// the tray goes through Fyne (macOS, Windows), Fyne starts it only if

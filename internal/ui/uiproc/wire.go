@@ -362,8 +362,8 @@ func (m *Msg) check(dir Direction) error {
 			}
 		}
 	}
-	if len(m.Settings) > 0 && !json.Valid(m.Settings) {
-		return errors.New("settings: not JSON")
+	if len(m.Settings) > 0 && (!json.Valid(m.Settings) || bytes.TrimSpace(m.Settings)[0] != '{') {
+		return errors.New("settings: not a JSON object")
 	}
 	switch m.Kind {
 	case KHello, KReady:
