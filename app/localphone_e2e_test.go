@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -142,12 +143,27 @@ func trayHost(t *testing.T, conn *dbus.Conn) tray {
 // processesOf counts the running processes of the program at path.
 func processesOf(t *testing.T, path string) int {
 	t.Helper()
+	return countProcs(t, path, false)
+}
+
+// windowProcesses counts the tray's window processes running path.
+func windowProcesses(t *testing.T, path string) int {
+	t.Helper()
+	return countProcs(t, path, true)
+}
+
+func countProcs(t *testing.T, path string, windows bool) int {
+	t.Helper()
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Skipf("no /proc: %v", err)
 	}
 	n := 0
 	for _, e := range ents {
+		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if bytes.Contains(env, []byte("DESKDIAL_UI_WINDOW=")) != windows {
+			continue
+		}
 		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && exe == path {
 			n++
 		}
