@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,5 +131,88 @@ func TestIdleTrayOnTheBus(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Quit from the menu did not end Main")
+	}
+}
+
+// fakeWindows records what the UI asks of windows shown apart.
+type fakeWindows struct {
+	mu sync.Mutex
+	windowCalls
+}
+
+type windowCalls struct {
+	opened  []desktop.RequestKind
+	applied int
+	relabel int
+	closed  bool
+}
+
+func (f *fakeWindows) Open(r desktop.Request, s desktop.State) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opened = append(f.opened, r.Kind)
+}
+
+func (f *fakeWindows) Apply(desktop.State) { f.mu.Lock(); f.applied++; f.mu.Unlock() }
+func (f *fakeWindows) Relabel()            { f.mu.Lock(); f.relabel++; f.mu.Unlock() }
+func (f *fakeWindows) Close()              { f.mu.Lock(); f.closed = true; f.mu.Unlock() }
+
+func (f *fakeWindows) get() windowCalls {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.windowCalls
+	c.opened = append([]desktop.RequestKind(nil), f.opened...)
+	return c
+}
+
+// TestWindowsApart: with WithWindowsApart the UI hands window requests and
+// states to the windows' host and never starts Fyne's loop; a language
+// change closes the host's windows to rebuild them, and ending the UI
+// closes them all.
+func TestWindowsApart(t *testing.T) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("needs a session bus (run under dbus-run-session)")
+		}
+		t.Skip("needs a session bus; run under dbus-run-session")
+	}
+	a := test.NewTempApp(t)
+	SetLanguage("en")
+	w := &fakeWindows{}
+	u := New(a, &fakeCtl{}, nil, SettingsDeps{}, nil, WithIdleLoop(), WithWindowsApart(w))
+	ctx, cancel := context.WithCancel(context.Background())
+	states := make(chan desktop.State)
+	requests := make(chan desktop.Request)
+	ran := make(chan struct{})
+	go func() { u.Run(ctx, states, requests); close(ran) }()
+	states <- state
+	requests <- desktop.Request{Kind: desktop.ReqDialBox}
+	requests <- desktop.Request{Kind: desktop.ReqSettings}
+	u.Relabel()
+	deadline := time.Now().Add(10 * time.Second)
+	for g := w.get(); len(g.opened) < 2 || g.applied < 1 || g.relabel < 1; g = w.get() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the host got %+v", g)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g := w.get(); g.opened[0] != desktop.ReqDialBox || g.opened[1] != desktop.ReqSettings {
+		t.Fatalf("opened %v", g.opened)
+	}
+	if u.loopRunning() {
+		t.Fatal("Fyne's loop was started")
+	}
+	done := make(chan struct{})
+	go func() { u.Main(); close(done) }()
+	requests <- desktop.Request{Kind: desktop.ReqQuit}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Quit did not end Main")
+	}
+	cancel()
+	<-ran
+	if !w.get().closed {
+		t.Fatal("the windows were not closed when the UI ended")
 	}
 }

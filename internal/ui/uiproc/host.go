@@ -695,6 +695,9 @@ func scanToWire(s ui.LocalScan) Scan {
 // refuses become spaces (line breaks stay), and it is cut to max
 // characters.
 func clean(s string, max int) string {
+	if len(s) > 4*max { // a big copy: no more than max characters are kept
+		s = s[:4*max]
+	}
 	s = strings.ToValidUTF8(s, " ")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
