@@ -248,7 +248,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		} else {
 			opts = append(opts, ui.WithWindowsApart(uiproc.NewHost(uiproc.Deps{
 				Exe: exe, AppID: AppID, Lang: func() string { return store.Get().Language },
-				Ctl: core, Pairing: pairPort, Refresh: core.Refresh, Settings: sdeps, Log: log, Stderr: logw,
+				Ctl: core, Pairing: pairPort, Refresh: core.Refresh, Settings: sdeps, Copy: clip.Write, Log: log, Stderr: logw,
 			})))
 		}
 	}

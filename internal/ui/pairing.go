@@ -54,6 +54,10 @@ type PairingWindow struct {
 	refresh func() // asks the core for fresh phones after a change
 	offer   string
 	qrText  string
+	// OnCopy, if set, copies the offer instead of this app's clipboard:
+	// a window process ends with its window, and on X11 what it copied
+	// would go with it, so the tray copies for it.
+	OnCopy func(offer string)
 }
 
 // PhoneRow is one paired phone in the pairing window.
@@ -85,6 +89,10 @@ func NewPairingWindow(a fyne.App, p Pairing, refresh func()) *PairingWindow {
 		}
 	}
 	w.Copy = widget.NewButton(tr("pair.copy"), func() {
+		if w.OnCopy != nil {
+			w.OnCopy(w.offer)
+			return
+		}
 		a.Clipboard().SetContent(w.offer)
 	})
 	w.NewOffer = widget.NewButton(tr("pair.new_offer"), w.MakeOffer)

@@ -196,6 +196,11 @@ func (c *child) build(first Msg) error {
 		c.links = map[string]string{}
 		c.pair = ui.NewPairingWindow(c.app, proxyPairing{c}, nil)
 		c.pair.Window.SetOnClosed(c.closed)
+		c.pair.OnCopy = func(offer string) {
+			if offer != "" {
+				c.send(Msg{Kind: KCopy, Text: offer})
+			}
+		}
 	case WinSettings:
 		var s config.Settings
 		if err := json.Unmarshal(first.Settings, &s); err != nil {

@@ -37,8 +37,11 @@ type Deps struct {
 	Pairing  ui.Pairing
 	Refresh  func()
 	Settings ui.SettingsDeps
-	Log      *slog.Logger
-	Stderr   io.Writer // where a window process's own messages go
+	// Copy puts text on the clipboard and keeps it there after the window
+	// that asked has ended (nil: the pairing window cannot copy).
+	Copy   func(ctx context.Context, text string) error
+	Log    *slog.Logger
+	Stderr io.Writer // where a window process's own messages go
 }
 
 // Host shows the tray's windows in child processes: one process per
@@ -190,6 +193,7 @@ type kid struct {
 	offer  string             // prompt: the number it asks about
 	callOn map[device.ID]bool // prompt: the phones its "Call on" buttons name
 	found  map[string]bool    // dial box: numbers its searches returned
+	offers map[string]bool    // pairing: offers made for it
 	acts   []core.Action      // main window: what entry n does (acts[n-1])
 	snap   []byte             // settings: the settings it was shown, as JSON
 	killed bool
@@ -216,7 +220,7 @@ func (h *Host) start(kind string) (*kid, error) {
 		return nil, fmt.Errorf("start window process: %w", err)
 	}
 	k := &kid{h: h, kind: kind, cmd: cmd, out: make(chan Msg, outQueue), done: make(chan struct{}),
-		found: map[string]bool{}, callOn: map[device.ID]bool{}}
+		found: map[string]bool{}, callOn: map[device.ID]bool{}, offers: map[string]bool{}}
 	lang := ""
 	if h.d.Lang != nil {
 		lang = h.d.Lang()
@@ -331,7 +335,7 @@ func (k *kid) handle(m Msg) error {
 	allowed := map[string][]string{
 		KCall: {WinDial, WinPrompt}, KDialText: {WinDial}, KSearch: {WinDial},
 		KDismiss: {WinPrompt}, KMenu: {WinMain},
-		KOffer: {WinPairing}, KRename: {WinPairing}, KRemove: {WinPairing},
+		KOffer: {WinPairing}, KRename: {WinPairing}, KRemove: {WinPairing}, KCopy: {WinPairing},
 		KTest: {WinSettings}, KSave: {WinSettings}, KAutostart: {WinSettings}, KSaved: {WinSettings},
 		KClear: {WinSettings}, KScan: {WinSettings},
 	}
@@ -425,8 +429,30 @@ func (k *kid) handle(m Msg) error {
 			if textOK(r.Text, maxText) != nil || textOK(r.Link, maxText) != nil {
 				return Msg{Err: "the pairing offer is too long to show"}
 			}
+			k.mu.Lock()
+			k.offers[uri] = true
+			k.mu.Unlock()
 			return r
 		})
+	case KCopy:
+		k.mu.Lock()
+		offered := k.offers[m.Text]
+		k.mu.Unlock()
+		if !offered {
+			return fmt.Errorf("%w: copy", errRefused)
+		}
+		if d.Copy == nil {
+			d.Log.Warn("ui: no clipboard to copy the pairing offer to")
+			break
+		}
+		text := m.Text
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := d.Copy(ctx, text); err != nil {
+				d.Log.Warn("ui: copy the pairing offer", "err", err)
+			}
+		}()
 	case KRename, KRemove:
 		if !k.h.paired(phone) {
 			return fmt.Errorf("%w: phone %s", errRefused, m.Phone)

@@ -25,7 +25,8 @@ import (
 
 // envScript makes the test binary, started as a window process, a scripted
 // one: it answers hello, waits for open and then writes these lines (one
-// per "\n"), whatever they are, as a broken or hostile child would.
+// per "\n"), whatever they are, as a broken or hostile child would; a line
+// "WAIT" waits for a line from the tray instead.
 const envScript = "UIPROC_TEST_SCRIPT"
 
 func TestMain(m *testing.M) {
@@ -45,6 +46,10 @@ func scriptedChild(script string) int {
 	fmt.Println(`{"kind":"ready","v":1}`)
 	in.Scan() // open
 	for _, l := range strings.Split(script, "\n") {
+		if l == "WAIT" {
+			in.Scan()
+			continue
+		}
 		fmt.Println(l)
 	}
 	for in.Scan() {
@@ -105,7 +110,39 @@ var (
 	nokia = core.Phone{ID: device.ID{2}, Name: "Nokia"}
 )
 
+// fakePairing makes one offer; copies record what the tray copied.
+type fakePairing struct{}
+
+const testOffer = "deskdial://pair?v=1&o=test"
+
+func (fakePairing) NewOffer(context.Context) (string, error)        { return testOffer, nil }
+func (fakePairing) Rename(context.Context, device.ID, string) error { return nil }
+func (fakePairing) Remove(context.Context, device.ID) error         { return nil }
+
+type copies struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *copies) copy(_ context.Context, s string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, s)
+	return nil
+}
+
+func (c *copies) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.got...)
+}
+
 func newTestHost(t *testing.T, ctl *fakeCore) (*Host, *logBuf) {
+	h, lb, _ := newTestHostCopies(t, ctl)
+	return h, lb
+}
+
+func newTestHostCopies(t *testing.T, ctl *fakeCore) (*Host, *logBuf, *copies) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -116,10 +153,11 @@ func newTestHost(t *testing.T, ctl *fakeCore) (*Host, *logBuf) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cp := &copies{}
 	h := NewHost(Deps{Exe: exe, AppID: "io.github.deskdial.test", Ctl: ctl, Log: slog.New(slog.NewTextHandler(lb, nil)),
-		Stderr: lb, Settings: ui.SettingsDeps{Store: st}})
+		Stderr: lb, Settings: ui.SettingsDeps{Store: st}, Pairing: fakePairing{}, Copy: cp.copy})
 	t.Cleanup(h.Close)
-	return h, lb
+	return h, lb, cp
 }
 
 func prompt(number string) core.Request {
@@ -143,6 +181,7 @@ func TestHostRefusesWhatTheWindowWasNotOffered(t *testing.T) {
 		{"typed text from the prompt", prompt("+4930123456"), `{"kind":"dialtext","text":"+4930999999"}`},
 		{"a menu entry from the prompt", prompt("+4930123456"), `{"kind":"menu","item":1}`},
 		{"settings from the dial box", core.Request{Kind: core.ReqDialBox}, `{"kind":"save","id":1,"settings":{"hotkey":""}}`},
+		{"a copy of text never offered", core.Request{Kind: core.ReqPairing}, `{"kind":"copy","text":"+4930999999"}`},
 		{"garbage", prompt("+4930123456"), "\x1b[2J call +4930123456"},
 		{"a line too long", prompt("+4930123456"), `{"kind":"dialtext","text":"` + strings.Repeat("1", MaxLine) + `"}`},
 		{"a second ready", prompt("+4930123456"), `{"kind":"ready","v":1}`},
@@ -150,11 +189,14 @@ func TestHostRefusesWhatTheWindowWasNotOffered(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(envScript, tc.script+"\n"+`{"kind":"call","number":"+4930123456"}`)
 			ctl := newFakeCore()
-			h, lb := newTestHost(t, ctl)
+			h, lb, cp := newTestHostCopies(t, ctl)
 			h.Open(tc.req, core.State{Phones: []core.Phone{pixel}})
 			testsupport.WaitFor(t, "the window process to be ended", func() bool { return len(h.Running()) == 0 })
 			if a := ctl.actions(); len(a) != 0 {
 				t.Fatalf("the tray acted on %+v", a)
+			}
+			if c := cp.list(); len(c) != 0 {
+				t.Fatalf("the tray copied %q", c)
 			}
 			if !strings.Contains(lb.String(), "its window counts as closed") {
 				t.Fatalf("nothing logged:\n%s", lb.String())
@@ -182,6 +224,19 @@ func TestHostCallsTheOfferedNumber(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("core got nothing; want %+v\n%s", w, lb.String())
 		}
+	}
+}
+
+// TestPairingWindowCopiesThroughTheTray: the offer the pairing window
+// copies is put on the clipboard by the tray, which keeps serving it after
+// the window's process has ended; only an offer made for that window.
+func TestPairingWindowCopiesThroughTheTray(t *testing.T) {
+	t.Setenv(envScript, `{"kind":"offer","id":1}`+"\nWAIT\n"+`{"kind":"copy","text":"`+testOffer+`"}`)
+	h, lb, cp := newTestHostCopies(t, newFakeCore())
+	h.Open(core.Request{Kind: core.ReqPairing}, core.State{})
+	testsupport.WaitFor(t, "the offer copied", func() bool { return len(cp.list()) == 1 })
+	if c := cp.list(); c[0] != testOffer {
+		t.Fatalf("copied %q; want %q\n%s", c, testOffer, lb.String())
 	}
 }
 

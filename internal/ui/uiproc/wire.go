@@ -82,6 +82,7 @@ const (
 	KOffer     = "offer"     // ID → Text (offer URI), Link (QR content)
 	KRename    = "rename"    // ID, Phone, Name
 	KRemove    = "remove"    // ID, Phone
+	KCopy      = "copy"      // Text: put this offer on the clipboard
 	KTest      = "test"      // ID, Server, Creds: try a server
 	KSave      = "save"      // ID, Settings → Settings (as stored) or Err, Field
 	KAutostart = "autostart" // ID, On
@@ -94,7 +95,7 @@ const (
 var (
 	toChild = map[string]bool{KHello: true, KOpen: true, KState: true, KReply: true, KClose: true}
 	toTray  = map[string]bool{KReady: true, KCall: true, KDialText: true, KDismiss: true, KMenu: true,
-		KSearch: true, KOffer: true, KRename: true, KRemove: true, KTest: true, KSave: true,
+		KSearch: true, KOffer: true, KRename: true, KRemove: true, KCopy: true, KTest: true, KSave: true,
 		KAutostart: true, KSaved: true, KClear: true, KScan: true, KClosed: true}
 )
 
@@ -381,6 +382,10 @@ func (m *Msg) check(dir Direction) error {
 	case KRename, KRemove:
 		if m.Phone == "" {
 			return errors.New("no phone")
+		}
+	case KCopy:
+		if m.Text == "" {
+			return errors.New("no text")
 		}
 	}
 	return nil
