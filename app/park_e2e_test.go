@@ -49,14 +49,14 @@ func TestDialBoxAfterParking(t *testing.T) {
 	// loaded a GL driver (its windows run in processes of their own).
 	parked := func() bool {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
-		return err == nil && !strings.Contains(string(b), "_dri.so") && windowProcesses(t, bin) == 0
+		return err == nil && !strings.Contains(string(b), "_dri.so") && windowProcesses(t, trayBin(t)) == 0
 	}
 	for round := 1; round <= 2; round++ {
 		if out, err := exec.Command("xdotool", "key", "ctrl+alt+d").CombinedOutput(); err != nil {
 			t.Fatalf("xdotool: %v %s", err, out)
 		}
 		testsupport.WaitForWithin(t, 20*time.Second, fmt.Sprintf("the dial box (round %d)", round), visible)
-		if windowProcesses(t, bin) != 1 {
+		if windowProcesses(t, trayBin(t)) != 1 {
 			t.Fatalf("round %d: the dial box is shown without a window process", round)
 		}
 		if out, err := exec.Command("xdotool", "type", "--delay", "20", "+49301234567").CombinedOutput(); err != nil {
