@@ -112,7 +112,17 @@ type Box struct {
 	rand io.Reader
 
 	mu     sync.RWMutex
-	shared map[[32]byte]*[32]byte
+	shared map[[32]byte]*peerKey // by the peer's raw key (Open)
+	named  map[string]*peerKey   // by the peer's "X..." string (Seal)
+}
+
+// peerKey is what a Box keeps per peer: the precomputed box key and the
+// peer's key in both spellings, so neither Seal nor Open decodes or encodes
+// a key string per message.
+type peerKey struct {
+	shared [32]byte
+	raw    [32]byte
+	name   string // "X...", as Open returns it
 }
 
 // BoxOption configures a Box.
@@ -144,7 +154,7 @@ func NewBoxFromKP(kp nkeys.KeyPair, opts ...BoxOption) (*Box, error) {
 	if err != nil || pfx != nkeys.PrefixByteCurve || len(raw) != 32 {
 		return nil, fmt.Errorf("protocol: not a curve seed: %w", ErrBadKey)
 	}
-	b := &Box{rand: rand.Reader, shared: map[[32]byte]*[32]byte{}}
+	b := &Box{rand: rand.Reader, shared: map[[32]byte]*peerKey{}, named: map[string]*peerKey{}}
 	copy(b.priv[:], raw)
 	curve25519.ScalarBaseMult(&b.pub, &b.priv)
 	for _, o := range opts {
@@ -174,7 +184,7 @@ func decodeCurve(s string) ([32]byte, error) {
 // sharedKey returns the precomputed NaCl box key for a peer. It is
 // box.Precompute, except that it refuses low-order points, whose shared
 // secret is known to everyone (curve25519.X25519 checks for them).
-func (b *Box) sharedKey(peer [32]byte) (*[32]byte, error) {
+func (b *Box) sharedKey(peer [32]byte) (*peerKey, error) {
 	b.mu.RLock()
 	k := b.shared[peer]
 	b.mu.RUnlock()
@@ -187,24 +197,44 @@ func (b *Box) sharedKey(peer [32]byte) (*[32]byte, error) {
 	}
 	var in [32]byte
 	copy(in[:], dh)
-	k = new([32]byte)
-	salsa.HSalsa20(k, &[16]byte{}, &in, &salsa.Sigma)
+	k = &peerKey{raw: peer, name: encodeCurve(peer)}
+	salsa.HSalsa20(&k.shared, &[16]byte{}, &in, &salsa.Sigma)
 	b.mu.Lock()
 	if len(b.shared) >= maxCachedKeys {
-		for old := range b.shared { // drop an arbitrary entry
+		for old, ok := range b.shared { // drop an arbitrary entry
 			delete(b.shared, old)
+			delete(b.named, ok.name)
 			break
 		}
 	}
 	b.shared[peer] = k
+	b.named[k.name] = k
 	b.mu.Unlock()
 	return k, nil
+}
+
+// keyFor returns the peer key entry for a peer's "X..." string.
+func (b *Box) keyFor(peerCurvePub string) (*peerKey, error) {
+	b.mu.RLock()
+	k := b.named[peerCurvePub]
+	b.mu.RUnlock()
+	if k != nil {
+		return k, nil
+	}
+	peer, err := decodeCurve(peerCurvePub)
+	if err != nil {
+		return nil, err
+	}
+	return b.sharedKey(peer)
 }
 
 // Forget drops the cached shared key of a peer, e.g. after unpairing.
 func (b *Box) Forget(peerCurvePub string) {
 	if k, err := decodeCurve(peerCurvePub); err == nil {
 		b.mu.Lock()
+		if e := b.shared[k]; e != nil {
+			delete(b.named, e.name)
+		}
 		delete(b.shared, k)
 		b.mu.Unlock()
 	}
@@ -231,11 +261,7 @@ func (b *Box) Seal(kind Kind, msg any, peerCurvePub string) ([]byte, error) {
 	if len(body) > MaxMessage {
 		return nil, fmt.Errorf("seal %s: %w: %d bytes, at most %d", kind, ErrMalformed, len(body), MaxMessage)
 	}
-	peer, err := decodeCurve(peerCurvePub)
-	if err != nil {
-		return nil, fmt.Errorf("seal %s: %w", kind, err)
-	}
-	key, err := b.sharedKey(peer)
+	key, err := b.keyFor(peerCurvePub)
 	if err != nil {
 		return nil, fmt.Errorf("seal %s: %w", kind, err)
 	}
@@ -250,7 +276,7 @@ func (b *Box) Seal(kind Kind, msg any, peerCurvePub string) ([]byte, error) {
 	plain := make([]byte, 1+len(body))
 	plain[0] = byte(kind)
 	copy(plain[1:], body)
-	return box.SealAfterPrecomputation(out, plain, &nonce, key), nil
+	return box.SealAfterPrecomputation(out, plain, &nonce, &key.shared), nil
 }
 
 // Open checks and opens an envelope. It returns the kind, the sender's curve
@@ -268,7 +294,7 @@ func (b *Box) Open(data []byte) (kind Kind, senderCurvePub string, plaintext []b
 	}
 	var nonce [24]byte
 	copy(nonce[:], data[36:60])
-	plain, ok := box.OpenAfterPrecomputation(nil, data[headerLen:], &nonce, key)
+	plain, ok := box.OpenAfterPrecomputation(nil, data[headerLen:], &nonce, &key.shared)
 	if !ok {
 		return 0, "", nil, fmt.Errorf("open %s: %w", kind, ErrForged)
 	}
@@ -277,7 +303,7 @@ func (b *Box) Open(data []byte) (kind Kind, senderCurvePub string, plaintext []b
 		// as another.
 		return 0, "", nil, fmt.Errorf("open %s: %w: kind in the box differs", kind, ErrForged)
 	}
-	return kind, encodeCurve(sender), plain[1:], nil
+	return kind, key.name, plain[1:], nil
 }
 
 // Peek returns the kind and the sender's curve key of an envelope without
