@@ -42,6 +42,7 @@ type Client struct {
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
 	legacy legacyPhones
 	sub    *bus.Subscription
+	untap  func() // stops following states through an in-process service
 }
 
 type clientOpts struct {
@@ -114,12 +115,24 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 			return nil, err
 		}
 	}
-	sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(d.prefix(), d.Identity.ID), c.onStatus)
-	if err != nil {
-		c.Close()
-		return nil, err
+	// A service in this process (started here, or the tray's) opens every
+	// status message already: follow calls through it rather than have
+	// the server deliver each state twice to this process.
+	svc := c.svc
+	if svc == nil && c.shared && d.Server == "" && ri.PID == os.Getpid() {
+		svc = localServiceFor(d.Paths.Config)
 	}
-	c.sub = sub
+	if svc != nil {
+		c.untap = svc.tapStatus(c.deliverStatus)
+	}
+	if c.untap == nil {
+		sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(d.prefix(), d.Identity.ID), c.onStatus)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.sub = sub
+	}
 	if err := c.conn.Flush(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -170,6 +183,9 @@ func (c *Client) Close() {
 	if c.sub != nil {
 		_ = c.sub.Stop()
 	}
+	if c.untap != nil {
+		c.untap()
+	}
 	if c.conn != nil {
 		c.conn.Close()
 	}
@@ -193,6 +209,12 @@ func (c *Client) onStatus(m bus.Msg) {
 	if !ok || st.From != peer.ID.String() {
 		return
 	}
+	c.deliverStatus(peer, st)
+}
+
+// deliverStatus hands a state, opened and checked to come from peer, to
+// the call it belongs to.
+func (c *Client) deliverStatus(peer device.Peer, st protocol.Status) {
 	c.mu.Lock()
 	sub, ok := c.calls[st.ID]
 	c.mu.Unlock()

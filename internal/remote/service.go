@@ -45,6 +45,9 @@ type Service struct {
 	onRelay  []func(RelayEvent)
 	noRun    bool
 
+	tapMu sync.RWMutex
+	taps  map[*statusTap]struct{} // clients in this process that follow calls
+
 	relay  *relayer     // phones asking for another phone to call
 	legacy legacyPhones // older phones, listed through discovery
 
@@ -125,10 +128,16 @@ func NewService(d *Desktop, opts ...ServiceOption) *Service {
 // 2 s in both directions and keep the idle process waking up.
 var localServers struct {
 	mu  sync.Mutex
-	srv map[string]*bus.Server
+	srv map[string]localService
 }
 
-func setLocalServer(dir string, srv *bus.Server) {
+// localService is a service running in this process and its server.
+type localService struct {
+	srv *bus.Server
+	svc *Service
+}
+
+func setLocalServer(dir string, srv *bus.Server, svc *Service) {
 	localServers.mu.Lock()
 	defer localServers.mu.Unlock()
 	if srv == nil {
@@ -136,15 +145,60 @@ func setLocalServer(dir string, srv *bus.Server) {
 		return
 	}
 	if localServers.srv == nil {
-		localServers.srv = map[string]*bus.Server{}
+		localServers.srv = map[string]localService{}
 	}
-	localServers.srv[dir] = srv
+	localServers.srv[dir] = localService{srv, svc}
 }
 
 func localServer(dir string) *bus.Server {
 	localServers.mu.Lock()
 	defer localServers.mu.Unlock()
-	return localServers.srv[dir]
+	return localServers.srv[dir].srv
+}
+
+// localServiceFor is the service running in this process for the config
+// directory, or nil.
+func localServiceFor(dir string) *Service {
+	localServers.mu.Lock()
+	defer localServers.mu.Unlock()
+	return localServers.srv[dir].svc
+}
+
+// statusTap is a client in this process following its calls' states
+// through the service, which opens each status message anyway: the client
+// then needs no subscription of its own, so every state is delivered to
+// the process once, opened once and decoded once instead of twice.
+type statusTap struct {
+	fn func(device.Peer, protocol.Status)
+}
+
+// tapStatus hands every verified status to fn (which must not block) until
+// the returned func is called. It returns nil when the service is not
+// (or no longer) serving: the caller subscribes itself then.
+func (s *Service) tapStatus(fn func(device.Peer, protocol.Status)) (stop func()) {
+	select {
+	case <-s.ready:
+	default:
+		return nil
+	}
+	s.mu.Lock()
+	failed := s.err != nil
+	s.mu.Unlock()
+	if failed {
+		return nil
+	}
+	t := &statusTap{fn: fn}
+	s.tapMu.Lock()
+	if s.taps == nil {
+		s.taps = map[*statusTap]struct{}{}
+	}
+	s.taps[t] = struct{}{}
+	s.tapMu.Unlock()
+	return func() {
+		s.tapMu.Lock()
+		delete(s.taps, t)
+		s.tapMu.Unlock()
+	}
 }
 
 // Run serves until ctx ends.
@@ -207,8 +261,8 @@ func (s *Service) run(ctx context.Context) error {
 		s.mu.Lock()
 		s.srv = srv
 		s.mu.Unlock()
-		setLocalServer(d.Paths.Config, srv)
-		defer setLocalServer(d.Paths.Config, nil)
+		setLocalServer(d.Paths.Config, srv, s)
+		defer setLocalServer(d.Paths.Config, nil, nil)
 		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(d.Identity), bus.Inbox(bus.InboxPrefix(id)))
 		if err != nil {
 			return fmt.Errorf("remote: connect to the embedded server: %w", err)
@@ -641,6 +695,11 @@ func (s *Service) handleStatus(m bus.Msg) {
 	if err != nil || st.From != peer.ID.String() {
 		return
 	}
+	s.tapMu.RLock()
+	for t := range s.taps {
+		t.fn(peer, st)
+	}
+	s.tapMu.RUnlock()
 	s.relayStatus(peer, st)
 	for _, fn := range s.onStatus {
 		fn(StatusEvent{Phone: peer, Status: st})
