@@ -5,6 +5,7 @@
 package protocol
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -240,32 +241,47 @@ func (b *Box) Forget(peerCurvePub string) {
 	}
 }
 
+// plainPool holds the buffers Seal encodes messages into before sealing.
+var plainPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // Seal encodes msg as JSON (a []byte or json.RawMessage is taken as already
 // encoded) and seals it for the peer with curve key peerCurvePub.
 func (b *Box) Seal(kind Kind, msg any, peerCurvePub string) ([]byte, error) {
 	if !kind.valid() {
 		return nil, fmt.Errorf("seal: %w: unknown kind %d", ErrMalformed, kind)
 	}
-	var body []byte
+	// The box holds the kind byte, then the JSON message: encode straight
+	// after the kind byte in a pooled buffer, so a seal allocates only the
+	// envelope it returns.
+	buf := plainPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 2*MaxMessage { // an oversized message's buffer is not kept
+			plainPool.Put(buf)
+		}
+	}()
+	buf.Reset()
+	buf.WriteByte(byte(kind))
 	switch m := msg.(type) {
 	case []byte:
-		body = m
+		buf.Write(m)
 	case json.RawMessage:
-		body = m
+		buf.Write(m)
 	default:
-		var err error
-		if body, err = json.Marshal(msg); err != nil {
+		// Encode writes what Marshal returns, and a newline.
+		if err := json.NewEncoder(buf).Encode(msg); err != nil {
 			return nil, fmt.Errorf("seal %s: %w", kind, err)
 		}
+		buf.Truncate(buf.Len() - 1)
 	}
-	if len(body) > MaxMessage {
-		return nil, fmt.Errorf("seal %s: %w: %d bytes, at most %d", kind, ErrMalformed, len(body), MaxMessage)
+	plain := buf.Bytes()
+	if len(plain)-1 > MaxMessage {
+		return nil, fmt.Errorf("seal %s: %w: %d bytes, at most %d", kind, ErrMalformed, len(plain)-1, MaxMessage)
 	}
 	key, err := b.keyFor(peerCurvePub)
 	if err != nil {
 		return nil, fmt.Errorf("seal %s: %w", kind, err)
 	}
-	out := make([]byte, headerLen, headerLen+box.Overhead+1+len(body))
+	out := make([]byte, headerLen, headerLen+box.Overhead+len(plain))
 	out[0], out[1], out[2], out[3] = magic0, magic1, Version, byte(kind)
 	copy(out[4:36], b.pub[:])
 	var nonce [24]byte
@@ -273,9 +289,6 @@ func (b *Box) Seal(kind Kind, msg any, peerCurvePub string) ([]byte, error) {
 		return nil, fmt.Errorf("seal %s: read nonce: %w", kind, err)
 	}
 	copy(out[36:60], nonce[:])
-	plain := make([]byte, 1+len(body))
-	plain[0] = byte(kind)
-	copy(plain[1:], body)
 	return box.SealAfterPrecomputation(out, plain, &nonce, &key.shared), nil
 }
 
