@@ -54,8 +54,25 @@ func (id ID) IsZero() bool { return id == ID{} }
 // String returns the canonical form, e.g. "MFRGGZ-DFMZTW-...": upper-case
 // base32 with check characters, safe as a NATS subject token.
 func (id ID) String() string {
-	// Built in arrays on the stack, one allocation for the result: every
-	// message of a dial spells device IDs (subjects, from and to).
+	var out [idStringLen]byte
+	id.canonical(&out)
+	return string(out[:])
+}
+
+// Spells reports whether s is id's canonical form, as String returns it,
+// without making the string: every message of a dial names devices.
+func (id ID) Spells(s string) bool {
+	if len(s) != idStringLen {
+		return false
+	}
+	var out [idStringLen]byte
+	id.canonical(&out)
+	return string(out[:]) == s
+}
+
+// canonical writes the canonical form into out, built in arrays on the
+// stack.
+func (id ID) canonical(out *[idStringLen]byte) {
 	var data [idDataChars]byte
 	b32.Encode(data[:], id[:])
 	var chars [idChars]byte
@@ -66,7 +83,6 @@ func (id ID) String() string {
 		chars[n] = checkChar(chunk)
 		n++
 	}
-	var out [idStringLen]byte
 	n = 0
 	for i, ch := range chars {
 		if i > 0 && i%idGroup == 0 {
@@ -76,7 +92,6 @@ func (id ID) String() string {
 		out[n] = ch
 		n++
 	}
-	return string(out[:])
 }
 
 // Short returns the first group of the canonical form, for display next to a

@@ -232,6 +232,9 @@ func TestIDStringReference(t *testing.T) {
 		if back, err := ParseID(id.String()); err != nil || back != id {
 			t.Fatalf("ParseID(%q) = %v, %v", id.String(), back, err)
 		}
+		if !id.Spells(ref(id)) || id.Spells(strings.ToLower(ref(id))) || id.Spells(strings.ReplaceAll(ref(id), "-", "")) || id.Spells(ref(id)+"A") {
+			t.Fatalf("Spells of %s is wrong", ref(id))
+		}
 	}
 }
 

@@ -206,7 +206,7 @@ func (c *Client) onStatus(m bus.Msg) {
 		return
 	}
 	peer, ok := c.d.Registry.ByCurveKey(sender)
-	if !ok || st.From != peer.ID.String() {
+	if !ok || !peer.ID.Spells(st.From) {
 		return
 	}
 	c.deliverStatus(peer, st)

@@ -692,7 +692,7 @@ func (s *Service) handleStatus(m bus.Msg) {
 		return
 	}
 	st, err := protocol.DecodeStatus(plain)
-	if err != nil || st.From != peer.ID.String() {
+	if err != nil || !peer.ID.Spells(st.From) {
 		return
 	}
 	s.tapMu.RLock()
