@@ -218,6 +218,20 @@ func TestSharedKeyCacheIsBounded(t *testing.T) {
 	}
 }
 
+func TestKeyCacheSize(t *testing.T) {
+	db := NewBox(desktop(t), WithKeyCache(3))
+	for i := 0; i < 5; i++ {
+		kp, _ := nkeys.CreateCurveKeys()
+		pub, _ := kp.PublicKey()
+		if _, err := db.Seal(KindDial, []byte("{}"), pub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(db.shared); n != 3 {
+		t.Fatalf("cache holds %d keys, want its size 3", n)
+	}
+}
+
 // TestForgetDropsBothSpellings: after Forget, neither Seal (by name) nor
 // Open (by raw key) finds the peer's cached key.
 func TestForgetDropsBothSpellings(t *testing.T) {
