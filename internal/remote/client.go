@@ -119,8 +119,13 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 	// status message already: follow calls through it rather than have
 	// the server deliver each state twice to this process.
 	svc := c.svc
-	if svc == nil && c.shared && d.Server == "" && ri.PID == os.Getpid() {
-		svc = localServiceFor(d.Paths.Config)
+	if svc == nil && c.shared && ri.PID == os.Getpid() {
+		// Only a service of this desktop on the same server and subjects
+		// receives this client's states.
+		if s := localServiceFor(d.Paths.Config); s != nil && s.d.Identity.ID == d.Identity.ID &&
+			s.d.Server == d.Server && s.d.prefix() == d.prefix() {
+			svc = s
+		}
 	}
 	if svc != nil {
 		c.untap = svc.tapStatus(c.deliverStatus)

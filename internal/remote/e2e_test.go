@@ -805,3 +805,55 @@ func TestRevokedPhoneIsTold(t *testing.T) {
 		return false
 	})
 }
+
+// On a hosted server too, a client in the process of the running service
+// (the tray) follows its calls' states through the service; a client of
+// the same desktop on another server does not, and subscribes itself.
+func TestHostedServiceInProcessCarriesStates(t *testing.T) {
+	url := externalNATS(t)
+	w := newWorld(t, worldOpts{server: url})
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := NewService(w.desk) // announces itself in the run file, as the tray's does
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDesktop(w.desk.Paths, w.desk.Settings, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.sub != nil || c.untap == nil {
+		t.Fatal("the client in the hosted service's process subscribed to states itself")
+	}
+	h, err := c.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for st := range h.Updates {
+		states = append(states, string(st.State))
+	}
+	h.Close()
+	if strings.Join(states, ",") != "ended" {
+		t.Fatalf("states %v, want the log backend's single ended", states)
+	}
+	other, err := OpenDesktop(w.desk.Paths, w.desk.Settings, externalNATS(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Open(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if c2.sub == nil || c2.untap != nil {
+		t.Fatal("a client on another server than the service's follows states through it")
+	}
+}

@@ -121,11 +121,13 @@ func NewService(d *Desktop, opts ...ServiceOption) *Service {
 	return s
 }
 
-// localServers are the embedded servers of the services running in this
-// process, by config directory: a client opened in the same process (the
-// tray, `deskdial serve`) reaches its server in-process instead of
-// through the run file over TLS on loopback, which would also ping every
-// 2 s in both directions and keep the idle process waking up.
+// localServers are the services running in this process and their
+// embedded servers, by config directory: a client opened in the same
+// process (the tray, `deskdial serve`) reaches the embedded server
+// in-process instead of through the run file over TLS on loopback, which
+// would also ping every 2 s in both directions and keep the idle process
+// waking up, and follows its calls' states through the service, on an
+// embedded or a hosted server.
 var localServers struct {
 	mu  sync.Mutex
 	srv map[string]localService
@@ -137,10 +139,12 @@ type localService struct {
 	svc *Service
 }
 
+// setLocalServer records the service running in this process for dir and
+// its embedded server (nil for a hosted one); a nil svc removes it.
 func setLocalServer(dir string, srv *bus.Server, svc *Service) {
 	localServers.mu.Lock()
 	defer localServers.mu.Unlock()
-	if srv == nil {
+	if svc == nil {
 		delete(localServers.srv, dir)
 		return
 	}
@@ -252,6 +256,9 @@ func (s *Service) run(ctx context.Context) error {
 			return fmt.Errorf("remote: connect to %s: %w", d.Server, err)
 		}
 		ri.Hosted = d.Server
+		// Clients in this process follow calls through this service.
+		setLocalServer(d.Paths.Config, nil, s)
+		defer setLocalServer(d.Paths.Config, nil, nil)
 	} else {
 		srv, err := s.startServer()
 		if err != nil {
