@@ -41,8 +41,9 @@ type Client struct {
 	calls  map[string]callSub // by dial id
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
 	legacy legacyPhones
-	sub    *bus.Subscription
-	untap  func() // stops following states through an in-process service
+	sub    *bus.Subscription // the status subscription, unless untap is set
+	untap  func()            // stops following states through an in-process service
+	closed bool
 }
 
 type clientOpts struct {
@@ -128,15 +129,13 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 		}
 	}
 	if svc != nil {
-		c.untap = svc.tapStatus(c.deliverStatus)
+		c.untap = svc.tapStatus(c.deliverStatus, c.followStates)
 	}
 	if c.untap == nil {
-		sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(d.prefix(), d.Identity.ID), c.onStatus)
-		if err != nil {
+		if err := c.subscribeStates(); err != nil {
 			c.Close()
 			return nil, err
 		}
-		c.sub = sub
 	}
 	if err := c.conn.Flush(ctx); err != nil {
 		c.Close()
@@ -185,8 +184,12 @@ func (c *Client) Service() *Service { return c.svc }
 
 // Close ends the connection and a service this client started.
 func (c *Client) Close() {
-	if c.sub != nil {
-		_ = c.sub.Stop()
+	c.mu.Lock()
+	c.closed = true
+	sub := c.sub
+	c.mu.Unlock()
+	if sub != nil {
+		_ = sub.Stop()
 	}
 	if c.untap != nil {
 		c.untap()
@@ -200,6 +203,27 @@ func (c *Client) Close() {
 		c.stop = nil
 	}
 }
+
+// subscribeStates subscribes to this desktop's status subject, unless the
+// client is closed or subscribed already.
+func (c *Client) subscribeStates() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.sub != nil {
+		return nil
+	}
+	sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(c.d.prefix(), c.d.Identity.ID), c.onStatus)
+	if err != nil {
+		return err
+	}
+	c.sub = sub
+	return nil
+}
+
+// followStates is called when the service this client followed states
+// through stopped: the client subscribes itself. If that fails, the
+// connection is gone too, and requests say so.
+func (c *Client) followStates() { _ = c.subscribeStates() }
 
 func (c *Client) onStatus(m bus.Msg) {
 	kind, sender, plain, err := c.box.Open(m.Data)

@@ -813,10 +813,18 @@ func TestHostedServiceInProcessCarriesStates(t *testing.T) {
 	url := externalNATS(t)
 	w := newWorld(t, worldOpts{server: url})
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sctx, stop := context.WithCancel(ctx)
 	svc := NewService(w.desk) // announces itself in the run file, as the tray's does
 	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	go func() { done <- svc.Run(sctx) }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+			<-done
+		}
+	}()
 	if err := svc.Ready(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -832,18 +840,34 @@ func TestHostedServiceInProcessCarriesStates(t *testing.T) {
 	if c.sub != nil || c.untap == nil {
 		t.Fatal("the client in the hosted service's process subscribed to states itself")
 	}
-	h, err := c.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
-	if err != nil {
-		t.Fatal(err)
+	callStates := func(when string) {
+		t.Helper()
+		h, err := c.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		var states []string
+		for st := range h.Updates {
+			states = append(states, string(st.State))
+		}
+		h.Close()
+		if strings.Join(states, ",") != "ended" {
+			t.Fatalf("%s: states %v, want the log backend's single ended", when, states)
+		}
 	}
-	var states []string
-	for st := range h.Updates {
-		states = append(states, string(st.State))
+	callStates("through the service")
+	// The service stops while the client stays connected to the hosted
+	// server: the client follows its calls' states itself from then on.
+	stop()
+	<-done
+	stopped = true
+	c.mu.Lock()
+	subscribed := c.sub != nil
+	c.mu.Unlock()
+	if !subscribed {
+		t.Fatal("the client did not subscribe to states when the service it followed them through stopped")
 	}
-	h.Close()
-	if strings.Join(states, ",") != "ended" {
-		t.Fatalf("states %v, want the log backend's single ended", states)
-	}
+	callStates("after the service stopped")
 	other, err := OpenDesktop(w.desk.Paths, w.desk.Settings, externalNATS(t), "")
 	if err != nil {
 		t.Fatal(err)

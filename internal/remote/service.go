@@ -45,8 +45,9 @@ type Service struct {
 	onRelay  []func(RelayEvent)
 	noRun    bool
 
-	tapMu sync.RWMutex
-	taps  map[*statusTap]struct{} // clients in this process that follow calls
+	tapMu    sync.RWMutex
+	taps     map[*statusTap]struct{} // clients in this process that follow calls
+	tapsDone bool                    // Run returned: no more taps
 
 	relay  *relayer     // phones asking for another phone to call
 	legacy legacyPhones // older phones, listed through discovery
@@ -173,13 +174,15 @@ func localServiceFor(dir string) *Service {
 // then needs no subscription of its own, so every state is delivered to
 // the process once, opened once and decoded once instead of twice.
 type statusTap struct {
-	fn func(device.Peer, protocol.Status)
+	fn   func(device.Peer, protocol.Status)
+	lost func() // the service stopped: follow states some other way
 }
 
 // tapStatus hands every verified status to fn (which must not block) until
-// the returned func is called. It returns nil when the service is not
-// (or no longer) serving: the caller subscribes itself then.
-func (s *Service) tapStatus(fn func(device.Peer, protocol.Status)) (stop func()) {
+// the returned func is called; lost is called if the service stops first.
+// It returns nil when the service is not (or no longer) serving: the
+// caller subscribes itself then.
+func (s *Service) tapStatus(fn func(device.Peer, protocol.Status), lost func()) (stop func()) {
 	select {
 	case <-s.ready:
 	default:
@@ -191,8 +194,12 @@ func (s *Service) tapStatus(fn func(device.Peer, protocol.Status)) (stop func())
 	if failed {
 		return nil
 	}
-	t := &statusTap{fn: fn}
+	t := &statusTap{fn: fn, lost: lost}
 	s.tapMu.Lock()
+	if s.tapsDone {
+		s.tapMu.Unlock()
+		return nil
+	}
 	if s.taps == nil {
 		s.taps = map[*statusTap]struct{}{}
 	}
@@ -220,6 +227,15 @@ func (s *Service) Run(ctx context.Context) error {
 	case <-s.ready:
 	default:
 		close(s.ready)
+	}
+	// Clients that followed states through this service must now follow
+	// them themselves (a client on a hosted server outlives it).
+	s.tapMu.Lock()
+	taps := s.taps
+	s.taps, s.tapsDone = nil, true
+	s.tapMu.Unlock()
+	for t := range taps {
+		t.lost()
 	}
 	return err
 }
