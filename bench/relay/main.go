@@ -46,6 +46,7 @@ func main() {
 	conf := flag.String("conf", filepath.Join("packaging", "server"), "the shipped server configuration")
 	paths := flag.String("paths", "deskdial,bare", "paths to run, in this order: deskdial (the phone agents), bare (plain responders on the same connections)")
 	cpuprofile := flag.String("cpuprofile", "", "write this process's CPU profile (phones and desktop) here")
+	flag.DurationVar(&idle, "idle", 10*time.Second, "how long to measure the connected phones' CPU without dials, before each run")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -199,6 +200,21 @@ func (p *proc) cpu() time.Duration {
 	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
+// idle is how long the CPU of connected phones without dials is measured.
+var idle time.Duration
+
+// sleepCtx waits d or until ctx ends; false if it ended.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, paths []string) error {
 	dir, err := os.MkdirTemp("", "deskdial-relay-bench-")
 	if err != nil {
@@ -274,6 +290,16 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		// What the bench process (phones and desktop) spends is not the
 		// server's: report it apart, with its collections.
 		goroutines := float64(runtime.NumGoroutine()-g0) / float64(phones)
+		// The connected phones cost CPU with no dial at all (pings, timers,
+		// collections of their heap): measure that first, so the cost of
+		// a dial shows apart, in the bench process and in the server.
+		icpu0, ibcpu0, it0 := srv.cpu(), self.cpu(), time.Now()
+		if !sleepCtx(ctx, idle) {
+			return ctx.Err()
+		}
+		iwall := time.Since(it0)
+		idleSrv := float64(srv.cpu()-icpu0) / float64(iwall)
+		idleBench := float64(self.cpu()-ibcpu0) / float64(iwall)
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		cpu0, bcpu0, t0 := srv.cpu(), self.cpu(), time.Now()
@@ -285,6 +311,14 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 		runtime.ReadMemStats(&ms1)
 		cpu := float64(srv.cpu()-cpu0) / float64(wall) * 100
 		bcpu := float64(self.cpu()-bcpu0) / float64(wall) * 100
+		// CPU per dial: what the drive used beyond the idle rate.
+		perDial := func(used time.Duration, idleRate float64) time.Duration {
+			if r.Sent == 0 {
+				return 0
+			}
+			return time.Duration((float64(used) - idleRate*float64(wall)) / float64(r.Sent))
+		}
+		srvDial, benchDial := perDial(srv.cpu()-cpu0, idleSrv), perDial(self.cpu()-bcpu0, idleBench)
 		perPhone := float64(rss1-rss0) / float64(phones) / 1024
 		livePhone := float64(live1-live0) / float64(phones) / 1024
 		fmt.Printf("%-9s connect %-8s warm-up %-8s p50 %-9s p99 %-9s max %-9s server per phone: RSS %.1f KB, live heap+stacks after GC %.1f KB, %.1f subscriptions; server CPU %.0f %%\n"+
@@ -293,6 +327,8 @@ func run(ctx context.Context, conf string, phones, rate int, dur time.Duration, 
 			r.Max.Round(time.Microsecond), perPhone, livePhone, float64(subs1-subs0)/float64(phones), cpu,
 			bcpu, ms1.NumGC-ms0.NumGC, time.Duration(ms1.PauseTotalNs-ms0.PauseTotalNs).Round(time.Microsecond),
 			float64(ms1.HeapInuse)/(1<<20), goroutines, r)
+		fmt.Printf("          idle (connected, no dials, %s): server CPU %.1f %%, bench process CPU %.1f %%; CPU per dial beyond idle: server %s, bench process (phones, desktop) %s\n",
+			iwall.Round(time.Second), idleSrv*100, idleBench*100, srvDial.Round(time.Microsecond), benchDial.Round(time.Microsecond))
 		// A timed-out dial is an answer (the desktop reports it); a lost,
 		// duplicated or garbled one is a failure.
 		if r.Lost != 0 || r.Duplicated != 0 || r.Failed != 0 {

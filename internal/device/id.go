@@ -7,7 +7,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nats-io/nkeys"
 )
@@ -55,7 +54,27 @@ func (id ID) IsZero() bool { return id == ID{} }
 // String returns the canonical form, e.g. "MFRGGZ-DFMZTW-...": upper-case
 // base32 with check characters, safe as a NATS subject token.
 func (id ID) String() string {
-	data := b32.EncodeToString(id[:])
+	var out [idStringLen]byte
+	id.canonical(&out)
+	return string(out[:])
+}
+
+// Spells reports whether s is id's canonical form, as String returns it,
+// without making the string: every message of a dial names devices.
+func (id ID) Spells(s string) bool {
+	if len(s) != idStringLen {
+		return false
+	}
+	var out [idStringLen]byte
+	id.canonical(&out)
+	return string(out[:]) == s
+}
+
+// canonical writes the canonical form into out, built in arrays on the
+// stack.
+func (id ID) canonical(out *[idStringLen]byte) {
+	var data [idDataChars]byte
+	b32.Encode(data[:], id[:])
 	var chars [idChars]byte
 	n := 0
 	for c := 0; c < idChunks; c++ {
@@ -64,15 +83,15 @@ func (id ID) String() string {
 		chars[n] = checkChar(chunk)
 		n++
 	}
-	var b strings.Builder
-	b.Grow(idStringLen)
+	n = 0
 	for i, ch := range chars {
 		if i > 0 && i%idGroup == 0 {
-			b.WriteByte('-')
+			out[n] = '-'
+			n++
 		}
-		b.WriteByte(ch)
+		out[n] = ch
+		n++
 	}
-	return b.String()
 }
 
 // Short returns the first group of the canonical form, for display next to a
@@ -101,7 +120,8 @@ func ParseID(s string) (ID, error) {
 	if len(s) > 4*idStringLen {
 		return ID{}, fmt.Errorf("%w: too long", ErrBadID)
 	}
-	chars := make([]byte, 0, idChars)
+	var chars [idChars]byte
+	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -119,27 +139,28 @@ func ParseID(s string) (ID, error) {
 		if symbolValue(c) < 0 {
 			return ID{}, fmt.Errorf("%w: %q is not a letter or a digit 2-7", ErrBadID, rune(s[i]))
 		}
-		chars = append(chars, c)
+		if n < idChars {
+			chars[n] = c
+		}
+		n++
 	}
-	if len(chars) != idChars {
-		return ID{}, fmt.Errorf("%w: has %d characters, want %d", ErrBadID, len(chars), idChars)
+	if n != idChars {
+		return ID{}, fmt.Errorf("%w: has %d characters, want %d", ErrBadID, n, idChars)
 	}
-	data := make([]byte, 0, idDataChars)
+	var data [idDataChars]byte
 	for c := 0; c < idChunks; c++ {
 		chunk := chars[c*(idChunk+1) : (c+1)*(idChunk+1)]
-		if checkChar(string(chunk[:idChunk])) != chunk[idChunk] {
+		if checkChar(chunk[:idChunk]) != chunk[idChunk] {
 			first := c*(idChunk+1) + 1
 			return ID{}, fmt.Errorf("%w: typo in characters %d-%d (check character does not match)", ErrBadID, first, first+idChunk)
 		}
-		data = append(data, chunk[:idChunk]...)
+		copy(data[c*idChunk:], chunk[:idChunk])
 	}
-	raw, err := b32.DecodeString(string(data))
-	if err != nil || len(raw) != len(ID{}) {
+	var raw [len(ID{})]byte
+	if k, err := b32.Decode(raw[:], data[:]); err != nil || k != len(raw) {
 		return ID{}, fmt.Errorf("%w: not base32", ErrBadID)
 	}
-	var id ID
-	copy(id[:], raw)
-	return id, nil
+	return ID(raw), nil
 }
 
 // symbolValue is the base32 value of an upper-case symbol, or -1.
@@ -160,7 +181,7 @@ func symbolValue(c byte) int {
 // x*y = 2x + y over GF(2^5) is totally anti-symmetric, so it catches every
 // single substitution and every adjacent transposition, also one that
 // involves the check character itself.
-func checkChar(chunk string) byte {
+func checkChar[S ~string | ~[]byte](chunk S) byte {
 	state := 0
 	for i := 0; i < len(chunk); i++ {
 		state = gfDouble(state) ^ symbolValue(chunk[i])

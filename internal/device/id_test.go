@@ -200,3 +200,50 @@ func FuzzParseID(f *testing.F) {
 		}
 	})
 }
+
+// TestIDStringReference holds String to its definition, spelled the
+// straightforward way: the base32 data in chunks of eight, each followed by
+// its check character, grouped by six with dashes. String itself builds the
+// form without intermediate strings, for speed.
+func TestIDStringReference(t *testing.T) {
+	ref := func(id ID) string {
+		data := b32.EncodeToString(id[:])
+		var chars strings.Builder
+		for c := 0; c < idChunks; c++ {
+			chunk := data[c*idChunk : (c+1)*idChunk]
+			chars.WriteString(chunk)
+			chars.WriteByte(checkChar(chunk))
+		}
+		all := chars.String()
+		var groups []string
+		for i := 0; i < len(all); i += idGroup {
+			groups = append(groups, all[i:i+idGroup])
+		}
+		return strings.Join(groups, "-")
+	}
+	ids := []ID{{}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	for i := 0; i < 200; i++ {
+		ids = append(ids, randomID(t))
+	}
+	for _, id := range ids {
+		if got, want := id.String(), ref(id); got != want {
+			t.Fatalf("String() = %q, want %q", got, want)
+		}
+		if back, err := ParseID(id.String()); err != nil || back != id {
+			t.Fatalf("ParseID(%q) = %v, %v", id.String(), back, err)
+		}
+		if !id.Spells(ref(id)) || id.Spells(strings.ToLower(ref(id))) || id.Spells(strings.ReplaceAll(ref(id), "-", "")) || id.Spells(ref(id)+"A") {
+			t.Fatalf("Spells of %s is wrong", ref(id))
+		}
+	}
+}
+
+func TestParseIDCountsCharacters(t *testing.T) {
+	canon := randomID(t).String()
+	for _, s := range []string{canon + "A", canon[:len(canon)-1], canon + canon} {
+		_, err := ParseID(s)
+		if err == nil || !strings.Contains(err.Error(), "characters, want 36") {
+			t.Fatalf("ParseID(%q) = %v, want the wrong number of characters", s, err)
+		}
+	}
+}

@@ -213,6 +213,42 @@ func TestSharedKeyCacheIsBounded(t *testing.T) {
 	if n := len(db.shared); n > maxCachedKeys {
 		t.Fatalf("cache holds %d keys, bound is %d", n, maxCachedKeys)
 	}
+	if n, m := len(db.named), len(db.shared); n != m {
+		t.Fatalf("cache holds %d keys by name and %d by value", n, m)
+	}
+}
+
+func TestKeyCacheSize(t *testing.T) {
+	db := NewBox(desktop(t), WithKeyCache(3))
+	for i := 0; i < 5; i++ {
+		kp, _ := nkeys.CreateCurveKeys()
+		pub, _ := kp.PublicKey()
+		if _, err := db.Seal(KindDial, []byte("{}"), pub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(db.shared); n != 3 {
+		t.Fatalf("cache holds %d keys, want its size 3", n)
+	}
+}
+
+// TestForgetDropsBothSpellings: after Forget, neither Seal (by name) nor
+// Open (by raw key) finds the peer's cached key.
+func TestForgetDropsBothSpellings(t *testing.T) {
+	d, p := desktop(t), phone(t)
+	db, pb := NewBox(d), NewBox(p)
+	sealed, err := db.Seal(KindDial, []byte("{}"), p.CurvePub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, sender, _, err := pb.Open(sealed); err != nil || sender != d.CurvePub {
+		t.Fatalf("Open = %q, %v", sender, err)
+	}
+	db.Forget(p.CurvePub)
+	pb.Forget(d.CurvePub)
+	if len(db.shared)+len(db.named)+len(pb.shared)+len(pb.named) != 0 {
+		t.Fatalf("keys left after Forget: %d %d %d %d", len(db.shared), len(db.named), len(pb.shared), len(pb.named))
+	}
 }
 
 func TestKindString(t *testing.T) {

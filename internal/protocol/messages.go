@@ -281,7 +281,7 @@ func validMsgID(id string) bool {
 
 func checkDevice(field, s string) error {
 	id, err := device.ParseID(s)
-	if err != nil || id.String() != s {
+	if err != nil || !id.Spells(s) {
 		return fmt.Errorf("%w: %s is not a canonical device ID", ErrMalformed, field)
 	}
 	return nil

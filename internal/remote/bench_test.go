@@ -62,15 +62,27 @@ func TestBenchDialRoundTrip(t *testing.T) {
 	t.Run("external", func(t *testing.T) { benchRoundTrip(t, externalNATS(t), n) })
 }
 
-func benchRoundTrip(t *testing.T, server string, n int) {
+// roundTrip is a paired desktop and phone agent on one server, with the
+// two requests the benchmarks compare.
+type roundTrip struct {
+	dial     func() (time.Duration, error) // a fresh dial request, handled by the agent
+	bare     func() (time.Duration, error) // a bare request/reply on the same subject
+	reqSize  int
+	where    string
+	received func() int // dials the backend got
+}
+
+// newRoundTrip sets up the dial round trip and its bare anchor: through the
+// embedded server (server "") or the external one at server.
+func newRoundTrip(t testing.TB, server string) *roundTrip {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	d := newDesktop(t, server)
 	c, err := Open(ctx, d, StartService())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
 	phome := t.TempDir()
 	pid, _ := device.LoadOrCreate(phome)
 	preg, _ := device.OpenRegistry(phome)
@@ -87,7 +99,7 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { _ = a.Close() })
 	// The phone's connection, made the way the agent makes it.
 	peerDesk := preg.List()[0]
 	popts := []bus.Option{bus.Inbox(bus.InboxPrefix(pid.ID.String()))}
@@ -101,7 +113,7 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pconn.Close()
+	t.Cleanup(pconn.Close)
 	peer, _ := d.Registry.Get(pid.ID)
 
 	// One responder on the phone's dial subject serves both measurements:
@@ -153,6 +165,20 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 		_, err := c.conn.Request(ctx, subj, bareReq, 3*time.Second)
 		return time.Since(t0), err
 	}
+	where := "embedded server (desktop in-process, phone TLS loopback)"
+	if server != "" {
+		where = "external nats-server " + serverVersion() + " (both over TCP loopback)"
+	}
+	return &roundTrip{dial: dial, bare: bareOnce, reqSize: len(sample), where: where, received: func() int {
+		md.mu.Lock()
+		defer md.mu.Unlock()
+		return len(md.got)
+	}}
+}
+
+func benchRoundTrip(t *testing.T, server string, n int) {
+	rt := newRoundTrip(t, server)
+	dial, bareOnce := rt.dial, rt.bare
 	// Warm up both paths (TLS, shared keys, subscriptions).
 	for i := 0; i < 200; i++ {
 		if _, err := dial(); err != nil {
@@ -181,19 +207,16 @@ func benchRoundTrip(t *testing.T, server string, n int) {
 			dd = append(dd, el)
 		}
 	}
-	where := "embedded server (desktop in-process, phone TLS loopback)"
-	if server != "" {
-		where = "external nats-server " + serverVersion() + " (both over TCP loopback)"
-	}
+	where := rt.where
 	bp50, bp99 := percentile(bd, .50), percentile(bd, .99)
 	dp50, dp99 := percentile(dd, .50), percentile(dd, .99)
-	t.Logf("%s, n=%d each, request %d B", where, len(dd), len(sample))
+	t.Logf("%s, n=%d each, request %d B", where, len(dd), rt.reqSize)
 	t.Logf("| %s | bare request/reply | %d | %d |", where, bp50.Microseconds(), bp99.Microseconds())
 	t.Logf("| %s | dial round trip | %d | %d |", where, dp50.Microseconds(), dp99.Microseconds())
 	t.Logf("overhead at p50: %d µs (ratio %.2f); at p99: %d µs (ratio %.2f)",
 		(dp50 - bp50).Microseconds(), float64(dp50)/float64(bp50), (dp99 - bp99).Microseconds(), float64(dp99)/float64(bp99))
-	if len(md.got) < n {
-		t.Fatalf("the backend got %d dials, want %d", len(md.got), n)
+	if got := rt.received(); got < n {
+		t.Fatalf("the backend got %d dials, want %d", got, n)
 	}
 }
 
@@ -209,4 +232,55 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[int(p*float64(len(s)-1))]
+}
+
+// BenchmarkDialRoundTrip measures what a dial costs in CPU time, which a
+// loaded machine disturbs less than latency: the dial round trip and a bare
+// request/reply on the same connections (as TestBenchDialRoundTrip), through
+// the embedded and an external server. Besides ns/op (wall time per round
+// trip) it reports this process's CPU time per round trip (desktop and
+// phone, both in this process) and, for the external server, the server
+// process's:
+//
+//	go test -run '^$' -bench DialRoundTrip -benchmem ./internal/remote
+func BenchmarkDialRoundTrip(b *testing.B) {
+	for _, where := range []string{"embedded", "external"} {
+		b.Run(where, func(b *testing.B) {
+			server, pid := "", 0
+			if where == "external" {
+				server, pid = externalNATSProc(b)
+			}
+			rt := newRoundTrip(b, server)
+			for i := 0; i < 200; i++ { // warm up (TLS, shared keys)
+				if _, err := rt.dial(); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := rt.bare(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, path := range []struct {
+				name string
+				fn   func() (time.Duration, error)
+			}{{"bare", rt.bare}, {"dial", rt.dial}} {
+				b.Run(path.name, func(b *testing.B) {
+					c0, cok := cpuTime()
+					s0, sok := procCPUTime(pid)
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if _, err := path.fn(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StopTimer()
+					if c1, ok := cpuTime(); ok && cok {
+						b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+					}
+					if s1, ok := procCPUTime(pid); ok && sok && pid != 0 {
+						b.ReportMetric(float64((s1-s0).Nanoseconds())/float64(b.N), "server-cpu-ns/op")
+					}
+				})
+			}
+		})
+	}
 }

@@ -41,7 +41,9 @@ type Client struct {
 	calls  map[string]callSub // by dial id
 	online map[device.ID]bool // seen online by this client: no reconnect grace for them
 	legacy legacyPhones
-	sub    *bus.Subscription
+	sub    *bus.Subscription // the status subscription, unless untap is set
+	untap  func()            // stops following states through an in-process service
+	closed bool
 }
 
 type clientOpts struct {
@@ -114,12 +116,27 @@ func Open(ctx context.Context, d *Desktop, opts ...ClientOption) (*Client, error
 			return nil, err
 		}
 	}
-	sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(d.prefix(), d.Identity.ID), c.onStatus)
-	if err != nil {
-		c.Close()
-		return nil, err
+	// A service in this process (started here, or the tray's) opens every
+	// status message already: follow calls through it rather than have
+	// the server deliver each state twice to this process.
+	svc := c.svc
+	if svc == nil && c.shared && ri.PID == os.Getpid() {
+		// Only a service of this desktop on the same server and subjects
+		// receives this client's states.
+		if s := localServiceFor(d.Paths.Config); s != nil && s.d.Identity.ID == d.Identity.ID &&
+			s.d.Server == d.Server && s.d.prefix() == d.prefix() {
+			svc = s
+		}
 	}
-	c.sub = sub
+	if svc != nil {
+		c.untap = svc.tapStatus(c.deliverStatus, c.followStates)
+	}
+	if c.untap == nil {
+		if err := c.subscribeStates(); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	if err := c.conn.Flush(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -167,8 +184,15 @@ func (c *Client) Service() *Service { return c.svc }
 
 // Close ends the connection and a service this client started.
 func (c *Client) Close() {
-	if c.sub != nil {
-		_ = c.sub.Stop()
+	c.mu.Lock()
+	c.closed = true
+	sub := c.sub
+	c.mu.Unlock()
+	if sub != nil {
+		_ = sub.Stop()
+	}
+	if c.untap != nil {
+		c.untap()
 	}
 	if c.conn != nil {
 		c.conn.Close()
@@ -180,6 +204,27 @@ func (c *Client) Close() {
 	}
 }
 
+// subscribeStates subscribes to this desktop's status subject, unless the
+// client is closed or subscribed already.
+func (c *Client) subscribeStates() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.sub != nil {
+		return nil
+	}
+	sub, err := c.conn.Subscribe(context.Background(), protocol.SubjectStatus(c.d.prefix(), c.d.Identity.ID), c.onStatus)
+	if err != nil {
+		return err
+	}
+	c.sub = sub
+	return nil
+}
+
+// followStates is called when the service this client followed states
+// through stopped: the client subscribes itself. If that fails, the
+// connection is gone too, and requests say so.
+func (c *Client) followStates() { _ = c.subscribeStates() }
+
 func (c *Client) onStatus(m bus.Msg) {
 	kind, sender, plain, err := c.box.Open(m.Data)
 	if err != nil || kind != protocol.KindStatus {
@@ -190,9 +235,15 @@ func (c *Client) onStatus(m bus.Msg) {
 		return
 	}
 	peer, ok := c.d.Registry.ByCurveKey(sender)
-	if !ok || st.From != peer.ID.String() {
+	if !ok || !peer.ID.Spells(st.From) {
 		return
 	}
+	c.deliverStatus(peer, st)
+}
+
+// deliverStatus hands a state, opened and checked to come from peer, to
+// the call it belongs to.
+func (c *Client) deliverStatus(peer device.Peer, st protocol.Status) {
 	c.mu.Lock()
 	sub, ok := c.calls[st.ID]
 	c.mu.Unlock()

@@ -48,7 +48,7 @@ type worldOpts struct {
 	serve  bool           // run the service as `deskdial serve` does (with its run file), and a client of it
 }
 
-func newDesktop(t *testing.T, server string) *Desktop {
+func newDesktop(t testing.TB, server string) *Desktop {
 	t.Helper()
 	home := t.TempDir()
 	st := config.Default()
@@ -382,7 +382,15 @@ func TestOfflineAndUnpair(t *testing.T) {
 
 // externalNATS starts Debian's nats-server on a free loopback port, as a
 // stand-in for a hosted server.
-func externalNATS(t *testing.T) string {
+func externalNATS(t testing.TB) string {
+	t.Helper()
+	url, _ := externalNATSProc(t)
+	return url
+}
+
+// externalNATSProc is externalNATS, also returning the server's process id
+// (benchmarks read its CPU time).
+func externalNATSProc(t testing.TB) (string, int) {
 	t.Helper()
 	bin := testsupport.NeedTool(t, "nats-server")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -398,7 +406,7 @@ func externalNATS(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	testsupport.WaitForListen(t, addr, "nats-server")
-	return "nats://" + addr
+	return "nats://" + addr, cmd.Process.Pid
 }
 
 func TestHostedServerAndUnpairedDesktop(t *testing.T) {
@@ -533,13 +541,55 @@ func TestStatusOnlyFromTheCalledPhone(t *testing.T) {
 		}
 		return b
 	}
-	w.client.onStatus(bus.Msg{Data: seal(other, call.Failed)})
-	w.client.onStatus(bus.Msg{Data: seal(w.phone, call.Active)})
-	if st := <-ch; st.State != call.Active {
-		t.Fatalf("the call got %q first: a status from another phone reached it", st.State)
+	// Both ways states reach a call: the client's own subscription, and
+	// the in-process service the client follows calls through.
+	for name, deliver := range map[string]func(bus.Msg){"client": w.client.onStatus, "service": w.client.svc.handleStatus} {
+		deliver(bus.Msg{Data: seal(other, call.Failed)})
+		deliver(bus.Msg{Data: seal(w.phone, call.Active)})
+		if st := <-ch; st.State != call.Active {
+			t.Fatalf("%s: the call got %q first: a status from another phone reached it", name, st.State)
+		}
+		if len(ch) != 0 {
+			t.Fatalf("%s: %d more statuses reached the call", name, len(ch))
+		}
 	}
-	if len(ch) != 0 {
-		t.Fatalf("%d more statuses reached the call", len(ch))
+}
+
+// A client in the service's process follows its calls through the
+// service, which opens every status anyway; a client without one (here: a
+// second client of the same desktop on a hosted server) subscribes itself.
+// Both see their calls' states.
+func TestStatesWithAndWithoutServiceInProcess(t *testing.T) {
+	w := newWorld(t, worldOpts{server: externalNATS(t)})
+	ctx := context.Background()
+	if w.client.sub != nil || w.client.untap == nil {
+		t.Fatal("the client that started the service subscribed to states itself")
+	}
+	d2, err := OpenDesktop(w.desk.Paths, w.desk.Settings, w.desk.Server, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Open(ctx, d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if c2.sub == nil || c2.untap != nil {
+		t.Fatal("a client without a service in its process does not subscribe to states")
+	}
+	for name, c := range map[string]*Client{"through the service": w.client, "own subscription": c2} {
+		h, err := c.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var states []string
+		for st := range h.Updates {
+			states = append(states, string(st.State))
+		}
+		h.Close()
+		if strings.Join(states, ",") != "ended" {
+			t.Fatalf("%s: states %v, want the log backend's single ended", name, states)
+		}
 	}
 }
 
@@ -754,4 +804,80 @@ func TestRevokedPhoneIsTold(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// On a hosted server too, a client in the process of the running service
+// (the tray) follows its calls' states through the service; a client of
+// the same desktop on another server does not, and subscribes itself.
+func TestHostedServiceInProcessCarriesStates(t *testing.T) {
+	url := externalNATS(t)
+	w := newWorld(t, worldOpts{server: url})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sctx, stop := context.WithCancel(ctx)
+	svc := NewService(w.desk) // announces itself in the run file, as the tray's does
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(sctx) }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+			<-done
+		}
+	}()
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDesktop(w.desk.Paths, w.desk.Settings, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.sub != nil || c.untap == nil {
+		t.Fatal("the client in the hosted service's process subscribed to states itself")
+	}
+	callStates := func(when string) {
+		t.Helper()
+		h, err := c.Call(ctx, w.phone.ID, "+49 30 1234567", call.ModeCall)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		var states []string
+		for st := range h.Updates {
+			states = append(states, string(st.State))
+		}
+		h.Close()
+		if strings.Join(states, ",") != "ended" {
+			t.Fatalf("%s: states %v, want the log backend's single ended", when, states)
+		}
+	}
+	callStates("through the service")
+	// The service stops while the client stays connected to the hosted
+	// server: the client follows its calls' states itself from then on.
+	stop()
+	<-done
+	stopped = true
+	c.mu.Lock()
+	subscribed := c.sub != nil
+	c.mu.Unlock()
+	if !subscribed {
+		t.Fatal("the client did not subscribe to states when the service it followed them through stopped")
+	}
+	callStates("after the service stopped")
+	other, err := OpenDesktop(w.desk.Paths, w.desk.Settings, externalNATS(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Open(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if c2.sub == nil || c2.untap != nil {
+		t.Fatal("a client on another server than the service's follows states through it")
+	}
 }

@@ -27,6 +27,16 @@ func TestClientInSameProcessIsInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	taps := func() int {
+		svc.tapMu.RLock()
+		defer svc.tapMu.RUnlock()
+		return len(svc.taps)
+	}
+	// It follows its calls' states through the service, which opens
+	// them anyway, instead of a second subscription.
+	if c.sub != nil || taps() != 1 {
+		t.Fatalf("the client subscribed to states itself (%v) or the service has %d taps, want 1", c.sub != nil, taps())
+	}
 	if u := c.conn.ConnectedURL(); strings.HasPrefix(u, "tls://") {
 		t.Fatalf("the client in the service's process connected to %s, want in-process", u)
 	}
@@ -35,5 +45,9 @@ func TestClientInSameProcessIsInProcess(t *testing.T) {
 	}
 	if _, err := c.Offer(ctx); err != nil {
 		t.Fatalf("offer through the running instance: %v", err)
+	}
+	c.Close()
+	if n := taps(); n != 0 {
+		t.Fatalf("the closed client's tap is left: %d taps", n)
 	}
 }

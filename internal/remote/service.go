@@ -45,6 +45,10 @@ type Service struct {
 	onRelay  []func(RelayEvent)
 	noRun    bool
 
+	tapMu    sync.RWMutex
+	taps     map[*statusTap]struct{} // clients in this process that follow calls
+	tapsDone bool                    // Run returned: no more taps
+
 	relay  *relayer     // phones asking for another phone to call
 	legacy legacyPhones // older phones, listed through discovery
 
@@ -118,33 +122,94 @@ func NewService(d *Desktop, opts ...ServiceOption) *Service {
 	return s
 }
 
-// localServers are the embedded servers of the services running in this
-// process, by config directory: a client opened in the same process (the
-// tray, `deskdial serve`) reaches its server in-process instead of
-// through the run file over TLS on loopback, which would also ping every
-// 2 s in both directions and keep the idle process waking up.
+// localServers are the services running in this process and their
+// embedded servers, by config directory: a client opened in the same
+// process (the tray, `deskdial serve`) reaches the embedded server
+// in-process instead of through the run file over TLS on loopback, which
+// would also ping every 2 s in both directions and keep the idle process
+// waking up, and follows its calls' states through the service, on an
+// embedded or a hosted server.
 var localServers struct {
 	mu  sync.Mutex
-	srv map[string]*bus.Server
+	srv map[string]localService
 }
 
-func setLocalServer(dir string, srv *bus.Server) {
+// localService is a service running in this process and its server.
+type localService struct {
+	srv *bus.Server
+	svc *Service
+}
+
+// setLocalServer records the service running in this process for dir and
+// its embedded server (nil for a hosted one); a nil svc removes it.
+func setLocalServer(dir string, srv *bus.Server, svc *Service) {
 	localServers.mu.Lock()
 	defer localServers.mu.Unlock()
-	if srv == nil {
+	if svc == nil {
 		delete(localServers.srv, dir)
 		return
 	}
 	if localServers.srv == nil {
-		localServers.srv = map[string]*bus.Server{}
+		localServers.srv = map[string]localService{}
 	}
-	localServers.srv[dir] = srv
+	localServers.srv[dir] = localService{srv, svc}
 }
 
 func localServer(dir string) *bus.Server {
 	localServers.mu.Lock()
 	defer localServers.mu.Unlock()
-	return localServers.srv[dir]
+	return localServers.srv[dir].srv
+}
+
+// localServiceFor is the service running in this process for the config
+// directory, or nil.
+func localServiceFor(dir string) *Service {
+	localServers.mu.Lock()
+	defer localServers.mu.Unlock()
+	return localServers.srv[dir].svc
+}
+
+// statusTap is a client in this process following its calls' states
+// through the service, which opens each status message anyway: the client
+// then needs no subscription of its own, so every state is delivered to
+// the process once, opened once and decoded once instead of twice.
+type statusTap struct {
+	fn   func(device.Peer, protocol.Status)
+	lost func() // the service stopped: follow states some other way
+}
+
+// tapStatus hands every verified status to fn (which must not block) until
+// the returned func is called; lost is called if the service stops first.
+// It returns nil when the service is not (or no longer) serving: the
+// caller subscribes itself then.
+func (s *Service) tapStatus(fn func(device.Peer, protocol.Status), lost func()) (stop func()) {
+	select {
+	case <-s.ready:
+	default:
+		return nil
+	}
+	s.mu.Lock()
+	failed := s.err != nil
+	s.mu.Unlock()
+	if failed {
+		return nil
+	}
+	t := &statusTap{fn: fn, lost: lost}
+	s.tapMu.Lock()
+	if s.tapsDone {
+		s.tapMu.Unlock()
+		return nil
+	}
+	if s.taps == nil {
+		s.taps = map[*statusTap]struct{}{}
+	}
+	s.taps[t] = struct{}{}
+	s.tapMu.Unlock()
+	return func() {
+		s.tapMu.Lock()
+		delete(s.taps, t)
+		s.tapMu.Unlock()
+	}
 }
 
 // Run serves until ctx ends.
@@ -162,6 +227,15 @@ func (s *Service) Run(ctx context.Context) error {
 	case <-s.ready:
 	default:
 		close(s.ready)
+	}
+	// Clients that followed states through this service must now follow
+	// them themselves (a client on a hosted server outlives it).
+	s.tapMu.Lock()
+	taps := s.taps
+	s.taps, s.tapsDone = nil, true
+	s.tapMu.Unlock()
+	for t := range taps {
+		t.lost()
 	}
 	return err
 }
@@ -198,6 +272,9 @@ func (s *Service) run(ctx context.Context) error {
 			return fmt.Errorf("remote: connect to %s: %w", d.Server, err)
 		}
 		ri.Hosted = d.Server
+		// Clients in this process follow calls through this service.
+		setLocalServer(d.Paths.Config, nil, s)
+		defer setLocalServer(d.Paths.Config, nil, nil)
 	} else {
 		srv, err := s.startServer()
 		if err != nil {
@@ -207,8 +284,8 @@ func (s *Service) run(ctx context.Context) error {
 		s.mu.Lock()
 		s.srv = srv
 		s.mu.Unlock()
-		setLocalServer(d.Paths.Config, srv)
-		defer setLocalServer(d.Paths.Config, nil)
+		setLocalServer(d.Paths.Config, srv, s)
+		defer setLocalServer(d.Paths.Config, nil, nil)
 		conn, err = bus.Connect(ctx, bus.InProcess(srv), bus.Nkey(d.Identity), bus.Inbox(bus.InboxPrefix(id)))
 		if err != nil {
 			return fmt.Errorf("remote: connect to the embedded server: %w", err)
@@ -638,9 +715,14 @@ func (s *Service) handleStatus(m bus.Msg) {
 		return
 	}
 	st, err := protocol.DecodeStatus(plain)
-	if err != nil || st.From != peer.ID.String() {
+	if err != nil || !peer.ID.Spells(st.From) {
 		return
 	}
+	s.tapMu.RLock()
+	for t := range s.taps {
+		t.fn(peer, st)
+	}
+	s.tapMu.RUnlock()
 	s.relayStatus(peer, st)
 	for _, fn := range s.onStatus {
 		fn(StatusEvent{Phone: peer, Status: st})
