@@ -90,7 +90,7 @@ func Pair(ctx context.Context, o pairing.Offer, id *device.Identity, reg *device
 	if o.CertFP == "" && po.CA != "" {
 		opts = append(opts, bus.RootCA(po.CA))
 	}
-	conn, err := bus.Connect(ctx, opts...)
+	conn, err := connectPairing(ctx, o.CertFP != "", opts)
 	if err != nil {
 		return device.Peer{}, fmt.Errorf("pair: reach %s: %w", o.Name, err)
 	}
@@ -408,4 +408,24 @@ func NotifyUnpaired(ctx context.Context, id *device.Identity, desk device.Peer, 
 		return fmt.Errorf("tell %s: %w", desk.Name, err)
 	}
 	return conn.Flush(ctx)
+}
+
+// connectPairing connects for pairing. On a desktop's embedded server
+// (embedded) a refused login is tried again a few times: while the
+// server reloads who may log in (another phone just paired, or was
+// unpaired) it closes every connection that has not finished logging in,
+// the pairing login among them, with the same error a wrong login gets.
+func connectPairing(ctx context.Context, embedded bool, opts []bus.Option) (*bus.Conn, error) {
+	const tries = 4
+	for i := 1; ; i++ {
+		conn, err := bus.Connect(ctx, opts...)
+		if err == nil || !embedded || i == tries || !errors.Is(err, bus.ErrLoginRefused) {
+			return conn, err
+		}
+		select {
+		case <-time.After(time.Duration(i) * 250 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
 }

@@ -32,6 +32,13 @@ type fdBackend struct {
 	mu   sync.Mutex
 	ours map[uint32]bool // ids returned by Notify and not yet closed
 	done bool
+	// sending counts Notify calls awaiting their id; settled is signalled
+	// when it drops to zero. A server may emit a signal about a new
+	// notification before its reply to Notify reaches us (a click within
+	// milliseconds, or a server that answers at once): such a signal
+	// waits for the id instead of being taken for another application's.
+	sending int
+	settled *sync.Cond
 }
 
 func newBackend(ctx context.Context, o options) (backend, error) {
@@ -63,6 +70,7 @@ func newBackend(ctx context.Context, o options) (backend, error) {
 		signals: make(chan *dbus.Signal, 64),
 		ours:    map[uint32]bool{},
 	}
+	b.settled = sync.NewCond(&b.mu)
 	// Subscribe before the first Notify so that an answer arriving before
 	// Run starts is kept, not lost.
 	conn.Signal(b.signals)
@@ -109,10 +117,20 @@ func (b *fdBackend) mechanism() string { return "freedesktop" }
 func (b *fdBackend) show(ctx context.Context, appName string, n Notification) (uint32, error) {
 	b.mu.Lock()
 	done := b.done
+	if !done {
+		b.sending++
+	}
 	b.mu.Unlock()
 	if done {
 		return 0, ErrClosed
 	}
+	defer func() {
+		b.mu.Lock()
+		if b.sending--; b.sending == 0 {
+			b.settled.Broadcast()
+		}
+		b.mu.Unlock()
+	}()
 	actions := make([]string, 0, 2*len(n.Actions))
 	for _, a := range n.Actions {
 		actions = append(actions, a.Key, a.Label)
@@ -208,6 +226,9 @@ func (b *fdBackend) event(sig *dbus.Signal) (Event, bool) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for !b.ours[id] && b.sending > 0 {
+		b.settled.Wait()
+	}
 	if !b.ours[id] {
 		return Event{}, false // another application's notification
 	}

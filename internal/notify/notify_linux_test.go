@@ -151,6 +151,32 @@ func TestCallPromptRoundTrip(t *testing.T) {
 	}
 }
 
+// A press that reaches us before the server's answer to Notify (a server
+// that answers late, or a click within milliseconds) is still the user's
+// press on our notification, not another application's.
+func TestPressBeforeNotifyReturnsIsKept(t *testing.T) {
+	addr := privateBus(t)
+	mock := startServer(t, addr, "body actions")
+	// This server emits the press before it replies with the id.
+	if err := mock.Call("org.freedesktop.DBus.Mock.AddMethod", 0, iface, "Notify", "susssasa{sv}i", "u",
+		"self.EmitSignal('"+iface+"', 'ActionInvoked', 'us', [dbus.UInt32(41), 'call'])\nret = dbus.UInt32(41)").Err; err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n, err := New(ctx, "deskdial", WithAddress(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runNotifier(t, n)
+	id, err := n.Show(ctx, Notification{Title: "Call +49 30 1234567 on Pixel?", Actions: []Action{{"call", "Call"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, n); ev != (Event{ID: id, Action: "call"}) {
+		t.Fatalf("event %+v, want the Call press on %d", ev, id)
+	}
+}
+
 func TestReplaceKeepsID(t *testing.T) {
 	addr := privateBus(t)
 	mock := startServer(t, addr, "body actions")
