@@ -59,8 +59,8 @@ func (d *Desktop) Serve(ctx context.Context, r ServeReport) error {
 		if r.Relay != nil {
 			r.Relay(ev)
 		}
-		if hist != nil && ev.Number() != "" {
-			if _, err := hist.RecordCall(ctx, ev.HistoryCall()); err != nil {
+		if hist != nil {
+			if err := ev.Record(ctx, hist); err != nil {
 				r.note("warning: could not record the call: %v", err)
 			}
 		}
@@ -86,11 +86,15 @@ func (d *Desktop) Serve(ctx context.Context, r ServeReport) error {
 	return <-errc
 }
 
-// HistoryCall is the history entry of the relayed call, kept with the
-// phone that asked for it.
-func (ev RelayEvent) HistoryCall() history.Call {
-	return history.Call{At: time.Now(), Number: ev.Number(), PhoneID: ev.Phone.ID.String(), PhoneName: ev.Phone.Name,
-		Outcome: ev.Outcome(), AskedByID: ev.From.ID.String(), AskedByName: ev.From.Name}
+// Record keeps the relayed call in the history, with the phone that asked
+// for it. A request that named no number leaves nothing to keep.
+func (ev RelayEvent) Record(ctx context.Context, hist *history.Store) error {
+	if ev.Number() == "" {
+		return nil
+	}
+	_, err := hist.RecordCall(ctx, history.Call{At: time.Now(), Number: ev.Number(), PhoneID: ev.Phone.ID.String(), PhoneName: ev.Phone.Name,
+		Outcome: ev.Outcome(), AskedByID: ev.From.ID.String(), AskedByName: ev.From.Name})
+	return err
 }
 
 // startHistorySync syncs this desktop's recents with the user's other

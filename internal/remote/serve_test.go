@@ -54,12 +54,32 @@ func TestServeReportsAndStops(t *testing.T) {
 }
 
 // TestRelayHistoryCall: a relayed call is kept with the number the called
-// phone dials and the phone that asked for it.
+// phone dials and the phone that asked for it; a short code, which recents
+// do not keep, leaves nothing.
 func TestRelayHistoryCall(t *testing.T) {
+	hist, err := history.Open(filepath.Join(t.TempDir(), history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	ctx := context.Background()
 	from := device.Peer{ID: mustID(t), Name: "Tablet"}
 	to := device.Peer{ID: mustID(t), Name: "Pixel"}
-	c := RelayEvent{From: from, Phone: to, Target: "030 1234567",
-		Reply: protocol.Reply{Accepted: true, Number: "+49301234567"}}.HistoryCall()
+	if err := (RelayEvent{From: from, Phone: to, Target: "112", Reply: protocol.Reply{Accepted: false}}).Record(ctx, hist); err != nil {
+		t.Fatal(err)
+	}
+	if err := (RelayEvent{From: from, Phone: to, Target: "030 1234567",
+		Reply: protocol.Reply{Accepted: true, Number: "+49301234567"}}).Record(ctx, hist); err != nil {
+		t.Fatal(err)
+	}
+	calls, err := hist.Recent(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("history has %d calls, want the one with a number: %+v", len(calls), calls)
+	}
+	c := calls[0]
 	if c.Number != "+49301234567" || c.PhoneName != "Pixel" || c.PhoneID != to.ID.String() ||
 		c.AskedByName != "Tablet" || c.AskedByID != from.ID.String() || c.Outcome != call.OutcomeAccepted || c.At.IsZero() {
 		t.Fatalf("history call %+v", c)

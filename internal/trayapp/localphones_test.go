@@ -20,7 +20,6 @@ import (
 	"github.com/deskdial/deskdial/internal/pairing"
 	"github.com/deskdial/deskdial/internal/remote"
 	"github.com/deskdial/deskdial/internal/testsupport"
-	"github.com/deskdial/deskdial/internal/testsupport/dbustest"
 )
 
 const (
@@ -48,10 +47,10 @@ func pwTemplate(t *testing.T, name string) string {
 // from the settings, it is unpaired and its keys are gone; removed in the
 // pairing window, it is no longer chosen.
 func TestLocalPhonesFollowTheSettings(t *testing.T) {
-	sess, sys := dbustest.Bus(t), dbustest.Bus(t)
-	dbustest.StartMock(t, sess, pwName, "--template", pwTemplate(t, "pipewire_telephony.py"))
-	dbustest.StartMock(t, sys, "org.bluez", "--template", pwTemplate(t, "bluez_telephony.py"), "-p", `{"Telephony": false}`)
-	pw := dbustest.Conn(t, sess)
+	sess, sys := testsupport.DBusDaemon(t), testsupport.DBusDaemon(t)
+	testsupport.DBusMock(t, sess, pwName, pwTemplate(t, "pipewire_telephony.py"), "")
+	testsupport.DBusMock(t, sys, "org.bluez", pwTemplate(t, "bluez_telephony.py"), `{"Telephony": false}`)
+	pw := testsupport.DBusConn(t, sess)
 
 	const spec = "hfp:Pixel 7"
 	r := newLocalRig(t, backends.Options{BusAddress: sys, SessionBusAddress: sess}, map[string]string{spec: "Pixel 7"})
@@ -72,15 +71,15 @@ func TestLocalPhonesFollowTheSettings(t *testing.T) {
 
 	// A call through the same adapter the Call prompt uses: it reaches
 	// PipeWire, its states come back, Hang up ends it.
-	rec := dbustest.Record(t, pw)
+	rec := testsupport.RecordMockCalls(t, pw)
 	h, err := port.Call(ctx, p.ID, "030 1234567", call.ModeCall)
 	if err != nil {
 		t.Fatalf("Call: %v", err)
 	}
 	testsupport.WaitFor(t, "PipeWire's Dial", func() bool {
-		return len(dbustest.MethodCalls(t, pw, pwName, pwAG, "Dial")) == 1
+		return len(testsupport.MockCalls(t, pw, pwName, pwAG, "Dial")) == 1
 	})
-	if got := dbustest.MethodCalls(t, pw, pwName, pwAG, "Dial")[0][0]; got != "+49301234567" {
+	if got := testsupport.MockCalls(t, pw, pwName, pwAG, "Dial")[0][0]; got != "+49301234567" {
 		t.Fatalf("PipeWire dialled %v", got)
 	}
 	waitPhase(t, h, call.Dialing)
@@ -224,14 +223,14 @@ func (r *localRig) online(name string, want bool) func() bool {
 // that "will open the dialer", with no Hang up; a call hands the phone a
 // tel: link through KDE Connect's share plugin.
 func TestLocalKDEConnectPhoneOpensTheDialer(t *testing.T) {
-	sess := dbustest.Bus(t)
+	sess := testsupport.DBusDaemon(t)
 	tmpl, err := filepath.Abs(filepath.Join("..", "dialer", "kdeconnect", "testdata", "kdeconnect.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbustest.StartMock(t, sess, "org.kde.kdeconnect", "--template", tmpl)
-	kde := dbustest.Conn(t, sess)
-	r := newLocalRig(t, backends.Options{SessionBusAddress: sess, BusAddress: dbustest.Bus(t)},
+	testsupport.DBusMock(t, sess, "org.kde.kdeconnect", tmpl, "")
+	kde := testsupport.DBusConn(t, sess)
+	r := newLocalRig(t, backends.Options{SessionBusAddress: sess, BusAddress: testsupport.DBusDaemon(t)},
 		map[string]string{"kdeconnect:Pixel 7": "Pixel (KDE Connect)"})
 	testsupport.WaitFor(t, "the KDE Connect phone online", r.online("Pixel (KDE Connect)", true))
 	p, _ := r.phone("Pixel (KDE Connect)")
@@ -244,7 +243,7 @@ func TestLocalKDEConnectPhoneOpensTheDialer(t *testing.T) {
 	}
 	waitPhase(t, h, call.Prefilled)
 	share := dbus.ObjectPath("/modules/kdeconnect/devices/a1b2c3d4_e5f6_4711_8899_aabbccddeeff/share")
-	got := dbustest.MethodCalls(t, kde, "org.kde.kdeconnect", share, "shareUrl")
+	got := testsupport.MockCalls(t, kde, "org.kde.kdeconnect", share, "shareUrl")
 	if len(got) != 1 || got[0][0] != "tel:+49301234567" {
 		t.Fatalf("KDE Connect received shareUrl %v", got)
 	}

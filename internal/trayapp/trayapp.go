@@ -138,11 +138,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}), remote.OnRelay(func(ev remote.RelayEvent) {
 		// A call one phone asked another to make through this desktop
 		// goes into the history with the phone that asked.
-		if ev.Number() == "" {
-			return
-		}
-		if _, err := hist.RecordCall(ctx, history.Call{At: time.Now(), Number: ev.Number(), PhoneID: ev.Phone.ID.String(),
-			PhoneName: ev.Phone.Name, Outcome: ev.Outcome(), AskedByID: ev.From.ID.String(), AskedByName: ev.From.Name}); err != nil {
+		if err := ev.Record(ctx, hist); err != nil {
 			log.Warn("tray: record a call from a phone", "err", err)
 		}
 	}))
