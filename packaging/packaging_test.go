@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"debug/elf"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,18 +20,12 @@ import (
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
-// helperEnv turns the test binary into a stand-in program that writes its
-// arguments to the named file: what a desktop started, and with what.
-const helperEnv = "DESKDIAL_PACKAGING_HELPER_OUT"
+// standIn turns the test binary into a stand-in program that writes its
+// arguments to a file: what a desktop started, and with what.
+const standIn = testsupport.StandIn("DESKDIAL_PACKAGING_HELPER_OUT")
 
 func TestMain(m *testing.M) {
-	if out := os.Getenv(helperEnv); out != "" {
-		b, _ := json.Marshal(os.Args[1:])
-		if err := os.WriteFile(out+".tmp", b, 0o600); err == nil {
-			os.Rename(out+".tmp", out)
-		}
-		os.Exit(0)
-	}
+	standIn.RunIfAsked()
 	code := m.Run()
 	if release.path != "" {
 		os.RemoveAll(filepath.Dir(release.path))
@@ -188,17 +181,17 @@ func TestXdgOpenHandsTheLinkToDeskdial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, exe, filepath.Join(bindir, "deskdial"))
+	testsupport.CopyExecutable(t, exe, filepath.Join(bindir, "deskdial"))
 	env, _ := installEntry(t, bindir)
 	out := filepath.Join(t.TempDir(), "argv.json")
 	for _, link := range []string{"tel:+49-30-1234567", "callto:+4930901820"} {
 		os.Remove(out)
 		cmd := exec.Command(testsupport.NeedTool(t, "xdg-open"), link)
-		cmd.Env = append(env, helperEnv+"="+out)
+		cmd.Env = append(env, standIn.Env(out))
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("xdg-open %s: %v\n%s", link, err, b)
 		}
-		if got := waitForArgs(t, out); !slices.Equal(got, []string{link}) {
+		if got := standIn.Args(t, out, "xdg-open "+link); !slices.Equal(got, []string{link}) {
 			t.Errorf("xdg-open %s started deskdial with %q", link, got)
 		}
 	}
@@ -211,35 +204,6 @@ func needDisplay(t *testing.T) {
 			t.Fatal("no DISPLAY under CI: run the tests through make test (xvfb-run)")
 		}
 		t.Skip("no DISPLAY")
-	}
-}
-
-func waitForArgs(t *testing.T, path string) []string {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			var args []string
-			if err := json.Unmarshal(b, &args); err != nil {
-				t.Fatal(err)
-			}
-			return args
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the handler never ran")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o755); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -308,7 +272,7 @@ func TestPhoneServiceUnitVerifies(t *testing.T) {
 	analyze := testsupport.NeedTool(t, "systemd-analyze")
 	bin := releaseBinary(t)
 	home := t.TempDir()
-	copyFile(t, bin, filepath.Join(mkdir(t, home, ".local", "bin"), "deskdial"))
+	testsupport.CopyExecutable(t, bin, filepath.Join(mkdir(t, home, ".local", "bin"), "deskdial"))
 	page, err := exec.Command(bin, "man").Output()
 	if err != nil {
 		t.Fatal(err)

@@ -3,32 +3,23 @@
 package autostart
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
-// helperEnv makes the test binary write its arguments to the named file and
-// exit: it stands in for deskdial when a desktop starts the entry.
-const helperEnv = "DESKDIAL_AUTOSTART_HELPER_OUT"
+// standIn makes the test binary write its arguments to a file and exit:
+// it stands in for deskdial when a desktop starts the entry.
+const standIn = testsupport.StandIn("DESKDIAL_AUTOSTART_HELPER_OUT")
 
 func TestMain(m *testing.M) {
-	if out := os.Getenv(helperEnv); out != "" {
-		b, _ := json.Marshal(os.Args[1:])
-		if err := os.WriteFile(out+".tmp", b, 0o600); err == nil {
-			os.Rename(out+".tmp", out)
-		}
-		os.Exit(0)
-	}
+	standIn.RunIfAsked()
 	os.Exit(m.Run())
 }
 
@@ -124,8 +115,12 @@ func TestDesktopStartsTheExactCommand(t *testing.T) {
 	}
 
 	// The program lives in a directory whose name needs quoting.
-	exe := filepath.Join(t.TempDir(), `my apps (x86) $HOME`, "deskdial")
-	copyFile(t, os.Args[0], exe)
+	dir := filepath.Join(t.TempDir(), `my apps (x86) $HOME`)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "deskdial")
+	testsupport.CopyExecutable(t, os.Args[0], exe)
 	args := []string{"--home", `/srv/a b/it's "quoted" \ 100% $USER ~ ; & | * ? # ` + "`x`", "tel:+49 30 1234567", ""}
 	if err := Enable(exe, WithArgs(args...)); err != nil {
 		t.Fatal(err)
@@ -141,53 +136,12 @@ if info is None:
     sys.exit("GLib could not read the entry")
 info.launch([], None)
 `, entry)
-	cmd.Env = append(os.Environ(), helperEnv+"="+out)
+	cmd.Env = append(os.Environ(), standIn.Env(out))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("launch: %v\n%s", err, b)
 	}
-	got := waitForArgs(t, out)
+	got := standIn.Args(t, out, "the entry")
 	if !slices.Equal(got, args) {
 		t.Fatalf("started with %q\nwant          %q", got, args)
-	}
-}
-
-func waitForArgs(t *testing.T, path string) []string {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			var args []string
-			if err := json.Unmarshal(b, &args); err != nil {
-				t.Fatal(err)
-			}
-			return args
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the entry's program never ran")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/deskdial/deskdial/internal/bus/jskv"
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/pairing/pairtest"
 	"github.com/deskdial/deskdial/internal/protocol"
 	"github.com/deskdial/deskdial/internal/relay/mint"
 	"github.com/deskdial/deskdial/internal/remote"
@@ -262,34 +263,11 @@ func TestRelayPairReplyOnlyToPairingInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stranger, _ := ident(t)
-	box := protocol.NewBox(stranger)
-	seal := func(j pairing.Join) []byte {
-		b, err := box.Seal(protocol.KindPairJoin, j, o.CurvePub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	good, err := pairing.MakeJoin(o, stranger, "Thief", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := good
-	bad.OfferID = "no-such-offer"
 	pairSubj := protocol.SubjectPair(Prefix, desk.ID)
-	for _, reply := range targets {
-		for _, j := range []pairing.Join{good, bad} {
-			if err := login.PublishRequest(pairSubj, reply, seal(j)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	// Answered in order: once this refusal arrives, every join before it
-	// was handled, and a flush brings the watcher anything published.
-	if _, err := login.Request(pairSubj, seal(bad), 5*time.Second); err != nil {
-		t.Fatalf("a join to the pairing inbox got no refusal: %v", err)
-	}
+	pairtest.StrangerJoins(t, pairtest.Sender{PublishRequest: login.PublishRequest, Request: func(subj string, data []byte, d time.Duration) error {
+		_, err := login.Request(subj, data, d)
+		return err
+	}}, o, pairSubj, targets)
 	if err := watcher.Flush(); err != nil {
 		t.Fatal(err)
 	}

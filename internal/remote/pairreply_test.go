@@ -14,7 +14,7 @@ import (
 	"github.com/deskdial/deskdial/internal/bus"
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
-	"github.com/deskdial/deskdial/internal/pairing"
+	"github.com/deskdial/deskdial/internal/pairing/pairtest"
 	"github.com/deskdial/deskdial/internal/protocol"
 )
 
@@ -87,38 +87,13 @@ func TestPairReplyOnlyToPairingInbox(t *testing.T) {
 	}
 
 	login := rawConn(t, url, nats.UserInfo(bus.PairUser, deskID.String()), nats.CustomInboxPrefix(bus.PairInboxPrefix))
-	stranger, err := device.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	box := protocol.NewBox(stranger)
-	seal := func(j pairing.Join) []byte {
-		b, err := box.Seal(protocol.KindPairJoin, j, o.CurvePub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	good, err := pairing.MakeJoin(o, stranger, "Thief", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := good
-	bad.OfferID = "no-such-offer"
+	// Once the last join is refused, the desktop has handled every join
+	// before it, and flushing the watchers brings anything it published.
 	pairSubj := protocol.SubjectPair(prefix, deskID)
-	for _, reply := range targets {
-		for _, j := range []pairing.Join{good, bad} {
-			if err := login.PublishRequest(pairSubj, reply, seal(j)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	// A refused join to a pairing inbox is answered; once it is, the
-	// desktop has handled every join before it (one subscription, in
-	// order), and flushing the watchers brings anything it published.
-	if _, err := login.Request(pairSubj, seal(bad), 5*time.Second); err != nil {
-		t.Fatalf("a join to a pairing inbox got no refusal: %v", err)
-	}
+	badJoin := pairtest.StrangerJoins(t, pairtest.Sender{PublishRequest: login.PublishRequest, Request: func(subj string, data []byte, d time.Duration) error {
+		_, err := login.Request(subj, data, d)
+		return err
+	}}, o, protocol.SubjectPair(prefix, deskID), targets)
 	for _, nc := range []*nats.Conn{phoneNC, deskNC} {
 		if err := nc.Flush(); err != nil {
 			t.Fatal(err)
@@ -142,7 +117,7 @@ func TestPairReplyOnlyToPairingInbox(t *testing.T) {
 	start := time.Now()
 	for i := range flood {
 		reply := bus.PairInboxPrefix + ".flood." + strings.Repeat("x", i%5+1)
-		if err := login.PublishRequest(pairSubj, reply, seal(bad)); err != nil {
+		if err := login.PublishRequest(pairSubj, reply, badJoin()); err != nil {
 			t.Fatal(err)
 		}
 	}
