@@ -6,6 +6,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/dialer/backends"
 	"github.com/deskdial/deskdial/internal/phoneapp"
+	"github.com/deskdial/deskdial/internal/quiet"
 )
 
 // cmdPhone runs the phone agent, pairing first with --pair.
@@ -32,6 +33,7 @@ func cmdPhone(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	quiet.OneProcessor() // it waits for dials for days
 	err = phoneapp.Run(ctx, phoneapp.Deps{Paths: p, Backend: *backend,
 		Dialer: backends.Options{Modem: *modem, Serial: *serial, ADB: *adbPath, ADBPort: *adbPort, BusAddress: *bus, SessionBusAddress: *sessionBus},
 		Name:   *name, Region: *region, Offer: *offer, Creds: e.creds, CA: e.ca, Version: version, Out: e.stdout, Err: e.stderr})

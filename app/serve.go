@@ -9,6 +9,7 @@ import (
 
 	"github.com/deskdial/deskdial/internal/config"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/quiet"
 	"github.com/deskdial/deskdial/internal/remote"
 )
 
@@ -49,6 +50,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	quiet.OneProcessor() // it waits for phones and dials for days
 	return d.Serve(ctx, serveReport(e, d))
 }
 

@@ -10,6 +10,7 @@ import (
 
 	// First, before Fyne reads the locale: see the package.
 	_ "github.com/deskdial/deskdial/internal/guilocale"
+	"github.com/deskdial/deskdial/internal/quiet"
 	"github.com/deskdial/deskdial/internal/ui/uiproc"
 )
 
@@ -17,5 +18,6 @@ func main() {
 	if uiproc.IsChild() { // a window of the tray, in a process of its own
 		os.Exit(uiproc.RunChild())
 	}
+	quiet.OneProcessor() // the tray waits nearly all the time
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
