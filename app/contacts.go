@@ -91,8 +91,8 @@ func printImport(e *env, name string, rep history.ImportReport, err error) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(e.stderr, "%s: %s\n", name, p)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d cards: %d added, %d merged, %d without a phone number, %d skipped",
-		name, rep.Cards, rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
+	fmt.Fprintf(e.stdout, "%s: %d %s: %d added, %d merged, %d without a phone number, %d skipped",
+		name, rep.Cards, plural(rep.Cards, "card", "cards"), rep.Added, rep.Merged, rep.NoNumber, rep.Skipped)
 	if rep.SkippedNumbers > 0 {
 		// Each is listed above with its reason; the count keeps
 		// "0 skipped" (cards) from hiding them.
@@ -244,8 +244,8 @@ func syncContacts(ctx context.Context, e *env, st *history.Store, book, region s
 	if rep.Incremental {
 		kind = "incremental"
 	}
-	fmt.Fprintf(e.stdout, "%s: %s sync: %d cards fetched: %d added, %d updated, %d deleted, %d skipped\n",
-		textsafe.Terminal(rep.AddressBook), kind, rep.Fetched, rep.Added, rep.Updated, rep.Deleted, rep.Skipped)
+	fmt.Fprintf(e.stdout, "%s: %s sync: %d %s fetched: %d added, %d updated, %d deleted, %d skipped\n",
+		textsafe.Terminal(rep.AddressBook), kind, rep.Fetched, plural(rep.Fetched, "card", "cards"), rep.Added, rep.Updated, rep.Deleted, rep.Skipped)
 	noRegionHint(e, rep.NoRegion, "sync again")
 	return nil
 }

@@ -77,7 +77,7 @@ func TestContactsImportExporterFiles(t *testing.T) {
 			"Ñandú Pérez-Castañeda Ortíz\t\tmobile\t+34612345678",
 			"Łukasz Wróbel\t\thome\t+48221234567",
 		}},
-		{"outlook21.vcf", "DE", "1 cards: 1 added, 0 merged, 0 without a phone number, 0 skipped; 1 fax or pager number left out", []string{
+		{"outlook21.vcf", "DE", "1 card: 1 added, 0 merged, 0 without a phone number, 0 skipped; 1 fax or pager number left out", []string{
 			"Jürgen Größe\tMüller & Söhne\tmobile\t+491712345678",
 			"Jürgen Größe\tMüller & Söhne\twork\t+498912345678\text. 31",
 		}},
@@ -122,7 +122,7 @@ func TestContactsImportNotAVCardFile(t *testing.T) {
 	if !strings.Contains(errs, "contacts.csv: not a vCard file (no BEGIN:VCARD line), nothing imported") {
 		t.Errorf("stderr = %q", errs)
 	}
-	if strings.Contains(out, "contacts.csv: 0 cards") || !strings.Contains(out, "latin1.vcf: 1 cards: 1 added") {
+	if strings.Contains(out, "contacts.csv: 0 cards") || !strings.Contains(out, "latin1.vcf: 1 card: 1 added") {
 		t.Errorf("stdout = %q", out)
 	}
 	if out, _, _ := runContacts(t, home, "", "list"); out != "François Lemaître\t\twork\t+33478000000\n" {
