@@ -55,6 +55,17 @@ func TestNoTrayHostShowsTheMenuInAWindow(t *testing.T) {
 	if len(said) != 1 {
 		t.Errorf("the no-tray notice was shown %d times", len(said))
 	}
+	// On the terminal: the tray's own warning, once, and no library's
+	// version of it or other noise.
+	log := out.String()
+	if n := strings.Count(log, "tray: no tray icon"); n != 1 {
+		t.Errorf("the warning was logged %d times:\n%s", n, log)
+	}
+	for _, noise := range []string{"systray error", "Fyne error"} {
+		if strings.Contains(log, noise) {
+			t.Errorf("the log has %q:\n%s", noise, log)
+		}
+	}
 
 	// Hidden, and shown again by starting deskdial again.
 	if o, err := exec.Command("xdotool", "search", "--name", "^deskdial$", "windowunmap", "--sync").CombinedOutput(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -81,6 +82,14 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		logw = io.Discard
 	}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	libLog := &libraryLog{w: logw}
+	stdlog.SetOutput(libLog)
+	defer stdlog.SetOutput(os.Stderr)
+	// Asked before the tray icon is served: the icon's library then
+	// reports a missing host in words of its own, which libLog keeps out
+	// of the user's way (the tray says it below, with what to install).
+	hostErr := trayhost.Check(ctx)
+	libLog.noHost.Store(hostErr != nil)
 	p := deps.Paths
 	store, err := config.Open(p.Config)
 	if err != nil {
@@ -310,7 +319,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}
 	// Without a tray host the menu is nowhere: say so once, with what to
 	// install, and show it in the main window instead.
-	if err := trayhost.Check(ctx); err != nil {
+	if err := hostErr; err != nil {
 		log.Warn("tray: no tray icon", "err", err)
 		core.NoTrayHost(trayhost.Advice(os.Getenv("XDG_CURRENT_DESKTOP")))
 	}

@@ -33,6 +33,11 @@ type Localizer struct{}
 // T implements desktop.Localizer. Msg values in the data are rendered
 // first, so a message can embed another ("online, {{.Does}}").
 func (Localizer) T(m desktop.Msg) string {
+	if m.Key == "" {
+		// No message (a notice without a body): Fyne would log a
+		// translation failure for the empty key.
+		return ""
+	}
 	if len(m.Data) == 0 {
 		return lang.X(m.Key, m.Key)
 	}
@@ -47,7 +52,7 @@ func (Localizer) T(m desktop.Msg) string {
 }
 
 // tr translates a key without data.
-func tr(key string) string { return lang.X(key, key) }
+func tr(key string) string { return Localizer{}.T(desktop.M(key)) }
 
 // trd translates a key with name/value pairs.
 func trd(key string, kv ...any) string { return Localizer{}.T(desktop.M(key, kv...)) }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"log"
 	"os"
 	"strings"
 	"sync"
@@ -564,5 +565,22 @@ func TestMainWindowShowsTheMenu(t *testing.T) {
 	u.Handle(desktop.Request{Kind: desktop.ReqMain})
 	if u.main.Source != u.Menu() {
 		t.Error("the main window was not shown again")
+	}
+}
+
+// A message with no key (a notice without a body) renders as nothing,
+// without Fyne logging a translation failure on the tray's terminal.
+func TestEmptyMessageIsQuiet(t *testing.T) {
+	var logged strings.Builder
+	log.SetOutput(&logged)
+	defer log.SetOutput(os.Stderr)
+	if got := (Localizer{}).T(desktop.Msg{}); got != "" {
+		t.Errorf("empty message rendered as %q", got)
+	}
+	if got := tr(""); got != "" {
+		t.Errorf("tr(\"\") = %q", got)
+	}
+	if logged.Len() != 0 {
+		t.Errorf("logged: %s", logged.String())
 	}
 }
