@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/deskdial/deskdial/internal/textsafe"
@@ -36,7 +38,9 @@ const multiGetBatch = 100
 // does not support it, or has forgotten the token, gets a full listing
 // compared by ETag, so unchanged cards are never downloaded. Everything is
 // stored in one transaction at the end, so a sync that fails or is
-// cancelled (ErrTimeout, ErrTooLarge, ErrCanceled) changes nothing.
+// cancelled (ErrTimeout, ErrTooLarge, ErrCanceled, ErrBadAnswer) changes
+// nothing. Cards are read with the same reader as ImportVCard, so a synced
+// card keeps the numbers an import of it keeps.
 func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardDAVOptions) (rep CardDAVReport, err error) {
 	u, err := url.Parse(bookURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -64,7 +68,8 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 	// one (go-webdav decodes as it reads).
 	tr.tick = func() { progress(last.Step, last.Done, last.Total) }
 	progress("connecting", 0, 0)
-	cl, err := carddav.NewClient(o.client(tr), bookURL)
+	hc := o.client(tr)
+	cl, err := carddav.NewClient(hc, bookURL)
 	if err != nil {
 		return rep, err
 	}
@@ -160,37 +165,87 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 		fetch = append(fetch, href)
 	}
 
-	var objs []carddav.AddressObject
+	sort.Strings(fetch)
+
+	type card struct {
+		href string
+		davCard
+	}
+	var cards []card
+	// keepToken is cleared when a card that changed could not be fetched:
+	// without the token, the next sync compares the whole listing by
+	// ETag and fetches that card again, instead of never seeing it.
+	keepToken := true
 	for i := 0; i < len(fetch); i += multiGetBatch {
 		progress("fetching", i, len(fetch))
 		batch := fetch[i:min(i+multiGetBatch, len(fetch))]
-		got, err := cl.MultiGetAddressBook(ctx, path, &carddav.AddressBookMultiGet{Paths: batch, DataRequest: carddav.AddressDataRequest{AllProp: true}})
+		got, err := multiGet(ctx, hc, &base, batch)
 		if err != nil {
 			return rep, fmt.Errorf("fetch cards: %w", err)
 		}
-		objs = append(objs, got...)
+		for _, href := range batch {
+			c, ok := got[href]
+			switch {
+			case !ok:
+				c.Status = 0
+			case c.Data != nil:
+				rep.Fetched++
+			}
+			cards = append(cards, card{href, c})
+		}
 	}
-	rep.Fetched = len(objs)
-	progress("storing", len(objs), len(fetch))
+	progress("storing", rep.Fetched, len(fetch))
 
 	err = s.write(ctx, func(tx *wtx) error {
-		for i, o := range objs {
-			rec, problems := cardToRec(o.Card, region)
-			rep.NoRegion += rec.noRegion
-			if err := checkContact(&rec.Contact); err != nil {
-				// Skipped, and a stored copy is kept: the server sent
-				// something no honest address book has.
+		for i, c := range cards {
+			problem := func(name, reason string) {
+				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: strings.TrimSpace(name + " <" + c.href + ">"), Reason: reason})
+			}
+			if c.Status == http.StatusNotFound {
+				// Gone between the listing and the fetch.
+				deleted = append(deleted, c.href)
+				continue
+			}
+			if c.Data == nil {
 				rep.Skipped++
-				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: "<" + o.Path + ">", Reason: "not imported: " + strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": ")})
+				keepToken = false
+				why := "the server left it out of its answer"
+				if c.Status != 0 {
+					why = fmt.Sprintf("the server could not send it (HTTP status %d)", c.Status)
+				}
+				problem("", "not fetched: "+why+"; the stored copy is kept and the next sync tries again")
+				continue
+			}
+			rec, problems, err := readCardData(c.Data, region)
+			if err == nil {
+				err = checkContact(&rec.Contact)
+			}
+			rep.NoRegion += rec.noRegion
+			if err != nil {
+				// Skipped, and a stored copy is kept: the server sent
+				// something that cannot be read, or that no honest
+				// address book has.
+				rep.Skipped++
+				problem("", "not imported: "+strings.TrimPrefix(err.Error(), ErrInvalidInput.Error()+": "))
 				continue
 			}
 			for _, p := range problems {
-				rep.Problems = append(rep.Problems, ImportProblem{Card: i + 1, Name: rec.Name + " <" + o.Path + ">", Reason: p})
+				problem(rec.Name, p)
+			}
+			lost := false
+			for _, p := range problems {
+				lost = lost || lostNumber(p)
+			}
+			if rec.Name != "" && len(rec.Numbers) == 0 && lost {
+				// It has numbers, none of them readable: skipped as
+				// import skips it, and a stored copy is kept.
+				rep.Skipped++
+				continue
 			}
 			if rec.Name == "" || len(rec.Numbers) == 0 {
 				// Not dialable (any more): drop a stored copy.
 				rep.Skipped++
-				if id, ok := storedID[o.Path]; ok {
+				if id, ok := storedID[c.href]; ok {
 					if err := deleteContact(ctx, tx, id, true); err != nil {
 						return err
 					}
@@ -198,10 +253,10 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 				continue
 			}
 			if rec.UID == "" {
-				rec.UID = source + "#" + o.Path
+				rec.UID = source + "#" + c.href
 			}
-			rec.Source, rec.href, rec.etag = source, o.Path, o.ETag
-			if id, ok := storedID[o.Path]; ok {
+			rec.Source, rec.href, rec.etag = source, c.href, c.ETag
+			if id, ok := storedID[c.href]; ok {
 				// The card may have changed its UID; the href is what
 				// identifies it on this server.
 				if _, err := tx.ExecContext(ctx, `UPDATE contacts SET uid = ? WHERE id = ?`, rec.UID, id); err != nil {
@@ -228,7 +283,7 @@ func (s *Store) SyncCardDAV(ctx context.Context, bookURL, region string, o CardD
 			}
 			rep.Deleted++
 		}
-		if newToken == "" {
+		if newToken == "" || !keepToken {
 			_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, tokenKey)
 			return err
 		}

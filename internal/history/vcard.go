@@ -605,6 +605,48 @@ func cardToRec(c vcard.Card, region string) (rec contactRec, problems []string) 
 	return rec, problems
 }
 
+// readCard turns one card's lines into a contact: import and CardDAV sync
+// both read cards this way, so a card keeps the same numbers whichever
+// way it comes in. err says why the whole card is unusable; problems are
+// lines and numbers left out.
+func readCard(rc rawCard, region string) (rec contactRec, problems []string, err error) {
+	if rc.broken != "" {
+		return rec, nil, errors.New(rc.broken)
+	}
+	card, lineProblems, err := decodeCard(rc)
+	if err != nil {
+		return rec, nil, err
+	}
+	rec, problems = cardToRec(card, region)
+	return rec, append(lineProblems, problems...), nil
+}
+
+// errMoreCards stops splitCards after the first card of a CardDAV
+// resource.
+var errMoreCards = errors.New("more than one card")
+
+// readCardData reads the one card a CardDAV address book entry holds
+// (RFC 6352 section 5.1), as the server sent it, with import's reader.
+func readCardData(data []byte, region string) (contactRec, []string, error) {
+	var cards []rawCard
+	err := splitCards(bytes.NewReader(data), func(rc rawCard) error {
+		cards = append(cards, rc)
+		if len(cards) > 1 {
+			return errMoreCards
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errMoreCards):
+		return contactRec{}, nil, errors.New("the entry holds more than one card (an address book entry is one card)")
+	case err != nil:
+		return contactRec{}, nil, err
+	case len(cards) == 0:
+		return contactRec{}, nil, errors.New("the entry holds no card (no BEGIN:VCARD line)")
+	}
+	return readCard(cards[0], region)
+}
+
 // ImportVCard reads vCard 3 and 4 (and most 2.1) cards from r and stores
 // them as contacts. Numbers are normalised to E.164 with region as the
 // default region. A card with the same UID as a stored contact, or the
@@ -655,19 +697,12 @@ func readCards(r io.Reader, region string, store func(*contactRec) (bool, error)
 		prob := func(name, reason string) {
 			rep.Problems = append(rep.Problems, ImportProblem{Card: rc.index, Line: rc.line, Name: name, Reason: reason})
 		}
-		if rc.broken != "" {
-			rep.Skipped++
-			prob("", rc.broken)
-			return nil
-		}
-		card, lineProblems, err := decodeCard(rc)
+		rec, problems, err := readCard(rc, region)
 		if err != nil {
 			rep.Skipped++
 			prob("", err.Error())
 			return nil
 		}
-		rec, problems := cardToRec(card, region)
-		problems = append(lineProblems, problems...)
 		rep.FaxPager += rec.faxPager
 		rep.NoRegion += rec.noRegion
 		if err := checkContact(&rec.Contact); err != nil {
