@@ -193,6 +193,8 @@ func (o CardDAVOptions) explain(ctx, parent context.Context, tr *davTracker, err
 		return fmt.Errorf("%w: no complete answer within %s; nothing was changed (is the server up? try again later)", ErrTimeout, o.Timeout)
 	case timeout == "connect":
 		return fmt.Errorf("%w: could not connect within %s; nothing was changed", ErrTimeout, o.ConnectTimeout)
+	case errors.Is(err, ErrBadAnswer):
+		return fmt.Errorf("%w; nothing was changed", err)
 	case timeout == "answer":
 		return fmt.Errorf("%w: the server accepted the request but sent no answer within %s; nothing was changed", ErrTimeout, o.ResponseTimeout)
 	}

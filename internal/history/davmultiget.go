@@ -87,11 +87,7 @@ func multiGet(ctx context.Context, hc webdav.HTTPClient, book *url.URL, hrefs []
 	if resp.StatusCode != http.StatusMultiStatus {
 		return nil, fmt.Errorf("the server answered the request for the cards with %q instead of a list of cards", textsafe.Terminal(shorten(resp.Status)))
 	}
-	cards, err := readMultiGet(resp.Body, want)
-	if err != nil {
-		return nil, fmt.Errorf("read cards: %w", err)
-	}
-	return cards, nil
+	return readMultiGet(resp.Body, want)
 }
 
 // msResponse is one DAV:response of a multistatus (RFC 4918 section 14.24).
