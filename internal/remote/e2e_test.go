@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -46,6 +47,10 @@ type worldOpts struct {
 	dialer dialer.Dialer  // the phone's backend; nil: log: into w.logPath
 	setup  func(*Desktop) // changes the desktop before its service starts
 	serve  bool           // run the service as `deskdial serve` does (with its run file), and a client of it
+	svc    []ServiceOption
+	// desk: run the desktop as `deskdial serve` does, through
+	// Desktop.Serve with this report, and a client of it.
+	desk *ServeReport
 }
 
 func newDesktop(t testing.TB, server string) *Desktop {
@@ -70,7 +75,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	if o.setup != nil {
 		o.setup(w.desk)
 	}
-	c, err := openWorldClient(t, ctx, w.desk, o.serve)
+	c, err := openWorldClient(t, ctx, w.desk, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +112,27 @@ func newWorld(t *testing.T, o worldOpts) *world {
 // service itself, or, with serve, one of a service running on its own
 // (other clients of the desktop, `deskdial call` in this process, reach it
 // through its run file).
-func openWorldClient(t *testing.T, ctx context.Context, d *Desktop, serve bool) (*Client, error) {
-	if !serve {
-		return Open(ctx, d, StartService())
+func openWorldClient(t *testing.T, ctx context.Context, d *Desktop, o worldOpts) (*Client, error) {
+	if o.desk != nil {
+		sctx, cancel := context.WithCancel(ctx)
+		rep := *o.desk
+		serving := make(chan struct{})
+		rep.Serving = func([]string, string) { close(serving) }
+		done := make(chan error, 1)
+		go func() { done <- d.Serve(sctx, rep) }()
+		t.Cleanup(func() { cancel(); <-done })
+		select {
+		case <-serving:
+		case err := <-done:
+			return nil, fmt.Errorf("serve ended: %v", err)
+		}
+		return Open(ctx, d)
+	}
+	if !o.serve {
+		return Open(ctx, d, StartService(o.svc...))
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	svc := NewService(d)
+	svc := NewService(d, o.svc...)
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(sctx) }()
 	t.Cleanup(func() { cancel(); <-done })

@@ -63,17 +63,6 @@ func (ev RelayEvent) Number() string {
 	return n
 }
 
-// Outcome is what the call history keeps of the relayed dial.
-func (ev RelayEvent) Outcome() call.Outcome {
-	switch {
-	case ev.Reply.Accepted:
-		return call.OutcomeAccepted
-	case ev.Reply.Code == protocol.CodeOffline || ev.Reply.Code == protocol.CodeNoAnswer:
-		return call.OutcomeOffline
-	}
-	return call.OutcomeRefused
-}
-
 // OnRelay calls fn for every dial a phone asked for that was sent on to
 // another phone.
 func OnRelay(fn func(RelayEvent)) ServiceOption {
@@ -91,6 +80,7 @@ type relayCall struct {
 	reqID   string
 	phone   device.ID // called phone
 	expires time.Time
+	rec     *relayRecord // its history row (nil: not recorded)
 }
 
 type relayer struct {
@@ -179,11 +169,7 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 			delete(r.seen, k)
 		}
 	}
-	for k, c := range r.calls {
-		if now.After(c.expires) {
-			delete(r.calls, k)
-		}
-	}
+	r.sweepCalls(now)
 	if now.Before(r.blocked) {
 		return protocol.CodeAuditFailed
 	}
@@ -215,6 +201,17 @@ func (r *relayer) admit(from device.ID, req protocol.RelayRequest, now time.Time
 	return ""
 }
 
+// sweepCalls forgets relayed calls kept past relayKeep: a called phone that
+// never reports the end (switched off mid-call) leaves nothing behind. The
+// caller holds r.mu.
+func (r *relayer) sweepCalls(now time.Time) {
+	for k, c := range r.calls {
+		if now.After(c.expires) {
+			delete(r.calls, k)
+		}
+	}
+}
+
 func (r *relayer) addCall(dialID string, c relayCall) {
 	r.mu.Lock()
 	r.calls[dialID] = c
@@ -224,6 +221,7 @@ func (r *relayer) addCall(dialID string, c relayCall) {
 func (r *relayer) call(dialID string, final bool) (relayCall, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.sweepCalls(time.Now())
 	c, ok := r.calls[dialID]
 	if ok && final {
 		delete(r.calls, dialID)
@@ -371,7 +369,10 @@ func (s *Service) relayDial(ctx context.Context, from device.Peer, req protocol.
 		refuse(protocol.CodeDialerFailed, "the computer could not seal the request")
 		return
 	}
-	s.relay.addCall(dial.ID, relayCall{from: from, reqID: req.ID, phone: phone.ID, expires: time.Now().Add(relayKeep)})
+	// The call's history row follows it from here: a state the called
+	// phone reports before its reply is handled is kept for the row.
+	rec := s.relayHist.newRecord(time.Now())
+	s.relay.addCall(dial.ID, relayCall{from: from, reqID: req.ID, phone: phone.ID, expires: time.Now().Add(relayKeep), rec: rec})
 	s.mu.Lock()
 	conn := s.conn
 	s.mu.Unlock()
@@ -392,9 +393,11 @@ func (s *Service) relayDial(ctx context.Context, from device.Peer, req protocol.
 	if !rep.Accepted {
 		s.relay.dropCall(dial.ID)
 	}
+	ev := RelayEvent{From: from, Phone: phone, Target: target, Reply: rep}
+	rec.begin(ev)
 	s.relayAnswer(from, protocol.KindReply, rep)
 	for _, fn := range s.onRelay {
-		fn(RelayEvent{From: from, Phone: phone, Target: target, Reply: rep})
+		fn(ev)
 	}
 }
 
@@ -425,6 +428,7 @@ func (s *Service) relayStatus(phone device.Peer, st protocol.Status) {
 	if !ok || c.phone != phone.ID {
 		return
 	}
+	c.rec.state(st)
 	st.ID = c.reqID
 	s.relayAnswer(c.from, protocol.KindStatus, st)
 }

@@ -1,9 +1,11 @@
 package remote
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +13,9 @@ import (
 
 	"github.com/deskdial/deskdial/internal/call"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/history"
 	"github.com/deskdial/deskdial/internal/protocol"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // relayRig is a world (desktop + Go phone agent "Pixel" with the log
@@ -19,32 +23,40 @@ import (
 // nkey to the desktop's real embedded server, as the phone page is.
 type relayRig struct {
 	*world
+	svc    *Service // the desktop's
 	tablet *device.Identity
 	nc     *nats.Conn
 	got    chan *nats.Msg
 	states []protocol.Status // states that arrived while a reply was awaited
 }
 
-func newRelayRig(t *testing.T, deny bool) *relayRig {
+// newRelayRig makes the rig; o says how the desktop runs (o.setup is
+// replaced).
+func newRelayRig(t *testing.T, deny bool, o worldOpts) *relayRig {
 	t.Helper()
 	tablet, err := device.LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, worldOpts{setup: func(d *Desktop) {
+	o.setup = func(d *Desktop) {
 		if deny {
 			d.Settings.NoPhoneCalls = []string{tablet.ID.String()}
 		}
-	}})
+	}
+	w := newWorld(t, o)
+	svc := w.client.svc
+	if svc == nil {
+		svc = localServiceFor(w.desk.Paths.Config) // run apart from the client
+	}
 	if err := w.desk.Registry.Add(device.Peer{ID: tablet.ID, Name: "Tablet", Role: device.RolePhone,
 		SignPub: tablet.SignPub, CurvePub: tablet.CurvePub, AddedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.client.svc.Reload(); err != nil {
+	if err := svc.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	r := &relayRig{world: w, tablet: tablet, got: make(chan *nats.Msg, 16)}
-	r.nc = rawConn(t, w.client.svc.srv.LoopbackURL(), nkeyOpt(t, tablet), nats.CustomInboxPrefix("_INBOX_"+tablet.ID.String()))
+	r := &relayRig{world: w, svc: svc, tablet: tablet, got: make(chan *nats.Msg, 16)}
+	r.nc = rawConn(t, svc.srv.LoopbackURL(), nkeyOpt(t, tablet), nats.CustomInboxPrefix("_INBOX_"+tablet.ID.String()))
 	if _, err := r.nc.ChanSubscribe(protocol.SubjectRelayed("deskdial", tablet.ID), r.got); err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +161,9 @@ func (r *relayRig) silent() {
 // phones, asks Pixel to call through the desktop, gets Pixel's acceptance
 // and its state under its own request id, and Pixel's log backend dials.
 func TestRelayCallFromAnotherPhone(t *testing.T) {
-	r := newRelayRig(t, false)
+	r := newRelayRig(t, false, worldOpts{})
 	events := make(chan RelayEvent, 4)
-	r.client.svc.onRelay = append(r.client.svc.onRelay, func(ev RelayEvent) { events <- ev })
+	r.svc.onRelay = append(r.svc.onRelay, func(ev RelayEvent) { events <- ev })
 
 	q := r.request(protocol.OpPhones, "")
 	r.send(r.tablet, q)
@@ -182,7 +194,7 @@ func TestRelayCallFromAnotherPhone(t *testing.T) {
 // TestRelayRefusals: what a rogue or confused phone may send, and that
 // nothing is dialled for any of it.
 func TestRelayRefusals(t *testing.T) {
-	r := newRelayRig(t, false)
+	r := newRelayRig(t, false, worldOpts{})
 	stranger, err := device.LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +262,7 @@ func TestRelayRefusals(t *testing.T) {
 		t.Fatal("the tablet's dial request to Pixel was answered")
 	}
 	errs := make(chan error, 4)
-	nc2 := rawConn(t, r.client.svc.srv.LoopbackURL(), nkeyOpt(t, r.tablet), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	nc2 := rawConn(t, r.svc.srv.LoopbackURL(), nkeyOpt(t, r.tablet), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
 	if _, err := nc2.Subscribe(protocol.SubjectRelayed("deskdial", r.phone.ID), func(*nats.Msg) {}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +298,7 @@ func TestRelayRefusals(t *testing.T) {
 // TestRelayNotAllowed: a phone the settings exclude is refused and its
 // request goes nowhere.
 func TestRelayNotAllowed(t *testing.T) {
-	r := newRelayRig(t, true)
+	r := newRelayRig(t, true, worldOpts{})
 	q := r.request(protocol.OpDial, "+4930901820")
 	r.send(r.tablet, q)
 	if rep := r.reply(q.ID); rep.Code != protocol.CodeNotAllowed {
@@ -356,4 +368,175 @@ func TestRelaySeenSurvivesRestart(t *testing.T) {
 	if code := bad.admit(phone.ID, q, now); code != protocol.CodeAuditFailed {
 		t.Fatalf("unwritable record: %q, want audit_failed", code)
 	}
+}
+
+// TestRelayCallKeptWithItsOutcome: the tablet has Pixel (log backend) call
+// through the desktop. The desktop's history keeps the call with the
+// tablet as the phone that asked, and by the time the tablet hears the
+// call's end the row holds the outcome and talk time Pixel reported: the
+// same as a call placed from the desktop to Pixel (`deskdial call`).
+func TestRelayCallKeptWithItsOutcome(t *testing.T) {
+	var notes []string
+	var mu sync.Mutex
+	r := newRelayRig(t, false, worldOpts{desk: &ServeReport{Note: func(m string) { mu.Lock(); notes = append(notes, m); mu.Unlock() }}})
+	// The desktop's own history, which Serve and `deskdial call` write.
+	hist, err := history.Open(filepath.Join(r.desk.Paths.Data, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	ctx := context.Background()
+
+	q := r.request(protocol.OpDial, "+49 30 901820")
+	r.send(r.tablet, q)
+	if rep := r.reply(q.ID); !rep.Accepted {
+		t.Fatalf("reply %+v", rep)
+	}
+	last := r.state()
+	for !last.Final() {
+		last = r.state()
+	}
+	outcome, talk, _ := call.OutcomeOf(last.State, time.Duration(last.DurationMS)*time.Millisecond)
+	calls, err := hist.Calls(ctx, 0)
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("history %+v, %v; want the relayed call", calls, err)
+	}
+	c := calls[0]
+	if c.Outcome != outcome || c.Duration != talk || outcome == call.OutcomeAccepted {
+		t.Errorf("history keeps %s %v; Pixel reported %s (%s %v)", c.Outcome, c.Duration, last.State, outcome, talk)
+	}
+	if c.Number != "+4930901820" || c.PhoneID != r.phone.ID.String() || c.PhoneName != "Pixel" ||
+		c.AskedByID != r.tablet.ID.String() || c.AskedByName != "Tablet" {
+		t.Errorf("history call %+v", c)
+	}
+
+	// The same call placed from the desktop ends with the same row.
+	if err := r.desk.PlaceCall(ctx, CallRequest{Target: "+49 30 901820", Phone: "Pixel", Mode: call.ModeCall, Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	calls, err = hist.Calls(ctx, 0)
+	if err != nil || len(calls) != 2 {
+		t.Fatalf("history %+v, %v", calls, err)
+	}
+	if d := calls[0]; d.AskedByID != "" || d.Outcome != c.Outcome || d.Duration != c.Duration {
+		t.Errorf("placed from the desktop: %s %v (asked by %q); relayed: %s %v", d.Outcome, d.Duration, d.AskedByID, c.Outcome, c.Duration)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) != 0 {
+		t.Errorf("Serve noted %q", notes)
+	}
+}
+
+// TestRelayStateBeforeReply: the called phone reports its call, through to
+// its end with the talk time, before it answers the desktop's request; the
+// states come on another subscription than the answer. None is lost: the
+// history row, made with the answer, ends answered with the talk time. The
+// phone here speaks the protocol from the test, so that its states surely
+// come first.
+func TestRelayStateBeforeReply(t *testing.T) {
+	hist := openHistory(t)
+	seen := make(chan protocol.Status, 16)
+	r := newRelayRig(t, false, worldOpts{svc: []ServiceOption{RecordRelays(hist, nil), OnStatus(func(ev StatusEvent) { seen <- ev.Status })}})
+	ctx := context.Background()
+	fair, err := device.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.desk.Registry.Add(device.Peer{ID: fair.ID, Name: "Fairphone", Role: device.RolePhone,
+		SignPub: fair.SignPub, CurvePub: fair.CurvePub, AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	nc := rawConn(t, r.svc.srv.LoopbackURL(), nkeyOpt(t, fair), nats.CustomInboxPrefix("_INBOX_"+fair.ID.String()))
+	dials := make(chan *nats.Msg, 1)
+	if _, err := nc.ChanSubscribe(protocol.SubjectDial("deskdial", fair.ID), dials); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	box := protocol.NewBox(fair)
+	report := func(dialID string, seq int, state call.State, talk time.Duration) {
+		b, err := box.Seal(protocol.KindStatus, protocol.Status{V: protocol.Version, ID: dialID, Seq: seq, State: state,
+			At: time.Now().UnixMilli(), DurationMS: talk.Milliseconds(), From: fair.ID.String()}, r.desk.Identity.CurvePub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := nc.Publish(protocol.SubjectStatus("deskdial", r.desk.Identity.ID), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	q := r.request(protocol.OpDial, "+4930901820")
+	q.Phone = fair.ID.String()
+	r.send(r.tablet, q)
+	var m *nats.Msg
+	select {
+	case m = <-dials:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the desktop sent Fairphone no dial request")
+	}
+	kind, _, plain, err := box.Open(m.Data)
+	if err != nil || kind != protocol.KindDial {
+		t.Fatalf("dial request: kind %s, %v", kind, err)
+	}
+	dial, err := protocol.DecodeDial(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report(dial.ID, 0, call.Dialing, 0)
+	report(dial.ID, 1, call.Alerting, 0)
+	report(dial.ID, 2, call.Active, 0)
+	report(dial.ID, 3, call.Ended, 42*time.Second)
+	// The tablet hears all four before anyone hears the answer: the
+	// desktop has handled them.
+	for i := 0; i < 4; i++ {
+		if st := r.state(); st.ID != q.ID || st.Seq != i {
+			t.Fatalf("state %d: %+v", i, st)
+		}
+	}
+	if calls, _ := hist.Calls(ctx, 0); len(calls) != 0 {
+		t.Fatalf("a row before the answer: %+v", calls)
+	}
+	b, err := box.Seal(protocol.KindReply, protocol.Accept(dial.ID, "+4930901820"), r.desk.Identity.CurvePub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Respond(b); err != nil {
+		t.Fatal(err)
+	}
+	if rep := r.reply(q.ID); !rep.Accepted {
+		t.Fatalf("reply %+v", rep)
+	}
+	want := func(when string) {
+		t.Helper()
+		calls, err := hist.Calls(ctx, 0)
+		if err != nil || len(calls) != 1 {
+			t.Fatalf("%s: history %+v, %v", when, calls, err)
+		}
+		if c := calls[0]; c.Outcome != call.OutcomeAnswered || c.Duration != 42*time.Second || c.PhoneName != "Fairphone" || c.AskedByName != "Tablet" {
+			t.Fatalf("%s: history call %+v, want answered, 42 s, on Fairphone asked by Tablet", when, c)
+		}
+	}
+	want("after the answer")
+
+	// A state repeated late, and one after the end, change nothing.
+	report(dial.ID, 2, call.Active, 0)
+	report(dial.ID, 4, call.Dialing, 0)
+	testsupport.WaitFor(t, "the desktop handles the late states", func() bool {
+		for {
+			select {
+			case st := <-seen:
+				if st.Seq == 4 {
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	})
+	want("after late states")
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"time"
 
 	"github.com/deskdial/deskdial/internal/device"
 	"github.com/deskdial/deskdial/internal/history"
@@ -55,16 +54,8 @@ func (d *Desktop) Serve(ctx context.Context, r ServeReport) error {
 	} else {
 		defer hist.Close()
 	}
-	svc := NewService(d, OnPair(r.Pair), OnUnpair(r.Unpair), OnStatus(r.Status), OnRelay(func(ev RelayEvent) {
-		if r.Relay != nil {
-			r.Relay(ev)
-		}
-		if hist != nil {
-			if err := ev.Record(ctx, hist); err != nil {
-				r.note("warning: could not record the call: %v", err)
-			}
-		}
-	}))
+	svc := NewService(d, OnPair(r.Pair), OnUnpair(r.Unpair), OnStatus(r.Status), OnRelay(r.Relay),
+		RecordRelays(hist, func(err error) { r.note("warning: could not record a call from a phone: %v", err) }))
 	errc := make(chan error, 1)
 	go func() { errc <- svc.Run(ctx) }()
 	if err := svc.Ready(ctx); err != nil {
@@ -84,17 +75,6 @@ func (d *Desktop) Serve(ctx context.Context, r ServeReport) error {
 		}
 	}
 	return <-errc
-}
-
-// Record keeps the relayed call in the history, with the phone that asked
-// for it. A request that named no number leaves nothing to keep.
-func (ev RelayEvent) Record(ctx context.Context, hist *history.Store) error {
-	if ev.Number() == "" {
-		return nil
-	}
-	_, err := hist.RecordCall(ctx, history.Call{At: time.Now(), Number: ev.Number(), PhoneID: ev.Phone.ID.String(), PhoneName: ev.Phone.Name,
-		Outcome: ev.Outcome(), AskedByID: ev.From.ID.String(), AskedByName: ev.From.Name})
-	return err
 }
 
 // startHistorySync syncs this desktop's recents with the user's other

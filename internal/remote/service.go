@@ -49,8 +49,9 @@ type Service struct {
 	taps     map[*statusTap]struct{} // clients in this process that follow calls
 	tapsDone bool                    // Run returned: no more taps
 
-	relay  *relayer     // phones asking for another phone to call
-	legacy legacyPhones // older phones, listed through discovery
+	relay     *relayer      // phones asking for another phone to call
+	relayHist *relayHistory // where relayed calls are recorded (nil: nowhere)
+	legacy    legacyPhones  // older phones, listed through discovery
 
 	refusals limiter // refused joins answered, so a flood cannot make the desktop publish
 
@@ -215,6 +216,8 @@ func (s *Service) tapStatus(fn func(device.Peer, protocol.Status), lost func()) 
 // Run serves until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	err := s.run(ctx)
+	// The caller may close the history once Run returns.
+	s.relayHist.stop()
 	s.mu.Lock()
 	if s.err == nil {
 		s.err = err

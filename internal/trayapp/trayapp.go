@@ -138,18 +138,17 @@ func Run(ctx context.Context, deps Deps) (err error) {
 
 	pairEvents := make(chan struct{}, 1)
 	// The tray is the long-lived instance: its service writes the run file,
-	// so `deskdial call`, `pair` and `phones` in a terminal use it too.
+	// so `deskdial call`, `pair` and `phones` in a terminal use it too. A
+	// call one phone has another make through this desktop goes into the
+	// history with the phone that asked, and follows the called phone's
+	// states.
 	svc := remote.NewService(d, remote.OnPair(func(remote.PairEvent) {
 		select {
 		case pairEvents <- struct{}{}:
 		default:
 		}
-	}), remote.OnRelay(func(ev remote.RelayEvent) {
-		// A call one phone asked another to make through this desktop
-		// goes into the history with the phone that asked.
-		if err := ev.Record(ctx, hist); err != nil {
-			log.Warn("tray: record a call from a phone", "err", err)
-		}
+	}), remote.RecordRelays(hist, func(err error) {
+		log.Warn("tray: record a call from a phone", "err", err)
 	}))
 	// The service owns the embedded server and its listener: it runs once.
 	sup.Add(supervise.Part{Name: "service", Run: svc.Run, Once: true})
