@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/deskdial/deskdial/internal/call"
@@ -33,5 +35,21 @@ func TestCallAskedByAnotherDevice(t *testing.T) {
 	c, err := s.Call(ctx, id)
 	if err != nil || c.AskedByID != "T" || c.AskedByName != "Tablet" || c.PhoneName != "Pixel" {
 		t.Fatalf("recorded %+v, %v", c, err)
+	}
+	// Names and IDs that are not plain text are refused, and nothing is
+	// kept of the call.
+	for _, bad := range []Call{
+		{AskedByID: "T", AskedByName: "Tab\u202elet"},
+		{AskedByID: "T\x1b[2J", AskedByName: "Tablet"},
+		{AskedByID: strings.Repeat("T", 65)},
+		{PhoneName: "Pixel\n1 +4930111111 Pixel accepted"},
+	} {
+		bad.Number, bad.Outcome = "+4930901821", call.OutcomeAccepted
+		if _, err := s.RecordCall(ctx, bad); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("RecordCall(%+v) = %v, want ErrInvalidInput", bad, err)
+		}
+	}
+	if calls, _ := s.Calls(ctx, 0); len(calls) != len(old)+1 {
+		t.Errorf("%d calls kept, want %d", len(calls), len(old)+1)
 	}
 }

@@ -49,6 +49,9 @@ func (s *Store) RecordCall(ctx context.Context, c Call) (int64, error) {
 	if !c.Outcome.Valid() || c.Duration < 0 {
 		return 0, fmt.Errorf("record call: %w: outcome %q, duration %v", ErrInvalidInput, c.Outcome, c.Duration)
 	}
+	if err := checkCallText(c); err != nil {
+		return 0, fmt.Errorf("record call: %w", err)
+	}
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}

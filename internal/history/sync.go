@@ -51,6 +51,11 @@ type entry struct {
 	Contact *wireContact `json:"p,omitempty"`
 }
 
+// wireCall is a recent as it travels. Fields are only ever added, and only
+// optional ones: a desktop of an earlier version ignores what it does not
+// know (encoding/json), and one of a later version reads what an earlier
+// one wrote; entry.V changes only with a change earlier versions would
+// misread (docs/protocol.md, "History sync").
 type wireCall struct {
 	SyncID    string       `json:"id"`
 	At        int64        `json:"at"` // unix milliseconds
@@ -59,6 +64,10 @@ type wireCall struct {
 	PhoneName string       `json:"pn,omitempty"`
 	Outcome   call.Outcome `json:"o,omitempty"`
 	Duration  int64        `json:"ms,omitempty"`
+	// The phone that asked for the call, when it was not the desktop
+	// (Call.AskedByID, AskedByName); absent from an earlier version's.
+	AskedByID   string `json:"ai,omitempty"`
+	AskedByName string `json:"an,omitempty"`
 }
 
 type wireContact struct {
@@ -273,9 +282,9 @@ func (y *Syncer) build(ctx context.Context, kind, ref string, updated int64) (en
 	switch kind {
 	case kindRecent:
 		var c wireCall
-		err := y.s.db.QueryRowContext(ctx, `SELECT sync_id, at, name, phone_id, phone_name, outcome, duration_ms
+		err := y.s.db.QueryRowContext(ctx, `SELECT sync_id, at, name, phone_id, phone_name, outcome, duration_ms, asked_by_id, asked_by_name
 			FROM calls WHERE number = ? ORDER BY at DESC, id DESC LIMIT 1`, ref).
-			Scan(&c.SyncID, &c.At, &c.Name, &c.PhoneID, &c.PhoneName, &c.Outcome, &c.Duration)
+			Scan(&c.SyncID, &c.At, &c.Name, &c.PhoneID, &c.PhoneName, &c.Outcome, &c.Duration, &c.AskedByID, &c.AskedByName)
 		if errors.Is(err, sql.ErrNoRows) {
 			e.Deleted = true
 			return e, nil
@@ -397,8 +406,8 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 			return nil
 		}
 		c := e.Call
-		if checkContact(&Contact{Name: c.Name, Org: c.PhoneName}) != nil {
-			return nil // names that are not plain text are never stored
+		if checkCallText(Call{Name: c.Name, PhoneID: c.PhoneID, PhoneName: c.PhoneName, AskedByID: c.AskedByID, AskedByName: c.AskedByName}) != nil {
+			return nil // names and IDs that are not plain text are never stored
 		}
 		// Only what this desktop would have recorded itself: an outcome
 		// (not a call state or another word), a talk time that is not
@@ -406,11 +415,15 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 		if !c.Outcome.Valid() || c.Duration < 0 || !isE164(e.Ref) {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		// Who asked for a call does not change; a copy of it without the
+		// asker (sent on by an earlier version) does not erase it.
+		_, err := tx.ExecContext(ctx, `INSERT INTO calls(at, number, name, phone_id, phone_name, outcome, duration_ms, sync_id, updated, asked_by_id, asked_by_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(sync_id) DO UPDATE SET outcome = excluded.outcome, duration_ms = excluded.duration_ms,
-				name = excluded.name, updated = excluded.updated`,
-			c.At, e.Ref, c.Name, c.PhoneID, c.PhoneName, c.Outcome, c.Duration, c.SyncID, e.Updated)
+				name = excluded.name, updated = excluded.updated,
+				asked_by_id = iif(calls.asked_by_id = '' AND calls.asked_by_name = '', excluded.asked_by_id, calls.asked_by_id),
+				asked_by_name = iif(calls.asked_by_id = '' AND calls.asked_by_name = '', excluded.asked_by_name, calls.asked_by_name)`,
+			c.At, e.Ref, c.Name, c.PhoneID, c.PhoneName, c.Outcome, c.Duration, c.SyncID, e.Updated, c.AskedByID, c.AskedByName)
 		return err
 	case kindContact:
 		if e.Deleted {

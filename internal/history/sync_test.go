@@ -109,6 +109,21 @@ func hasRecent(s *Store, number string, outcome call.Outcome) bool {
 	return false
 }
 
+// hasAsker reports whether s's latest call to number was asked for by
+// the device id, name ("": the desktop's own call).
+func hasAsker(s *Store, number, id, name string) bool {
+	r, err := s.Recent(context.Background(), 100)
+	if err != nil {
+		return false
+	}
+	for _, c := range r {
+		if c.Number == number {
+			return c.AskedByID == id && c.AskedByName == name
+		}
+	}
+	return false
+}
+
 func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 	ctx := context.Background()
 	js := newJSServer(t)
@@ -142,6 +157,22 @@ func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 		return len(h) == 1 && h[0].E164 == "+4930123456" && h[0].FromRecents
 	})
 
+	// A call a phone asked for keeps its asker on the other desktop,
+	// both ways.
+	if _, err := a.RecordCall(ctx, Call{Number: "+4930555111", PhoneID: "P1", PhoneName: "Pixel", Outcome: call.OutcomeAnswered,
+		Duration: 42 * time.Second, AskedByID: "T-1", AskedByName: "Tablet"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RecordCall(ctx, Call{Number: "+4930555222", PhoneID: "P2", PhoneName: "Fairphone", Outcome: call.OutcomeEnded,
+		AskedByID: "G-2", AskedByName: "Galaxy"}); err != nil {
+		t.Fatal(err)
+	}
+	testsupport.WaitFor(t, "B sees the call Tablet asked for on A", func() bool { return hasAsker(b, "+4930555111", "T-1", "Tablet") })
+	testsupport.WaitFor(t, "A sees the call Galaxy asked for on B", func() bool { return hasAsker(a, "+4930555222", "G-2", "Galaxy") })
+	if !hasAsker(b, "+4930123456", "", "") || !hasAsker(a, "+12015550123", "", "") {
+		t.Error("a desktop's own call arrived with an asker")
+	}
+
 	// Contacts, with contact sync on.
 	a.ImportVCard(ctx, strings.NewReader("BEGIN:VCARD\nVERSION:3.0\nFN:Zoë Ångström\nTEL;TYPE=CELL:+49 170 9998887\nEND:VCARD\n"), "DE")
 	testsupport.WaitFor(t, "B resolves the contact imported on A", func() bool {
@@ -151,7 +182,7 @@ func TestSyncTwoDesktopsThroughJetStream(t *testing.T) {
 
 	// The server holds no number, name or digits in clear: not in the
 	// stream's subjects or values, not in its files.
-	secrets := []string{"4930123456", "030123456", "12015550123", "2015550123", "491709998887", "1709998887", "Jürgen", "Alice", "Zo\u00eb", "Pixel", "Fairphone"}
+	secrets := []string{"4930123456", "030123456", "12015550123", "2015550123", "491709998887", "1709998887", "Jürgen", "Alice", "Zo\u00eb", "Pixel", "Fairphone", "4930555111", "4930555222", "Tablet", "Galaxy"}
 	jsc, _ := jetstream.New(admin)
 	st, err := jsc.Stream(ctx, "KV_calls")
 	if err != nil {

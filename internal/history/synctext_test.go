@@ -25,6 +25,9 @@ func TestSyncedHostileNamesNotStored(t *testing.T) {
 		{Kind: kindRecent, Ref: "+491704444444", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c1", At: now.UnixMilli(), Name: "Bob\u202e", Outcome: call.OutcomeAccepted}},
 		{Kind: kindRecent, Ref: "+491705555555", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c2", At: now.UnixMilli(), Name: "Bob", PhoneName: "Pixel\x07", Outcome: call.OutcomeAccepted}},
 		{Kind: kindRecent, Ref: "+491706666666", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c3", At: now.UnixMilli(), Name: "Carl", PhoneName: "Pixel", Outcome: call.OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491707777777", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c4", At: now.UnixMilli(), Name: "Dan", AskedByName: "Tablet\x1b]0;x\x07", Outcome: call.OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491708888888", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c5", At: now.UnixMilli(), Name: "Dan", AskedByID: "T\nforged", Outcome: call.OutcomeAccepted}},
+		{Kind: kindRecent, Ref: "+491709999999", Updated: now.UnixNano(), Call: &wireCall{SyncID: "c6", At: now.UnixMilli(), Name: "Dan", PhoneID: strings.Repeat("P", 65), Outcome: call.OutcomeAccepted}},
 	}
 	applyEntries(t, s, entries)
 	cs, _ := s.Contacts(ctx)
