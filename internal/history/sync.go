@@ -442,7 +442,9 @@ func (y *Syncer) applyEntry(ctx context.Context, tx *wtx, e *entry) error {
 		}
 		var nums []LabeledNumber
 		for _, n := range e.Contact.Numbers {
-			if n.E164 == "" {
+			if !isE164(n.E164) {
+				// Not a number this desktop would have stored: the
+				// contact keeps its other numbers.
 				continue
 			}
 			if labelRank(n.Label) == 3 {
