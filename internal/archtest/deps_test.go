@@ -45,13 +45,14 @@ var rules = []rule{
 }
 
 // cgoAllowed are our packages that may need cgo (themselves or through an
-// import): the tray's X11 clipboard, hotkey and GUI, and what runs them.
+// import): the tray's X11 clipboard, hotkey, their X error handler and
+// GUI, and what runs them.
 // Everything else builds with CGO_ENABLED=0, as the phone agent's arm64
 // release does.
 //
 // app (the deskdial program) is not among them: the tray is a program of
 // its own, cmd/deskdial-tray, and TestLeanProgramLinksNoGUI holds app to it.
-var cgoAllowed = []string{"cmd/deskdial-tray", "internal/trayapp", "internal/ui/...", "internal/clipwatch", "internal/hotkey", "internal/x11test"}
+var cgoAllowed = []string{"cmd/deskdial-tray", "internal/trayapp", "internal/ui/...", "internal/clipwatch", "internal/hotkey", "internal/x11err", "internal/x11test"}
 
 // pkg is what `go list -deps -json` says of a package.
 type pkg struct {

@@ -1,0 +1,129 @@
+package x11err
+
+/*
+#cgo LDFLAGS: -lX11
+#include <X11/Xlib.h>
+#include <pthread.h>
+
+// One table for every Display of ours. A Display is counted, not just
+// marked: after XCloseDisplay the same address can come back from the next
+// XOpenDisplay (in the other package) before the first owner has
+// unregistered it, and that owner's Unregister must not take the new
+// connection out of the table.
+#define XE_MAX 64
+static pthread_mutex_t xe_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { Display *d; int refs; int code; } xe_tab[XE_MAX];
+static XErrorHandler xe_prev;
+static __thread int xe_depth;
+
+static int xe_find(Display *d) {
+	for (int i = 0; i < XE_MAX; i++) if (xe_tab[i].refs && xe_tab[i].d == d) return i;
+	return -1;
+}
+
+static int xe_handler(Display *d, XErrorEvent *e) {
+	pthread_mutex_lock(&xe_mu);
+	int i = xe_find(d);
+	if (i >= 0) {
+		if (!xe_tab[i].code) xe_tab[i].code = e->error_code;
+		pthread_mutex_unlock(&xe_mu);
+		return 0;
+	}
+	XErrorHandler prev = xe_prev;
+	pthread_mutex_unlock(&xe_mu);
+	// Another X user's handler can end up chained back to ours (it
+	// installed itself over ours, we trapped over it); a second visit on
+	// this thread means such a loop, so stop there.
+	if (xe_depth || !prev) return 0;
+	xe_depth = 1;
+	int r = prev(d, e);
+	xe_depth = 0;
+	return r;
+}
+
+static void xe_trap(void) {
+	XErrorHandler cur = XSetErrorHandler(xe_handler);
+	if (cur != xe_handler) {
+		pthread_mutex_lock(&xe_mu);
+		xe_prev = cur;
+		pthread_mutex_unlock(&xe_mu);
+	}
+}
+
+static int xe_register(Display *d) {
+	pthread_mutex_lock(&xe_mu);
+	int i = xe_find(d);
+	for (int j = 0; i < 0 && j < XE_MAX; j++) if (!xe_tab[j].refs) i = j;
+	if (i < 0) { pthread_mutex_unlock(&xe_mu); return -1; }
+	xe_tab[i].d = d;
+	xe_tab[i].refs++;
+	xe_tab[i].code = 0; // a new connection starts with no error
+	pthread_mutex_unlock(&xe_mu);
+	xe_trap();
+	return 0;
+}
+
+static void xe_unregister(Display *d) {
+	pthread_mutex_lock(&xe_mu);
+	int i = xe_find(d);
+	if (i >= 0 && --xe_tab[i].refs == 0) { xe_tab[i].d = NULL; xe_tab[i].code = 0; }
+	pthread_mutex_unlock(&xe_mu);
+}
+
+static int xe_take(Display *d) {
+	pthread_mutex_lock(&xe_mu);
+	int i = xe_find(d), code = 0;
+	if (i >= 0) { code = xe_tab[i].code; xe_tab[i].code = 0; }
+	pthread_mutex_unlock(&xe_mu);
+	return code;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+)
+
+// The users reach the handler through these Go functions, taking the
+// Display as an unsafe.Pointer, rather than by calling this package's C
+// from their own C. cgo keeps a preamble's static functions private to its
+// package; sharing C would mean exporting global C symbols from here and
+// repeating their prototypes in each user's preamble, where nothing checks
+// them against the definitions (a drifted signature is undefined
+// behaviour, not a build error), and the users' own cgo link step would
+// see them undefined and fall back on the go command tolerating that. Go
+// functions are type-checked at every call and keep the C here private;
+// the price is that the users call Trap from Go just before the C function
+// whose requests may fail, instead of inside it, which changes nothing:
+// what matters is that our handler is in place when that function syncs.
+// unsafe.Pointer rather than uintptr, because each package's *C.Display is
+// a type of its own and a C pointer may be passed as unsafe.Pointer freely.
+
+// ErrFull is returned by Register when the table of Displays is full.
+var ErrFull = errors.New("x11err: too many X connections open")
+
+// Register makes dpy (a Display * from XOpenDisplay) one of ours: its X
+// errors are kept for TakeError and never reach another handler. It
+// installs the handler (Trap). Register before the first request that
+// may fail; a Display registered twice stays ours until unregistered twice.
+func Register(dpy unsafe.Pointer) error {
+	if C.xe_register((*C.Display)(dpy)) != 0 {
+		return ErrFull
+	}
+	return nil
+}
+
+// Unregister ends Register. Call it after XCloseDisplay, whose final
+// round trip can still bring errors of earlier requests.
+func Unregister(dpy unsafe.Pointer) { C.xe_unregister((*C.Display)(dpy)) }
+
+// TakeError returns the code of the first X error on dpy since the last
+// call (0 for none; BadAccess, BadWindow, ... from X.h) and clears it.
+// Errors arrive asynchronously: XSync first to see those of the requests
+// made so far.
+func TakeError(dpy unsafe.Pointer) int { return int(C.xe_take((*C.Display)(dpy))) }
+
+// Trap (re)installs the handler, remembering the one it replaces for the
+// errors of other Displays. Call it just before requests that may fail.
+func Trap() { C.xe_trap() }
