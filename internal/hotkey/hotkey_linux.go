@@ -7,95 +7,17 @@ package hotkey
 #include <X11/keysym.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 
-// X errors are reported asynchronously to one process-wide handler, and
-// Xlib's default handler exits the process. The handler below records
-// errors for our own connections and passes everything else to the handler
-// that was installed before it (GLFW's or Xlib's default), so other X users
-// in the process behave as before.
-//
-// clipwatch has a handler of the same shape. It stays a copy: C in a cgo
-// preamble is private to its package (sharing it means a header outside
-// the package directory, whose changes the Go build cache misses,
-// https://github.com/golang/go/issues/24355, or linking to another
-// package's C symbols by hand), and clipwatch's
-// handler drops errors instead of keeping their code.
-#define HK_MAX 32
-static pthread_mutex_t hk_mu = PTHREAD_MUTEX_INITIALIZER;
-static Display *hk_dpys[HK_MAX];
-static int hk_errs[HK_MAX];
-static XErrorHandler hk_prev;
-static __thread int hk_depth;
+// X errors on our connection (BadAccess when another program holds the
+// key) are kept by x11err, the process's one Xlib error handler, which
+// grab reads; the requests that may fail run after x11err.Trap.
 
-static int hk_handler(Display *d, XErrorEvent *e) {
-	pthread_mutex_lock(&hk_mu);
-	for (int i = 0; i < HK_MAX; i++) {
-		if (hk_dpys[i] == d) {
-			if (!hk_errs[i]) hk_errs[i] = e->error_code;
-			pthread_mutex_unlock(&hk_mu);
-			return 0;
-		}
-	}
-	XErrorHandler prev = hk_prev;
-	pthread_mutex_unlock(&hk_mu);
-	// Handlers of other X users in the process can end up chained to
-	// each other; a second visit means a loop, so stop there.
-	if (hk_depth || !prev) return 0;
-	hk_depth = 1;
-	int r = prev(d, e);
-	hk_depth = 0;
-	return r;
-}
-
-// hk_trap (re)installs our handler before any request that may fail.
-// Installing it once is not enough: GLFW (under Fyne) swaps in its own
-// handler around its calls on the main thread and then restores the one
-// it found, so a call of ours overlapping one of GLFW's can leave an older
-// handler, or Xlib's default that exits, in place.
-static void hk_trap(void) {
-	XErrorHandler cur = XSetErrorHandler(hk_handler);
-	if (cur != hk_handler) {
-		pthread_mutex_lock(&hk_mu);
-		hk_prev = cur;
-		pthread_mutex_unlock(&hk_mu);
-	}
-}
-
-static int hk_slot(Display *d) {
-	for (int i = 0; i < HK_MAX; i++) if (hk_dpys[i] == d) return i;
-	return -1;
-}
-
-// hk_take_error returns and clears the first error recorded for d.
-static int hk_take_error(Display *d) {
-	pthread_mutex_lock(&hk_mu);
-	int i = hk_slot(d), code = 0;
-	if (i >= 0) { code = hk_errs[i]; hk_errs[i] = 0; }
-	pthread_mutex_unlock(&hk_mu);
-	return code;
-}
-
-static Display *hk_open(void) {
+// hk_dial opens a connection; grab registers it with x11err before any
+// request on it.
+static Display *hk_dial(void) {
 	XInitThreads();
-	Display *d = XOpenDisplay(NULL);
-	if (!d) return NULL;
-	pthread_mutex_lock(&hk_mu);
-	int i = hk_slot(NULL);
-	if (i < 0) { pthread_mutex_unlock(&hk_mu); XCloseDisplay(d); return NULL; }
-	hk_dpys[i] = d; hk_errs[i] = 0;
-	pthread_mutex_unlock(&hk_mu);
-	hk_trap();
-	return d;
-}
-
-static void hk_close(Display *d) {
-	XCloseDisplay(d);
-	pthread_mutex_lock(&hk_mu);
-	int i = hk_slot(d);
-	if (i >= 0) { hk_dpys[i] = NULL; hk_errs[i] = 0; }
-	pthread_mutex_unlock(&hk_mu);
+	return XOpenDisplay(NULL);
 }
 
 // hk_modmask finds which modifier bit a key such as Num_Lock or Super_L is
@@ -113,50 +35,44 @@ static unsigned hk_modmask(Display *d, KeySym ks, unsigned fallback) {
 	return mask ? mask : fallback;
 }
 
-enum { HK_OK = 0, HK_UNKNOWN = 1, HK_TAKEN = 2, HK_FAILED = 3 };
-
-// hk_grab grabs keycode+mods on the root window together with the CapsLock
-// and NumLock variants, since X matches the modifier state exactly and the
-// key would otherwise be dead while either lock is on
-// (golang-design/hotkey#39). A grab someone else holds fails with
-// BadAccess; all our variants are then released again.
-static int hk_grab(Display *d, const char *name, unsigned want,
+// hk_keys finds the keycode and modifier masks of a combination in the
+// keymap. 0: no such key. want: 1 Ctrl, 2 Alt, 4 Shift, 8 Super.
+static int hk_keys(Display *d, const char *name, unsigned want,
                    int *keycode, unsigned *mods, unsigned *clean) {
 	KeySym ks = XStringToKeysym(name);
-	if (ks == NoSymbol) return HK_UNKNOWN;
+	if (ks == NoSymbol) return 0;
 	KeyCode kc = XKeysymToKeycode(d, ks);
-	if (!kc) return HK_UNKNOWN;
+	if (!kc) return 0;
 	unsigned alt = hk_modmask(d, XK_Alt_L, Mod1Mask);
 	unsigned super = hk_modmask(d, XK_Super_L, Mod4Mask);
-	unsigned num = hk_modmask(d, XK_Num_Lock, Mod2Mask);
 	unsigned m = 0;
 	if (want & 1) m |= ControlMask;
 	if (want & 2) m |= alt;
 	if (want & 4) m |= ShiftMask;
 	if (want & 8) m |= super;
-	unsigned variants[4] = {0, LockMask, num, LockMask | num};
-	Window root = DefaultRootWindow(d);
-	hk_trap();
-	XSync(d, False);
-	hk_take_error(d);
-	for (int i = 0; i < 4; i++)
-		XGrabKey(d, kc, m | variants[i], root, False, GrabModeAsync, GrabModeAsync);
-	XSync(d, False);
-	int err = hk_take_error(d);
-	if (err) {
-		for (int i = 0; i < 4; i++) XUngrabKey(d, kc, m | variants[i], root);
-		XSync(d, False);
-		hk_take_error(d);
-		return err == BadAccess ? HK_TAKEN : HK_FAILED;
-	}
-	// Without detectable auto-repeat a held key sends release+press pairs
-	// and one long press would dial several times.
-	XkbSetDetectableAutoRepeat(d, True, NULL);
 	*keycode = kc;
 	*mods = m;
 	*clean = ControlMask | ShiftMask | alt | super;
-	return HK_OK;
+	return 1;
 }
+
+// hk_grab grabs keycode+mods on the root window together with the CapsLock
+// and NumLock variants, since X matches the modifier state exactly and the
+// key would otherwise be dead while either lock is on
+// (golang-design/hotkey#39). It syncs, so a refusal (BadAccess from a
+// grab someone else holds) has reached the error handler on return.
+static void hk_grab(Display *d, int kc, unsigned mods) {
+	unsigned num = hk_modmask(d, XK_Num_Lock, Mod2Mask);
+	unsigned variants[4] = {0, LockMask, num, LockMask | num};
+	Window root = DefaultRootWindow(d);
+	for (int i = 0; i < 4; i++)
+		XGrabKey(d, kc, mods | variants[i], root, False, GrabModeAsync, GrabModeAsync);
+	XSync(d, False);
+}
+
+// hk_repeat turns on detectable auto-repeat: without it a held key sends
+// release+press pairs and one long press would dial several times.
+static void hk_repeat(Display *d) { XkbSetDetectableAutoRepeat(d, True, NULL); }
 
 // hk_wait blocks until the X connection or the wake pipe is readable,
 // without any timeout: an idle hotkey costs no wake-ups.
@@ -194,8 +110,8 @@ static int hk_drain(Display *d, int kc, unsigned mods, unsigned clean, int *down
 	return n;
 }
 
+// hk_ungrab releases all variants hk_grab took (or tried to), synced.
 static void hk_ungrab(Display *d, int kc, unsigned mods) {
-	hk_trap();
 	unsigned num = hk_modmask(d, XK_Num_Lock, Mod2Mask);
 	unsigned variants[4] = {0, LockMask, num, LockMask | num};
 	Window root = DefaultRootWindow(d);
@@ -213,6 +129,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/deskdial/deskdial/internal/x11err"
 )
 
 // x11Grab is one grabbed combination on its own X connection, served by
@@ -238,10 +156,10 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	keysym, _ := spec.keysym()
 	// Retried for about a second: an X server resets itself when its last
 	// client leaves (Xvfb without -noreset) and refuses connections meanwhile.
-	dpy := C.hk_open()
+	dpy := openDisplay()
 	for i := 0; dpy == nil && i < 10; i++ {
 		time.Sleep(time.Duration(i+1) * 20 * time.Millisecond)
-		dpy = C.hk_open()
+		dpy = openDisplay()
 	}
 	if dpy == nil {
 		return nil, fmt.Errorf("grab %s: open X display %q: %w", spec, os.Getenv("DISPLAY"), ErrUnsupported)
@@ -249,35 +167,67 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	g := &x11Grab{dpy: dpy, fire: fire, syncReq: make(chan chan struct{}), stopped: make(chan struct{})}
 	name := C.CString(keysym)
 	defer C.free(unsafe.Pointer(name))
-	switch C.hk_grab(dpy, name, C.uint(spec.Mods), &g.keycode, &g.mods, &g.clean) {
-	case C.HK_OK:
-	case C.HK_UNKNOWN:
-		C.hk_close(dpy)
+	if C.hk_keys(dpy, name, C.uint(spec.Mods), &g.keycode, &g.mods, &g.clean) == 0 {
+		closeDisplay(dpy)
 		return nil, fmt.Errorf("grab %s: no key for %q in the keymap: %w", spec, keysym, ErrUnknownKey)
-	case C.HK_TAKEN:
-		C.hk_close(dpy)
-		return nil, takenError{spec}
-	default:
-		C.hk_close(dpy)
+	}
+	// A grab someone else holds fails with BadAccess, which the error
+	// handler keeps for us; all our variants are then released again.
+	x11err.Trap()
+	C.hk_sync(dpy)
+	x11err.TakeError(unsafe.Pointer(dpy)) // not ours to report: earlier requests'
+	C.hk_grab(dpy, g.keycode, g.mods)
+	if code := x11err.TakeError(unsafe.Pointer(dpy)); code != 0 {
+		C.hk_ungrab(dpy, g.keycode, g.mods)
+		closeDisplay(dpy)
+		if code == C.BadAccess {
+			return nil, takenError{spec}
+		}
 		return nil, fmt.Errorf("grab %s: the X server refused the grab", spec)
 	}
+	C.hk_repeat(dpy)
 	var err error
 	g.wakeR, g.wakeW, err = os.Pipe()
 	if err != nil {
+		x11err.Trap()
 		C.hk_ungrab(dpy, g.keycode, g.mods)
-		C.hk_close(dpy)
+		closeDisplay(dpy)
 		return nil, fmt.Errorf("grab %s: make wake pipe: %w", spec, err)
 	}
 	go g.loop()
 	return g, nil
 }
 
+// openDisplay opens an X connection of our own and registers it with the
+// process's X error handler; nil when either fails.
+func openDisplay() *C.Display {
+	d := C.hk_dial()
+	if d == nil {
+		return nil
+	}
+	if x11err.Register(unsafe.Pointer(d)) != nil {
+		C.XCloseDisplay(d)
+		return nil
+	}
+	return d
+}
+
+// closeDisplay closes an X connection of openDisplay's. Its final round
+// trip can still bring errors of earlier requests, so the handler is put
+// back first and the connection stays registered until it is closed.
+func closeDisplay(d *C.Display) {
+	x11err.Trap()
+	C.XCloseDisplay(d)
+	x11err.Unregister(unsafe.Pointer(d))
+}
+
 // loop owns the X connection: no other goroutine touches it.
 func (g *x11Grab) loop() {
 	defer close(g.stopped)
 	defer func() {
+		x11err.Trap()
 		C.hk_ungrab(g.dpy, g.keycode, g.mods)
-		C.hk_close(g.dpy)
+		closeDisplay(g.dpy)
 		g.wakeR.Close()
 	}()
 	wakefd := C.int(g.wakeR.Fd())
