@@ -7,58 +7,14 @@ package clipwatch
 #include <X11/extensions/Xfixes.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-// Xlib reports X errors to one process-wide handler, and its default
-// handler exits the process. A requestor window can vanish while we answer
-// it (BadWindow), so errors on our own connections are recorded and
-// ignored; errors on anyone else's connection go to the handler that was
-// installed before ours.
-//
-// hotkey has a handler of the same shape. It stays a copy: C in a cgo
-// preamble is private to its package (sharing it means a header outside
-// the package directory, whose changes the Go build cache misses,
-// https://github.com/golang/go/issues/24355, or linking to another
-// package's C symbols by hand), and hotkey's handler
-// also keeps the error code, which Register reports.
-#define CW_MAX 16
-static pthread_mutex_t cw_mu = PTHREAD_MUTEX_INITIALIZER;
-static Display *cw_dpys[CW_MAX];
-static XErrorHandler cw_prev;
-static __thread int cw_depth;
-
-static int cw_handler(Display *d, XErrorEvent *e) {
-	pthread_mutex_lock(&cw_mu);
-	for (int i = 0; i < CW_MAX; i++) {
-		if (cw_dpys[i] == d) { pthread_mutex_unlock(&cw_mu); return 0; }
-	}
-	XErrorHandler prev = cw_prev;
-	pthread_mutex_unlock(&cw_mu);
-	// Handlers of other X users in the process can end up chained to
-	// each other; a second visit means a loop, so stop there.
-	if (cw_depth || !prev) return 0;
-	cw_depth = 1;
-	int r = prev(d, e);
-	cw_depth = 0;
-	return r;
-}
-
-// cw_trap (re)installs our handler before requests that may fail.
-// Installing it once is not enough: GLFW (under Fyne) swaps in its own
-// handler around its calls on the main thread and then restores the one
-// it found, so a call of ours overlapping one of GLFW's can leave an older
-// handler, or Xlib's default that exits, in place.
-static void cw_trap(void) {
-	XErrorHandler cur = XSetErrorHandler(cw_handler);
-	if (cur != cw_handler) {
-		pthread_mutex_lock(&cw_mu);
-		cw_prev = cur;
-		pthread_mutex_unlock(&cw_mu);
-	}
-}
+// A requestor window can vanish while we answer it (BadWindow). X errors
+// on our connections are caught by x11err, the process's one Xlib error
+// handler, instead of Xlib's default, which would exit; their codes are
+// not needed here. Requests that may fail run after x11err.Trap.
 
 typedef struct {
 	Display *d;
@@ -67,19 +23,16 @@ typedef struct {
 	Atom clipboard, targets, utf8, text, textplain, timestamp, incr, hint, prop, multiple;
 } cw_conn;
 
-static cw_conn *cw_open(int want_xfixes, int *no_xfixes) {
+// cw_dial opens a connection; the caller registers it with x11err before
+// cw_open makes any request on it.
+static Display *cw_dial(void) {
 	XInitThreads();
-	Display *d = XOpenDisplay(NULL);
-	if (!d) return NULL;
+	return XOpenDisplay(NULL);
+}
+
+static cw_conn *cw_open(Display *d, int want_xfixes, int *no_xfixes) {
 	int ev = 0, er = 0;
 	if (want_xfixes && !XFixesQueryExtension(d, &ev, &er)) *no_xfixes = 1;
-	pthread_mutex_lock(&cw_mu);
-	int slot = -1;
-	for (int i = 0; i < CW_MAX; i++) if (!cw_dpys[i]) { slot = i; break; }
-	if (slot < 0) { pthread_mutex_unlock(&cw_mu); XCloseDisplay(d); return NULL; }
-	cw_dpys[slot] = d;
-	pthread_mutex_unlock(&cw_mu);
-	cw_trap();
 
 	cw_conn *c = calloc(1, sizeof *c);
 	c->d = d;
@@ -99,12 +52,11 @@ static cw_conn *cw_open(int want_xfixes, int *no_xfixes) {
 	return c;
 }
 
+// cw_close closes the connection and frees c; the caller unregisters the
+// Display afterwards.
 static void cw_close(cw_conn *c) {
 	XDestroyWindow(c->d, c->w);
 	XCloseDisplay(c->d);
-	pthread_mutex_lock(&cw_mu);
-	for (int i = 0; i < CW_MAX; i++) if (cw_dpys[i] == c->d) cw_dpys[i] = NULL;
-	pthread_mutex_unlock(&cw_mu);
 	free(c);
 }
 
@@ -147,9 +99,9 @@ static int cw_ascii(const char *s, size_t n) {
 	return 1;
 }
 
-// cw_serve answers another program's request for our selection.
+// cw_serve answers another program's request for our selection (cw_next
+// runs after x11err.Trap).
 static void cw_serve(cw_conn *c, cw_owned *o, XSelectionRequestEvent *r) {
-	cw_trap();
 	XSelectionEvent ev;
 	memset(&ev, 0, sizeof ev);
 	ev.type = SelectionNotify;
@@ -206,7 +158,6 @@ static Time cw_servertime(cw_conn *c) {
 
 // cw_own takes the clipboard with data (copied). 0: ok, 1: refused.
 static int cw_own(cw_conn *c, cw_owned *o, const char *data, size_t len) {
-	cw_trap();
 	char *copy = malloc(len ? len : 1);
 	memcpy(copy, data, len);
 	free(o->data);
@@ -376,7 +327,6 @@ static int cw_read(cw_conn *c, int selno, size_t cap, int timeout_ms,
                    unsigned char **out, size_t *outlen, int *secret, int *more) {
 	Atom sel = cw_sel(c, selno);
 	*out = NULL; *outlen = 0; *secret = 0; *more = 0;
-	cw_trap();
 	if (XGetSelectionOwner(c->d, sel) == None) return CW_R_EMPTY;
 	long long deadline = cw_now_ms() + timeout_ms;
 	unsigned char *data; size_t len; Atom type; int m;
@@ -430,6 +380,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/deskdial/deskdial/internal/x11err"
 )
 
 // x11 watches through XFixes on one X connection that also owns what
@@ -464,23 +416,23 @@ func newX11(o *options, needXfixes bool) (*x11, error) {
 	if needXfixes {
 		want = 1
 	}
-	loop := openRetry(func() *C.cw_conn { return C.cw_open(want, &noXfixes) })
+	loop := openRetry(func() *C.cw_conn { return openConn(want, &noXfixes) })
 	if loop == nil {
 		return nil, fmt.Errorf("open X display %q: %w", os.Getenv("DISPLAY"), ErrUnsupported)
 	}
 	if noXfixes != 0 {
-		C.cw_close(loop)
+		closeConn(loop)
 		return nil, errNoXfixes
 	}
-	reader := openRetry(func() *C.cw_conn { return C.cw_open(0, &noXfixes) })
+	reader := openRetry(func() *C.cw_conn { return openConn(0, &noXfixes) })
 	if reader == nil {
-		C.cw_close(loop)
+		closeConn(loop)
 		return nil, fmt.Errorf("open X display %q: %w", os.Getenv("DISPLAY"), ErrUnsupported)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		C.cw_close(loop)
-		C.cw_close(reader)
+		closeConn(loop)
+		closeConn(reader)
 		return nil, fmt.Errorf("make wake pipe: %w", err)
 	}
 	x := &x11{o: o, loop: loop, reader: reader, wakeR: r, wakeW: w,
@@ -492,6 +444,31 @@ func newX11(o *options, needXfixes bool) (*x11, error) {
 		C.free(unsafe.Pointer(v))
 	}
 	return x, nil
+}
+
+// openConn opens an X connection of our own, registered with the
+// process's X error handler before its first request; nil when either
+// fails.
+func openConn(wantXfixes C.int, noXfixes *C.int) *C.cw_conn {
+	d := C.cw_dial()
+	if d == nil {
+		return nil
+	}
+	if x11err.Register(unsafe.Pointer(d)) != nil {
+		C.XCloseDisplay(d)
+		return nil
+	}
+	return C.cw_open(d, wantXfixes, noXfixes)
+}
+
+// closeConn closes a connection of openConn's. Its final round trip can
+// still bring errors of earlier requests, so the handler is put back first
+// and the Display stays registered until it is closed.
+func closeConn(c *C.cw_conn) {
+	d := unsafe.Pointer(c.d)
+	x11err.Trap()
+	C.cw_close(c)
+	x11err.Unregister(d)
 }
 
 // openRetry opens an X connection, retrying for about a second: an X
@@ -555,6 +532,7 @@ func (x *x11) run(ctx context.Context, changed func(Selection, time.Time)) error
 func (x *x11) drain(changed func(Selection, time.Time)) {
 	for {
 		var sel C.int
+		x11err.Trap() // cw_next answers requestors, which may have gone
 		switch C.cw_next(x.loop, &x.owned, &sel) {
 		case C.CW_NONE:
 			return
@@ -577,6 +555,7 @@ func (x *x11) serveWrites() {
 		select {
 		case req := <-x.writes:
 			cs := C.CString(req.text)
+			x11err.Trap()
 			rc := C.cw_own(x.loop, &x.owned, cs, C.size_t(len(req.text)))
 			C.free(unsafe.Pointer(cs))
 			if rc != 0 {
@@ -605,10 +584,10 @@ func (x *x11) shutdown() {
 		}
 		break
 	}
-	C.cw_close(x.loop)
+	closeConn(x.loop)
 	C.cw_owned_free(&x.owned)
 	x.rmu.Lock()
-	C.cw_close(x.reader)
+	closeConn(x.reader)
 	x.closed = true
 	x.rmu.Unlock()
 	x.wakeR.Close()
@@ -669,6 +648,7 @@ func (x *x11) read(ctx context.Context, sel Selection) (string, bool, error) {
 	var data *C.uchar
 	var n C.size_t
 	var secret, more C.int
+	x11err.Trap()
 	rc := C.cw_read(x.reader, selno, C.size_t(x.o.maxBytes), C.int(timeout/time.Millisecond),
 		&data, &n, &secret, &more)
 	if data != nil {
