@@ -335,3 +335,24 @@ func TestReadPrimaryIsCurrent(t *testing.T) {
 	cmd.Wait()
 	read("")
 }
+
+// TestRequestorGoneWhileAnswered: a program asks for our clipboard and is
+// gone before the answer arrives. The X server's BadWindow must not end
+// the process, even though another X user in it (GLFW under Fyne) put
+// Xlib's default handler, which exits, back in the meantime; the text is
+// still served to the next program.
+func TestRequestorGoneWhileAnswered(t *testing.T) {
+	x11test.NeedX(t)
+	w := start(t)
+	if err := w.Write(context.Background(), "+49 30 1234567"); err != nil {
+		t.Fatal(err)
+	}
+	resetErrorHandler()
+	if !vanishingRequest() {
+		t.Fatal("cannot open the X display")
+	}
+	out, err := exec.Command("xclip", "-selection", "clipboard", "-o").Output()
+	if err != nil || string(out) != "+49 30 1234567" {
+		t.Fatalf("after a requestor vanished, xclip -o = %q, %v", out, err)
+	}
+}
