@@ -52,7 +52,7 @@ var rules = []rule{
 //
 // app (the deskdial program) is not among them: the tray is a program of
 // its own, cmd/deskdial-tray, and TestLeanProgramLinksNoGUI holds app to it.
-var cgoAllowed = []string{"cmd/deskdial-tray", "internal/trayapp", "internal/ui/...", "internal/clipwatch", "internal/hotkey", "internal/x11err", "internal/x11test"}
+var cgoAllowed = []string{"cmd/deskdial-tray", "internal/trayapp", "internal/ui/...", "internal/clipwatch", "internal/hotkey", "internal/x11conn", "internal/x11test"}
 
 // pkg is what `go list -deps -json` says of a package.
 type pkg struct {

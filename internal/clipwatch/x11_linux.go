@@ -12,9 +12,9 @@ package clipwatch
 #include <time.h>
 
 // A requestor window can vanish while we answer it (BadWindow). X errors
-// on our connections are caught by x11err, the process's one Xlib error
-// handler, instead of Xlib's default, which would exit; their codes are
-// not needed here. Requests that may fail run after x11err.Trap.
+// on our connections are caught by x11conn's error handler, the process's
+// one, instead of Xlib's default, which would exit; their codes are not
+// needed here. Requests that may fail run after x11conn.Trap.
 
 typedef struct {
 	Display *d;
@@ -23,7 +23,7 @@ typedef struct {
 	Atom clipboard, targets, utf8, text, textplain, timestamp, incr, hint, prop, multiple;
 } cw_conn;
 
-// cw_dial opens a connection; the caller registers it with x11err before
+// cw_dial opens a connection; the caller registers it with x11conn before
 // cw_open makes any request on it.
 static Display *cw_dial(void) {
 	XInitThreads();
@@ -70,21 +70,6 @@ static void cw_watch(cw_conn *c, int clip, int primary) {
 	XFlush(c->d);
 }
 
-// cw_wait blocks, without timeout, until the X connection or the wake pipe
-// is readable. 1: X events, 2: wake pipe, -1: connection lost.
-static int cw_wait(cw_conn *c, int wakefd) {
-	if (XPending(c->d)) return 1;
-	struct pollfd p[2] = {{ConnectionNumber(c->d), POLLIN, 0}, {wakefd, POLLIN, 0}};
-	for (;;) {
-		int r = poll(p, 2, -1);
-		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) return -1;
-		if (p[1].revents) return 2;
-		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
-		return 1;
-	}
-}
-
 // What we own: the text and, for tests, one extra target.
 typedef struct {
 	char *data;
@@ -100,7 +85,7 @@ static int cw_ascii(const char *s, size_t n) {
 }
 
 // cw_serve answers another program's request for our selection (cw_next
-// runs after x11err.Trap).
+// runs after x11conn.Trap).
 static void cw_serve(cw_conn *c, cw_owned *o, XSelectionRequestEvent *r) {
 	XSelectionEvent ev;
 	memset(&ev, 0, sizeof ev);
@@ -381,7 +366,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/deskdial/deskdial/internal/x11err"
+	"github.com/deskdial/deskdial/internal/x11conn"
 )
 
 // x11 watches through XFixes on one X connection that also owns what
@@ -454,7 +439,7 @@ func openConn(wantXfixes C.int, noXfixes *C.int) *C.cw_conn {
 	if d == nil {
 		return nil
 	}
-	if x11err.Register(unsafe.Pointer(d)) != nil {
+	if x11conn.Register(unsafe.Pointer(d)) != nil {
 		C.XCloseDisplay(d)
 		return nil
 	}
@@ -466,9 +451,9 @@ func openConn(wantXfixes C.int, noXfixes *C.int) *C.cw_conn {
 // and the Display stays registered until it is closed.
 func closeConn(c *C.cw_conn) {
 	d := unsafe.Pointer(c.d)
-	x11err.Trap()
+	x11conn.Trap()
 	C.cw_close(c)
-	x11err.Unregister(d)
+	x11conn.Unregister(d)
 }
 
 // openRetry opens an X connection, retrying for about a second: an X
@@ -508,13 +493,13 @@ func (x *x11) run(ctx context.Context, changed func(Selection, time.Time)) error
 		case <-stop:
 		}
 	}()
-	wakefd := C.int(x.wakeR.Fd())
+	wakefd := int(x.wakeR.Fd())
 	var buf [64]byte
 	for {
-		switch C.cw_wait(x.loop, wakefd) {
-		case 1:
+		switch x11conn.Wait(unsafe.Pointer(x.loop.d), wakefd) {
+		case x11conn.Events:
 			x.drain(changed)
-		case 2:
+		case x11conn.Woken:
 			n, _ := x.wakeR.Read(buf[:])
 			for _, b := range buf[:n] {
 				if b == 'q' {
@@ -532,7 +517,7 @@ func (x *x11) run(ctx context.Context, changed func(Selection, time.Time)) error
 func (x *x11) drain(changed func(Selection, time.Time)) {
 	for {
 		var sel C.int
-		x11err.Trap() // cw_next answers requestors, which may have gone
+		x11conn.Trap() // cw_next answers requestors, which may have gone
 		switch C.cw_next(x.loop, &x.owned, &sel) {
 		case C.CW_NONE:
 			return
@@ -555,7 +540,7 @@ func (x *x11) serveWrites() {
 		select {
 		case req := <-x.writes:
 			cs := C.CString(req.text)
-			x11err.Trap()
+			x11conn.Trap()
 			rc := C.cw_own(x.loop, &x.owned, cs, C.size_t(len(req.text)))
 			C.free(unsafe.Pointer(cs))
 			if rc != 0 {
@@ -648,7 +633,7 @@ func (x *x11) read(ctx context.Context, sel Selection) (string, bool, error) {
 	var data *C.uchar
 	var n C.size_t
 	var secret, more C.int
-	x11err.Trap()
+	x11conn.Trap()
 	rc := C.cw_read(x.reader, selno, C.size_t(x.o.maxBytes), C.int(timeout/time.Millisecond),
 		&data, &n, &secret, &more)
 	if data != nil {

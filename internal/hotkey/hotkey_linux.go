@@ -5,15 +5,14 @@ package hotkey
 #include <X11/Xlib.h>
 #include <X11/XKBlib.h>
 #include <X11/keysym.h>
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 
 // X errors on our connection (BadAccess when another program holds the
-// key) are kept by x11err, the process's one Xlib error handler, which
-// grab reads; the requests that may fail run after x11err.Trap.
+// key) are kept by x11conn's error handler, the process's one, and grab
+// reads them from there; the requests that may fail run after
+// x11conn.Trap.
 
-// hk_dial opens a connection; grab registers it with x11err before any
+// hk_dial opens a connection; grab registers it with x11conn before any
 // request on it.
 static Display *hk_dial(void) {
 	XInitThreads();
@@ -74,22 +73,6 @@ static void hk_grab(Display *d, int kc, unsigned mods) {
 // release+press pairs and one long press would dial several times.
 static void hk_repeat(Display *d) { XkbSetDetectableAutoRepeat(d, True, NULL); }
 
-// hk_wait blocks until the X connection or the wake pipe is readable,
-// without any timeout: an idle hotkey costs no wake-ups.
-// 1: X events, 2: wake pipe, -1: connection lost.
-static int hk_wait(Display *d, int wakefd) {
-	if (XPending(d)) return 1;
-	struct pollfd p[2] = {{ConnectionNumber(d), POLLIN, 0}, {wakefd, POLLIN, 0}};
-	for (;;) {
-		int r = poll(p, 2, -1);
-		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) return -1;
-		if (p[1].revents) return 2;
-		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
-		return 1;
-	}
-}
-
 // hk_drain handles every queued event and returns how many presses of our
 // key it saw. The grab delivers only our key, but the keycode and the
 // clean modifier state are checked anyway, because a client that receives
@@ -130,7 +113,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/deskdial/deskdial/internal/x11err"
+	"github.com/deskdial/deskdial/internal/x11conn"
 )
 
 // x11Grab is one grabbed combination on its own X connection, served by
@@ -173,11 +156,11 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	}
 	// A grab someone else holds fails with BadAccess, which the error
 	// handler keeps for us; all our variants are then released again.
-	x11err.Trap()
+	x11conn.Trap()
 	C.hk_sync(dpy)
-	x11err.TakeError(unsafe.Pointer(dpy)) // not ours to report: earlier requests'
+	x11conn.TakeError(unsafe.Pointer(dpy)) // not ours to report: earlier requests'
 	C.hk_grab(dpy, g.keycode, g.mods)
-	if code := x11err.TakeError(unsafe.Pointer(dpy)); code != 0 {
+	if code := x11conn.TakeError(unsafe.Pointer(dpy)); code != 0 {
 		C.hk_ungrab(dpy, g.keycode, g.mods)
 		closeDisplay(dpy)
 		if code == C.BadAccess {
@@ -189,7 +172,7 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	var err error
 	g.wakeR, g.wakeW, err = os.Pipe()
 	if err != nil {
-		x11err.Trap()
+		x11conn.Trap()
 		C.hk_ungrab(dpy, g.keycode, g.mods)
 		closeDisplay(dpy)
 		return nil, fmt.Errorf("grab %s: make wake pipe: %w", spec, err)
@@ -205,7 +188,7 @@ func openDisplay() *C.Display {
 	if d == nil {
 		return nil
 	}
-	if x11err.Register(unsafe.Pointer(d)) != nil {
+	if x11conn.Register(unsafe.Pointer(d)) != nil {
 		C.XCloseDisplay(d)
 		return nil
 	}
@@ -216,28 +199,28 @@ func openDisplay() *C.Display {
 // trip can still bring errors of earlier requests, so the handler is put
 // back first and the connection stays registered until it is closed.
 func closeDisplay(d *C.Display) {
-	x11err.Trap()
+	x11conn.Trap()
 	C.XCloseDisplay(d)
-	x11err.Unregister(unsafe.Pointer(d))
+	x11conn.Unregister(unsafe.Pointer(d))
 }
 
 // loop owns the X connection: no other goroutine touches it.
 func (g *x11Grab) loop() {
 	defer close(g.stopped)
 	defer func() {
-		x11err.Trap()
+		x11conn.Trap()
 		C.hk_ungrab(g.dpy, g.keycode, g.mods)
 		closeDisplay(g.dpy)
 		g.wakeR.Close()
 	}()
-	wakefd := C.int(g.wakeR.Fd())
+	wakefd := int(g.wakeR.Fd())
 	down := C.int(0)
 	var buf [16]byte
 	for {
-		switch C.hk_wait(g.dpy, wakefd) {
-		case 1:
+		switch x11conn.Wait(unsafe.Pointer(g.dpy), wakefd) {
+		case x11conn.Events:
 			g.count(C.hk_drain(g.dpy, g.keycode, g.mods, g.clean, &down))
-		case 2:
+		case x11conn.Woken:
 			n, _ := g.wakeR.Read(buf[:])
 			for _, b := range buf[:n] {
 				switch b {

@@ -111,7 +111,7 @@ func TestTakenByAnotherConnection(t *testing.T) {
 	x11test.NeedX(t)
 	first := register(t, "Ctrl+Alt+D")
 	s, _ := Parse("ctrl+alt+d")
-	// Another X user in the process (GLFW under Fyne, see x11err.Trap) left
+	// Another X user in the process (GLFW under Fyne, see x11conn.Trap) left
 	// Xlib's default, process-ending handler installed in the meantime.
 	resetErrorHandler()
 	// Register opens a connection of its own, so to the X server this is

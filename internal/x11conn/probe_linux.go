@@ -1,10 +1,11 @@
-package x11err
+package x11conn
 
 // What the tests need of Xlib; _test.go files cannot use cgo.
 
 /*
 #cgo LDFLAGS: -lX11
 #include <X11/Xlib.h>
+#include <X11/Xatom.h>
 #include <stdlib.h>
 
 // probe_rec_handler stands for another X user's handler (GLFW's): it
@@ -41,6 +42,16 @@ static void probe_bad_window(Display *d) {
 	XSync(d, False);
 }
 
+// probe_property_event makes the server send d an event: a property
+// change on a window of d's that asked for such events.
+static void probe_property_event(Display *d) {
+	Window w = XCreateSimpleWindow(d, DefaultRootWindow(d), 0, 0, 1, 1, 0, 0, 0);
+	XSelectInput(d, w, PropertyChangeMask);
+	unsigned char v = 0;
+	XChangeProperty(d, w, XInternAtom(d, "DESKDIAL_PROBE", False), XA_STRING, 8, PropModeReplace, &v, 1);
+	XFlush(d);
+}
+
 // probe_bad_atom deletes a property named by an atom that does not exist.
 static void probe_bad_atom(Display *d) {
 	XDeleteProperty(d, DefaultRootWindow(d), (Atom)0x1fffffff);
@@ -73,6 +84,8 @@ func closeDisplay(d unsafe.Pointer) { C.XCloseDisplay((*C.Display)(d)) }
 func badWindowRequest(d unsafe.Pointer) { C.probe_bad_window((*C.Display)(d)) }
 
 func badAtomRequest(d unsafe.Pointer) { C.probe_bad_atom((*C.Display)(d)) }
+
+func propertyEvent(d unsafe.Pointer) { C.probe_property_event((*C.Display)(d)) }
 
 // installRecorder puts a counting handler in place of whatever is
 // installed, as another X user in the process would.

@@ -1,5 +1,6 @@
-// Package x11err is the one Xlib error handler of the process, for the X
-// connections that clipwatch and hotkey open.
+// Package x11conn holds what the process's own X connections (those of
+// clipwatch and hotkey) share: the one Xlib error handler for all of them,
+// and the wait on a connection and a wake pipe.
 //
 // Xlib reports X errors to a single process-wide handler, and its default
 // handler prints the error and exits. Our requests can fail in the normal
@@ -17,4 +18,4 @@
 // Xlib's default, in place.
 //
 // The package is Linux/X11 only and needs cgo; elsewhere it is empty.
-package x11err
+package x11conn

@@ -1,14 +1,15 @@
-package x11err
+package x11conn
 
 import (
 	"errors"
+	"os"
 	"testing"
 	"unsafe"
 
 	"github.com/deskdial/deskdial/internal/x11test"
 )
 
-func TestMain(m *testing.M) { x11test.Main(m, "x11err") }
+func TestMain(m *testing.M) { x11test.Main(m, "x11conn") }
 
 // display opens an X connection for one test, registered unless told
 // otherwise, and leaves Xlib's default handler as the previous one again.
@@ -145,4 +146,23 @@ func TestTableFull(t *testing.T) {
 		added = append(added, p)
 	}
 	t.Fatalf("Register accepted %d displays without running out", len(added))
+}
+
+func TestWait(t *testing.T) {
+	d := display(t, true)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	w.Write([]byte{'q'})
+	if got := Wait(d, int(r.Fd())); got != Woken {
+		t.Fatalf("with the wake pipe written: Wait = %d, want Woken", got)
+	}
+	r.Read(make([]byte, 1))
+	propertyEvent(d)
+	if got := Wait(d, int(r.Fd())); got != Events {
+		t.Fatalf("with an event sent: Wait = %d, want Events", got)
+	}
 }

@@ -1,8 +1,10 @@
-package x11err
+package x11conn
 
 /*
 #cgo LDFLAGS: -lX11
 #include <X11/Xlib.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 
 // One table for every Display of ours. A Display is counted, not just
@@ -77,6 +79,21 @@ static int xe_take(Display *d) {
 	pthread_mutex_unlock(&xe_mu);
 	return code;
 }
+
+// xe_wait blocks, without timeout, until d has events or wakefd is
+// readable. 1: events, 2: wake fd, -1: connection lost.
+static int xe_wait(Display *d, int wakefd) {
+	if (XPending(d)) return 1;
+	struct pollfd p[2] = {{ConnectionNumber(d), POLLIN, 0}, {wakefd, POLLIN, 0}};
+	for (;;) {
+		int r = poll(p, 2, -1);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) return -1;
+		if (p[1].revents) return 2;
+		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) return -1;
+		return 1;
+	}
+}
 */
 import "C"
 
@@ -101,7 +118,7 @@ import (
 // a type of its own and a C pointer may be passed as unsafe.Pointer freely.
 
 // ErrFull is returned by Register when the table of Displays is full.
-var ErrFull = errors.New("x11err: too many X connections open")
+var ErrFull = errors.New("x11conn: too many X connections open")
 
 // Register makes dpy (a Display * from XOpenDisplay) one of ours: its X
 // errors are kept for TakeError and never reach another handler. It
@@ -127,3 +144,25 @@ func TakeError(dpy unsafe.Pointer) int { return int(C.xe_take((*C.Display)(dpy))
 // Trap (re)installs the handler, remembering the one it replaces for the
 // errors of other Displays. Call it just before requests that may fail.
 func Trap() { C.xe_trap() }
+
+// Ready says what ended a Wait.
+type Ready int
+
+const (
+	Events Ready = 1  // the connection has events to read
+	Woken  Ready = 2  // the wake fd is readable
+	Lost   Ready = -1 // the connection is gone
+)
+
+// Wait blocks, with no timeout, until dpy has events or wakefd (the read
+// end of a pipe the owner writes to when it wants the waiting goroutine)
+// is readable: an idle connection costs no wake-ups.
+func Wait(dpy unsafe.Pointer, wakefd int) Ready {
+	switch C.xe_wait((*C.Display)(dpy), C.int(wakefd)) {
+	case 1:
+		return Events
+	case 2:
+		return Woken
+	}
+	return Lost
+}
