@@ -23,13 +23,7 @@ typedef struct {
 	Atom clipboard, targets, utf8, text, textplain, timestamp, incr, hint, prop, multiple;
 } cw_conn;
 
-// cw_dial opens a connection; the caller registers it with x11conn before
-// cw_open makes any request on it.
-static Display *cw_dial(void) {
-	XInitThreads();
-	return XOpenDisplay(NULL);
-}
-
+// cw_open sets up a connection of x11conn.Open's.
 static cw_conn *cw_open(Display *d, int want_xfixes, int *no_xfixes) {
 	int ev = 0, er = 0;
 	if (want_xfixes && !XFixesQueryExtension(d, &ev, &er)) *no_xfixes = 1;
@@ -52,11 +46,9 @@ static cw_conn *cw_open(Display *d, int want_xfixes, int *no_xfixes) {
 	return c;
 }
 
-// cw_close closes the connection and frees c; the caller unregisters the
-// Display afterwards.
+// cw_close frees c; the caller closes the connection (x11conn.Close).
 static void cw_close(cw_conn *c) {
 	XDestroyWindow(c->d, c->w);
-	XCloseDisplay(c->d);
 	free(c);
 }
 
@@ -401,7 +393,7 @@ func newX11(o *options, needXfixes bool) (*x11, error) {
 	if needXfixes {
 		want = 1
 	}
-	loop := openRetry(func() *C.cw_conn { return openConn(want, &noXfixes) })
+	loop := openConn(want, &noXfixes)
 	if loop == nil {
 		return nil, fmt.Errorf("open X display %q: %w", os.Getenv("DISPLAY"), ErrUnsupported)
 	}
@@ -409,7 +401,7 @@ func newX11(o *options, needXfixes bool) (*x11, error) {
 		closeConn(loop)
 		return nil, errNoXfixes
 	}
-	reader := openRetry(func() *C.cw_conn { return openConn(0, &noXfixes) })
+	reader := openConn(0, &noXfixes)
 	if reader == nil {
 		closeConn(loop)
 		return nil, fmt.Errorf("open X display %q: %w", os.Getenv("DISPLAY"), ErrUnsupported)
@@ -431,41 +423,22 @@ func newX11(o *options, needXfixes bool) (*x11, error) {
 	return x, nil
 }
 
-// openConn opens an X connection of our own, registered with the
-// process's X error handler before its first request; nil when either
-// fails.
+// openConn opens and sets up an X connection of our own; nil when it
+// cannot.
 func openConn(wantXfixes C.int, noXfixes *C.int) *C.cw_conn {
-	d := C.cw_dial()
+	d := x11conn.Open()
 	if d == nil {
 		return nil
 	}
-	if x11conn.Register(unsafe.Pointer(d)) != nil {
-		C.XCloseDisplay(d)
-		return nil
-	}
-	return C.cw_open(d, wantXfixes, noXfixes)
+	return C.cw_open((*C.Display)(d), wantXfixes, noXfixes)
 }
 
-// closeConn closes a connection of openConn's. Its final round trip can
-// still bring errors of earlier requests, so the handler is put back first
-// and the Display stays registered until it is closed.
+// closeConn closes a connection of openConn's.
 func closeConn(c *C.cw_conn) {
 	d := unsafe.Pointer(c.d)
 	x11conn.Trap()
 	C.cw_close(c)
-	x11conn.Unregister(d)
-}
-
-// openRetry opens an X connection, retrying for about a second: an X
-// server resets itself when its last client leaves (Xvfb without
-// -noreset, a bare X session) and refuses connections meanwhile.
-func openRetry(open func() *C.cw_conn) *C.cw_conn {
-	for i := 0; ; i++ {
-		if c := open(); c != nil || i == 10 {
-			return c
-		}
-		time.Sleep(time.Duration(i+1) * 20 * time.Millisecond)
-	}
+	x11conn.Close(d)
 }
 
 func (x *x11) mechanism() string { return "xfixes" }

@@ -12,13 +12,6 @@ package hotkey
 // reads them from there; the requests that may fail run after
 // x11conn.Trap.
 
-// hk_dial opens a connection; grab registers it with x11conn before any
-// request on it.
-static Display *hk_dial(void) {
-	XInitThreads();
-	return XOpenDisplay(NULL);
-}
-
 // hk_modmask finds which modifier bit a key such as Num_Lock or Super_L is
 // mapped to; keymaps differ, though Mod1/Mod2/Mod4 are the usual answer.
 static unsigned hk_modmask(Display *d, KeySym ks, unsigned fallback) {
@@ -110,7 +103,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/deskdial/deskdial/internal/x11conn"
@@ -137,13 +129,7 @@ func grab(spec Spec, fire func()) (grabber, error) {
 		return nil, fmt.Errorf("grab %s: no X display (DISPLAY unset): %w", spec, ErrUnsupported)
 	}
 	keysym, _ := spec.keysym()
-	// Retried for about a second: an X server resets itself when its last
-	// client leaves (Xvfb without -noreset) and refuses connections meanwhile.
-	dpy := openDisplay()
-	for i := 0; dpy == nil && i < 10; i++ {
-		time.Sleep(time.Duration(i+1) * 20 * time.Millisecond)
-		dpy = openDisplay()
-	}
+	dpy := (*C.Display)(x11conn.Open())
 	if dpy == nil {
 		return nil, fmt.Errorf("grab %s: open X display %q: %w", spec, os.Getenv("DISPLAY"), ErrUnsupported)
 	}
@@ -151,7 +137,7 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	name := C.CString(keysym)
 	defer C.free(unsafe.Pointer(name))
 	if C.hk_keys(dpy, name, C.uint(spec.Mods), &g.keycode, &g.mods, &g.clean) == 0 {
-		closeDisplay(dpy)
+		x11conn.Close(unsafe.Pointer(dpy))
 		return nil, fmt.Errorf("grab %s: no key for %q in the keymap: %w", spec, keysym, ErrUnknownKey)
 	}
 	// A grab someone else holds fails with BadAccess, which the error
@@ -162,7 +148,7 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	C.hk_grab(dpy, g.keycode, g.mods)
 	if code := x11conn.TakeError(unsafe.Pointer(dpy)); code != 0 {
 		C.hk_ungrab(dpy, g.keycode, g.mods)
-		closeDisplay(dpy)
+		x11conn.Close(unsafe.Pointer(dpy))
 		if code == C.BadAccess {
 			return nil, takenError{spec}
 		}
@@ -174,34 +160,11 @@ func grab(spec Spec, fire func()) (grabber, error) {
 	if err != nil {
 		x11conn.Trap()
 		C.hk_ungrab(dpy, g.keycode, g.mods)
-		closeDisplay(dpy)
+		x11conn.Close(unsafe.Pointer(dpy))
 		return nil, fmt.Errorf("grab %s: make wake pipe: %w", spec, err)
 	}
 	go g.loop()
 	return g, nil
-}
-
-// openDisplay opens an X connection of our own and registers it with the
-// process's X error handler; nil when either fails.
-func openDisplay() *C.Display {
-	d := C.hk_dial()
-	if d == nil {
-		return nil
-	}
-	if x11conn.Register(unsafe.Pointer(d)) != nil {
-		C.XCloseDisplay(d)
-		return nil
-	}
-	return d
-}
-
-// closeDisplay closes an X connection of openDisplay's. Its final round
-// trip can still bring errors of earlier requests, so the handler is put
-// back first and the connection stays registered until it is closed.
-func closeDisplay(d *C.Display) {
-	x11conn.Trap()
-	C.XCloseDisplay(d)
-	x11conn.Unregister(unsafe.Pointer(d))
 }
 
 // loop owns the X connection: no other goroutine touches it.
@@ -210,7 +173,7 @@ func (g *x11Grab) loop() {
 	defer func() {
 		x11conn.Trap()
 		C.hk_ungrab(g.dpy, g.keycode, g.mods)
-		closeDisplay(g.dpy)
+		x11conn.Close(unsafe.Pointer(g.dpy))
 		g.wakeR.Close()
 	}()
 	wakefd := int(g.wakeR.Fd())

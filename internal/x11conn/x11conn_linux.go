@@ -10,7 +10,7 @@ package x11conn
 // One table for every Display of ours. A Display is counted, not just
 // marked: after XCloseDisplay the same address can come back from the next
 // XOpenDisplay (in the other package) before the first owner has
-// unregistered it, and that owner's Unregister must not take the new
+// unregistered it, and that owner's Close must not take the new
 // connection out of the table.
 #define XE_MAX 64
 static pthread_mutex_t xe_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +50,13 @@ static void xe_trap(void) {
 		xe_prev = cur;
 		pthread_mutex_unlock(&xe_mu);
 	}
+}
+
+// xe_dial opens a connection. XInitThreads comes first: our connections
+// are used from goroutines on any thread, next to GLFW's on the main one.
+static Display *xe_dial(void) {
+	XInitThreads();
+	return XOpenDisplay(NULL);
 }
 
 static int xe_register(Display *d) {
@@ -99,11 +106,12 @@ import "C"
 
 import (
 	"errors"
+	"time"
 	"unsafe"
 )
 
-// The users reach the handler through these Go functions, taking the
-// Display as an unsafe.Pointer, rather than by calling this package's C
+// The users reach the handler through Go functions (Open, Close, Trap,
+// TakeError, Wait) that take the Display as an unsafe.Pointer, rather than by calling this package's C
 // from their own C. cgo keeps a preamble's static functions private to its
 // package; sharing C would mean exporting global C symbols from here and
 // repeating their prototypes in each user's preamble, where nothing checks
@@ -117,29 +125,57 @@ import (
 // unsafe.Pointer rather than uintptr, because each package's *C.Display is
 // a type of its own and a C pointer may be passed as unsafe.Pointer freely.
 
-// ErrFull is returned by Register when the table of Displays is full.
+// ErrFull is returned by register when the table of Displays is full.
 var ErrFull = errors.New("x11conn: too many X connections open")
 
-// Register makes dpy (a Display * from XOpenDisplay) one of ours: its X
+// register makes dpy (a Display * from XOpenDisplay) one of ours: its X
 // errors are kept for TakeError and never reach another handler. It
-// installs the handler (Trap). Register before the first request that
-// may fail; a Display registered twice stays ours until unregistered twice.
-func Register(dpy unsafe.Pointer) error {
+// installs the handler (Trap). A Display registered twice stays ours until
+// unregistered twice.
+func register(dpy unsafe.Pointer) error {
 	if C.xe_register((*C.Display)(dpy)) != 0 {
 		return ErrFull
 	}
 	return nil
 }
 
-// Unregister ends Register. Call it after XCloseDisplay, whose final
-// round trip can still bring errors of earlier requests.
-func Unregister(dpy unsafe.Pointer) { C.xe_unregister((*C.Display)(dpy)) }
+// unregister ends register.
+func unregister(dpy unsafe.Pointer) { C.xe_unregister((*C.Display)(dpy)) }
 
 // TakeError returns the code of the first X error on dpy since the last
 // call (0 for none; BadAccess, BadWindow, ... from X.h) and clears it.
 // Errors arrive asynchronously: XSync first to see those of the requests
 // made so far.
 func TakeError(dpy unsafe.Pointer) int { return int(C.xe_take((*C.Display)(dpy))) }
+
+// Open opens a connection to the X server of $DISPLAY and registers it
+// before its first request; nil when it cannot. It retries for about a
+// second: an X server resets itself when its last client leaves (Xvfb
+// without -noreset, a bare X session) and refuses connections meanwhile.
+func Open() unsafe.Pointer {
+	for i := 0; ; i++ {
+		if d := C.xe_dial(); d != nil {
+			if register(unsafe.Pointer(d)) != nil {
+				C.XCloseDisplay(d)
+				return nil
+			}
+			return unsafe.Pointer(d)
+		}
+		if i == 10 {
+			return nil
+		}
+		time.Sleep(time.Duration(i+1) * 20 * time.Millisecond)
+	}
+}
+
+// Close closes a connection of Open's. Its final round trip can still
+// bring errors of earlier requests, so the handler is put back first and
+// the connection stays registered until it is closed.
+func Close(dpy unsafe.Pointer) {
+	Trap()
+	C.XCloseDisplay((*C.Display)(dpy))
+	unregister(dpy)
+}
 
 // Trap (re)installs the handler, remembering the one it replaces for the
 // errors of other Displays. Call it just before requests that may fail.

@@ -11,25 +11,22 @@ import (
 
 func TestMain(m *testing.M) { x11test.Main(m, "x11conn") }
 
-// display opens an X connection for one test, registered unless told
-// otherwise, and leaves Xlib's default handler as the previous one again.
-func display(t *testing.T, register bool) unsafe.Pointer {
+// display opens an X connection for one test, one of ours (Open) or
+// another X user's, and afterwards leaves Xlib's default handler as the
+// previous one again.
+func display(t *testing.T, ours bool) unsafe.Pointer {
 	t.Helper()
 	x11test.NeedX(t)
-	d := openDisplay()
+	open, close := openDisplay, closeDisplay
+	if ours {
+		open, close = Open, Close
+	}
+	d := open()
 	if d == nil {
 		t.Fatal("cannot open the X display")
 	}
-	if register {
-		if err := Register(d); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t.Cleanup(func() {
-		closeDisplay(d)
-		if register {
-			Unregister(d)
-		}
+		close(d)
 		installDefault()
 		Trap()
 	})
@@ -105,14 +102,14 @@ func TestHandlersChainedInALoop(t *testing.T) {
 
 // TestRegisteredTwice: XCloseDisplay frees the Display and the next
 // XOpenDisplay (the other package's) can get the same address before the
-// first owner unregisters it; that Unregister must leave the new
+// first owner unregisters it; that unregister must leave the new
 // connection ours.
 func TestRegisteredTwice(t *testing.T) {
 	d := display(t, true)
-	if err := Register(d); err != nil {
+	if err := register(d); err != nil {
 		t.Fatal(err)
 	}
-	Unregister(d)
+	unregister(d)
 	installRecorder()
 	Trap()
 	badWindowRequest(d)
@@ -129,14 +126,14 @@ func TestTableFull(t *testing.T) {
 	var added []unsafe.Pointer
 	t.Cleanup(func() {
 		for _, p := range added {
-			Unregister(p)
+			unregister(p)
 		}
 		free()
 	})
 	for _, p := range fakes {
-		if err := Register(p); err != nil {
+		if err := register(p); err != nil {
 			if !errors.Is(err, ErrFull) {
-				t.Fatalf("Register: %v, want ErrFull", err)
+				t.Fatalf("register: %v, want ErrFull", err)
 			}
 			if len(added) < 32 {
 				t.Fatalf("table full after %d displays", len(added))
@@ -145,7 +142,7 @@ func TestTableFull(t *testing.T) {
 		}
 		added = append(added, p)
 	}
-	t.Fatalf("Register accepted %d displays without running out", len(added))
+	t.Fatalf("register accepted %d displays without running out", len(added))
 }
 
 func TestWait(t *testing.T) {
