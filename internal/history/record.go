@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/deskdial/deskdial/internal/call"
+	"github.com/deskdial/deskdial/internal/number"
 )
 
 // FileName is the call history and contacts database in the data dir.
@@ -54,16 +55,5 @@ func (r Recorder) Reached(ctx context.Context, state call.State, talk time.Durat
 	return r.s.UpdateCall(ctx, r.id, outcome, d)
 }
 
-// isE164 reports whether s is written as an E.164 number: "+", then up
-// to 15 digits.
-func isE164(s string) bool {
-	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
-		return false
-	}
-	for _, c := range s[1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
+// isE164: see number.IsE164.
+func isE164(s string) bool { return number.IsE164(s) }

@@ -130,6 +130,22 @@ func stripScheme(s string) (string, bool) {
 	return s, false
 }
 
+// IsE164 reports whether s is written as an E.164 number: "+" and 2 to 15
+// digits, nothing else. It checks the writing only, not the numbering
+// plan: for text that should already be E.164 (what a store or another
+// process hands over), not for what a user typed.
+func IsE164(s string) bool {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Parse reads one number typed or pasted by a user: "+49 30 123456",
 // "030 123456" (with region "DE"), "tel:+49-30-123456;ext=12" (RFC 3966),
 // "callto:", "sip:" user parts. region is the default region for national

@@ -13,6 +13,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/deskdial/deskdial/internal/desktop"
+	"github.com/deskdial/deskdial/internal/testsupport"
 )
 
 // busItem is one entry of the tray menu as a tray host reads it.
@@ -47,12 +48,7 @@ func busLabels(it busItem) map[string]int32 {
 // bus, follows the state and takes clicks with no GUI loop running, and
 // Quit from the menu ends Main before any window was made.
 func TestIdleTrayOnTheBus(t *testing.T) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs a session bus (run under dbus-run-session)")
-		}
-		t.Skip("needs a session bus; run under dbus-run-session")
-	}
+	testsupport.NeedSessionBus(t)
 	a := test.NewTempApp(t)
 	SetLanguage("en")
 	ctl := &fakeCtl{}
@@ -170,12 +166,7 @@ func (f *fakeWindows) get() windowCalls {
 // change closes the host's windows to rebuild them, and ending the UI
 // closes them all.
 func TestWindowsApart(t *testing.T) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs a session bus (run under dbus-run-session)")
-		}
-		t.Skip("needs a session bus; run under dbus-run-session")
-	}
+	testsupport.NeedSessionBus(t)
 	a := test.NewTempApp(t)
 	SetLanguage("en")
 	w := &fakeWindows{}

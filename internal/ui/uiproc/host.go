@@ -20,6 +20,7 @@ import (
 	"github.com/deskdial/deskdial/internal/config"
 	core "github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/textsafe"
 	"github.com/deskdial/deskdial/internal/ui"
 )
@@ -619,7 +620,7 @@ func (h *Host) openMsg(k *kid, r core.Request, s core.State) Msg {
 			m.Buttons = append(m.Buttons, Button{Key: clean(a.Key, maxLabel), Label: clean(a.Label, maxLabel)})
 		}
 		offer := ""
-		if r.Offer != nil && e164(r.Offer.Number) {
+		if r.Offer != nil && number.IsE164(r.Offer.Number) {
 			offer = r.Offer.Number
 		}
 		m.Number = offer
@@ -697,7 +698,7 @@ func choicesToWire(cs []core.Choice) []Choice {
 		if len(out) == maxList {
 			break
 		}
-		if !e164(c.Number) || textOK(c.Ext, maxNumber) != nil {
+		if !number.IsE164(c.Number) || textOK(c.Ext, maxNumber) != nil {
 			continue
 		}
 		out = append(out, Choice{Name: clean(c.Name, maxLabel), Number: c.Number, Ext: c.Ext, Source: clean(c.Source, 16)})

@@ -18,6 +18,7 @@ import (
 	"github.com/deskdial/deskdial/internal/config"
 	core "github.com/deskdial/deskdial/internal/desktop"
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/testsupport"
 	"github.com/deskdial/deskdial/internal/ui"
 	"github.com/deskdial/deskdial/internal/x11test"
@@ -82,7 +83,7 @@ func (f *fakeCore) actions() []core.Action {
 // Search finds the typed number, as the core does for a number.
 func (f *fakeCore) Search(ctx context.Context, q string, limit int) ([]core.Choice, error) {
 	q = strings.ReplaceAll(q, " ", "")
-	if e164(q) {
+	if number.IsE164(q) {
 		return []core.Choice{{Number: q, Source: "typed"}}, nil
 	}
 	return nil, nil

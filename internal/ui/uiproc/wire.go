@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/deskdial/deskdial/internal/device"
+	"github.com/deskdial/deskdial/internal/number"
 	"github.com/deskdial/deskdial/internal/textsafe"
 )
 
@@ -292,7 +293,7 @@ func (m *Msg) check(dir Direction) error {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
-	if m.Number != "" && !e164(m.Number) {
+	if m.Number != "" && !number.IsE164(m.Number) {
 		return errors.New("number: not an international number")
 	}
 	for _, id := range []string{m.Phone, m.Default} {
@@ -323,7 +324,7 @@ func (m *Msg) check(dir Direction) error {
 		}
 	}
 	for _, c := range m.Choices {
-		if !e164(c.Number) {
+		if !number.IsE164(c.Number) {
 			return errors.New("choice: not an international number")
 		}
 		if err := textOK(c.Name, maxLabel); err != nil {
@@ -421,19 +422,6 @@ func textOK(s string, max int) error {
 		return nil
 	}
 	return textsafe.Check(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s), max)
-}
-
-// e164 says whether s looks like an E.164 number: "+" and 2 to 15 digits.
-func e164(s string) bool {
-	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
-		return false
-	}
-	for _, c := range s[1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // IsWindow says whether w names a window kind.
