@@ -1,11 +1,12 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package ui
 
 import "fyne.io/fyne/v2"
 
-// On macOS and Windows the tray lives in the GUI event loop, so deskdial
-// uses Fyne's desktop.App and runs Fyne's loop from the start.
+// On macOS the tray is AppKit's status item, served from the main
+// thread's event loop, which Fyne's loop runs: deskdial uses Fyne's
+// desktop.App and runs Fyne's loop from the start.
 const ownTray = false
 
 type sysTray struct{}

@@ -2,7 +2,6 @@ package wintest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -168,22 +167,16 @@ func (l *lab) packageTests(t *testing.T, pkg string) {
 	t.Logf("%s: %d Windows tests passed under Wine", pkg, ran)
 }
 
-// lines collects a process's output and lets a test wait for a line.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *lines) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
+// lines is a process's output, written to a file that a test reads to
+// wait for a line. A file, not a pipe: under Wine the programs a Windows
+// program starts (the tray's window processes) inherit its Unix standard
+// error, and a pipe would stay open, and waiting for its end block the
+// test, for as long as any of them lives.
+type lines struct{ path string }
 
 func (s *lines) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
+	b, _ := os.ReadFile(s.path)
+	return string(b)
 }
 
 // waitFor polls until cond holds, failing after d.
@@ -223,10 +216,15 @@ func writeSettings(t *testing.T, dir string, edit func(*config.Settings)) {
 // start runs a program in the background until the test ends.
 func (l *lab) start(t *testing.T, name string, args ...string) (*exec.Cmd, *lines) {
 	t.Helper()
-	out := &lines{}
+	f, err := os.CreateTemp(l.dir, filepath.Base(name)+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := &lines{path: f.Name()}
 	cmd := exec.Command(name, args...)
 	cmd.Env = l.env
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
