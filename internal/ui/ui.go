@@ -61,9 +61,10 @@ type Option func(*UI)
 
 // WithIdleLoop starts Fyne's GUI loop only when a window is first needed,
 // where the platform can show the tray without it (Linux: the tray is a
-// D-Bus service). Fyne's loop polls 60 times a second even with no window
+// D-Bus service; Windows: the tray's hidden window has a thread of its
+// own). Fyne's loop polls 60 times a second even with no window
 // (fyne-io/fyne#2506) and creates a GL context at start; a tray app that
-// mostly sits in the notification area should do neither. Elsewhere the
+// mostly sits in the notification area should do neither. On macOS the
 // option has no effect.
 func WithIdleLoop() Option {
 	return func(u *UI) {
@@ -90,10 +91,11 @@ type Windows interface {
 }
 
 // WithWindowsApart shows the windows through w, where the tray needs no
-// Fyne loop (Linux, with WithIdleLoop): once a window has been shown in
-// this process, Fyne's loop and the GL driver stay for good (about 110 MB
-// and a loop that has to be parked), while a window process takes them
-// with it when its window closes. Elsewhere the option has no effect.
+// Fyne loop (Linux and Windows, with WithIdleLoop): once a window has been
+// shown in this process, Fyne's loop and the GL driver stay for good
+// (about 110 MB, and a loop that ticks 60 times a second unless it can be
+// parked), while a window process takes them with it when its window
+// closes. On macOS the option has no effect.
 func WithWindowsApart(w Windows) Option {
 	return func(u *UI) {
 		if u.own != nil {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -423,15 +424,50 @@ func (l *lab) appTests(t *testing.T) {
 	holder.Wait()
 
 	// The tray used from here on, with Ctrl+Alt+D free.
-	_, tray := l.start(t, l.wine, trayExe, "--home", winPath(desk))
+	trayCmd, tray := l.start(t, l.wine, trayExe, "--home", winPath(desk))
 	waitFor(t, "the tray app to start", 3*time.Minute, func() bool { return strings.Contains(tray.String(), "tray: ready") })
 	if strings.Contains(tray.String(), "hotkey taken") {
 		t.Fatalf("Ctrl+Alt+D still taken after the helper quit:\n%s", tray)
+	}
+	// Wine runs a Windows program in the process it was started as.
+	trayPid := trayCmd.Process.Pid
+
+	if d := os.Getenv("DESKDIAL_FOOTPRINT"); d != "" {
+		t.Run("footprint", func(t *testing.T) { l.footprint(t, trayPid, d) })
 	}
 
 	t.Run("hotkey opens the dial box", func(t *testing.T) {
 		l.helperCmd(t, "press", "0x3", "0x44")
 		waitFor(t, "the dial box", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") != "" })
+	})
+
+	t.Run("the dial box runs apart and its process ends with it", func(t *testing.T) {
+		// The tray process draws no window: the dial box is another
+		// process, which ends when the box is closed, and the tray never
+		// loads the GL driver.
+		w := xwindow(t, "Dial", "deskdial-tray.exe")
+		if w == "" {
+			t.Fatal("no dial box")
+		}
+		pid := windowPid(t, w)
+		if pid == trayPid {
+			t.Fatalf("the dial box is drawn by the tray process (%d)", pid)
+		}
+		if gl := glMapped(trayPid); gl != "" {
+			t.Fatalf("the tray process maps the GL driver: %s", gl)
+		}
+		closeWindow(t, w)
+		waitFor(t, "the dial box to close", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") == "" })
+		waitFor(t, "the dial box's process to end", time.Minute, func() bool {
+			_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+			return err != nil
+		})
+		if gl := glMapped(trayPid); gl != "" {
+			t.Fatalf("after the dial box, the tray process maps the GL driver: %s", gl)
+		}
+		// The hotkey opens it again, in a new process.
+		l.helperCmd(t, "press", "0x3", "0x44")
+		waitFor(t, "the dial box again", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") != "" })
 	})
 
 	t.Run("install-handler", func(t *testing.T) {
@@ -564,4 +600,122 @@ func (l *lab) appTests(t *testing.T) {
 			return strings.Contains(string(b), "tray: ready")
 		})
 	})
+}
+
+// windowPid is the Unix process that owns an X window (Wine sets
+// _NET_WM_PID to the process of the Windows program).
+func windowPid(t *testing.T, win string) int {
+	t.Helper()
+	out, err := exec.Command("xprop", "-id", win, "_NET_WM_PID").Output()
+	if err != nil {
+		t.Fatalf("xprop: %v", err)
+	}
+	var pid int
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "_NET_WM_PID(CARDINAL) = %d", &pid); err != nil {
+		t.Fatalf("no process for window %s: %q", win, out)
+	}
+	return pid
+}
+
+// closeWindow closes a window as its user would, with Alt+F4.
+func closeWindow(t *testing.T, win string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	exec.CommandContext(ctx, "xdotool", "windowfocus", "--sync", win).Run()
+	if out, err := exec.CommandContext(ctx, "xdotool", "key", "alt+F4").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key: %v\n%s", err, out)
+	}
+}
+
+// glMapped names the GL driver files a process maps (Mesa's), "" when
+// none. Wine's own opengl32 is not one: it is loaded with every program
+// that imports opengl32.dll, as the tray program does for its windows, and
+// loads Mesa only when a program asks for a GL context.
+func glMapped(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	seen := map[string]bool{}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		name := filepath.Base(f[5])
+		low := strings.ToLower(name)
+		if (strings.HasPrefix(low, "libgl") || strings.Contains(low, "_dri") || strings.Contains(low, "mesa") ||
+			strings.HasPrefix(low, "libllvm") || strings.HasPrefix(low, "libgallium")) && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// footprint measures the idle tray under Wine for d ("60s"), before and
+// after the dial box was opened and closed: a measurement for
+// docs/benchmarks.md, run only when DESKDIAL_FOOTPRINT is set. These are
+// Wine's figures (the Linux process that runs the Windows program, Wine's
+// own threads included), not a real Windows's.
+func (l *lab) footprint(t *testing.T, pid int, window string) {
+	d, err := time.ParseDuration(window)
+	if err != nil {
+		t.Fatalf("DESKDIAL_FOOTPRINT: %v", err)
+	}
+	// Let start-up work (presence look-ups, font loading) finish.
+	time.Sleep(15 * time.Second)
+	measure(t, pid, "idle", d)
+	l.helperCmd(t, "press", "0x3", "0x44")
+	waitFor(t, "the dial box", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") != "" })
+	closeWindow(t, xwindow(t, "Dial", "deskdial-tray.exe"))
+	waitFor(t, "the dial box to close", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") == "" })
+	time.Sleep(15 * time.Second)
+	measure(t, pid, "after the dial box was used", d)
+}
+
+func measure(t *testing.T, pid int, label string, d time.Duration) {
+	cpu0, sw0 := cpuTicks(t, pid), switches(pid)
+	t0 := time.Now()
+	time.Sleep(d)
+	cpu1, sw1 := cpuTicks(t, pid), switches(pid)
+	el := time.Since(t0)
+	const hz = 100 // USER_HZ
+	t.Logf("%s, over %v: %.1f context switches/s (all threads), CPU %.3f%%, RSS %.1f MB, %s threads; GL mapped: %q",
+		label, el.Round(time.Second), float64(sw1-sw0)/el.Seconds(), float64(cpu1-cpu0)/hz/el.Seconds()*100,
+		float64(statusInt(fmt.Sprintf("/proc/%d/status", pid), "VmRSS"))/1024,
+		strconv.FormatInt(statusInt(fmt.Sprintf("/proc/%d/status", pid), "Threads"), 10), glMapped(pid))
+}
+
+func statusInt(path, key string) int64 {
+	b, _ := os.ReadFile(path)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, key+":"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v + " 0")[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// switches sums every thread's context switches: each is a wake-up.
+func switches(pid int) int64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	var n int64
+	for _, p := range tasks {
+		n += statusInt(p, "voluntary_ctxt_switches") + statusInt(p, "nonvoluntary_ctxt_switches")
+	}
+	return n
+}
+
+// cpuTicks is utime+stime of the process (all threads), in USER_HZ ticks.
+func cpuTicks(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
 }
