@@ -74,7 +74,7 @@ type sysTray struct {
 	newIcon bool // icon is to be shown
 	up      bool // the icon is in the notification area and the thread runs
 
-	wake windows.Handle // set when there is a change for the thread
+	wake windows.Handle // set when there is a change for the thread; guarded by mu
 	done chan struct{}  // closed when the thread has ended
 }
 
@@ -167,9 +167,9 @@ func (t *sysTray) apply() {
 // SetMenu replaces the menu. Safe from any goroutine.
 func (t *sysTray) SetMenu(m *fyne.Menu) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.menu, t.newMenu = m, true
-	t.mu.Unlock()
-	t.poke()
+	t.pokeLocked()
 }
 
 // SetIcon replaces the icon. Safe from any goroutine.
@@ -178,12 +178,13 @@ func (t *sysTray) SetIcon(r fyne.Resource) {
 		return
 	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.icon, t.newIcon = r, true
-	t.mu.Unlock()
-	t.poke()
+	t.pokeLocked()
 }
 
-func (t *sysTray) poke() {
+// pokeLocked tells the tray's thread there is a change. t.mu is held.
+func (t *sysTray) pokeLocked() {
 	if t.wake != 0 {
 		windows.SetEvent(t.wake)
 	}
@@ -202,10 +203,12 @@ func (t *sysTray) Close() {
 	}
 	select {
 	case <-t.done:
+		t.mu.Lock()
 		if t.wake != 0 {
 			windows.CloseHandle(t.wake)
-			t.wake = 0
+			t.wake = 0 // later changes (the UI's last states) go nowhere
 		}
+		t.mu.Unlock()
 	case <-time.After(trayCloseWait):
 		// The thread is stuck in a call to Windows; the process ends anyway.
 	}

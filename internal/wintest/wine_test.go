@@ -468,6 +468,11 @@ func (l *lab) appTests(t *testing.T) {
 		// The hotkey opens it again, in a new process.
 		l.helperCmd(t, "press", "0x3", "0x44")
 		waitFor(t, "the dial box again", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") != "" })
+		if again := windowPid(t, xwindow(t, "Dial", "deskdial-tray.exe")); again == pid || again == trayPid {
+			t.Fatalf("the dial box opened again in process %d (the first was %d, the tray is %d)", again, pid, trayPid)
+		}
+		closeWindow(t, xwindow(t, "Dial", "deskdial-tray.exe"))
+		waitFor(t, "the dial box to close again", time.Minute, func() bool { return xwindow(t, "Dial", "deskdial-tray.exe") == "" })
 	})
 
 	t.Run("install-handler", func(t *testing.T) {
@@ -572,6 +577,50 @@ func (l *lab) appTests(t *testing.T) {
 				t.Fatalf("deskdial.exe tel:…: %v\n%s", err, out)
 			}
 		})
+	})
+
+	t.Run("the tray menu's Quit ends the tray", func(t *testing.T) {
+		// A click on the icon in Wine's tray window reaches the tray's
+		// own thread, which shows the menu (a window of the tray process);
+		// Up selects the last entry, Quit, and Return chooses it. An icon
+		// left by the first tray (killed) is dropped by Wine when clicked,
+		// so the click is repeated until the menu shows.
+		// The last call's status is dismissed first: windows open at the
+		// top left of the screen, over Wine's tray window.
+		waitFor(t, "the last call's status to be dismissed", time.Minute, func() bool {
+			w := xwindow(t, "deskdial", "deskdial-tray.exe")
+			if w != "" {
+				pressCall(t, w)
+			}
+			return w == ""
+		})
+		tw := xwindow(t, "Wine System Tray", "explorer.exe")
+		if tw == "" {
+			t.Fatal("no Wine tray window")
+		}
+		_, h := windowSize(t, tw)
+		deadline := time.Now().Add(time.Minute)
+		for shownBy(t, trayPid) == "" {
+			if time.Now().After(deadline) {
+				t.Fatal("no tray menu after clicking the icon")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			out, err := exec.CommandContext(ctx, "xdotool", "mousemove", "--window", tw, "10", strconv.Itoa(h-10), "click", "1").CombinedOutput()
+			cancel()
+			if err != nil {
+				t.Fatalf("xdotool click: %v\n%s", err, out)
+			}
+			next := time.Now().Add(3 * time.Second)
+			for time.Now().Before(next) && shownBy(t, trayPid) == "" {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "xdotool", "key", "Up", "Return").CombinedOutput(); err != nil {
+			t.Fatalf("xdotool key: %v\n%s", err, out)
+		}
+		waitFor(t, "the tray to quit", time.Minute, func() bool { return exited(trayPid) })
 	})
 
 	t.Run("deskdial.exe starts the tray program", func(t *testing.T) {
@@ -718,4 +767,59 @@ func cpuTicks(t *testing.T, pid int) int64 {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	s, _ := strconv.ParseInt(f[12], 10, 64)
 	return u + s
+}
+
+// windowSize is an X window's width and height.
+func windowSize(t *testing.T, win string) (int, int) {
+	t.Helper()
+	out, err := exec.Command("xwininfo", "-id", win).Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	var w, h int
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "Width: "); ok {
+			w, _ = strconv.Atoi(v)
+		}
+		if v, ok := strings.CutPrefix(line, "Height: "); ok {
+			h, _ = strconv.Atoi(v)
+		}
+	}
+	return w, h
+}
+
+// shownBy is a viewable top-level X window of the process pid, "" when
+// it shows none.
+func shownBy(t *testing.T, pid int) string {
+	t.Helper()
+	out, err := exec.Command("xwininfo", "-root", "-children").Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "0x") {
+			continue
+		}
+		st, err := exec.Command("xwininfo", "-id", f[0]).Output()
+		if err != nil || !strings.Contains(string(st), "IsViewable") {
+			continue
+		}
+		p, err := exec.Command("xprop", "-id", f[0], "_NET_WM_PID").Output()
+		if err == nil && strings.TrimSpace(string(p)) == fmt.Sprintf("_NET_WM_PID(CARDINAL) = %d", pid) {
+			return f[0]
+		}
+	}
+	return ""
+}
+
+// exited says whether the process has ended (gone, or a zombie).
+func exited(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	return len(f) == 0 || f[0] == "Z"
 }
