@@ -259,9 +259,9 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	u = ui.New(a, core, pairPort, sdeps, core.Refresh, opts...)
 
 	// The first menu is set here, before the parts that update it: where
-	// the tray goes through Fyne (macOS, Windows), Fyne starts it only if
-	// it has a menu when its loop starts (glfw driver: trayStart runs once
-	// in runGL); on Linux it is on the bus from now on.
+	// the tray goes through Fyne (macOS), Fyne starts it only if it has a
+	// menu when its loop starts (glfw driver: trayStart runs once in
+	// runGL); on Linux and Windows the tray shows it from now on.
 	u.Apply(desktop.State{}) // no phones yet: the default phone shows once they are listed
 
 	// The tray's long-lived parts. A new one (the web agent) is one more
