@@ -52,6 +52,7 @@ const (
 	KindPairAccept Kind = 6
 	KindRelay      Kind = 7 // a phone asks its desktop to have another phone call
 	KindPhones     Kind = 8 // the desktop's list of the other phones online
+	KindAnnounce   Kind = 9 // a phone says it came online or is leaving
 )
 
 func (k Kind) String() string {
@@ -72,11 +73,16 @@ func (k Kind) String() string {
 		return "relay"
 	case KindPhones:
 		return "phones"
+	case KindAnnounce:
+		return "announce"
 	}
 	return fmt.Sprintf("kind(%d)", byte(k))
 }
 
-func (k Kind) valid() bool { return k >= KindDial && k <= KindPhones }
+// valid says whether this build knows k. A receiver refuses an envelope
+// of any other kind as malformed before it opens the box: that is how a
+// desktop older than KindAnnounce drops announcements unread.
+func (k Kind) valid() bool { return k >= KindDial && k <= KindAnnounce }
 
 // Envelope layout:
 //
