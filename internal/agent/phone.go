@@ -335,9 +335,22 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 	if p.CertFP == "" && r.CA != "" {
 		opts = append(opts, bus.RootCA(r.CA))
 	}
-	if r.OnState != nil {
-		opts = append(opts, bus.OnState(func(up bool) { r.OnState(label, up) }))
-	}
+	// Every (re)connection is announced to the desktops, once the dial
+	// subject is listened on: nats.go sends the subscriptions again before
+	// it reports the connection up, and the first one is made below
+	// before the first announcement.
+	ups := make(chan struct{}, 1)
+	opts = append(opts, bus.OnState(func(up bool) {
+		if r.OnState != nil {
+			r.OnState(label, up)
+		}
+		if up {
+			select {
+			case ups <- struct{}{}:
+			default:
+			}
+		}
+	}))
 	// A login the server refuses (this phone revoked or unpaired there)
 	// ends serving with that reason, so it is said, and the link is made
 	// again only with the runner's backoff, not in nats.go's silent loop.
@@ -349,11 +362,35 @@ func (r *Runner) serveOne(ctx context.Context, peers []device.Peer) error {
 		return fmt.Errorf("connect to %s: %w", p.Server, err)
 	}
 	defer conn.Close()
-	err = r.Agent.Serve(sctx, conn)
+	err = r.serveAnnounced(ctx, sctx, conn, p, ups)
 	if why := context.Cause(sctx); ctx.Err() == nil && errors.Is(why, bus.ErrLoginRefused) {
 		return fmt.Errorf("%s: %w", p.Server, why)
 	}
 	return err
+}
+
+// serveAnnounced is Agent.Serve on conn that also announces: "online" to
+// the desktops on p's server each time the connection comes up, and,
+// when ctx (the runner's, not only the link's sctx, which also ends when
+// the server refuses the login) ends, "offline" after leaving the dial
+// subject.
+func (r *Runner) serveAnnounced(ctx, sctx context.Context, conn *bus.Conn, p device.Peer, ups <-chan struct{}) error {
+	sub, err := r.Agent.Listen(sctx, conn)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-sctx.Done():
+			err := sub.Stop()
+			if ctx.Err() != nil && conn.Connected() {
+				r.leave(conn, p)
+			}
+			return err
+		case <-ups:
+			r.announce(conn, p, true)
+		}
+	}
 }
 
 // UnpairedNotice is the notice NotifyUnpaired sends desk: a sealed

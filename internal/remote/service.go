@@ -33,17 +33,31 @@ type StatusEvent struct {
 	Status protocol.Status
 }
 
+// PresenceEvent is a paired phone's announcement that it came online or is
+// leaving (protocol.Announce), checked: sealed by the phone, for this
+// desktop, in its time window, newer than any before from that phone. It
+// is a cue to list the phones again, not proof that the phone is there.
+type PresenceEvent struct {
+	Phone  device.Peer
+	Online bool
+	At     time.Time // when the phone said it
+}
+
 // Service is the running desktop: the embedded server (or a connection to
 // the hosted one), the pairing responder and the status fan-out.
 type Service struct {
-	d        *Desktop
-	box      *protocol.Box
-	pending  *pairing.Pending
-	onPair   []func(PairEvent)
-	onStatus []func(StatusEvent)
-	onUnpair []func(device.Peer)
-	onRelay  []func(RelayEvent)
-	noRun    bool
+	d          *Desktop
+	box        *protocol.Box
+	pending    *pairing.Pending
+	onPair     []func(PairEvent)
+	onStatus   []func(StatusEvent)
+	onUnpair   []func(device.Peer)
+	onRelay    []func(RelayEvent)
+	onPresence []func(PresenceEvent)
+	noRun      bool
+
+	annMu     sync.Mutex
+	announced map[device.ID]int64 // issued_at of the latest announcement taken, by phone
 
 	tapMu    sync.RWMutex
 	taps     map[*statusTap]struct{} // clients in this process that follow calls
@@ -95,6 +109,17 @@ func OnUnpair(fn func(device.Peer)) ServiceOption {
 	return func(s *Service) {
 		if fn != nil {
 			s.onUnpair = append(s.onUnpair, fn)
+		}
+	}
+}
+
+// OnPresence calls fn for every announcement a paired phone makes that it
+// came online or is leaving (see PresenceEvent). fn runs on the service's
+// status subscription and must not block; a phone can send many.
+func OnPresence(fn func(PresenceEvent)) ServiceOption {
+	return func(s *Service) {
+		if fn != nil {
+			s.onPresence = append(s.onPresence, fn)
 		}
 	}
 }
@@ -714,6 +739,10 @@ func (s *Service) handleStatus(m bus.Msg) {
 		}
 		return
 	}
+	if kind == protocol.KindAnnounce {
+		s.handleAnnounce(peer, plain)
+		return
+	}
 	if kind != protocol.KindStatus {
 		return
 	}
@@ -729,5 +758,32 @@ func (s *Service) handleStatus(m bus.Msg) {
 	s.relayStatus(peer, st)
 	for _, fn := range s.onStatus {
 		fn(StatusEvent{Phone: peer, Status: st})
+	}
+}
+
+// handleAnnounce takes a phone's announcement (docs/protocol.md section 6):
+// from the phone that sealed it, for this desktop, in its time window, and
+// issued after every one taken from that phone before. The last rule drops
+// a replayed copy and an older one a relay held back, and needs one number
+// per paired phone; a phone whose clock stepped back is heard again once
+// it passes its old time, and is found by the regular listing meanwhile.
+func (s *Service) handleAnnounce(peer device.Peer, plain []byte) {
+	a, err := protocol.DecodeAnnounce(plain)
+	if err != nil || !peer.ID.Spells(a.From) || !s.d.Identity.ID.Spells(a.To) || a.CheckTime(time.Now()) != nil {
+		return
+	}
+	s.annMu.Lock()
+	if a.IssuedAt <= s.announced[peer.ID] {
+		s.annMu.Unlock()
+		return
+	}
+	if s.announced == nil {
+		s.announced = map[device.ID]int64{}
+	}
+	s.announced[peer.ID] = a.IssuedAt
+	s.annMu.Unlock()
+	ev := PresenceEvent{Phone: peer, Online: a.Online(), At: time.UnixMilli(a.IssuedAt)}
+	for _, fn := range s.onPresence {
+		fn(ev)
 	}
 }

@@ -184,7 +184,7 @@ func TestPresenceLooksAgainAfterPairing(t *testing.T) {
 	paired := make(chan struct{}, 1)
 	asked := make(chan struct{}, 16)
 	done := make(chan error, 1)
-	go func() { done <- presence(paired, func() { asked <- struct{}{} })(ctx) }()
+	go func() { done <- presence(paired, nil, func() { asked <- struct{}{} }, defaultPresenceTimes)(ctx) }()
 	deadline := time.After(30 * time.Second)
 	for range 2 { // one after start, one after a pairing
 		select {

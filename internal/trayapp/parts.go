@@ -84,36 +84,71 @@ func retention(store interface{ Get() config.Settings }, prune func(days int)) f
 	}
 }
 
-// presenceEvery is how often the tray asks which phones are online. The
-// embedded server tells nobody when a phone drops off, so the tray asks;
-// once a minute keeps the menu honest without keeping the CPU awake.
+// presenceEvery is how often the tray asks which phones are online. Phones
+// announce themselves when they come online or leave cleanly (and the
+// tray asks at once then); one that vanishes without a word (its Wi-Fi
+// gone) is found offline by this ask. Once a minute keeps the menu honest
+// without keeping the CPU awake.
 const presenceEvery = time.Minute
+
+// presenceCalm is the least time between two asks caused by phones'
+// announcements: a phone that flaps, or a paired phone sending a flood,
+// costs at most one listing of the phones about this often.
+const presenceCalm = time.Second
+
+// presenceTimes are presence's intervals (tests make them long, to count
+// asks and not time them).
+type presenceTimes struct {
+	every time.Duration // the regular ask
+	soon  time.Duration // the first look after a start or pairing; doubled up to 8 times that
+	calm  time.Duration // the least time between asks on announcements
+}
+
+var defaultPresenceTimes = presenceTimes{every: presenceEvery, soon: time.Second, calm: presenceCalm}
 
 // presence asks which phones are online every presenceEvery. After a phone
 // pairs, and after the tray (and its server) starts, phones take a moment
-// to connect and announce themselves: it looks again shortly after,
-// backing off from 1 s to 8 s.
-func presence(paired <-chan struct{}, refresh func()) func(context.Context) error {
+// to connect: it looks again shortly after, backing off from 1 s to 8 s.
+// A phone's announcement (announced) asks at once, unless an announcement
+// made it ask less than calm ago: then it asks once when calm has passed,
+// for all the announcements that came meanwhile.
+func presence(paired, announced <-chan struct{}, refresh func(), pt presenceTimes) func(context.Context) error {
 	return func(ctx context.Context) error {
-		t := time.NewTicker(presenceEvery)
+		t := time.NewTicker(pt.every)
 		defer t.Stop()
-		wait := time.Second
+		wait := pt.soon
 		soon := time.After(wait)
+		var (
+			last    time.Time        // the last ask on an announcement
+			pending <-chan time.Time // the ask for announcements held back
+		)
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-paired:
-				wait = time.Second
+				wait = pt.soon
 				soon = time.After(wait)
 			case <-soon:
-				if wait < 8*time.Second {
+				if wait < 8*pt.soon {
 					wait *= 2
 					soon = time.After(wait)
 				} else {
 					soon = nil
 				}
 			case <-t.C:
+			case <-announced:
+				if pending != nil {
+					continue // an ask is due already
+				}
+				if d := time.Since(last); !last.IsZero() && d < pt.calm {
+					pending = time.After(pt.calm - d)
+					continue
+				}
+				last = time.Now()
+			case <-pending:
+				pending = nil
+				last = time.Now()
 			}
 			refresh()
 		}

@@ -137,6 +137,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	}()
 
 	pairEvents := make(chan struct{}, 1)
+	announced := make(chan struct{}, 1)
 	// The tray is the long-lived instance: its service writes the run file,
 	// so `deskdial call`, `pair` and `phones` in a terminal use it too. A
 	// call one phone has another make through this desktop goes into the
@@ -145,6 +146,13 @@ func Run(ctx context.Context, deps Deps) (err error) {
 	svc := remote.NewService(d, remote.OnPair(func(remote.PairEvent) {
 		select {
 		case pairEvents <- struct{}{}:
+		default:
+		}
+	}), remote.OnPresence(func(remote.PresenceEvent) {
+		// A phone came online or left: list the phones at once (the
+		// presence part holds back a flood).
+		select {
+		case announced <- struct{}{}:
 		default:
 		}
 	}), remote.RecordRelays(hist, func(err error) {
@@ -273,7 +281,7 @@ func Run(ctx context.Context, deps Deps) (err error) {
 		{Name: "ui", Run: func(ctx context.Context) error { return u.Run(ctx, core.States(), core.Requests()) }},
 		{Name: "instance", Run: inst.Run, Once: true},
 		{Name: "links", Run: forwardLinks(inst.Messages(), core)},
-		{Name: "presence", Run: presence(pairEvents, core.Refresh)},
+		{Name: "presence", Run: presence(pairEvents, announced, core.Refresh, defaultPresenceTimes)},
 		{Name: "local phones", Run: local.Run},
 		{Name: "connection", Run: func(ctx context.Context) error {
 			err := svc.Ready(ctx)
