@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,7 +58,7 @@ type Service struct {
 	noRun      bool
 
 	annMu     sync.Mutex
-	announced map[device.ID]int64 // issued_at of the latest announcement taken, by phone
+	announced map[device.ID]announced // the latest announcements taken, by phone
 
 	tapMu    sync.RWMutex
 	taps     map[*statusTap]struct{} // clients in this process that follow calls
@@ -761,26 +762,47 @@ func (s *Service) handleStatus(m bus.Msg) {
 	}
 }
 
+// announced is a phone's latest announcements taken: their issued_at, and
+// the ids of those issued in that millisecond (a phone that starts and
+// stops at once makes two).
+type announced struct {
+	at  int64
+	ids []string
+}
+
+// maxSameMilli bounds the ids kept for one millisecond.
+const maxSameMilli = 4
+
 // handleAnnounce takes a phone's announcement (docs/protocol.md section 6):
-// from the phone that sealed it, for this desktop, in its time window, and
-// issued after every one taken from that phone before. The last rule drops
-// a replayed copy and an older one a relay held back, and needs one number
-// per paired phone; a phone whose clock stepped back is heard again once
-// it passes its old time, and is found by the regular listing meanwhile.
+// from the phone that sealed it, for this desktop, in its time window,
+// issued no earlier than every one taken from that phone before, and not
+// one of those (same id). The last rule drops a replayed copy and an older
+// one a relay held back, and keeps a few ids per paired phone; a phone
+// whose clock stepped back is heard again once it passes its old time, and
+// is found by the regular listing meanwhile.
 func (s *Service) handleAnnounce(peer device.Peer, plain []byte) {
 	a, err := protocol.DecodeAnnounce(plain)
 	if err != nil || !peer.ID.Spells(a.From) || !s.d.Identity.ID.Spells(a.To) || a.CheckTime(time.Now()) != nil {
 		return
 	}
 	s.annMu.Lock()
-	if a.IssuedAt <= s.announced[peer.ID] {
+	last := s.announced[peer.ID]
+	switch {
+	case a.IssuedAt < last.at, a.IssuedAt == last.at && slices.Contains(last.ids, a.ID):
 		s.annMu.Unlock()
 		return
+	case a.IssuedAt == last.at && len(last.ids) < maxSameMilli:
+		last.ids = append(last.ids, a.ID)
+	case a.IssuedAt == last.at:
+		s.annMu.Unlock()
+		return // a flood within one millisecond: the listing it asks for is due anyway
+	default:
+		last = announced{at: a.IssuedAt, ids: []string{a.ID}}
 	}
 	if s.announced == nil {
-		s.announced = map[device.ID]int64{}
+		s.announced = map[device.ID]announced{}
 	}
-	s.announced[peer.ID] = a.IssuedAt
+	s.announced[peer.ID] = last
 	s.annMu.Unlock()
 	ev := PresenceEvent{Phone: peer, Online: a.Online(), At: time.UnixMilli(a.IssuedAt)}
 	for _, fn := range s.onPresence {
