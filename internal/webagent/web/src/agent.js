@@ -234,4 +234,12 @@ export class Agent {
     const st = p.makeStatus(id, seq, state, this.now(), this.ident.id, reason);
     return { subject: p.subjectStatus(prefix, peer.id), data: this.box.seal(p.KIND.status, st, peer.curvePub) };
   }
+
+  // announce seals the phone's word to a desktop that it came online
+  // (online true: it listens on its dial subject now) or is leaving:
+  // {subject, data} (docs/protocol.md section 6, "Announcements").
+  announce(prefix, peer, online) {
+    const a = p.makeAnnounce(this.ident.id, peer.id, online ? "online" : "offline", this.now());
+    return { subject: p.subjectStatus(prefix, peer.id), data: this.box.seal(p.KIND.announce, a, peer.curvePub) };
+  }
 }

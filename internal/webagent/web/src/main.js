@@ -15,7 +15,7 @@ const VERSION = "1.0.0";
 const MAX_RECENT = 20;
 const $ = (id) => document.getElementById(id);
 
-const state = { store: null, ident: null, name: "", peers: [], recent: [], agent: null, conns: new Map(), decided: [] };
+const state = { store: null, ident: null, name: "", peers: [], recent: [], agent: null, conns: new Map(), dialSubs: new Map(), decided: [] };
 
 // defaultName names the phone after its browser and system, as people
 // would: "Chrome on Android", "Safari on iPhone".
@@ -69,6 +69,11 @@ async function boot() {
     navigator.serviceWorker.register("/sw.js").catch(() => {});
   }
   document.addEventListener("visibilitychange", keepAwake);
+  // Closing the tab (or the browser) is a clean stop: the desktops hear
+  // that the phone left. A page kept in the back/forward cache comes back
+  // with its connections closed: it starts again.
+  addEventListener("pagehide", leaveAll);
+  addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
   const offer = decodeURIComponent(location.hash.slice(1));
   if (offer.startsWith("deskdial:")) {
     await showOffer(offer);
@@ -180,7 +185,7 @@ async function pair(o) {
 // ---- the agent's connections ---------------------------------------------------
 function connectAll() {
   for (const peer of state.peers) {
-    const s = peer.server || `wss://${location.host}/nats`;
+    const s = serverOf(peer);
     if (!state.conns.has(s)) runConn(s, peer.creds || "");
   }
 }
@@ -209,12 +214,18 @@ async function runConn(server, creds) {
       wait = 1000;
       setState("Connected", "online");
       keepAwake();
-      serve(nc);
+      serve(nc, server);
+      // Listening now: the desktops on this server hear it at once, as
+      // after every reconnect (nats.js has subscribed again by then).
+      announce(nc, server, true);
       listPhones();
       (async () => {
         for await (const s of nc.status()) {
           if (s.type === "disconnect") setState("Reconnecting…", "offline");
-          else if (s.type === "reconnect") setState("Connected", "online");
+          else if (s.type === "reconnect") {
+            setState("Connected", "online");
+            announce(nc, server, true);
+          }
         }
       })().catch(() => {});
       const err = await nc.closed();
@@ -227,6 +238,35 @@ async function runConn(server, creds) {
   }
 }
 
+// serverOf is the server a paired desktop is reached on (connectAll).
+const serverOf = (peer) => peer.server || `wss://${location.host}/nats`;
+
+// announce tells the desktops reached on server that this phone came
+// online or is leaving (docs/protocol.md section 6, "Announcements"), so
+// their menus show it at once instead of at their next listing. Best
+// effort: a desktop that misses it finds the phone when it next asks.
+function announce(nc, server, online) {
+  for (const peer of state.peers) {
+    if (peer.role !== "desktop" || serverOf(peer) !== server) continue;
+    try {
+      const a = state.agent.announce(PREFIX, peer, online);
+      nc.publish(a.subject, a.data);
+    } catch { /* closed meanwhile */ }
+  }
+}
+
+// leaveAll is the clean stop when the page goes away: leave the dial
+// subject first, so a desktop that asks on the cue finds the phone gone,
+// then say so and close.
+function leaveAll() {
+  for (const [server, nc] of state.conns) {
+    if (!nc || nc.isClosed()) continue;
+    try { state.dialSubs.get(server)?.unsubscribe(); } catch { /* closed */ }
+    announce(nc, server, false);
+    nc.close().catch(() => {});
+  }
+}
+
 // The server turns the phone's key away when the computer unpaired it.
 const FORGOTTEN = "The computer does not know this phone any more: open its pairing window and scan the code again";
 const isAuthError = (e) => /authorization|authentication/i.test(String((e && (e.message || e.code)) || e));
@@ -236,8 +276,8 @@ const isAuthError = (e) => /authorization|authentication/i.test(String((e && (e.
 // subject is the page's one subscription for them, as it is a Go phone
 // agent's. The presence is signed at each ping: the user may rename the
 // phone while connected.
-function serve(nc) {
-  nc.subscribe(p.subjectDial(PREFIX, state.ident.id), {
+function serve(nc, server) {
+  state.dialSubs.set(server, nc.subscribe(p.subjectDial(PREFIX, state.ident.id), {
     callback: (err, m) => {
       if (err) return;
       if (isPresencePing(m.data)) {
@@ -246,7 +286,7 @@ function serve(nc) {
       }
       onDial(nc, m);
     },
-  });
+  }));
   nc.subscribe(p.subjectRelayed(PREFIX, state.ident.id), { callback: (err, m) => { if (!err) onRelayed(m.data); } });
 }
 

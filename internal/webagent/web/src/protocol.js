@@ -5,8 +5,8 @@
 import nacl from "tweetnacl";
 
 export const VERSION = 1;
-export const KIND = { dial: 1, reply: 2, status: 3, hangup: 4, pairJoin: 5, pairAccept: 6, relay: 7, phones: 8 };
-const MAX_KIND = 8;
+export const KIND = { dial: 1, reply: 2, status: 3, hangup: 4, pairJoin: 5, pairAccept: 6, relay: 7, phones: 8, announce: 9 };
+const MAX_KIND = 9;
 export const MAX_PHONES = 32;
 export const MAX_MESSAGE = 8192;
 const HEADER = 4 + 32 + 24;
@@ -347,6 +347,12 @@ export function makeStatus(id, seq, state, at, from, reason = "") {
   if (reason) s.reason = reason;
   s.from = from;
   return s;
+}
+// makeAnnounce is protocol.NewAnnounce: the phone's word to a desktop that
+// it came online ("online") or is leaving ("offline"), valid for 30 s.
+export const ANNOUNCE_TTL_MS = 30000;
+export function makeAnnounce(from, to, state, nowMs) {
+  return { v: VERSION, id: newMsgID(), issued_at: nowMs, expires_at: nowMs + ANNOUNCE_TTL_MS, from, to, state };
 }
 export function makeDial(from, to, target, mode, nowMs, ttlMs = 30000) {
   return { v: VERSION, id: newMsgID(), issued_at: nowMs, expires_at: nowMs + ttlMs, from, to, target, mode };
