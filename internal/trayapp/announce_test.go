@@ -113,7 +113,9 @@ func TestTrayListsAnnouncedPhone(t *testing.T) {
 			}
 		}
 	}
-	go func() { _ = presence(nil, announced, refresh, presenceTimes{every: time.Hour, soon: time.Hour, calm: 0})(ctx) }()
+	go func() {
+		_ = presence(nil, announced, refresh, presenceTimes{every: time.Hour, soon: time.Hour, calm: 0})(ctx)
+	}()
 	last := func(want bool) func() bool {
 		return func() bool {
 			mu.Lock()
