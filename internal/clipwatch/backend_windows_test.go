@@ -55,14 +55,17 @@ func TestWindowsPasswordManagerCopyIsNotRead(t *testing.T) {
 			t.Fatalf("%s: Read returned the secret", mark)
 		}
 	}
-	// CanIncludeInClipboardHistory = 1 only allows the history: not a secret.
-	// Wine now and then reports the previous secret copy twice (seen once
-	// in many runs); such a late report is still a secret without text.
-	winHelper(t, "copy", "+49 30 7654321", "history1")
-	for {
+	// CanIncludeInClipboardHistory = 1 only allows the history: not a
+	// secret. Under Wine such a copy was now and then taken for a secret
+	// (twice in many runs; likely the mark's data could not be read at
+	// that moment, and a mark that cannot be read counts as a secret, as
+	// it should), so the program copies again, up to three times, before
+	// the test gives up. A copy always taken for a secret still fails.
+	for try := 1; ; try++ {
+		winHelper(t, "copy", "+49 30 7654321", "history1")
 		ch := next(t, w)
-		if ch.Sensitive && ch.Text == "" {
-			t.Logf("history1: a late report of the previous secret copy: %+v", ch)
+		if ch.Sensitive && ch.Text == "" && try < 3 {
+			t.Logf("history1, copy %d: taken for a secret (%+v); copying again", try, ch)
 			continue
 		}
 		if ch.Sensitive || ch.Text != "+49 30 7654321" {
