@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,68 +84,15 @@ func TestTrayFootprint(t *testing.T) {
 // measureIdle logs the process's memory, CPU share and wake-ups over d.
 func measureIdle(t *testing.T, pid int, label string, d time.Duration) {
 	t.Helper()
-	cpu0, sw0 := cpuTicks(t, pid), switches(t, pid)
+	cpu0, sw0 := testsupport.ProcCPUTicks(t, pid), testsupport.ProcSwitches(pid)
 	t0 := time.Now()
 	time.Sleep(d)
-	cpu1, sw1 := cpuTicks(t, pid), switches(t, pid)
+	cpu1, sw1 := testsupport.ProcCPUTicks(t, pid), testsupport.ProcSwitches(pid)
 	el := time.Since(t0)
 	const hz = 100 // USER_HZ on Linux
 	cpuPct := float64(cpu1-cpu0) / hz / el.Seconds() * 100
 	t.Logf("%s, over %v: RSS %.1f MB (anonymous %.1f MB, file-backed %.1f MB), CPU %.3f%%, %.1f context switches/s (all threads), %d threads",
-		label, el.Round(time.Second), float64(rssKB(t, pid, "VmRSS"))/1024,
-		float64(rssKB(t, pid, "RssAnon"))/1024, float64(rssKB(t, pid, "RssFile"))/1024,
-		cpuPct, float64(sw1-sw0)/el.Seconds(), threads(t, pid))
-}
-
-func procField(t *testing.T, path, key string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, key+":") {
-			return strings.TrimSpace(strings.TrimPrefix(l, key+":"))
-		}
-	}
-	return ""
-}
-
-// rssKB reads a memory figure in kB (VmRSS, RssAnon, RssFile) of the process.
-func rssKB(t *testing.T, pid int, key string) int {
-	v, _ := strconv.Atoi(strings.Fields(procField(t, fmt.Sprintf("/proc/%d/status", pid), key) + " 0")[0])
-	return v
-}
-
-func threads(t *testing.T, pid int) int {
-	v, _ := strconv.Atoi(procField(t, fmt.Sprintf("/proc/%d/status", pid), "Threads"))
-	return v
-}
-
-// cpuTicks is utime+stime of the process (all threads), in USER_HZ ticks.
-func cpuTicks(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + s
-}
-
-// switches sums every thread's context switches: each is a wake-up.
-func switches(t *testing.T, pid int) int64 {
-	t.Helper()
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
-	var n int64
-	for _, p := range tasks {
-		for _, k := range []string{"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"} {
-			v, _ := strconv.ParseInt(procField(t, p, k), 10, 64)
-			n += v
-		}
-	}
-	return n
+		label, el.Round(time.Second), float64(testsupport.ProcStatus(pid, "VmRSS"))/1024,
+		float64(testsupport.ProcStatus(pid, "RssAnon"))/1024, float64(testsupport.ProcStatus(pid, "RssFile"))/1024,
+		cpuPct, float64(sw1-sw0)/el.Seconds(), testsupport.ProcStatus(pid, "Threads"))
 }

@@ -723,50 +723,16 @@ func (l *lab) footprint(t *testing.T, pid int, window string) {
 }
 
 func measure(t *testing.T, pid int, label string, d time.Duration) {
-	cpu0, sw0 := cpuTicks(t, pid), switches(pid)
+	cpu0, sw0 := testsupport.ProcCPUTicks(t, pid), testsupport.ProcSwitches(pid)
 	t0 := time.Now()
 	time.Sleep(d)
-	cpu1, sw1 := cpuTicks(t, pid), switches(pid)
+	cpu1, sw1 := testsupport.ProcCPUTicks(t, pid), testsupport.ProcSwitches(pid)
 	el := time.Since(t0)
 	const hz = 100 // USER_HZ
 	t.Logf("%s, over %v: %.1f context switches/s (all threads), CPU %.3f%%, RSS %.1f MB, %s threads; GL mapped: %q",
 		label, el.Round(time.Second), float64(sw1-sw0)/el.Seconds(), float64(cpu1-cpu0)/hz/el.Seconds()*100,
-		float64(statusInt(fmt.Sprintf("/proc/%d/status", pid), "VmRSS"))/1024,
-		strconv.FormatInt(statusInt(fmt.Sprintf("/proc/%d/status", pid), "Threads"), 10), glMapped(pid))
-}
-
-func statusInt(path, key string) int64 {
-	b, _ := os.ReadFile(path)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, key+":"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(v + " 0")[0], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// switches sums every thread's context switches: each is a wake-up.
-func switches(pid int) int64 {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
-	var n int64
-	for _, p := range tasks {
-		n += statusInt(p, "voluntary_ctxt_switches") + statusInt(p, "nonvoluntary_ctxt_switches")
-	}
-	return n
-}
-
-// cpuTicks is utime+stime of the process (all threads), in USER_HZ ticks.
-func cpuTicks(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + s
+		float64(testsupport.ProcStatus(pid, "VmRSS"))/1024,
+		strconv.FormatInt(testsupport.ProcStatus(pid, "Threads"), 10), glMapped(pid))
 }
 
 // windowSize is an X window's width and height.
