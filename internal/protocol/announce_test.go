@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,29 +35,7 @@ func TestAnnounceVectors(t *testing.T) {
 		JSON: string(j), Envelope: hex.EncodeToString(env)}
 	out, _ := json.MarshalIndent(got, "", "  ")
 	out = append(out, '\n')
-	path := filepath.Join("testdata", "announce_vectors.json")
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestAnnounceVectors -update to make it)", err)
-	}
-	if string(out) != string(want) {
-		t.Fatalf("announcement wire format changed; if on purpose, run -update.\ngot:\n%s\nwant:\n%s", out, want)
-	}
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	flat := strings.Join(strings.Fields(string(doc)), "")
-	for _, v := range []string{got.JSON, got.Envelope} {
-		if !strings.Contains(flat, v) {
-			t.Errorf("docs/protocol.md does not quote %.60s...", v)
-		}
-	}
+	golden(t, "announce_vectors.json", string(out), got.JSON, got.Envelope)
 	k, sender, plain, err := NewBox(d).Open(env)
 	if err != nil || k != KindAnnounce || sender != p.CurvePub {
 		t.Fatalf("desktop opens the announcement: %v %v %v", k, sender, err)

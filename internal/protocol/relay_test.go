@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,30 +62,8 @@ func TestRelayVectors(t *testing.T) {
 	}
 	out, _ := json.MarshalIndent(got, "", "  ")
 	out = append(out, '\n')
-	path := filepath.Join("testdata", "relay_vectors.json")
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestRelayVectors -update to make it)", err)
-	}
-	if string(out) != string(want) {
-		t.Fatalf("relay wire format changed; if on purpose, run -update.\ngot:\n%s\nwant:\n%s", out, want)
-	}
 	// docs/protocol.md quotes the JSON and the envelopes byte for byte.
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "protocol.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	flat := strings.Join(strings.Fields(string(doc)), "")
-	for _, v := range []string{got.RelayJSON, got.RelayEnvelope, got.PhonesJSON, got.PhonesEnvelope, got.Phone2ID} {
-		if !strings.Contains(flat, v) {
-			t.Errorf("docs/protocol.md does not quote %.60s...", v)
-		}
-	}
+	golden(t, "relay_vectors.json", string(out), got.RelayJSON, got.RelayEnvelope, got.PhonesJSON, got.PhonesEnvelope, got.Phone2ID)
 	// Both open at the other end and decode to what was sealed.
 	k, sender, plain, err := NewBox(d).Open(renv)
 	if err != nil || k != KindRelay || sender != p.CurvePub {

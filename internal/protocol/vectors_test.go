@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,17 +58,5 @@ func TestVectors(t *testing.T) {
 	}
 	b.WriteString(h + "\n")
 	got := b.String()
-	path := filepath.Join("testdata", "vectors.txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update to make it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("wire format changed; if on purpose, bump Version and run -update.\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	golden(t, "vectors.txt", got)
 }
